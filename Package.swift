@@ -1,0 +1,81 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependencies point inward: API → Core ← Stores/Broker. Core has no HTTP and no SQL.
+let package = Package(
+    name: "BrokerGate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "brokergate", targets: ["brokergate"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        .target(
+            name: "BrokerGateCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto")
+            ]
+        ),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "BrokerGateStores",
+            dependencies: [
+                "BrokerGateCore",
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "BrokerGateBroker",
+            dependencies: ["BrokerGateCore"]
+        ),
+        .target(
+            name: "BrokerGateAPI",
+            dependencies: [
+                "BrokerGateCore",
+                "BrokerGateStores",
+                "BrokerGateBroker",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "brokergate",
+            dependencies: [
+                "BrokerGateAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore"]),
+        .testTarget(name: "BrokerGateStoresTests", dependencies: ["BrokerGateStores"]),
+        .testTarget(name: "BrokerGateBrokerTests", dependencies: ["BrokerGateBroker"]),
+        .testTarget(
+            name: "BrokerGateAPITests",
+            dependencies: [
+                "BrokerGateAPI",
+                "BrokerGateStores",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
