@@ -1,0 +1,132 @@
+import Crypto
+import Foundation
+
+/// The public half of an API key, sent in `X-API-Key-Id`. Bootstrap keys come from the
+/// environment, so any short token of safe characters is accepted, not only UUIDs.
+public struct APIKeyID: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: String
+    /// Bounded so a hostile header cannot make us hash or store megabytes.
+    public static let lengthMax = 128
+
+    public init?(parsing text: String) {
+        guard (1...Self.lengthMax).contains(text.utf8.count),
+            text.utf8.allSatisfy({ Self.allowed.contains($0) })
+        else { return nil }
+        rawValue = text
+    }
+
+    public static func generate() -> APIKeyID {
+        APIKeyID(parsing: UUID().uuidString.lowercased())!
+    }
+
+    public var description: String { rawValue }
+
+    private static let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.".utf8)
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let parsed = APIKeyID(parsing: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad API key id"))
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A stored API key: only a salted hash of the secret is kept (DESIGN.md rule 6).
+///
+/// Why HMAC-SHA256 and not a slow password hash: secrets are 256-bit random values we
+/// generate (or operator-supplied bootstrap secrets of at least 16 characters), so a
+/// brute-force search is infeasible and a slow KDF would only cost latency on every request.
+public struct APIKeyRecord: Sendable, Equatable, Codable {
+    public let id: APIKeyID
+    public let organizationID: OrganizationID
+    public let saltHex: String
+    public let secretHashHex: String
+    public let createdAt: Date
+    public var revokedAt: Date?
+
+    public init(id: APIKeyID, organizationID: OrganizationID, saltHex: String, secretHashHex: String, createdAt: Date, revokedAt: Date? = nil) {
+        self.id = id
+        self.organizationID = organizationID
+        self.saltHex = saltHex
+        self.secretHashHex = secretHashHex
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+
+    /// Hashes `secret` with a fresh random salt.
+    public static func hashing(secret: String, id: APIKeyID, organizationID: OrganizationID, createdAt: Date) -> APIKeyRecord {
+        let salt = SymmetricKey(size: .bits256)
+        let saltBytes = salt.withUnsafeBytes { Array($0) }
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: salt)
+        return APIKeyRecord(
+            id: id, organizationID: organizationID, saltHex: Hex.encode(saltBytes),
+            secretHashHex: Hex.encode(Array(mac)), createdAt: createdAt)
+    }
+
+    /// Constant-time check of a presented secret (swift-crypto's MAC comparison does not
+    /// short-circuit on the first differing byte).
+    public func verifies(secret: String) -> Bool {
+        guard revokedAt == nil, let salt = Hex.decode(saltHex), let expected = Hex.decode(secretHashHex) else {
+            return false
+        }
+        return HMAC<SHA256>.isValidAuthenticationCode(
+            expected, authenticating: Array(secret.utf8), using: SymmetricKey(data: salt))
+    }
+
+    /// A random secret: 32 bytes, URL-safe base64 without padding (43 characters).
+    public static func generateSecret() -> String {
+        let key = SymmetricKey(size: .bits256)
+        let data = key.withUnsafeBytes { Data($0) }
+        return data.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Bootstrap secrets from the environment must not be guessable.
+    public static let secretLengthMin = 16
+    /// Bounded so a hostile header cannot make us hash megabytes.
+    public static let secretLengthMax = 256
+}
+
+/// Lowercase hex for salts and hashes.
+public enum Hex {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Who is calling: the organization behind a verified API key.
+public struct Principal: Sendable, Equatable {
+    public let organization: Organization
+    public let keyID: APIKeyID
+
+    public init(organization: Organization, keyID: APIKeyID) {
+        self.organization = organization
+        self.keyID = keyID
+    }
+
+    public var organizationID: OrganizationID { organization.id }
+    public var isOperator: Bool { organization.role == .operator }
+
+    /// Guards an operator route.
+    public func requireOperator() throws(DomainError) {
+        guard isOperator else { throw .operatorOnly }
+    }
+}
+
+/// Verifies API keys (DESIGN.md rule 6).
+public struct AuthService: Sendable {
+    public let store: any Store
+
+    public init(store: any Store) {
+        self.store = store
+    }
+
+    /// Returns the caller for a key id and secret, or throws `unauthenticated`. The same
+    /// error and (near) the same work answer an unknown key id and a wrong secret, so a
+    /// caller cannot tell which key ids exist.
+    public func authenticate(keyID rawKeyID: String?, secret: String?) async throws -> Principal {
+        guard let rawKeyID, let secret, let keyID = APIKeyID(parsing: rawKeyID),
+            secret.utf8.count <= APIKeyRecord.secretLengthMax
+        else { throw DomainError.unauthenticated }
+        let found = try await store.transaction { tx -> (APIKeyRecord, Organization?)? in
+            guard let key = try await tx.apiKey(keyID) else { return nil }
+            return (key, try await tx.organization(key.organizationID))
+        }
+        guard let (key, organization) = found else {
+            _ = Self.decoyKey.verifies(secret: secret)
+            throw DomainError.unauthenticated
+        }
+        guard key.verifies(secret: secret), let organization else {
+            throw DomainError.unauthenticated
+        }
+        return Principal(organization: organization, keyID: key.id)
+    }
+
+    /// Verified against when the key id is unknown, to spend the same hashing work.
+    private static let decoyKey = APIKeyRecord.hashing(
+        secret: APIKeyRecord.generateSecret(), id: APIKeyID.generate(),
+        organizationID: .generate(), createdAt: Date(timeIntervalSince1970: 0))
+}

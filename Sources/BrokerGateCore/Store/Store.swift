@@ -1,0 +1,50 @@
+import Foundation
+
+/// The persistence boundary. Core states what it needs; `BrokerGateStores` provides the
+/// memory, SQLite and PostgreSQL implementations, all held to one contract test suite.
+///
+/// Every business write runs inside `transaction`: the body sees a consistent snapshot,
+/// its writes commit together when it returns, and nothing is written when it throws.
+/// A transaction that returned is durable (DESIGN.md rule 5) on durable stores.
+public protocol Store: Sendable {
+    /// Runs `body` as one serializable transaction; commits on return, rolls back on throw.
+    func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+
+    /// Readiness probe: the store answers and its schema is at the version this build
+    /// expects. Throws a `DomainError` of kind `.unavailable` otherwise.
+    func checkReady() async throws
+
+    /// Releases connections and flushes; called once on shutdown.
+    func close() async throws
+
+    /// A short human name for logs and `/ready`: "memory", "sqlite:./data/x.sqlite", ….
+    var displayName: String { get }
+}
+
+/// Everything a transaction can read and write, one protocol per aggregate so each
+/// concept's persistence reads in one place.
+public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository {}
+
+/// Organizations and their API keys.
+public protocol OrganizationRepository: Sendable {
+    func insertOrganization(_ organization: Organization) async throws
+    func organization(_ id: OrganizationID) async throws -> Organization?
+    func organizations(role: OrganizationRole) async throws -> [Organization]
+    func insertAPIKey(_ key: APIKeyRecord) async throws
+    func apiKey(_ id: APIKeyID) async throws -> APIKeyRecord?
+}
+
+/// Recorded outcomes of idempotent requests.
+public protocol IdempotencyRepository: Sendable {
+    func idempotencyRecord(organizationID: OrganizationID, key: String) async throws -> IdempotencyRecord?
+    func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws
+    /// Deletes records created before `cutoff`; returns how many were removed.
+    func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int
+}
+
+/// A store-level failure that is not the caller's fault; mapped to 503 by the API.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

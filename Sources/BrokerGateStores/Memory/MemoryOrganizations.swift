@@ -1,0 +1,54 @@
+import BrokerGateCore
+import Foundation
+
+extension MemoryTransaction {
+    func insertOrganization(_ organization: Organization) async throws {
+        try write { tables in
+            guard tables.organizations[organization.id] == nil else {
+                throw StoreError("duplicate organization id \(organization.id)")
+            }
+            tables.organizations[organization.id] = organization
+        }
+    }
+
+    func organization(_ id: OrganizationID) async throws -> Organization? {
+        read { $0.organizations[id] }
+    }
+
+    func organizations(role: OrganizationRole) async throws -> [Organization] {
+        read { tables in
+            tables.organizations.values.filter { $0.role == role }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }
+        }
+    }
+
+    func insertAPIKey(_ key: APIKeyRecord) async throws {
+        try write { tables in
+            guard tables.apiKeys[key.id] == nil else { throw StoreError("duplicate API key id \(key.id)") }
+            tables.apiKeys[key.id] = key
+        }
+    }
+
+    func apiKey(_ id: APIKeyID) async throws -> APIKeyRecord? {
+        read { $0.apiKeys[id] }
+    }
+
+    func idempotencyRecord(organizationID: OrganizationID, key: String) async throws -> IdempotencyRecord? {
+        read { $0.idempotency[.init(organizationID: organizationID, key: key)] }
+    }
+
+    func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws {
+        try write { tables in
+            let key = MemoryTables.IdempotencyKey(organizationID: record.organizationID, key: record.key)
+            guard tables.idempotency[key] == nil else { throw StoreError("duplicate idempotency key") }
+            tables.idempotency[key] = record
+        }
+    }
+
+    func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int {
+        write { tables in
+            let before = tables.idempotency.count
+            tables.idempotency = tables.idempotency.filter { $0.value.createdAt >= cutoff }
+            return before - tables.idempotency.count
+        }
+    }
+}

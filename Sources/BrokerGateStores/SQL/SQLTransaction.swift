@@ -1,0 +1,88 @@
+import BrokerGateCore
+import Foundation
+
+/// The repositories over any SQL connection: the same statements serve SQLite and
+/// PostgreSQL, so both stores behave identically under the contract suite.
+final class SQLTransaction: StoreTransaction {
+    let db: any SQLExecutor
+
+    init(_ db: any SQLExecutor) {
+        self.db = db
+    }
+
+    func one<T>(_ sql: String, _ binds: [SQLValue], _ map: (SQLRow) throws -> T) async throws -> T? {
+        try await db.query(sql, binds).first.map(map)
+    }
+
+    func all<T>(_ sql: String, _ binds: [SQLValue], _ map: (SQLRow) throws -> T) async throws -> [T] {
+        try await db.query(sql, binds).map(map)
+    }
+}
+
+extension SQLTransaction {
+    func insertOrganization(_ organization: Organization) async throws {
+        try await db.execute(
+            "INSERT INTO organizations (id, name, role, created_at) VALUES (?, ?, ?, ?)",
+            [.text(organization.id.rawValue), .text(organization.name), .text(organization.role.rawValue), .date(organization.createdAt)])
+    }
+
+    func organization(_ id: OrganizationID) async throws -> Organization? {
+        try await one("SELECT * FROM organizations WHERE id = ?", [.text(id.rawValue)], Self.organization)
+    }
+
+    func organizations(role: OrganizationRole) async throws -> [Organization] {
+        try await all(
+            "SELECT * FROM organizations WHERE role = ? ORDER BY created_at, id", [.text(role.rawValue)], Self.organization)
+    }
+
+    static func organization(_ row: SQLRow) throws -> Organization {
+        guard let role = OrganizationRole(rawValue: try row.text("role")) else { throw StoreError("bad role in organizations") }
+        return Organization(
+            id: EntityID(trusted: try row.text("id")), name: try row.text("name"), role: role, createdAt: try row.date("created_at"))
+    }
+
+    func insertAPIKey(_ key: APIKeyRecord) async throws {
+        try await db.execute(
+            "INSERT INTO api_keys (id, organization_id, salt_hex, secret_hash_hex, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(key.id.rawValue), .text(key.organizationID.rawValue), .text(key.saltHex), .text(key.secretHashHex),
+                .date(key.createdAt), .optionalDate(key.revokedAt),
+            ])
+    }
+
+    func apiKey(_ id: APIKeyID) async throws -> APIKeyRecord? {
+        try await one("SELECT * FROM api_keys WHERE id = ?", [.text(id.rawValue)]) { row in
+            guard let keyID = APIKeyID(parsing: try row.text("id")) else { throw StoreError("bad key id in api_keys") }
+            return APIKeyRecord(
+                id: keyID, organizationID: EntityID(trusted: try row.text("organization_id")), saltHex: try row.text("salt_hex"),
+                secretHashHex: try row.text("secret_hash_hex"), createdAt: try row.date("created_at"),
+                revokedAt: try row.optionalDate("revoked_at"))
+        }
+    }
+
+    func idempotencyRecord(organizationID: OrganizationID, key: String) async throws -> IdempotencyRecord? {
+        try await one(
+            "SELECT * FROM idempotency_records WHERE organization_id = ? AND idempotency_key = ?",
+            [.text(organizationID.rawValue), .text(key)]
+        ) { row in
+            IdempotencyRecord(
+                organizationID: organizationID, key: key, requestHashHex: try row.text("request_hash_hex"),
+                status: Int(try row.integer("status")), body: try row.blob("body"), createdAt: try row.date("created_at"))
+        }
+    }
+
+    func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws {
+        try await db.execute(
+            "INSERT INTO idempotency_records (organization_id, idempotency_key, request_hash_hex, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(record.organizationID.rawValue), .text(record.key), .text(record.requestHashHex),
+                .integer(Int64(record.status)), .blob(record.body), .date(record.createdAt),
+            ])
+    }
+
+    func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int {
+        let rows = try await db.query(
+            "DELETE FROM idempotency_records WHERE created_at < ? RETURNING idempotency_key", [.date(cutoff)])
+        return rows.count
+    }
+}

@@ -1,0 +1,81 @@
+import BrokerGateCore
+import Foundation
+
+/// A bound parameter or a column value. Every query binds its inputs; no SQL text is ever
+/// built from input (DESIGN.md, STYLE.md).
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// One result row, by column name.
+public struct SQLRow: Sendable {
+    public let columns: [String: SQLValue]
+
+    public init(columns: [String: SQLValue]) {
+        self.columns = columns
+    }
+
+    public func text(_ name: String) throws -> String {
+        guard case .text(let value) = columns[name] else { throw StoreError("column \(name) is not text") }
+        return value
+    }
+
+    public func optionalText(_ name: String) throws -> String? {
+        if case .null? = columns[name] { return nil }
+        return try text(name)
+    }
+
+    public func integer(_ name: String) throws -> Int64 {
+        guard case .integer(let value) = columns[name] else { throw StoreError("column \(name) is not an integer") }
+        return value
+    }
+
+    public func optionalInteger(_ name: String) throws -> Int64? {
+        if case .null? = columns[name] { return nil }
+        return try integer(name)
+    }
+
+    public func blob(_ name: String) throws -> [UInt8] {
+        switch columns[name] {
+        case .blob(let value)?: return value
+        // SQLite hands back an empty BLOB as NULL-free zero-length; accept text for portability.
+        case .text(let value)?: return Array(value.utf8)
+        default: throw StoreError("column \(name) is not a blob")
+        }
+    }
+
+    public func date(_ name: String) throws -> Date { SQLTime.date(try integer(name)) }
+
+    public func optionalDate(_ name: String) throws -> Date? { try optionalInteger(name).map(SQLTime.date) }
+}
+
+/// Instants are stored as integer microseconds since the Unix epoch: exact, sortable,
+/// and the same in SQLite and PostgreSQL.
+public enum SQLTime {
+    public static func micros(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.toNearestOrEven))
+    }
+
+    public static func date(_ micros: Int64) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
+    }
+}
+
+extension SQLValue {
+    public static func date(_ date: Date) -> SQLValue { .integer(SQLTime.micros(date)) }
+    public static func optionalDate(_ date: Date?) -> SQLValue { date.map { .date($0) } ?? .null }
+    public static func optionalText(_ text: String?) -> SQLValue { text.map { .text($0) } ?? .null }
+}
+
+/// What the shared SQL repositories need from a connection inside a transaction. SQLite
+/// and PostgreSQL each provide one; the SQL they run is written once, with `?` placeholders
+/// (the PostgreSQL driver numbers them).
+public protocol SQLExecutor: Sendable {
+    func execute(_ sql: String, _ binds: [SQLValue]) async throws
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+    /// Runs an INSERT; returns false instead of throwing when a unique constraint refused it.
+    func insertIgnoringConflict(_ sql: String, _ binds: [SQLValue]) async throws -> Bool
+}

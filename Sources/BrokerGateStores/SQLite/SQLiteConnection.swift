@@ -1,0 +1,116 @@
+import BrokerGateCore
+import CSQLite
+import Foundation
+
+/// A thin, owned wrapper over one sqlite3 connection. Not thread-safe by itself: the
+/// SQLite store only touches it while holding its writer lock.
+final class SQLiteConnection {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+
+    /// Opens (creating if needed) the database at `path` and applies our pragmas
+    /// explicitly rather than trusting build defaults (STYLE.md).
+    init(path: String) throws {
+        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+        guard rc == SQLITE_OK else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            throw StoreError("cannot open SQLite database at \(path): \(message)")
+        }
+        sqlite3_extended_result_codes(handle, 1)
+        // WAL: readers never block the writer. synchronous=FULL: a committed transaction
+        // survives power loss, not only a process crash (README, "Durability").
+        // busy_timeout: a second process on the same file waits instead of failing.
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+            _ = try query(pragma, [])
+        }
+    }
+
+    deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one statement with binds; returns its rows (empty for DDL/DML without RETURNING).
+    func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(binds, to: statement)
+        var rows: [SQLRow] = []
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { return rows }
+            guard rc == SQLITE_ROW else { throw error(rc, sql) }
+            rows.append(row(statement))
+        }
+    }
+
+    /// The primary result code of the last failure, for constraint detection.
+    static func isConstraintViolation(_ error: Error) -> Bool {
+        (error as? SQLiteError)?.primaryCode == SQLITE_CONSTRAINT
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard rc == SQLITE_OK, let statement else { throw error(rc, sql) }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ binds: [SQLValue], to statement: OpaquePointer) throws {
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let rc: Int32
+            switch value {
+            case .null: rc = sqlite3_bind_null(statement, index)
+            case .integer(let number): rc = sqlite3_bind_int64(statement, index, number)
+            case .text(let text): rc = sqlite3_bind_text(statement, index, text, -1, Self.transient)
+            case .blob(let bytes):
+                rc = bytes.withUnsafeBytes { sqlite3_bind_blob(statement, index, $0.baseAddress, Int32($0.count), Self.transient) }
+            }
+            guard rc == SQLITE_OK else { throw error(rc, "bind #\(index)") }
+        }
+    }
+
+    private func row(_ statement: OpaquePointer) -> SQLRow {
+        var columns: [String: SQLValue] = [:]
+        for index in 0..<sqlite3_column_count(statement) {
+            let name = String(cString: sqlite3_column_name(statement, index))
+            switch sqlite3_column_type(statement, index) {
+            case SQLITE_INTEGER: columns[name] = .integer(sqlite3_column_int64(statement, index))
+            case SQLITE_TEXT: columns[name] = .text(String(cString: sqlite3_column_text(statement, index)))
+            case SQLITE_BLOB:
+                let count = Int(sqlite3_column_bytes(statement, index))
+                let bytes = sqlite3_column_blob(statement, index).map { Array(UnsafeRawBufferPointer(start: $0, count: count)) }
+                columns[name] = .blob(bytes ?? [])
+            case SQLITE_NULL: columns[name] = .null
+            default:
+                // REAL is never written by this code base (money is exact); read it as text
+                // so a hand-edited database shows up loudly instead of being rounded.
+                columns[name] = .text(String(cString: sqlite3_column_text(statement, index)))
+            }
+        }
+        return SQLRow(columns: columns)
+    }
+
+    private func error(_ rc: Int32, _ context: String) -> SQLiteError {
+        SQLiteError(code: rc, message: "\(String(cString: sqlite3_errmsg(handle))) [\(context.prefix(120))]")
+    }
+
+    /// SQLITE_TRANSIENT: SQLite copies bound text/blobs before the call returns.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+/// A failed SQLite call with its (extended) result code.
+struct SQLiteError: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    var primaryCode: Int32 { code & 0xff }
+    var description: String { "SQLite error \(code): \(message)" }
+}

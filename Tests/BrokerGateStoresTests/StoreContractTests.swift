@@ -1,0 +1,159 @@
+import BrokerGateCore
+import Foundation
+import Testing
+
+@testable import BrokerGateStores
+
+/// The one contract every store implementation must pass (memory, SQLite; PostgreSQL
+/// joins when it exists). Each test runs against every kind.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case memory
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    func make() async throws -> any Store {
+        switch self {
+        case .memory: MemoryStore()
+        case .sqlite: try await SQLiteStore(path: TemporaryFolder.make().appendingPathComponent("contract.sqlite").path)
+        }
+    }
+}
+
+enum TemporaryFolder {
+    static func make() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("brokergate-tests-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Whole-millisecond instants: every store must round-trip them exactly.
+let contractInstant = Date(timeIntervalSince1970: 1_795_000_000.123)
+
+func makeOrganization(_ role: OrganizationRole = .partner, name: String = "Acme") -> Organization {
+    Organization(id: .generate(), name: name, role: role, createdAt: contractInstant)
+}
+
+struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func test_organization_roundTripsEveryField(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let organization = makeOrganization(.operator, name: "Ops — Zürich")
+        try await store.transaction { tx in try await tx.insertOrganization(organization) }
+        let read = try await store.transaction { tx in try await tx.organization(organization.id) }
+        #expect(read == organization)
+        let operators = try await store.transaction { tx in try await tx.organizations(role: .operator) }
+        #expect(operators == [organization])
+        let partners = try await store.transaction { tx in try await tx.organizations(role: .partner) }
+        #expect(partners.isEmpty)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_apiKey_roundTripsAndVerifiesOnlyItsSecret(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let organization = makeOrganization()
+        let key = APIKeyRecord.hashing(secret: "s3cret-s3cret-s3cret", id: .generate(), organizationID: organization.id, createdAt: contractInstant)
+        try await store.transaction { tx in
+            try await tx.insertOrganization(organization)
+            try await tx.insertAPIKey(key)
+        }
+        let read = try #require(try await store.transaction { tx in try await tx.apiKey(key.id) })
+        #expect(read == key)
+        #expect(read.verifies(secret: "s3cret-s3cret-s3cret"))
+        #expect(!read.verifies(secret: "s3cret-s3cret-s3creT"))
+        #expect(try await store.transaction { tx in try await tx.apiKey(APIKeyID.generate()) } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_transaction_thatThrows_leavesNothingBehind(kind: StoreKind) async throws {
+        struct Boom: Error {}
+        let store = try await kind.make()
+        let organization = makeOrganization()
+        await #expect(throws: Boom.self) {
+            try await store.transaction { tx in
+                try await tx.insertOrganization(organization)
+                throw Boom()
+            }
+        }
+        #expect(try await store.transaction { tx in try await tx.organization(organization.id) } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_duplicateIDs_areRefused(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let organization = makeOrganization()
+        try await store.transaction { tx in try await tx.insertOrganization(organization) }
+        await #expect(throws: (any Error).self) {
+            try await store.transaction { tx in try await tx.insertOrganization(organization) }
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_idempotencyRecord_isScopedToOrganization_andSweptByAge(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let first = makeOrganization(), second = makeOrganization()
+        let record = IdempotencyRecord(
+            organizationID: first.id, key: "key-1", requestHashHex: "abc", status: 201, body: Array(#"{"a":1}"#.utf8), createdAt: contractInstant)
+        try await store.transaction { tx in
+            try await tx.insertOrganization(first)
+            try await tx.insertOrganization(second)
+            try await tx.insertIdempotencyRecord(record)
+        }
+        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, key: "key-1") } == record)
+        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: second.id, key: "key-1") } == nil)
+        let keptCount = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant) }
+        #expect(keptCount == 0)
+        let removed = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant.addingTimeInterval(1)) }
+        #expect(removed == 1)
+        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, key: "key-1") } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_concurrentTransactions_areSerialized(kind: StoreKind) async throws {
+        // 32 writers each read the operator count and insert one more: serialized
+        // transactions must end with exactly 32 rows and each writer seeing a distinct count.
+        let store = try await kind.make()
+        let seen = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<32 {
+                group.addTask {
+                    try await store.transaction { tx in
+                        let before = try await tx.organizations(role: .operator).count
+                        try await tx.insertOrganization(makeOrganization(.operator, name: "op \(index)"))
+                        return before
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(Set(seen) == Set(0..<32))
+        #expect(try await store.transaction { tx in try await tx.organizations(role: .operator).count } == 32)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_readiness_passesOnAFreshStore(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.checkReady()
+        try await store.close()
+    }
+}
+
+struct SQLiteDurabilityTests {
+    @Test func test_reopeningTheFile_keepsCommittedRows_andAppliesNoMigrationTwice() async throws {
+        let path = TemporaryFolder.make().appendingPathComponent("reopen.sqlite").path
+        let organization = makeOrganization()
+        do {
+            let store = try await SQLiteStore(path: path)
+            try await store.transaction { tx in try await tx.insertOrganization(organization) }
+        }
+        let reopened = try await SQLiteStore(path: path)
+        try await reopened.checkReady()
+        #expect(try await reopened.transaction { tx in try await tx.organization(organization.id) } == organization)
+    }
+
+    @Test func test_unwritablePath_failsWithAClearMessage() async throws {
+        await #expect(throws: StoreError.self) {
+            _ = try await SQLiteStore(path: "/proc/brokergate-cannot-write/x.sqlite")
+        }
+    }
+}
