@@ -94,19 +94,19 @@ struct StoreContractTests {
         let store = try await kind.make()
         let first = makeOrganization(), second = makeOrganization()
         let record = IdempotencyRecord(
-            organizationID: first.id, key: "key-1", requestHashHex: "abc", status: 201, body: Array(#"{"a":1}"#.utf8), createdAt: contractInstant)
+            organizationID: first.id, keyHashHex: "key-1", requestHashHex: "abc", status: 201, sealedBody: Array(#"{"a":1}"#.utf8), createdAt: contractInstant)
         try await store.transaction { tx in
             try await tx.insertOrganization(first)
             try await tx.insertOrganization(second)
             try await tx.insertIdempotencyRecord(record)
         }
-        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, key: "key-1") } == record)
-        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: second.id, key: "key-1") } == nil)
+        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == record)
+        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: second.id, keyHashHex: "key-1") } == nil)
         let keptCount = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant) }
         #expect(keptCount == 0)
         let removed = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant.addingTimeInterval(1)) }
         #expect(removed == 1)
-        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, key: "key-1") } == nil)
+        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == nil)
     }
 
     @Test(arguments: StoreKind.allCases)

@@ -2,23 +2,31 @@ import Crypto
 import Foundation
 
 /// The recorded first outcome of a write sent with an `Idempotency-Key` (DESIGN.md rule 4).
-/// A retry with the same key and the same request replays `status` and `body` byte for
+/// A retry with the same key and the same request replays `status` and the body byte for
 /// byte; with another request it is refused (422).
+///
+/// Why sealed: a first response can carry a one-time secret (a new organization's API key).
+/// The store keeps neither the raw key nor the plain body: rows are found by a hash of the
+/// key and the body is AES-GCM sealed under a key derived from the Idempotency-Key itself,
+/// so a copy of the database alone does not reveal replayable secrets. Clients should use
+/// random keys (UUIDs), as the SDKs do.
 public struct IdempotencyRecord: Sendable, Equatable, Codable {
     public let organizationID: OrganizationID
-    public let key: String
+    /// SHA-256 (hex) of the organization id and the Idempotency-Key.
+    public let keyHashHex: String
     /// SHA-256 (hex) of method, path and body: what "the same request" means.
     public let requestHashHex: String
     public let status: Int
-    public let body: [UInt8]
+    /// AES-GCM combined box (nonce, ciphertext, tag) of the response body.
+    public let sealedBody: [UInt8]
     public let createdAt: Date
 
-    public init(organizationID: OrganizationID, key: String, requestHashHex: String, status: Int, body: [UInt8], createdAt: Date) {
+    public init(organizationID: OrganizationID, keyHashHex: String, requestHashHex: String, status: Int, sealedBody: [UInt8], createdAt: Date) {
         self.organizationID = organizationID
-        self.key = key
+        self.keyHashHex = keyHashHex
         self.requestHashHex = requestHashHex
         self.status = status
-        self.body = body
+        self.sealedBody = sealedBody
         self.createdAt = createdAt
     }
 }
@@ -65,13 +73,30 @@ public enum IdempotencyPolicy {
 /// An incoming request's idempotency context, built by the API layer.
 public struct IdempotencyRequest: Sendable {
     public let organizationID: OrganizationID
-    public let key: String
     public let requestHashHex: String
+    /// Where the record lives (hash of organization and key).
+    public let keyHashHex: String
+    /// Seals and opens the recorded body; derived from the raw key, never stored.
+    private let sealingKey: SymmetricKey
 
     public init(organizationID: OrganizationID, key: String, requestHashHex: String) {
         self.organizationID = organizationID
-        self.key = key
         self.requestHashHex = requestHashHex
+        let scoped = Array("\(organizationID.rawValue)\n\(key)".utf8)
+        keyHashHex = Hex.encode(SHA256.hash(data: scoped))
+        sealingKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: scoped), info: Array("brokergate idempotency body v1".utf8), outputByteCount: 32)
+    }
+
+    func seal(_ body: [UInt8]) throws -> [UInt8] {
+        guard let combined = try AES.GCM.seal(body, using: sealingKey).combined else {
+            throw StoreError("AES-GCM produced no combined box")
+        }
+        return Array(combined)
+    }
+
+    func open(_ sealed: [UInt8]) throws -> [UInt8] {
+        Array(try AES.GCM.open(AES.GCM.SealedBox(combined: sealed), using: sealingKey))
     }
 }
 
@@ -113,17 +138,18 @@ public struct CommandRunner: Sendable {
         let now = clock.now()
         return try await store.transaction { tx in
             if let idempotency {
-                let existing = try await tx.idempotencyRecord(organizationID: idempotency.organizationID, key: idempotency.key)
+                let existing = try await tx.idempotencyRecord(organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex)
                 if let replay = try IdempotencyPolicy.decide(existing: existing, requestHashHex: idempotency.requestHashHex) {
-                    return RecordedResponse(status: replay.status, body: replay.body, isReplay: true)
+                    return RecordedResponse(status: replay.status, body: try idempotency.open(replay.sealedBody), isReplay: true)
                 }
             }
             let bytes = try render(try await body(tx))
             if let idempotency {
                 try await tx.insertIdempotencyRecord(
                     IdempotencyRecord(
-                        organizationID: idempotency.organizationID, key: idempotency.key,
-                        requestHashHex: idempotency.requestHashHex, status: status, body: bytes, createdAt: now))
+                        organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex,
+                        requestHashHex: idempotency.requestHashHex, status: status, sealedBody: try idempotency.seal(bytes),
+                        createdAt: now))
             }
             return RecordedResponse(status: status, body: bytes, isReplay: false)
         }

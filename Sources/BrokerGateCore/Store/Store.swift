@@ -36,7 +36,7 @@ public protocol OrganizationRepository: Sendable {
 
 /// Recorded outcomes of idempotent requests.
 public protocol IdempotencyRepository: Sendable {
-    func idempotencyRecord(organizationID: OrganizationID, key: String) async throws -> IdempotencyRecord?
+    func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord?
     func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws
     /// Deletes records created before `cutoff`; returns how many were removed.
     func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int

@@ -32,13 +32,13 @@ extension MemoryTransaction {
         read { $0.apiKeys[id] }
     }
 
-    func idempotencyRecord(organizationID: OrganizationID, key: String) async throws -> IdempotencyRecord? {
-        read { $0.idempotency[.init(organizationID: organizationID, key: key)] }
+    func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord? {
+        read { $0.idempotency[.init(organizationID: organizationID, keyHashHex: keyHashHex)] }
     }
 
     func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws {
         try write { tables in
-            let key = MemoryTables.IdempotencyKey(organizationID: record.organizationID, key: record.key)
+            let key = MemoryTables.IdempotencyKey(organizationID: record.organizationID, keyHashHex: record.keyHashHex)
             guard tables.idempotency[key] == nil else { throw StoreError("duplicate idempotency key") }
             tables.idempotency[key] = record
         }

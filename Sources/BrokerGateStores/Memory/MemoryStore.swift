@@ -36,7 +36,7 @@ struct MemoryTables: Sendable {
 
     struct IdempotencyKey: Hashable, Sendable {
         let organizationID: OrganizationID
-        let key: String
+        let keyHashHex: String
     }
 }
 

@@ -7,30 +7,26 @@ struct MigrationRunner {
     let dialect: SQLDialect
     let logger: Logger
 
-    /// `inTransaction` runs a body inside one store transaction; `read` runs a bare query.
-    func apply(
-        inTransaction: (@Sendable (any SQLExecutor) async throws -> Void) async throws -> Void,
-        read: (String) async throws -> [SQLRow]
-    ) async throws {
+    /// `inTransaction` runs a body inside one store transaction.
+    func apply(inTransaction: (@Sendable (any SQLExecutor) async throws -> Void) async throws -> Void) async throws {
         try await inTransaction { db in
             try await db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
                 [])
         }
         for migration in Migrations.all(dialect) {
-            let dialect = dialect
             try await inTransaction { db in
-                // Re-checked inside the transaction: another replica may have applied it.
-                let done = try await db.query("SELECT version FROM schema_migrations WHERE version = ?", [.integer(Int64(migration.version))])
+                // Re-checked inside the transaction: another process may have applied it.
+                let done = try await db.query(
+                    "SELECT version FROM schema_migrations WHERE version = ?", [.integer(Int64(migration.version))])
                 guard done.isEmpty else { return }
                 for statement in migration.statements { try await db.execute(statement, []) }
+                // Operational metadata, not business time: the wall clock is right here.
                 try await db.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     [.integer(Int64(migration.version)), .text(migration.name), .date(.now)])
-                _ = dialect
             }
         }
-        let version = try await read("SELECT MAX(version) AS v FROM schema_migrations").first?.optionalInteger("v")
-        logger.info("store schema ready", metadata: ["version": "\(version ?? 0)"])
+        logger.info("store schema ready", metadata: ["version": "\(Migrations.latestVersion)"])
     }
 }

@@ -46,12 +46,12 @@ public enum Migrations {
                     """
                     CREATE TABLE idempotency_records (
                         organization_id TEXT NOT NULL REFERENCES organizations (id),
-                        idempotency_key TEXT NOT NULL,
+                        key_hash_hex TEXT NOT NULL,
                         request_hash_hex TEXT NOT NULL,
                         status INTEGER NOT NULL,
-                        body \(dialect.blobType) NOT NULL,
+                        sealed_body \(dialect.blobType) NOT NULL,
                         created_at BIGINT NOT NULL,
-                        PRIMARY KEY (organization_id, idempotency_key)
+                        PRIMARY KEY (organization_id, key_hash_hex)
                     )
                     """,
                     "CREATE INDEX idempotency_records_created ON idempotency_records (created_at)",

@@ -60,29 +60,29 @@ extension SQLTransaction {
         }
     }
 
-    func idempotencyRecord(organizationID: OrganizationID, key: String) async throws -> IdempotencyRecord? {
+    func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord? {
         try await one(
-            "SELECT * FROM idempotency_records WHERE organization_id = ? AND idempotency_key = ?",
-            [.text(organizationID.rawValue), .text(key)]
+            "SELECT * FROM idempotency_records WHERE organization_id = ? AND key_hash_hex = ?",
+            [.text(organizationID.rawValue), .text(keyHashHex)]
         ) { row in
             IdempotencyRecord(
-                organizationID: organizationID, key: key, requestHashHex: try row.text("request_hash_hex"),
-                status: Int(try row.integer("status")), body: try row.blob("body"), createdAt: try row.date("created_at"))
+                organizationID: organizationID, keyHashHex: keyHashHex, requestHashHex: try row.text("request_hash_hex"),
+                status: Int(try row.integer("status")), sealedBody: try row.blob("sealed_body"), createdAt: try row.date("created_at"))
         }
     }
 
     func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws {
         try await db.execute(
-            "INSERT INTO idempotency_records (organization_id, idempotency_key, request_hash_hex, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO idempotency_records (organization_id, key_hash_hex, request_hash_hex, status, sealed_body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                .text(record.organizationID.rawValue), .text(record.key), .text(record.requestHashHex),
-                .integer(Int64(record.status)), .blob(record.body), .date(record.createdAt),
+                .text(record.organizationID.rawValue), .text(record.keyHashHex), .text(record.requestHashHex),
+                .integer(Int64(record.status)), .blob(record.sealedBody), .date(record.createdAt),
             ])
     }
 
     func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int {
         let rows = try await db.query(
-            "DELETE FROM idempotency_records WHERE created_at < ? RETURNING idempotency_key", [.date(cutoff)])
+            "DELETE FROM idempotency_records WHERE created_at < ? RETURNING key_hash_hex", [.date(cutoff)])
         return rows.count
     }
 }

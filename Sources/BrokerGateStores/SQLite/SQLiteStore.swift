@@ -28,8 +28,6 @@ public final class SQLiteStore: Store {
         database = SQLiteDatabase(connection: try SQLiteConnection(path: path))
         try await MigrationRunner(dialect: .sqlite, logger: logger).apply { body in
             try await self.transaction { _ in try await body(self.database) }
-        } read: { sql in
-            try await self.database.query(sql, [])
         }
     }
 
