@@ -1,0 +1,106 @@
+import BrokerGateCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the whole gateway from its environment. The executable and the tests share it,
+/// so what the tests drive is what runs.
+public func buildApplication(environment: GatewayEnvironment, host: String, port: Int) -> some ApplicationProtocol {
+    let router = buildRouter(environment)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "BrokerGate"),
+        logger: environment.logger)
+    app.addServices(
+        StoreService(store: environment.store, clock: environment.clock, logger: environment.logger))
+    return app
+}
+
+/// The router: middleware, then every controller's routes behind their access checks.
+public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestContext> {
+    let table = RouteTable(routes: allRoutes(environment))
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics)))
+    router.add(
+        middleware: FileMiddleware(
+            environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
+    let guardrail = RouteGuard(auth: AuthService(store: environment.store), limiter: RateLimiter(environment.rateLimit))
+    for route in table.routes {
+        router.on(RouterPath(route.path), method: route.method) { request, context in
+            try await guardrail.handle(route, request, context)
+        }
+    }
+    return router
+}
+
+/// Every route the gateway serves; the spec-vs-router test reads this list too.
+public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
+    let commands = Commands(runner: CommandRunner(store: environment.store, clock: environment.clock))
+    var routes = OpsController(store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot).routes
+    routes += EntitiesController(store: environment.store).routes
+    routes += OperatorController(commands: commands, organizations: OrganizationService(clock: environment.clock)).routes
+    if environment.sandbox {
+        routes += SandboxController(clock: environment.clock).routes
+    }
+    return routes
+}
+
+/// Authenticates and rate-limits before a handler runs, per the route's access column.
+struct RouteGuard: Sendable {
+    let auth: AuthService
+    let limiter: RateLimiter
+
+    func handle(_ route: RouteDefinition, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        var context = context
+        if route.access != .public {
+            do {
+                context.principal = try await auth.authenticate(
+                    keyID: request.headers[.apiKeyID], secret: request.headers[.apiSecretKey])
+            } catch let error as DomainError where error.kind == .unauthenticated {
+                // Failed attempts spend the caller address's tokens: throttles key guessing.
+                try limiter.take("ip:\(context.remoteAddress)")
+                throw error
+            }
+            let principal = try context.caller()
+            try limiter.take("key:\(principal.keyID)")
+            if route.access == .operator || route.access == .sandboxOperator {
+                try principal.requireOperator()
+            }
+            context.logger[metadataKey: "org"] = .string(principal.organizationID.rawValue)
+        } else {
+            try limiter.take("ip:\(context.remoteAddress)")
+        }
+        return try await route.handler(request, context)
+    }
+}
+
+/// Store housekeeping: sweeps expired idempotency records hourly, and closes (flushes) the
+/// store after the HTTP server has drained on graceful shutdown.
+struct StoreService: Service {
+    let store: any Store
+    let clock: any BusinessClock
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await sweep()
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+        try await store.close()
+        logger.info("store closed")
+    }
+
+    private func sweep() async {
+        let cutoff = clock.now().addingTimeInterval(-IdempotencyPolicy.retentionSeconds)
+        do {
+            let removed = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: cutoff) }
+            if removed > 0 { logger.info("idempotency records swept", metadata: ["removed": "\(removed)"]) }
+        } catch {
+            logger.warning("idempotency sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import BrokerGateCore
+import Foundation
+import Logging
+import Prometheus
+
+/// Every dependency of the gateway in one value, as isowords' `ServerEnvironment`: tests
+/// build it with a memory store and a fixed clock, the executable with the configured
+/// ones, and `buildApplication` takes nothing else.
+public struct GatewayEnvironment: Sendable {
+    public let store: any Store
+    /// The business clock; settable so the sandbox can move it.
+    public let clock: any SettableClock
+    public let sandbox: Bool
+    public let metrics: PrometheusCollectorRegistry
+    public let rateLimit: RateLimitConfiguration
+    /// Folder holding `Public/` and `openapi.yaml`.
+    public let webRoot: URL
+    public let logger: Logger
+
+    public init(
+        store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
+        rateLimit: RateLimitConfiguration = .default, webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        logger: Logger = Logger(label: "brokergate")
+    ) {
+        self.store = store
+        self.clock = clock
+        self.sandbox = sandbox
+        self.metrics = metrics
+        self.rateLimit = rateLimit
+        self.webRoot = webRoot
+        self.logger = logger
+    }
+}
+
+/// Token-bucket settings per API key (and per IP address for unauthenticated callers).
+public struct RateLimitConfiguration: Sendable {
+    /// Sustained requests per second.
+    public var requestsPerSecond: Int
+    /// Requests allowed in a burst above the sustained rate.
+    public var burst: Int
+
+    public init(requestsPerSecond: Int, burst: Int) {
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+    }
+
+    public static let `default` = RateLimitConfiguration(requestsPerSecond: 200, burst: 400)
+}

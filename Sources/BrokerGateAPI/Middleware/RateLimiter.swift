@@ -1,0 +1,49 @@
+import BrokerGateCore
+import Synchronization
+
+/// Per-caller token buckets (429 with `Retry-After` when empty).
+///
+/// Why a monotonic clock and not the business clock: a rate limit protects the process
+/// from real load in real time; moving the sandbox clock must not refill every bucket.
+final class RateLimiter: Sendable {
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    private let buckets = Mutex<[String: Bucket]>([:])
+    private let configuration: RateLimitConfiguration
+    /// Bound on tracked callers; past it the table is cleared (buckets refill anyway).
+    private static let callersMax = 100_000
+
+    init(_ configuration: RateLimitConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Takes one token for `caller`, or throws a 429 error saying when to retry.
+    // Token counts are request counts, not money: a Double is exact enough here.
+    func take(_ caller: String) throws(DomainError) {
+        let now = ContinuousClock.now
+        let rate = Double(configuration.requestsPerSecond)
+        let capacity = Double(configuration.burst)
+        let waitSeconds: Double? = buckets.withLock { buckets in
+            if buckets.count >= Self.callersMax, buckets[caller] == nil { buckets.removeAll(keepingCapacity: true) }
+            var bucket = buckets[caller] ?? Bucket(tokens: capacity, updated: now)
+            let elapsed = now - bucket.updated
+            let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            bucket.tokens = min(capacity, bucket.tokens + elapsedSeconds * rate)
+            bucket.updated = now
+            defer { buckets[caller] = bucket }
+            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }
+            bucket.tokens -= 1
+            return nil
+        }
+        if let waitSeconds {
+            let retry = max(1, Int(waitSeconds.rounded(.up)))
+            throw DomainError(
+                .rateLimited, code: "rate_limited",
+                message: "too many requests for this API key; retry after \(retry) s (limit \(configuration.requestsPerSecond)/s, burst \(configuration.burst))",
+                retryAfterSeconds: retry)
+        }
+    }
+}

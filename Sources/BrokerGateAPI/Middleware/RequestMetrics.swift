@@ -1,0 +1,30 @@
+import Hummingbird
+import Prometheus
+
+/// Request counts and latency per route pattern, method and status, straight into the
+/// app's own Prometheus registry (no global `MetricsSystem`, so every test app has its own).
+/// Labels use the route pattern, never the raw path, to bound cardinality. Recorded by
+/// `RequestMiddleware` after errors are rendered, so failed requests count too.
+struct RequestMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    func record(route: String, method: String, status: Int, elapsed: Duration) {
+        let labels = [("route", route), ("method", method), ("status", String(status))]
+        registry.makeCounter(name: "http_requests_total", labels: labels, help: "HTTP requests by route, method and status").increment()
+        registry.makeDurationHistogram(
+            name: "http_request_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
+            help: "HTTP request latency by route, method and status"
+        ).recordNanoseconds(elapsed.nanoseconds)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}

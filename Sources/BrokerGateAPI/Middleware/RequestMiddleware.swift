@@ -1,0 +1,89 @@
+import BrokerGateCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost middleware: assigns the request id, turns every thrown error into the
+/// JSON error shape, stamps `X-Request-Id` on every response, records metrics and writes
+/// one access-log line. Secrets never reach the log: only method, route pattern, status and ids do.
+struct RequestMiddleware: RouterMiddleware {
+    let routes: RouteTable
+    let metrics: RequestMetrics
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.requestID = Self.requestID(from: request)
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = render(error, request: request, context: context)
+        }
+        response.headers[.requestID] = context.requestID
+        let elapsed = ContinuousClock.now - started
+        metrics.record(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code), elapsed: elapsed)
+        log(request, response, context: context, elapsed: elapsed)
+        return response
+    }
+
+    /// Accepts the client's id when it is short printable ASCII, so their logs and ours join.
+    static func requestID(from request: Request) -> String {
+        if let given = request.headers[.requestID], (1...WireLimits.requestIDLengthMax).contains(given.utf8.count),
+            given.utf8.allSatisfy({ (0x21...0x7e).contains($0) })
+        {
+            return given
+        }
+        return UUID().uuidString.lowercased()
+    }
+
+    func render(_ error: any Error, request: Request, context: AppRequestContext) -> Response {
+        let domain = classify(error, request: request, context: context)
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let retry = domain.retryAfterSeconds { headers[.retryAfter] = String(retry) }
+        if domain.kind == .methodNotAllowed {
+            headers[.allow] = routes.allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
+        }
+        let body = ErrorBody(error: .init(code: domain.code, message: domain.message, request_id: context.requestID))
+        let bytes = (try? WireJSON.encode(body)) ?? Array(#"{"error":{"code":"internal_error","message":"error","request_id":""}}"#.utf8)
+        return Response(status: domain.kind.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Maps any error to a `DomainError`. Anything unexpected is logged in full and answered
+    /// as a 500 without internals: that path is a bug by definition.
+    func classify(_ error: any Error, request: Request, context: AppRequestContext) -> DomainError {
+        switch error {
+        case let domain as DomainError:
+            return domain
+        case let http as HTTPError where http.status == .notFound:
+            if !routes.allowedMethods(for: request.uri.path).isEmpty {
+                return DomainError(
+                    .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method.rawValue) is not allowed on this path; see the Allow header")
+            }
+            return DomainError(.notFound, code: "route_not_found", message: "no route \(request.method.rawValue) \(request.uri.path.prefix(200)); see /openapi.yaml")
+        case let http as HTTPError where http.status == .contentTooLarge:
+            return WireJSON.tooLarge
+        case let http as HTTPError where (400..<500).contains(http.status.code):
+            return DomainError(.malformed, code: "bad_request", message: http.body ?? http.status.reasonPhrase)
+        default:
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return DomainError(.internal, code: "internal_error", message: "the gateway failed to process this request; it has been logged with this request id")
+        }
+    }
+
+    private func log(_ request: Request, _ response: Response, context: AppRequestContext, elapsed: Duration) {
+        let micros = elapsed.nanoseconds / 1_000
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue),
+                "route": .string(context.endpointPath ?? "unmatched"),
+                "status": .stringConvertible(response.status.code),
+                "duration_us": .stringConvertible(micros),
+            ])
+    }
+}

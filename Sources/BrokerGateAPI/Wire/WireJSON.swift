@@ -1,0 +1,136 @@
+import BrokerGateCore
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// One configured JSON encoder/decoder pair for the wire, with every option stated
+/// (STYLE.md: pass options explicitly rather than trusting defaults).
+enum WireJSON {
+    static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(WireTime.format(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .useDefaultKeys
+        return encoder
+    }
+
+    static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = WireTime.parse(text) else {
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: decoder.codingPath, debugDescription: "expected an ISO 8601 date-time such as 2026-11-27T14:30:00Z"))
+            }
+            return date
+        }
+        decoder.allowsJSON5 = false
+        return decoder
+    }
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        Array(try encoder().encode(value))
+    }
+
+    /// Reads and decodes a JSON request body, turning every failure into a 4xx that says
+    /// what was wrong: 415 for another media type, 413 past the size limit, 400 naming the
+    /// field for malformed content.
+    static func decodeBody<T: Decodable>(_ type: T.Type, from request: Request, context: AppRequestContext) async throws -> T {
+        try decode(type, from: try await readJSONBody(request, context: context))
+    }
+
+    /// The raw bytes of a JSON body (checked media type and size), for handlers that also
+    /// fingerprint the body for idempotency.
+    static func readJSONBody(_ request: Request, context: AppRequestContext) async throws -> [UInt8] {
+        try requireJSONContentType(request)
+        return try await collectBody(request, context: context)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        guard !bytes.isEmpty else {
+            throw DomainError(.malformed, code: "invalid_json", message: "the request body is empty; send a JSON object")
+        }
+        do {
+            return try decoder().decode(type, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw DecodingErrorMessage.domainError(error)
+        }
+    }
+
+    static func requireJSONContentType(_ request: Request) throws {
+        let raw = request.headers[.contentType] ?? ""
+        let mediaType = raw.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" else {
+            throw DomainError(
+                .unsupportedMediaType, code: "unsupported_media_type",
+                message: "send the body as JSON with Content-Type: application/json (got \(raw.isEmpty ? "none" : String(raw.prefix(80))))")
+        }
+    }
+
+    static func collectBody(_ request: Request, context: AppRequestContext) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > WireLimits.bodyBytesMax {
+            throw tooLarge
+        }
+        do {
+            var buffer = try await request.body.collect(upTo: WireLimits.bodyBytesMax)
+            return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw tooLarge
+        }
+    }
+
+    static let tooLarge = DomainError(
+        .payloadTooLarge, code: "payload_too_large", message: "request bodies are limited to \(WireLimits.bodyBytesMax) bytes")
+}
+
+/// ISO 8601 instants on the wire: UTC with a `Z`, whole seconds unless fractions exist.
+enum WireTime {
+    static func format(_ date: Date) -> String {
+        let whole = date.timeIntervalSince1970.rounded(.down) == date.timeIntervalSince1970
+        return date.formatted(
+            whole ? Date.ISO8601FormatStyle(timeZone: .gmt) : Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+    }
+
+    static func parse(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
+        if let date = try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text)
+    }
+}
+
+/// Turns `DecodingError` into a message naming the JSON field and what was expected.
+enum DecodingErrorMessage {
+    static func domainError(_ error: DecodingError) -> DomainError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .invalidField(path(context.codingPath + [key]), "is required")
+        case .typeMismatch(let type, let context):
+            return .invalidField(path(context.codingPath), "expected \(describe(type))")
+        case .valueNotFound(let type, let context):
+            return .invalidField(path(context.codingPath), "must not be null (expected \(describe(type)))")
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return DomainError(.malformed, code: "invalid_json", message: "the body is not valid JSON; check quotes, commas and brackets")
+        case .dataCorrupted(let context):
+            return .invalidField(path(context.codingPath), context.debugDescription)
+        @unknown default:
+            return DomainError(.malformed, code: "invalid_json", message: "the body could not be read as the expected JSON object")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        guard !keys.isEmpty else { return "body" }
+        return keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type: "an integer"
+        default: "a value of type \(type)"
+        }
+    }
+}

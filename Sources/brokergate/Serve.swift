@@ -1,0 +1,69 @@
+import ArgumentParser
+import BrokerGateAPI
+import BrokerGateCore
+import BrokerGateStores
+import Foundation
+import Hummingbird
+import Logging
+
+/// `brokergate serve`: runs the gateway until SIGTERM/SIGINT, then drains and exits 0.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway (the default command).",
+        discussion: "Flags override BROKERGATE_* environment variables, which override the defaults shown.")
+
+    @Option(help: "Address to listen on (env BROKERGATE_HOST). Default 127.0.0.1; use 0.0.0.0 in containers.")
+    var host: String?
+
+    @Option(help: "TCP port, 0-65535; 0 picks a free port (env BROKERGATE_PORT). Default 8080.")
+    var port: Int?
+
+    @Option(help: "Store: memory | sqlite:PATH | postgres://USER[:PW]@HOST:PORT/DB (env BROKERGATE_STORE). Default sqlite:./data/brokergate.sqlite.")
+    var store: String?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Sandbox mode: faucet and the settable business clock (env BROKERGATE_SANDBOX=true|false). Default on.")
+    var sandbox: Bool?
+
+    @Option(help: "Start the business clock at this ISO 8601 instant, e.g. 2026-11-28T15:00:00Z; it then runs at real speed (env BROKERGATE_CLOCK). Default: now.")
+    var clock: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BROKERGATE_LOG_LEVEL). Default info.")
+    var logLevel: String?
+
+    @Option(help: "Folder holding Public/ and openapi.yaml (env BROKERGATE_WEB_ROOT). Default: the current directory.")
+    var webRoot: String?
+
+    @Option(help: "Sustained requests per second allowed per API key or IP address (env BROKERGATE_RATE_LIMIT_RPS). Default 200.")
+    var rateLimitRps: Int?
+
+    @Option(help: "Burst allowance above the sustained rate (env BROKERGATE_RATE_LIMIT_BURST). Default 400.")
+    var rateLimitBurst: Int?
+
+    func run() async throws {
+        let settings = try ServeSettings(flags: self, environment: ProcessInfo.processInfo.environment)
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
+        let logger = Logger(label: "brokergate")
+        let store: any Store
+        do {
+            store = try await settings.store.open(logger: logger)
+        } catch {
+            throw ConfigurationError(message: "cannot open store \(settings.store): \(error)")
+        }
+        let clock = OffsetClock(start: settings.clockStart)
+        try await Bootstrap(store: store, clock: clock, logger: logger).ensureKeys(settings.bootstrapKeys)
+        let environment = GatewayEnvironment(
+            store: store, clock: clock, sandbox: settings.sandbox,
+            rateLimit: settings.rateLimit, webRoot: settings.webRoot, logger: logger)
+        let app = buildApplication(environment: environment, host: settings.host, port: settings.port)
+        logger.info(
+            "starting",
+            metadata: [
+                "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.store)",
+                "sandbox": "\(settings.sandbox)", "business_time": "\(clock.now())",
+            ])
+        try await app.runService()
+        logger.info("stopped")
+    }
+}

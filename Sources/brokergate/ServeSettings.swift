@@ -1,0 +1,138 @@
+import BrokerGateAPI
+import BrokerGateCore
+import BrokerGateStores
+import Foundation
+import Logging
+
+/// The validated configuration of `serve`: flag, else `BROKERGATE_*` environment, else
+/// default. Every invalid value throws a `ConfigurationError` naming the flag and the fix.
+struct ServeSettings {
+    let host: String
+    let port: Int
+    let store: StoreSpec
+    let sandbox: Bool
+    let clockStart: Date?
+    let logLevel: Logger.Level
+    let webRoot: URL
+    let rateLimit: RateLimitConfiguration
+    let bootstrapKeys: BootstrapKeys
+
+    init(flags: Serve, environment env: [String: String]) throws {
+        func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
+
+        host = value(flags.host, "HOST") ?? "127.0.0.1"
+        guard !host.isEmpty, host.utf8.count <= 253 else { throw ConfigurationError(message: "--host must be a host name or IP address") }
+        port = try Self.integer(flags.port, env["BROKERGATE_PORT"], flag: "--port", default: 8080, range: 0...65535)
+        do {
+            store = try value(flags.store, "STORE").map { text throws(DomainError) in try StoreSpec(parsing: text) } ?? .defaultValue
+        } catch {
+            throw ConfigurationError(message: error.message)
+        }
+        sandbox = try flags.sandbox ?? Self.boolean(env["BROKERGATE_SANDBOX"], flag: "BROKERGATE_SANDBOX") ?? true
+        clockStart = try value(flags.clock, "CLOCK").map { text in
+            guard let date = try? Date.ISO8601FormatStyle().parse(text) else {
+                throw ConfigurationError(message: "--clock must be an ISO 8601 instant such as 2026-11-28T15:00:00Z (got \(text.prefix(60)))")
+            }
+            return date
+        }
+        let levelText = value(flags.logLevel, "LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw ConfigurationError(message: "--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(levelText.prefix(40)))")
+        }
+        logLevel = level
+        webRoot = URL(fileURLWithPath: value(flags.webRoot, "WEB_ROOT") ?? FileManager.default.currentDirectoryPath)
+        rateLimit = RateLimitConfiguration(
+            requestsPerSecond: try Self.integer(flags.rateLimitRps, env["BROKERGATE_RATE_LIMIT_RPS"], flag: "--rate-limit-rps", default: 200, range: 1...1_000_000),
+            burst: try Self.integer(flags.rateLimitBurst, env["BROKERGATE_RATE_LIMIT_BURST"], flag: "--rate-limit-burst", default: 400, range: 1...1_000_000))
+        bootstrapKeys = try BootstrapKeys(environment: env)
+    }
+
+    private static func integer(_ flag: Int?, _ env: String?, flag name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+        let parsed: Int
+        if let flag {
+            parsed = flag
+        } else if let env {
+            guard let number = Int(env) else { throw ConfigurationError(message: "\(name) must be a whole number (got \(env.prefix(40)))") }
+            parsed = number
+        } else {
+            parsed = fallback
+        }
+        guard range.contains(parsed) else {
+            throw ConfigurationError(message: "\(name) must be between \(range.lowerBound) and \(range.upperBound) (got \(parsed))")
+        }
+        return parsed
+    }
+
+    private static func boolean(_ text: String?, flag: String) throws -> Bool? {
+        guard let text else { return nil }
+        switch text.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError(message: "\(flag) must be true or false (got \(text.prefix(20)))")
+        }
+    }
+}
+
+/// Bootstrap API keys from the environment; each pair is all-or-nothing.
+struct BootstrapKeys {
+    struct Pair {
+        let id: APIKeyID
+        let secret: String
+    }
+
+    let partner: Pair?
+    let `operator`: Pair?
+
+    init(environment env: [String: String]) throws {
+        partner = try Self.pair(env, prefix: "BROKERGATE_PARTNER")
+        `operator` = try Self.pair(env, prefix: "BROKERGATE_OPERATOR")
+    }
+
+    private static func pair(_ env: [String: String], prefix: String) throws -> Pair? {
+        switch (env["\(prefix)_KEY_ID"], env["\(prefix)_SECRET"]) {
+        case (nil, nil):
+            return nil
+        case (let id?, let secret?):
+            guard let keyID = APIKeyID(parsing: id) else {
+                throw ConfigurationError(message: "\(prefix)_KEY_ID must be 1-128 characters of A-Z a-z 0-9 - _ .")
+            }
+            guard (APIKeyRecord.secretLengthMin...APIKeyRecord.secretLengthMax).contains(secret.count) else {
+                throw ConfigurationError(message: "\(prefix)_SECRET must be \(APIKeyRecord.secretLengthMin) to \(APIKeyRecord.secretLengthMax) characters")
+            }
+            return Pair(id: keyID, secret: secret)
+        default:
+            throw ConfigurationError(message: "set both \(prefix)_KEY_ID and \(prefix)_SECRET, or neither")
+        }
+    }
+}
+
+/// Makes sure the bootstrap keys exist before the server accepts requests.
+struct Bootstrap {
+    let store: any Store
+    let clock: any BusinessClock
+    let logger: Logger
+
+    func ensureKeys(_ keys: BootstrapKeys) async throws {
+        let service = OrganizationService(clock: clock)
+        for (role, pair) in [(OrganizationRole.partner, keys.partner), (.operator, keys.operator)] {
+            let generated: IssuedKey?
+            do {
+                generated = try await store.transaction { tx -> IssuedKey? in
+                    if let pair {
+                        try await service.ensureBootstrapKey(role: role, keyID: pair.id, secret: pair.secret, in: tx)
+                        return nil
+                    }
+                    return try await service.generateKeyIfNone(role: role, in: tx)
+                }
+            } catch let error as DomainError {
+                throw ConfigurationError(message: error.message)
+            }
+            if let generated {
+                // Printed once, on the first start, to stdout and never logged: only its hash is stored.
+                // Written unbuffered: a buffered print could be lost if the process is killed.
+                FileHandle.standardOutput.write(
+                    Data("Generated \(role.rawValue.lowercased()) API key (shown once, store it now): key id \(generated.id)  secret \(generated.secret)\n".utf8))
+            }
+        }
+    }
+}

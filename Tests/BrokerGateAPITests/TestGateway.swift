@@ -1,0 +1,97 @@
+import BrokerGateAPI
+import BrokerGateCore
+import BrokerGateStores
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// A gateway for API tests: memory store (or a given one), a fixed business clock, one
+/// partner and one operator key. Tests drive it through the real HTTP server (`.live`).
+struct TestGateway {
+    static let partnerKey = (id: "partner-test", secret: "partner-secret-0123456789")
+    static let operatorKey = (id: "operator-test", secret: "operator-secret-0123456789")
+    /// Saturday 2026-11-28 10:00 ET.
+    static let saturdayMorning = Date(timeIntervalSince1970: 1_795_878_000)
+
+    let environment: GatewayEnvironment
+    let clock: FixedClock
+
+    init(
+        store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000)
+    ) async throws {
+        let store = store ?? MemoryStore()
+        clock = FixedClock(Self.saturdayMorning)
+        let service = OrganizationService(clock: clock)
+        try await store.transaction { tx in
+            try await service.ensureBootstrapKey(role: .partner, keyID: APIKeyID(parsing: Self.partnerKey.id)!, secret: Self.partnerKey.secret, in: tx)
+            try await service.ensureBootstrapKey(role: .operator, keyID: APIKeyID(parsing: Self.operatorKey.id)!, secret: Self.operatorKey.secret, in: tx)
+        }
+        let webRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var logger = Logger(label: "brokergate.test")
+        logger.logLevel = .warning
+        environment = GatewayEnvironment(store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, webRoot: webRoot, logger: logger)
+    }
+
+    /// Runs `body` against the live HTTP server on an ephemeral loopback port.
+    func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = buildApplication(environment: environment, host: "127.0.0.1", port: 0)
+        try await app.test(.live, body)
+    }
+}
+
+enum Key {
+    case partner, `operator`, none
+    case custom(id: String, secret: String)
+
+    var headers: HTTPFields {
+        var fields = HTTPFields()
+        let pair: (String, String)? =
+            switch self {
+            case .partner: TestGateway.partnerKey
+            case .operator: TestGateway.operatorKey
+            case .none: nil
+            case .custom(let id, let secret): (id, secret)
+            }
+        if let pair {
+            fields[HTTPField.Name("X-API-Key-Id")!] = pair.0
+            fields[HTTPField.Name("X-API-Secret-Key")!] = pair.1
+        }
+        return fields
+    }
+}
+
+extension TestClientProtocol {
+    /// Sends a request with a key and optional JSON body; returns status, headers and body.
+    @discardableResult
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, key: Key = .partner, json: String? = nil,
+        headers extra: [String: String] = [:]
+    ) async throws -> TestResponse {
+        var headers = key.headers
+        if json != nil { headers[.contentType] = "application/json" }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        return try await execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+    }
+
+    /// The `error` object of an error response, checked for the contract's shape.
+    func error() throws -> (code: String, message: String, requestID: String) {
+        let object = try #require(try json()["error"] as? [String: Any])
+        let code = try #require(object["code"] as? String)
+        let message = try #require(object["message"] as? String)
+        let requestID = try #require(object["request_id"] as? String)
+        #expect(headers[HTTPField.Name("X-Request-Id")!] == requestID)
+        return (code, message, requestID)
+    }
+}
