@@ -65,7 +65,6 @@ let package = Package(
         ),
         .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore"]),
         .testTarget(name: "BrokerGateStoresTests", dependencies: ["BrokerGateStores"]),
-        .testTarget(name: "BrokerGateBrokerTests", dependencies: ["BrokerGateBroker"]),
         .testTarget(
             name: "BrokerGateAPITests",
             dependencies: [
