@@ -33,6 +33,9 @@ struct MemoryTables: Sendable {
     var organizations: [OrganizationID: Organization] = [:]
     var apiKeys: [APIKeyID: APIKeyRecord] = [:]
     var idempotency: [IdempotencyKey: IdempotencyRecord] = [:]
+    /// kind → id → row.
+    var documents: [String: [String: MemoryDocumentRow]] = [:]
+    var blobs: [String: [UInt8]] = [:]
 
     struct IdempotencyKey: Hashable, Sendable {
         let organizationID: OrganizationID

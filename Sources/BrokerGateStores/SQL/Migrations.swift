@@ -55,7 +55,31 @@ public enum Migrations {
                     )
                     """,
                     "CREATE INDEX idempotency_records_created ON idempotency_records (created_at)",
-                ])
+                ]),
+            Migration(
+                version: 2, name: "documents_and_blobs",
+                statements: [
+                    """
+                    CREATE TABLE documents (
+                        kind TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        organization_id TEXT NOT NULL,
+                        parent_id TEXT,
+                        lookup_key TEXT,
+                        unique_key TEXT,
+                        status_key TEXT,
+                        created_at BIGINT NOT NULL,
+                        body \(dialect.blobType) NOT NULL,
+                        PRIMARY KEY (kind, id),
+                        UNIQUE (kind, organization_id, unique_key)
+                    )
+                    """,
+                    "CREATE INDEX documents_owner ON documents (kind, organization_id, created_at, id)",
+                    "CREATE INDEX documents_parent ON documents (kind, parent_id, created_at, id)",
+                    "CREATE INDEX documents_lookup ON documents (kind, organization_id, lookup_key)",
+                    "CREATE INDEX documents_status ON documents (kind, status_key, created_at, id)",
+                    "CREATE TABLE blobs (id TEXT PRIMARY KEY, bytes \(dialect.blobType) NOT NULL)",
+                ]),
         ]
     }
 }

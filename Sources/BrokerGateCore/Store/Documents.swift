@@ -1,0 +1,166 @@
+import Foundation
+
+/// A business object stored as a versioned JSON document with a few indexed columns.
+///
+/// Why documents: entities, KYC checks, accounts, wallets and orders are read and written
+/// whole, by id or by a handful of keys, always inside one organization. Storing them as
+/// Codable documents with explicit index columns keeps the memory, SQLite and PostgreSQL
+/// stores one generic implementation each, so a new aggregate costs no new SQL. Money never
+/// lives here: balances are ledger rows with real columns.
+public protocol StoredDocument: Codable, Sendable {
+    /// The collection name; part of the table key, never shown on the wire.
+    static var kind: String { get }
+    var documentID: String { get }
+    /// The organization that owns this object; every query is scoped by it.
+    var ownerOrganizationID: OrganizationID { get }
+    /// The object this one hangs under (an entity for accounts, an account for orders).
+    var parentID: String? { get }
+    /// A non-unique lookup value (e.g. a partner's `reference_id`).
+    var lookupKey: String? { get }
+    /// Unique per (kind, organization) when set (e.g. `entity:client_order_id`).
+    var uniqueKey: String? { get }
+    /// A status for queue queries (e.g. KYC checks waiting for review).
+    var statusKey: String? { get }
+    var createdAt: Date { get }
+}
+
+extension StoredDocument {
+    public var parentID: String? { nil }
+    public var lookupKey: String? { nil }
+    public var uniqueKey: String? { nil }
+    public var statusKey: String? { nil }
+}
+
+/// Which documents to list. Owner is optional only for operator views across
+/// organizations (e.g. the KYC review queue).
+public struct DocumentQuery: Sendable, Equatable {
+    public var owner: OrganizationID?
+    public var parentID: String?
+    public var lookupKey: String?
+    public var statusKey: String?
+    public var page: PageRequest
+
+    public init(owner: OrganizationID?, parentID: String? = nil, lookupKey: String? = nil, statusKey: String? = nil, page: PageRequest = .init()) {
+        self.owner = owner
+        self.parentID = parentID
+        self.lookupKey = lookupKey
+        self.statusKey = statusKey
+        self.page = page
+    }
+}
+
+/// A position in a (created_at, id) ordering: the key of the last item seen.
+public struct PageCursor: Sendable, Equatable {
+    public let createdAtMicros: Int64
+    public let id: String
+
+    public init(createdAtMicros: Int64, id: String) {
+        self.createdAtMicros = createdAtMicros
+        self.id = id
+    }
+
+    /// Opaque on the wire: base64url of "micros:id".
+    public var token: String {
+        Data("\(createdAtMicros):\(id)".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public init(token: String) throws(DomainError) {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard token.utf8.count <= 200, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
+            let colon = text.firstIndex(of: ":"), let micros = Int64(text[..<colon])
+        else {
+            throw .invalidField("next/previous", "is not a cursor returned by this API; pass pagination_metadata.next or .previous unchanged")
+        }
+        createdAtMicros = micros
+        id = String(text[text.index(after: colon)...])
+    }
+
+    public static func of(_ document: some StoredDocument) -> PageCursor {
+        PageCursor(createdAtMicros: Self.micros(document.createdAt), id: document.documentID)
+    }
+
+    /// Instants as integer microseconds, the resolution every store keeps.
+    public static func micros(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.toNearestOrEven))
+    }
+}
+
+/// Page size, direction and cursor of a list request.
+public struct PageRequest: Sendable, Equatable {
+    public enum Order: String, Sendable { case asc, desc }
+    public enum Direction: Sendable, Equatable { case after(PageCursor), before(PageCursor), start }
+
+    public var limit: Int
+    public var order: Order
+    public var direction: Direction
+
+    public static let limitDefault = 20
+    public static let limitMax = 100
+
+    public init(limit: Int = PageRequest.limitDefault, order: Order = .asc, direction: Direction = .start) {
+        self.limit = limit
+        self.order = order
+        self.direction = direction
+    }
+}
+
+/// One page and the cursors around it.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let next: PageCursor?
+    public let previous: PageCursor?
+
+    public init(items: [Item], next: PageCursor?, previous: PageCursor?) {
+        self.items = items
+        self.next = next
+        self.previous = previous
+    }
+
+    public func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
+        Page<T>(items: try items.map(transform), next: next, previous: previous)
+    }
+}
+
+/// Generic document persistence. `fetchDocuments` returns up to `limit + 1` rows in the
+/// requested walking direction so `DocumentPaging` can tell whether another page exists.
+public protocol DocumentRepository: Sendable {
+    /// Inserts; throws `DomainError` code `duplicate_key` when `uniqueKey` is taken.
+    func insertDocument<D: StoredDocument>(_ document: D) async throws
+    /// Replaces an existing document (same kind and id).
+    func updateDocument<D: StoredDocument>(_ document: D) async throws
+    func document<D: StoredDocument>(_ type: D.Type, id: String) async throws -> D?
+    func document<D: StoredDocument>(_ type: D.Type, owner: OrganizationID, uniqueKey: String) async throws -> D?
+    /// Raw rows for a page walk: filtered, ordered by (created_at, id) ascending when
+    /// `ascending`, strictly beyond `cursor` when given, at most `limit` rows.
+    func fetchDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int) async throws -> [D]
+    func countDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> Int
+    /// Opaque binary content (KYC document files), write-once.
+    func insertBlob(id: String, bytes: [UInt8]) async throws
+    func blob(id: String) async throws -> [UInt8]?
+}
+
+extension DocumentRepository {
+    /// A page per the request's order and direction, with next/previous cursors.
+    public func page<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> Page<D> {
+        let request = query.page
+        let limit = min(max(request.limit, 1), PageRequest.limitMax)
+        let forward = request.order == .asc
+        switch request.direction {
+        case .start, .after:
+            let cursor: PageCursor? = if case .after(let c) = request.direction { c } else { nil }
+            let rows = try await fetchDocuments(type, query: query, ascending: forward, cursor: cursor, limit: limit + 1)
+            let items = Array(rows.prefix(limit))
+            return Page(
+                items: items, next: rows.count > limit ? items.last.map(PageCursor.of) : nil,
+                previous: cursor == nil ? nil : items.first.map(PageCursor.of))
+        case .before(let cursor):
+            let rows = try await fetchDocuments(type, query: query, ascending: !forward, cursor: cursor, limit: limit + 1)
+            let items = Array(rows.prefix(limit).reversed())
+            return Page(
+                items: items, next: items.last.map(PageCursor.of),
+                previous: rows.count > limit ? items.first.map(PageCursor.of) : nil)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import BrokerGateCore
+import Foundation
+
+/// Documents over SQL: one `documents` table keyed by (kind, id) with index columns, and
+/// write-once `blobs`. Every value is bound; only fixed fragments are concatenated.
+extension SQLTransaction {
+    func insertDocument<D: StoredDocument>(_ document: D) async throws {
+        let inserted = try await db.query(
+            """
+            INSERT INTO documents (kind, id, organization_id, parent_id, lookup_key, unique_key, status_key, created_at, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id
+            """,
+            [.text(D.kind), .text(document.documentID)] + (try Self.indexColumns(document)))
+        guard inserted.isEmpty else { return }
+        // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
+        if let unique = document.uniqueKey,
+            try await self.document(D.self, owner: document.ownerOrganizationID, uniqueKey: unique) != nil
+        {
+            throw DocumentCodec.duplicate
+        }
+        throw StoreError("duplicate \(D.kind) id \(document.documentID)")
+    }
+
+    func updateDocument<D: StoredDocument>(_ document: D) async throws {
+        let updated = try await db.query(
+            """
+            UPDATE documents SET organization_id = ?, parent_id = ?, lookup_key = ?, unique_key = ?, status_key = ?, created_at = ?, body = ?
+            WHERE kind = ? AND id = ? RETURNING id
+            """,
+            (try Self.indexColumns(document)) + [.text(D.kind), .text(document.documentID)])
+        guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
+    }
+
+    func document<D: StoredDocument>(_ type: D.Type, id: String) async throws -> D? {
+        try await one("SELECT body FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)]) { row in
+            try DocumentCodec.decode(type, try row.blob("body"))
+        }
+    }
+
+    func document<D: StoredDocument>(_ type: D.Type, owner: OrganizationID, uniqueKey: String) async throws -> D? {
+        try await one(
+            "SELECT body FROM documents WHERE kind = ? AND organization_id = ? AND unique_key = ?",
+            [.text(D.kind), .text(owner.rawValue), .text(uniqueKey)]
+        ) { row in try DocumentCodec.decode(type, try row.blob("body")) }
+    }
+
+    func fetchDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int) async throws -> [D] {
+        var (sql, binds) = Self.filter(D.kind, query)
+        if let cursor {
+            sql += ascending ? " AND (created_at > ? OR (created_at = ? AND id > ?))" : " AND (created_at < ? OR (created_at = ? AND id < ?))"
+            binds += [.integer(cursor.createdAtMicros), .integer(cursor.createdAtMicros), .text(cursor.id)]
+        }
+        sql += ascending ? " ORDER BY created_at ASC, id ASC LIMIT ?" : " ORDER BY created_at DESC, id DESC LIMIT ?"
+        binds.append(.integer(Int64(limit)))
+        return try await all("SELECT body FROM documents WHERE " + sql, binds) { row in
+            try DocumentCodec.decode(type, try row.blob("body"))
+        }
+    }
+
+    func countDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> Int {
+        let (sql, binds) = Self.filter(D.kind, query)
+        let rows = try await db.query("SELECT COUNT(*) AS n FROM documents WHERE " + sql, binds)
+        return Int(try rows.first?.integer("n") ?? 0)
+    }
+
+    func insertBlob(id: String, bytes: [UInt8]) async throws {
+        try await db.execute("INSERT INTO blobs (id, bytes) VALUES (?, ?)", [.text(id), .blob(bytes)])
+    }
+
+    func blob(id: String) async throws -> [UInt8]? {
+        try await one("SELECT bytes FROM blobs WHERE id = ?", [.text(id)]) { try $0.blob("bytes") }
+    }
+
+    /// The WHERE clause for a query: fixed fragments, every value bound.
+    private static func filter(_ kind: String, _ query: DocumentQuery) -> (String, [SQLValue]) {
+        var sql = "kind = ?"
+        var binds: [SQLValue] = [.text(kind)]
+        let optional: [(String, String?)] = [
+            ("organization_id", query.owner?.rawValue), ("parent_id", query.parentID), ("lookup_key", query.lookupKey),
+            ("status_key", query.statusKey),
+        ]
+        for (column, value) in optional {
+            if let value {
+                sql += " AND \(column) = ?"
+                binds.append(.text(value))
+            }
+        }
+        return (sql, binds)
+    }
+
+    private static func indexColumns<D: StoredDocument>(_ document: D) throws -> [SQLValue] {
+        [
+            .text(document.ownerOrganizationID.rawValue), .optionalText(document.parentID), .optionalText(document.lookupKey),
+            .optionalText(document.uniqueKey), .optionalText(document.statusKey), .integer(PageCursor.micros(document.createdAt)),
+            .blob(try DocumentCodec.encode(document)),
+        ]
+    }
+}

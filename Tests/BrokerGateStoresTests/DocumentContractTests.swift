@@ -1,0 +1,146 @@
+import BrokerGateCore
+import Foundation
+import Testing
+
+@testable import BrokerGateStores
+
+/// A small document type for the contract: every index column in use.
+struct Widget: StoredDocument, Equatable {
+    static let kind = "widget"
+    let id: String
+    let owner: OrganizationID
+    var parent: String?
+    var reference: String?
+    var unique: String?
+    var status: String?
+    var note: String
+    let createdAt: Date
+
+    var documentID: String { id }
+    var ownerOrganizationID: OrganizationID { owner }
+    var parentID: String? { parent }
+    var lookupKey: String? { reference }
+    var uniqueKey: String? { unique }
+    var statusKey: String? { status }
+}
+
+func widget(_ owner: OrganizationID, second: Int, parent: String? = nil, reference: String? = nil, unique: String? = nil, status: String? = nil) -> Widget {
+    Widget(
+        id: String(format: "w-%04d", second), owner: owner, parent: parent, reference: reference, unique: unique, status: status,
+        note: "note \(second) — ✓", createdAt: contractInstant.addingTimeInterval(TimeInterval(second)))
+}
+
+struct DocumentContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func test_document_roundTrips_andUpdates(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        let original = widget(owner, second: 1, parent: "p", reference: "r", unique: "u", status: "s")
+        try await store.transaction { tx in try await tx.insertDocument(original) }
+        #expect(try await store.transaction { tx in try await tx.document(Widget.self, id: original.id) } == original)
+        var changed = original
+        changed.note = "changed"
+        changed.status = "t"
+        let updated = changed
+        try await store.transaction { tx in try await tx.updateDocument(updated) }
+        #expect(try await store.transaction { tx in try await tx.document(Widget.self, id: updated.id) } == updated)
+        #expect(try await store.transaction { tx in try await tx.document(Widget.self, owner: owner, uniqueKey: "u") } == updated)
+        #expect(try await store.transaction { tx in try await tx.document(Widget.self, owner: .generate(), uniqueKey: "u") } == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_uniqueKey_isUniquePerOwner_andRefusedWithDuplicateKey(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate(), other = EntityID.generate()
+        try await store.transaction { tx in try await tx.insertDocument(widget(owner, second: 1, unique: "client-1")) }
+        do {
+            try await store.transaction { tx in try await tx.insertDocument(widget(owner, second: 2, unique: "client-1")) }
+            Issue.record("a duplicate unique key was accepted")
+        } catch let error as DomainError {
+            #expect(error.code == "duplicate_key")
+        }
+        // Same key under another owner is fine; a missing key never collides.
+        try await store.transaction { tx in
+            try await tx.insertDocument(widget(other, second: 3, unique: "client-1"))
+            try await tx.insertDocument(widget(owner, second: 4))
+            try await tx.insertDocument(widget(owner, second: 5))
+        }
+        #expect(try await store.transaction { tx in try await tx.countDocuments(Widget.self, query: .init(owner: owner)) } == 3)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_pages_walkForwardAndBack_inBothOrders(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        try await store.transaction { tx in
+            for second in 1...7 { try await tx.insertDocument(widget(owner, second: second)) }
+            try await tx.insertDocument(widget(.generate(), second: 8))
+        }
+        for order in [PageRequest.Order.asc, .desc] {
+            let expected = order == .asc ? Array(1...7) : Array((1...7).reversed())
+            var seen: [Int] = []
+            var request = PageRequest(limit: 3, order: order)
+            var pages: [Page<Widget>] = []
+            while true {
+                let query = DocumentQuery(owner: owner, page: request)
+                let page = try await store.transaction { tx in try await tx.page(Widget.self, query: query) }
+                pages.append(page)
+                seen += page.items.map { Int($0.id.dropFirst(2))! }
+                guard let next = page.next else { break }
+                request.direction = .after(next)
+            }
+            #expect(seen == expected)
+            #expect(pages.map(\.items.count) == [3, 3, 1])
+            #expect(pages[0].previous == nil)
+            // Walking back from the last page returns the middle page.
+            let back = DocumentQuery(owner: owner, page: PageRequest(limit: 3, order: order, direction: .before(try #require(pages[2].previous))))
+            let middle = try await store.transaction { tx in try await tx.page(Widget.self, query: back) }
+            #expect(middle.items.map(\.id) == pages[1].items.map(\.id))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_filters_byParentLookupAndStatus_andOwnerless(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let a = EntityID.generate(), b = EntityID.generate()
+        try await store.transaction { tx in
+            try await tx.insertDocument(widget(a, second: 1, parent: "e1", reference: "ref", status: "REVIEW"))
+            try await tx.insertDocument(widget(a, second: 2, parent: "e2", reference: "ref"))
+            try await tx.insertDocument(widget(b, second: 3, parent: "e1", status: "REVIEW"))
+        }
+        func ids(_ query: DocumentQuery) async throws -> [String] {
+            try await store.transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
+        }
+        #expect(try await ids(.init(owner: a, parentID: "e1")) == ["w-0001"])
+        #expect(try await ids(.init(owner: a, lookupKey: "ref")) == ["w-0001", "w-0002"])
+        #expect(try await ids(.init(owner: b, lookupKey: "ref")) == [])
+        #expect(try await ids(.init(owner: nil, statusKey: "REVIEW")) == ["w-0001", "w-0003"])
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_blobs_areWriteOnce(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let bytes: [UInt8] = [0, 1, 2, 255, 0]
+        try await store.transaction { tx in try await tx.insertBlob(id: "b1", bytes: bytes) }
+        #expect(try await store.transaction { tx in try await tx.blob(id: "b1") } == bytes)
+        #expect(try await store.transaction { tx in try await tx.blob(id: "missing") } == nil)
+        await #expect(throws: (any Error).self) {
+            try await store.transaction { tx in try await tx.insertBlob(id: "b1", bytes: [9]) }
+        }
+        #expect(try await store.transaction { tx in try await tx.blob(id: "b1") } == bytes)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_failedTransaction_leavesNoDocument(kind: StoreKind) async throws {
+        struct Boom: Error {}
+        let store = try await kind.make()
+        let item = widget(.generate(), second: 1)
+        await #expect(throws: Boom.self) {
+            try await store.transaction { tx in
+                try await tx.insertDocument(item)
+                throw Boom()
+            }
+        }
+        #expect(try await store.transaction { tx in try await tx.document(Widget.self, id: item.id) } == nil)
+    }
+}
