@@ -39,7 +39,11 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
 public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     let commands = Commands(runner: CommandRunner(store: environment.store, clock: environment.clock))
     var routes = OpsController(store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot).routes
-    routes += EntitiesController(store: environment.store).routes
+    routes += EntitiesController(store: environment.store, commands: commands, entities: EntityService(clock: environment.clock)).routes
+    routes += AccountsController(store: environment.store, commands: commands, accounts: AccountService(clock: environment.clock)).routes
+    routes += WalletController(
+        store: environment.store, commands: commands, wallets: WalletService(clock: environment.clock, walletKey: environment.walletKey)
+    ).routes
     routes += OperatorController(commands: commands, organizations: OrganizationService(clock: environment.clock)).routes
     if environment.sandbox {
         routes += SandboxController(clock: environment.clock).routes

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import Crypto
 import Foundation
 import Logging
 import Prometheus
@@ -15,13 +16,16 @@ public struct GatewayEnvironment: Sendable {
     public let rateLimit: RateLimitConfiguration
     /// Folder holding `Public/` and `openapi.yaml`.
     public let webRoot: URL
+    /// Seals managed wallets' private keys (`BROKERGATE_WALLET_KEY`); nil refuses managed wallets.
+    public let walletKey: SymmetricKey?
     public let logger: Logger
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
         rateLimit: RateLimitConfiguration = .default, webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-        logger: Logger = Logger(label: "brokergate")
+        walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate")
     ) {
+        self.walletKey = walletKey
         self.store = store
         self.clock = clock
         self.sandbox = sandbox

@@ -39,7 +39,8 @@ public struct RouteTable: Sendable {
     /// Methods routed for a concrete request path (empty when the path is unknown).
     public func allowedMethods(for path: String) -> [HTTPRequest.Method] {
         let segments = Self.segments(path)
-        return routes.filter { Self.matches(pattern: Self.segments($0.path), segments) }.map(\.method)
+        let methods = routes.filter { Self.matches(pattern: Self.segments($0.path), segments) }.map(\.method)
+        return Set(methods).sorted { $0.rawValue < $1.rawValue }
     }
 
     static func segments(_ path: String) -> [Substring] {

@@ -55,7 +55,7 @@ struct Serve: AsyncParsableCommand {
         try await Bootstrap(store: store, clock: clock, logger: logger).ensureKeys(settings.bootstrapKeys)
         let environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: settings.sandbox,
-            rateLimit: settings.rateLimit, webRoot: settings.webRoot, logger: logger)
+            rateLimit: settings.rateLimit, webRoot: settings.webRoot, walletKey: settings.walletKey, logger: logger)
         let app = buildApplication(environment: environment, host: settings.host, port: settings.port)
         logger.info(
             "starting",

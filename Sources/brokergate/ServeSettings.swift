@@ -1,6 +1,7 @@
 import BrokerGateAPI
 import BrokerGateCore
 import BrokerGateStores
+import Crypto
 import Foundation
 import Logging
 
@@ -16,6 +17,7 @@ struct ServeSettings {
     let webRoot: URL
     let rateLimit: RateLimitConfiguration
     let bootstrapKeys: BootstrapKeys
+    let walletKey: SymmetricKey?
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -45,6 +47,12 @@ struct ServeSettings {
             requestsPerSecond: try Self.integer(flags.rateLimitRps, env["BROKERGATE_RATE_LIMIT_RPS"], flag: "--rate-limit-rps", default: 200, range: 1...1_000_000),
             burst: try Self.integer(flags.rateLimitBurst, env["BROKERGATE_RATE_LIMIT_BURST"], flag: "--rate-limit-burst", default: 400, range: 1...1_000_000))
         bootstrapKeys = try BootstrapKeys(environment: env)
+        walletKey = try env["BROKERGATE_WALLET_KEY"].map { hex in
+            guard let bytes = Hex.decode(hex), bytes.count == 32 else {
+                throw ConfigurationError(message: "BROKERGATE_WALLET_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
+            }
+            return SymmetricKey(data: bytes)
+        }
     }
 
     private static func integer(_ flag: Int?, _ env: String?, flag name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {

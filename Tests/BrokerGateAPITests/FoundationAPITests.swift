@@ -72,7 +72,8 @@ struct FoundationAPITests {
         try await TestGateway().test { client in
             let response = try await client.call(.delete, "/api/v2/entities/me")
             #expect(response.status == .methodNotAllowed)
-            #expect(response.headers[.allow] == "GET")
+            // /entities/me also matches /entities/{entity_id}, which allows PATCH.
+            #expect(response.headers[.allow] == "GET, PATCH")
             #expect(try response.error().code == "method_not_allowed")
         }
     }

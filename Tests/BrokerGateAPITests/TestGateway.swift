@@ -1,6 +1,7 @@
 import BrokerGateAPI
 import BrokerGateCore
 import BrokerGateStores
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,7 +22,8 @@ struct TestGateway {
     let clock: FixedClock
 
     init(
-        store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000)
+        store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000),
+        walletKey: SymmetricKey? = nil
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -33,7 +35,8 @@ struct TestGateway {
         let webRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var logger = Logger(label: "brokergate.test")
         logger.logLevel = .warning
-        environment = GatewayEnvironment(store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, webRoot: webRoot, logger: logger)
+        environment = GatewayEnvironment(
+            store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, webRoot: webRoot, walletKey: walletKey, logger: logger)
     }
 
     /// Runs `body` against the live HTTP server on an ephemeral loopback port.

@@ -97,6 +97,8 @@ def _server_env(gateway: Gateway) -> dict[str, str]:
     env["BROKERGATE_PARTNER_SECRET"] = gateway.partner_secret
     env["BROKERGATE_OPERATOR_KEY_ID"] = gateway.operator_key_id or ""
     env["BROKERGATE_OPERATOR_SECRET"] = gateway.operator_secret or ""
+    # Managed wallets seal private keys under this key; random per run, like the API keys.
+    env["BROKERGATE_WALLET_KEY"] = secrets.token_hex(32)
     return env
 
 

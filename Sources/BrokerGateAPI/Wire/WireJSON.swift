@@ -54,10 +54,25 @@ enum WireJSON {
             throw DomainError(.malformed, code: "invalid_json", message: "the request body is empty; send a JSON object")
         }
         do {
+            // Foundation's Decimal would silently truncate numbers past 38 digits; refuse them first.
+            try JSONNumberGuard.check(bytes)
+        } catch {
+            throw DomainError(.malformed, code: error.code, message: error.message)
+        }
+        do {
             return try decoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw DecodingErrorMessage.domainError(error)
         }
+    }
+
+    /// For POSTs whose body may be omitted: empty when there is none, else checked JSON.
+    static func readOptionalJSONBody(_ request: Request, context: AppRequestContext) async throws -> [UInt8] {
+        let declared = request.headers[.contentLength].flatMap(Int.init) ?? 0
+        guard declared > 0 || request.headers[.contentType] != nil || request.headers[.transferEncoding] != nil else { return [] }
+        let bytes = try await collectBody(request, context: context)
+        if !bytes.isEmpty { try requireJSONContentType(request) }
+        return bytes
     }
 
     static func requireJSONContentType(_ request: Request) throws {
@@ -114,6 +129,11 @@ enum DecodingErrorMessage {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return DomainError(.malformed, code: "invalid_json", message: "the body is not valid JSON; check quotes, commas and brackets")
         case .dataCorrupted(let context):
+            if let amount = context.underlyingError as? AmountError {
+                // Well-formed but too precise or too large is a rule (422); unreadable text is 400.
+                let isRule = ["amount_too_precise", "amount_overflow"].contains(amount.code)
+                return DomainError(isRule ? .ruleViolation : .malformed, code: amount.code, message: amount.message)
+            }
             return .invalidField(path(context.codingPath), context.debugDescription)
         @unknown default:
             return DomainError(.malformed, code: "invalid_json", message: "the body could not be read as the expected JSON object")

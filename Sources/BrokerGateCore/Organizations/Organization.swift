@@ -21,21 +21,8 @@ public struct Organization: Sendable, Equatable, Codable {
         self.createdAt = createdAt
     }
 
-    /// Limits on an organization name: visible in consoles and logs, so bounded and printable.
-    public static let nameLengthMax = 200
-
-    /// Validates a name supplied by an operator.
+    /// Validates a name supplied by an operator (same rules as every display name).
     public static func validatedName(_ raw: String) throws(DomainError) -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else {
-            throw .invalidField("name", "must not be empty")
-        }
-        guard name.count <= nameLengthMax else {
-            throw .invalidField("name", "must be at most \(nameLengthMax) characters")
-        }
-        guard name.unicodeScalars.allSatisfy({ !$0.properties.isDefaultIgnorableCodePoint && $0.properties.generalCategory != .control && $0.properties.generalCategory != .format }) else {
-            throw .invalidField("name", "must not contain control or invisible formatting characters")
-        }
-        return name
+        try TextRules.name(raw, field: "name")
     }
 }
