@@ -23,7 +23,7 @@ public protocol Store: Sendable {
 
 /// Everything a transaction can read and write, one protocol per aggregate so each
 /// concept's persistence reads in one place.
-public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository, DocumentRepository {}
+public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository, DocumentRepository, LedgerRepository {}
 
 /// Organizations and their API keys.
 public protocol OrganizationRepository: Sendable {

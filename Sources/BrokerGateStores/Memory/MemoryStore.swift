@@ -36,6 +36,7 @@ struct MemoryTables: Sendable {
     /// kind → id → row.
     var documents: [String: [String: MemoryDocumentRow]] = [:]
     var blobs: [String: [UInt8]] = [:]
+    var ledger = MemoryLedgerTables()
 
     struct IdempotencyKey: Hashable, Sendable {
         let organizationID: OrganizationID

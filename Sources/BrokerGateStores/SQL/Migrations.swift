@@ -13,6 +13,8 @@ public enum SQLDialect: Sendable {
     case postgres
 
     var blobType: String { self == .sqlite ? "BLOB" : "BYTEA" }
+    /// A monotonically increasing integer primary key.
+    var autoIncrementKey: String { self == .sqlite ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "BIGSERIAL PRIMARY KEY" }
 }
 
 public enum Migrations {
@@ -79,6 +81,57 @@ public enum Migrations {
                     "CREATE INDEX documents_lookup ON documents (kind, organization_id, lookup_key)",
                     "CREATE INDEX documents_status ON documents (kind, status_key, created_at, id)",
                     "CREATE TABLE blobs (id TEXT PRIMARY KEY, bytes \(dialect.blobType) NOT NULL)",
+                ]),
+            Migration(
+                version: 3, name: "ledger",
+                statements: [
+                    // Real columns, not documents: sums and invariants are queries.
+                    """
+                    CREATE TABLE ledger_balances (
+                        account TEXT PRIMARY KEY,
+                        asset TEXT NOT NULL,
+                        is_customer INTEGER NOT NULL,
+                        organization_id TEXT,
+                        balance_units BIGINT NOT NULL,
+                        held_units BIGINT NOT NULL,
+                        CHECK (held_units >= 0),
+                        CHECK (is_customer = 0 OR (balance_units >= 0 AND held_units <= balance_units))
+                    )
+                    """,
+                    "CREATE INDEX ledger_balances_asset ON ledger_balances (asset, account)",
+                    """
+                    CREATE TABLE ledger_transfers (
+                        sequence \(dialect.autoIncrementKey),
+                        id TEXT NOT NULL UNIQUE,
+                        asset TEXT NOT NULL,
+                        debit TEXT NOT NULL,
+                        credit TEXT NOT NULL,
+                        amount_units BIGINT NOT NULL CHECK (amount_units > 0),
+                        reason TEXT NOT NULL,
+                        reference_kind TEXT NOT NULL,
+                        reference_id TEXT NOT NULL,
+                        hold_id TEXT,
+                        created_at BIGINT NOT NULL,
+                        CHECK (debit <> credit)
+                    )
+                    """,
+                    "CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit, sequence)",
+                    "CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit, sequence)",
+                    "CREATE INDEX ledger_transfers_reference ON ledger_transfers (reference_kind, reference_id)",
+                    """
+                    CREATE TABLE ledger_holds (
+                        id TEXT PRIMARY KEY,
+                        account TEXT NOT NULL,
+                        amount_units BIGINT NOT NULL CHECK (amount_units > 0),
+                        posted_units BIGINT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('PENDING', 'POSTED', 'VOIDED')),
+                        reference_kind TEXT NOT NULL,
+                        reference_id TEXT NOT NULL,
+                        created_at BIGINT NOT NULL,
+                        updated_at BIGINT NOT NULL,
+                        CHECK (posted_units >= 0 AND posted_units <= amount_units)
+                    )
+                    """,
                 ]),
         ]
     }

@@ -1,0 +1,24 @@
+import Foundation
+
+/// Ledger persistence: balance rows, the append-only transfer journal and holds. Lives in
+/// the same transaction as the business object that moves money (DESIGN.md rule 5).
+public protocol LedgerRepository: Sendable {
+    /// The balance row, read for update: on PostgreSQL the row is locked until commit, so
+    /// concurrent withdrawals from one account serialize.
+    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance?
+    /// Inserts or replaces a balance row.
+    func saveLedgerBalance(_ balance: LedgerBalance) async throws
+    /// Appends a transfer; the journal's order is its sequence.
+    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws
+    /// Transfers touching `account`, newest last, at most `limit`, after `afterSequence`.
+    func ledgerTransfers(touching account: LedgerAccountID, afterSequence: Int64, limit: Int) async throws -> [(sequence: Int64, transfer: LedgerTransfer)]
+    /// The journal's last sequence number (0 when empty): what a reserves report is computed at.
+    func ledgerSequence() async throws -> Int64
+    func insertLedgerHold(_ hold: LedgerHold) async throws
+    func updateLedgerHold(_ hold: LedgerHold) async throws
+    func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold?
+    /// Sum of balances per asset; zero for every asset when the books balance.
+    func ledgerSums() async throws -> [LedgerAsset: Int64]
+    /// Every balance row of `asset` (reserves, proofs, audits).
+    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance]
+}

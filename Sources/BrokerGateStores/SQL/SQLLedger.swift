@@ -1,0 +1,107 @@
+import BrokerGateCore
+import Foundation
+
+/// The ledger over SQL. Balance reads lock the row on PostgreSQL (`FOR UPDATE`, added by
+/// the driver's dialect hook) so concurrent movements on one account serialize.
+extension SQLTransaction {
+    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+        try await one("SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
+    }
+
+    func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+        try await db.execute(
+            """
+            INSERT INTO ledger_balances (account, asset, is_customer, organization_id, balance_units, held_units)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (account) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units
+            """,
+            [
+                .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .integer(balance.id.isCustomer ? 1 : 0),
+                .optionalText(balance.organizationID?.rawValue), .integer(balance.balanceUnits), .integer(balance.heldUnits),
+            ])
+    }
+
+    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
+        try await db.execute(
+            """
+            INSERT INTO ledger_transfers (id, asset, debit, credit, amount_units, reason, reference_kind, reference_id, hold_id, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(transfer.id.rawValue), .text(transfer.asset.rawValue), .text(transfer.debit.rawValue),
+                .text(transfer.credit.rawValue), .integer(transfer.amountUnits), .text(transfer.reason.rawValue),
+                .text(transfer.referenceKind), .text(transfer.referenceID), .optionalText(transfer.holdID?.rawValue),
+                .date(transfer.createdAt),
+            ])
+    }
+
+    func ledgerTransfers(touching account: LedgerAccountID, afterSequence: Int64, limit: Int) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
+        try await all(
+            "SELECT * FROM ledger_transfers WHERE (debit = ? OR credit = ?) AND sequence > ? ORDER BY sequence LIMIT ?",
+            [.text(account.rawValue), .text(account.rawValue), .integer(afterSequence), .integer(Int64(limit))]
+        ) { row in (try row.integer("sequence"), try Self.transfer(row)) }
+    }
+
+    func ledgerSequence() async throws -> Int64 {
+        try await db.query("SELECT COALESCE(MAX(sequence), 0) AS s FROM ledger_transfers", []).first?.integer("s") ?? 0
+    }
+
+    func insertLedgerHold(_ hold: LedgerHold) async throws {
+        try await db.execute(
+            """
+            INSERT INTO ledger_holds (id, account, amount_units, posted_units, status, reference_kind, reference_id, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(hold.id.rawValue), .text(hold.account.rawValue), .integer(hold.amountUnits), .integer(hold.postedUnits),
+                .text(hold.status.rawValue), .text(hold.referenceKind), .text(hold.referenceID), .date(hold.createdAt),
+                .date(hold.updatedAt),
+            ])
+    }
+
+    func updateLedgerHold(_ hold: LedgerHold) async throws {
+        let updated = try await db.query(
+            "UPDATE ledger_holds SET posted_units = ?, status = ?, updated_at = ? WHERE id = ? RETURNING id",
+            [.integer(hold.postedUnits), .text(hold.status.rawValue), .date(hold.updatedAt), .text(hold.id.rawValue)])
+        guard !updated.isEmpty else { throw StoreError("update of missing hold \(hold.id)") }
+    }
+
+    func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold? {
+        try await one("SELECT * FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)]) { row in
+            guard let account = LedgerAccountID(rawValue: try row.text("account")),
+                let status = LedgerHold.Status(rawValue: try row.text("status"))
+            else { throw StoreError("unreadable ledger hold \(id)") }
+            return LedgerHold(
+                id: id, account: account, amountUnits: try row.integer("amount_units"), postedUnits: try row.integer("posted_units"),
+                status: status, referenceKind: try row.text("reference_kind"), referenceID: try row.text("reference_id"),
+                createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+        }
+    }
+
+    func ledgerSums() async throws -> [LedgerAsset: Int64] {
+        let rows = try await db.query("SELECT asset, SUM(balance_units) AS total FROM ledger_balances GROUP BY asset", [])
+        return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
+    }
+
+    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
+        try await all("SELECT * FROM ledger_balances WHERE asset = ? ORDER BY account", [.text(asset.rawValue)], Self.balance)
+    }
+
+    static func balance(_ row: SQLRow) throws -> LedgerBalance {
+        guard let id = LedgerAccountID(rawValue: try row.text("account")) else { throw StoreError("unreadable ledger account") }
+        return LedgerBalance(
+            id: id, balanceUnits: try row.integer("balance_units"), heldUnits: try row.integer("held_units"),
+            organizationID: try row.optionalText("organization_id").map(EntityID.init(trusted:)))
+    }
+
+    static func transfer(_ row: SQLRow) throws -> LedgerTransfer {
+        guard let debit = LedgerAccountID(rawValue: try row.text("debit")), let credit = LedgerAccountID(rawValue: try row.text("credit")),
+            let reason = TransferReason(rawValue: try row.text("reason"))
+        else { throw StoreError("unreadable ledger transfer") }
+        return LedgerTransfer(
+            id: LedgerTransferID(trusted: try row.text("id")), asset: LedgerAsset(rawValue: try row.text("asset")), debit: debit,
+            credit: credit, amountUnits: try row.integer("amount_units"), reason: reason, referenceKind: try row.text("reference_kind"),
+            referenceID: try row.text("reference_id"), holdID: try row.optionalText("hold_id").map(LedgerHoldID.init(trusted:)),
+            createdAt: try row.date("created_at"))
+    }
+}
