@@ -2,6 +2,7 @@ import BrokerGateCore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @testable import BrokerGateAPI
@@ -166,6 +167,21 @@ struct FoundationAPITests {
         try await TestGateway(sandbox: false).test { client in
             let response = try await client.call(.get, "/api/v2/sandbox/clock", key: .operator)
             #expect(response.status == .notFound)
+        }
+    }
+}
+
+/// A body streamed without Content-Length must hit the same 413 as a declared one.
+struct StreamedBodyLimitTests {
+    @Test func test_streamedBodyOver1MiB_withoutContentLength_is413() async throws {
+        try await TestGateway().test { client in
+            var headers = Key.operator.headers
+            headers[.contentType] = "application/json"
+            headers[.transferEncoding] = "chunked"
+            let big = #"{"name": ""# + String(repeating: "a", count: (1 << 20) + 10) + #""}"#
+            let response = try await client.execute(
+                uri: "/api/v2/operator/organizations", method: .post, headers: headers, body: ByteBuffer(string: big))
+            #expect(response.status == .contentTooLarge)
         }
     }
 }

@@ -94,6 +94,9 @@ enum WireJSON {
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge
+        } catch is NIOTooManyBytesError {
+            // A streamed body without Content-Length trips the collector's own limit.
+            throw tooLarge
         }
     }
 
