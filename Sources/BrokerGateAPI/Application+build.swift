@@ -45,6 +45,7 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
         store: environment.store, commands: commands, wallets: WalletService(clock: environment.clock, walletKey: environment.walletKey)
     ).routes
     routes += OperatorController(commands: commands, organizations: OrganizationService(clock: environment.clock)).routes
+    routes += MarketDataController(clock: environment.clock).routes
     if environment.sandbox {
         routes += SandboxController(clock: environment.clock).routes
     }
