@@ -46,6 +46,12 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     ).routes
     routes += OperatorController(commands: commands, organizations: OrganizationService(clock: environment.clock)).routes
     routes += MarketDataController(clock: environment.clock).routes
+    let kyc = KYCService(clock: environment.clock)
+    routes += KYCController(store: environment.store, commands: commands, kyc: kyc).routes
+    routes += KYCSessionController(store: environment.store, kyc: kyc).routes
+    routes += KYCReviewController(
+        store: environment.store, commands: commands, reviews: KYCReviewService(clock: environment.clock), kyc: kyc
+    ).routes
     if environment.sandbox {
         routes += SandboxController(clock: environment.clock).routes
     }
