@@ -69,6 +69,7 @@ let package = Package(
         ),
         .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore"]),
         .testTarget(name: "BrokerGateStoresTests", dependencies: ["BrokerGateStores"]),
+        .testTarget(name: "BrokerGateBrokerTests", dependencies: ["BrokerGateBroker", "BrokerGateStores"]),
         .testTarget(
             name: "BrokerGateAPITests",
             dependencies: [

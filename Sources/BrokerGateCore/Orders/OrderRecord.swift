@@ -1,0 +1,85 @@
+import Foundation
+
+public enum OrderTag {}
+public enum OrderRequestTag {}
+public enum FulfillmentTag {}
+public typealias OrderID = Identifier<OrderTag>
+public typealias OrderRequestID = Identifier<OrderRequestTag>
+public typealias FulfillmentID = Identifier<FulfillmentTag>
+
+/// One order: the partner's request and the brokerage order it became, in one document.
+/// Requests that fail a check are refused with a 422 and never stored, so every stored
+/// request has its order. Open orders carry the status key `OPEN`: they are the outbox the
+/// order engine drains on every replica and after every restart.
+public struct OrderRecord: StoredDocument, Equatable {
+    public static let kind = "order"
+    /// Status key of orders the engine still has to act on.
+    public static let openStatusKey = "OPEN"
+
+    public let id: OrderID
+    public let requestID: OrderRequestID
+    public let accountID: AccountID
+    public let entityID: EntityID
+    public let organizationID: OrganizationID
+    public let stockID: StockID
+    public let symbol: String
+    public let side: OrderSide
+    public let type: OrderType
+    public let tif: OrderTIF
+    /// Market buys: USD to spend (2 dp).
+    public let paymentAmount: Amount?
+    /// Sells and limit buys: shares (≤ 6 dp for market sells, ≤ 4 dp for limits).
+    public let assetQuantity: Amount?
+    public let limitPrice: Amount?
+    /// The fee quoted and held (USD+ units).
+    public let quotedFeeUnits: Int64
+    public let holdID: LedgerHoldID
+    public let clientOrderID: String?
+    public var status: BrokerageOrderStatus
+    public var requestStatus: OrderRequestStatus
+    public var filledQuantityUnits: Int64
+    public var paymentUnits: Int64
+    public var feeUnits: Int64
+    public let expiresAt: Date?
+    public var cancelMessage: String?
+    public let createdAt: Date
+    public var updatedAt: Date
+
+    public var documentID: String { id.rawValue }
+    public var ownerOrganizationID: OrganizationID { organizationID }
+    public var parentID: String? { accountID.rawValue }
+    public var lookupKey: String? { requestID.rawValue }
+    /// `client_order_id` is unique per entity.
+    public var uniqueKey: String? { clientOrderID.map { "\(entityID.rawValue):\($0)" } }
+    public var statusKey: String? { status.isTerminal ? status.rawValue : Self.openStatusKey }
+
+    /// Moves the order through the state machine and records when.
+    public mutating func move(to next: BrokerageOrderStatus, at instant: Date) throws(DomainError) {
+        status = try OrderStateMachine.transition(from: status, to: next)
+        updatedAt = instant
+    }
+}
+
+/// One fill of an order: what moved, at what price.
+public struct FulfillmentRecord: StoredDocument, Equatable {
+    public static let kind = "fulfillment"
+
+    public let id: FulfillmentID
+    public let orderID: OrderID
+    public let accountID: AccountID
+    public let organizationID: OrganizationID
+    public let stockID: StockID
+    public let side: OrderSide
+    public let quantityUnits: Int64
+    public let paymentUnits: Int64
+    public let feeUnits: Int64
+    public let price: Amount
+    /// A deterministic stand-in for the on-chain transaction of the mint/burn.
+    public let transactionHash: String
+    public let createdAt: Date
+
+    public var documentID: String { id.rawValue }
+    public var ownerOrganizationID: OrganizationID { organizationID }
+    public var parentID: String? { orderID.rawValue }
+    public var lookupKey: String? { accountID.rawValue }
+}

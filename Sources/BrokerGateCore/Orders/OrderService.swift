@@ -1,0 +1,89 @@
+import Foundation
+
+/// What a partner asks for; the API decodes the four Dinari create calls into this.
+public struct OrderRequestInput: Sendable {
+    public var side: OrderSide
+    public var type: OrderType
+    public var tif: OrderTIF
+    public var stockID: String?
+    public var paymentAmount: Amount?
+    public var assetQuantity: Amount?
+    public var limitPrice: Amount?
+    public var clientOrderID: String?
+
+    public init(side: OrderSide, type: OrderType, tif: OrderTIF = .day, stockID: String?, paymentAmount: Amount? = nil, assetQuantity: Amount? = nil, limitPrice: Amount? = nil, clientOrderID: String? = nil) {
+        self.side = side
+        self.type = type
+        self.tif = tif
+        self.stockID = stockID
+        self.paymentAmount = paymentAmount
+        self.assetQuantity = assetQuantity
+        self.limitPrice = limitPrice
+        self.clientOrderID = clientOrderID
+    }
+}
+
+/// Accepting, listing and cancelling orders. Each check has its own error code.
+public struct OrderService: Sendable {
+    public let clock: any BusinessClock
+    public let market: MarketDataService
+
+    public init(clock: any BusinessClock, market: MarketDataService) {
+        self.clock = clock
+        self.market = market
+    }
+
+    /// Checks the request, holds cash (buys) or tokens (sells) and stores the order as
+    /// PENDING_SUBMIT: the engine routes it when its session allows.
+    public func create(_ input: OrderRequestInput, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+        let now = clock.now()
+        let account = try await OrderChecks.tradableAccount(accountID, for: principal, clock: clock, in: tx)
+        let stock = try OrderChecks.stock(input.stockID, market: market)
+        let state = try market.marketState()
+        if input.type == .market { try SessionRules.requireMarketOrderAllowed(state) }
+        let sized = try OrderChecks.sized(input, stock: stock, price: try market.model.price(of: stock, at: now).price)
+        let clientOrderID = try input.clientOrderID.map { raw throws(DomainError) in try TextRules.identifier(raw, field: "client_order_id", lengthMax: 100) }
+        if let clientOrderID, try await tx.document(OrderRecord.self, owner: principal.organizationID, uniqueKey: "\(account.entityID.rawValue):\(clientOrderID)") != nil {
+            throw DomainError(.ruleViolation, code: "duplicate_client_order_id", message: "client_order_id \(clientOrderID) is already used by another order of this entity")
+        }
+        let orderID = OrderID.generate()
+        let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
+        let hold = try await Ledger(clock: clock).hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
+        let order = OrderRecord(
+            id: orderID, requestID: .generate(), accountID: account.id, entityID: account.entityID, organizationID: principal.organizationID,
+            stockID: stock.id, symbol: stock.symbol, side: input.side, type: input.type, tif: input.tif, paymentAmount: input.paymentAmount,
+            assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: sized.feeUnits, holdID: hold.id,
+            clientOrderID: clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0, paymentUnits: 0,
+            feeUnits: 0, expiresAt: try SessionRules.expiry(tif: input.tif, type: input.type, acceptedAt: now), cancelMessage: nil,
+            createdAt: now, updatedAt: now)
+        try await tx.insertDocument(order)
+        return order
+    }
+
+    /// The caller's order by order id, or 404.
+    public func order(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+        let order = try await tx.owned(OrderRecord.self, id: id.rawValue, by: principal, name: "order")
+        guard order.accountID == accountID else { throw DomainError.notFound("order") }
+        return order
+    }
+
+    /// The caller's order by order-request id, or 404.
+    public func order(requestID: OrderRequestID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+        let found = try await tx.page(
+            OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID.rawValue, lookupKey: requestID.rawValue))
+        guard let order = found.items.first else { throw DomainError.notFound("order request") }
+        return order
+    }
+
+    public func list(accountID: AccountID?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction) async throws -> Page<OrderRecord> {
+        if let accountID { _ = try await AccountService(clock: clock).get(accountID, for: principal, in: tx) }
+        return try await tx.page(OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID?.rawValue, page: page))
+    }
+
+    /// Cancels an open order: voids what is left of its hold. Filled parts stand.
+    public func cancel(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+        var order = try await order(id, accountID: accountID, for: principal, in: tx)
+        try await OrderEngine.close(&order, as: .cancelled, requestStatus: .cancelled, message: "cancelled by the partner", clock: clock, in: tx)
+        return order
+    }
+}

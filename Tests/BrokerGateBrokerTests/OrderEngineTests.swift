@@ -1,0 +1,216 @@
+import BrokerGateCore
+import BrokerGateStores
+import Foundation
+import Testing
+
+@testable import BrokerGateBroker
+
+/// A whole trading day in milliseconds: the order engine with a fixed business clock, the
+/// memory store and the simulated broker.
+struct OrderEngineTests {
+    /// Monday 2026-11-30 10:00 ET, regular session.
+    static let mondayMorning = Date(timeIntervalSince1970: 1_796_050_800)
+    /// Saturday 2026-11-28 10:00 ET.
+    static let saturday = Date(timeIntervalSince1970: 1_795_878_000)
+
+    let clock = FixedClock(Self.mondayMorning)
+    let store = MemoryStore()
+    let principal = Principal(
+        organization: Organization(id: .generate(), name: "Partner", role: .partner, createdAt: Self.saturday),
+        keyID: APIKeyID(parsing: "k")!)
+
+    var market: MarketDataService { MarketDataService(clock: clock) }
+    var service: OrderService { OrderService(clock: clock, market: market) }
+    var engine: OrderEngine { OrderEngine(clock: clock, broker: SimulatedBroker()) }
+    var aapl: Stock { StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }! }
+
+    /// A KYC-passed customer with a wallet and `dollars` of USD+.
+    func customer(dollars: Int64 = 10_000) async throws -> AccountID {
+        let principal = principal, clock = clock
+        return try await store.transaction { tx in
+            var entity = try await EntityService(clock: clock).create(name: "Ada", referenceID: nil, for: principal, in: tx)
+            entity.isKYCComplete = true
+            try await tx.updateDocument(entity)
+            let account = try await AccountService(clock: clock).create(entityID: entity.id, jurisdiction: .baseline, for: principal, in: tx)
+            _ = try await WalletService(clock: clock, walletKey: nil).linkInternal(
+                account.id, chainID: "eip155:1", address: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", isShared: false, for: principal, in: tx)
+            try await Ledger(clock: clock).transfer(
+                dollars * 1_000_000, from: .house(.usdPlusIssuance, .usdPlus), to: .customer(account.id, .usdPlus), reason: .deposit,
+                reference: ("test", "fund"), in: tx)
+            return account.id
+        }
+    }
+
+    func place(_ input: OrderRequestInput, _ account: AccountID) async throws -> OrderRecord {
+        let service = service, principal = principal
+        return try await store.transaction { tx in try await service.create(input, accountID: account, for: principal, in: tx) }
+    }
+
+    func reload(_ order: OrderRecord) async throws -> OrderRecord {
+        try #require(try await store.transaction { tx in try await tx.document(OrderRecord.self, id: order.id.rawValue) })
+    }
+
+    func balance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+        try await store.transaction { tx in try await tx.ledgerBalance(id) }
+    }
+
+    /// Tokens outstanding equal shares in custody, and every asset sums to zero.
+    func assertBacked(_ symbol: String) async throws {
+        let stock = LedgerAsset.stock(symbol)
+        let issued = try await balance(.house(.tokenIssuance, stock))?.balanceUnits ?? 0
+        let custody = try await balance(.house(.brokerCustody, stock))?.balanceUnits ?? 0
+        #expect(-issued == custody)
+        let sums = try await store.transaction { tx in try await tx.ledgerSums() }
+        #expect(sums.values.allSatisfy { $0 == 0 }, "\(sums)")
+    }
+
+    @Test func test_marketBuy_inRegularSession_fillsAndMintsTokensEqualToCustody() async throws {
+        let account = try await customer()
+        let order = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 100_000, scale: 2)), account)
+        #expect(order.status == .pendingSubmit)
+        #expect(try await engine.advance(order.id, store: store))
+        let filled = try await reload(order)
+        #expect(filled.status == .filled)
+        #expect(filled.paymentUnits == 1_000_000_000)
+        #expect(filled.feeUnits == 2_500_000)
+        let tokens = try #require(try await balance(.customer(account, .stock("AAPL"))))
+        #expect(tokens.balanceUnits == filled.filledQuantityUnits)
+        let cash = try #require(try await balance(.customer(account, .usdPlus)))
+        #expect(cash.balanceUnits == 10_000_000_000 - 1_000_000_000 - 2_500_000)
+        #expect(cash.heldUnits == 0)
+        // The customer never gets fewer shares than the payment buys: quantity × price ≥ payment.
+        let price = try PriceModel.standard.price(symbol: "AAPL", at: Self.mondayMorning)
+        #expect(try OrderPricing.notionalUnits(quantityUnits: filled.filledQuantityUnits, price: price, rounding: .up) >= 1_000_000_000)
+        try await assertBacked("AAPL")
+    }
+
+    @Test func test_marketOrder_onSaturday_isRejectedWithNextOpen() async throws {
+        let account = try await customer()
+        clock.set(Self.saturday)
+        do {
+            _ = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+            Issue.record("a market order was accepted on a Saturday")
+        } catch let error as DomainError {
+            #expect(error.code == "market_closed")
+            #expect(error.message.contains("2026-11-30T14:30:00Z"))
+        }
+        #expect(try await balance(.customer(account, .usdPlus))?.heldUnits == 0)
+    }
+
+    @Test func test_limitOrder_onSaturday_waitsForMonday_thenRoutes() async throws {
+        let account = try await customer()
+        clock.set(Self.saturday)
+        let high = Amount(units: 100_000, scale: 2)  // $1,000, far above the price: marketable as soon as it routes
+        let order = try await place(OrderRequestInput(side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 10_000, scale: 4), limitPrice: high), account)
+        #expect(try await engine.advance(order.id, store: store) == false)
+        #expect(try await reload(order).status == .pendingSubmit)
+        clock.set(Self.mondayMorning.addingTimeInterval(-5 * 3600))  // Monday 05:00 ET, pre-market: limit orders route
+        try await engine.advance(order.id, store: store)
+        let routed = try await reload(order)
+        #expect(routed.status == .filled)
+        #expect(routed.filledQuantityUnits == 1_000_000)
+        // Paid at the model price, not the limit: the improvement is the customer's.
+        #expect(routed.paymentUnits < 1_000 * 1_000_000)
+        #expect(try await balance(.customer(account, .usdPlus))?.heldUnits == 0)
+        try await assertBacked("AAPL")
+    }
+
+    @Test func test_dayLimitOrder_expiresAfterAfterHours_andReleasesItsHold() async throws {
+        let account = try await customer()
+        let low = Amount(units: 100, scale: 2)  // $1: never marketable
+        let order = try await place(OrderRequestInput(side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: low), account)
+        try await engine.advance(order.id, store: store)
+        #expect(try await reload(order).status == .submitted)
+        #expect(try await balance(.customer(account, .usdPlus))?.heldUnits ?? 0 > 0)
+        clock.set(Self.mondayMorning.addingTimeInterval(10 * 3600 + 1))  // 20:00:01 ET
+        try await engine.runDue(store: store)
+        let expired = try await reload(order)
+        #expect(expired.status == .cancelled)
+        #expect(expired.requestStatus == .expired)
+        #expect(try await balance(.customer(account, .usdPlus))?.heldUnits == 0)
+    }
+
+    @Test func test_iocLimitOrder_notMarketable_isCancelledAtOnce() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .limit, tif: .ioc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: Amount(units: 100, scale: 2)),
+            account)
+        try await engine.advance(order.id, store: store)
+        #expect(try await reload(order).status == .cancelled)
+        #expect(try await balance(.customer(account, .usdPlus))?.heldUnits == 0)
+    }
+
+    @Test func test_sellAfterBuy_burnsTokens_creditsProceeds_andCustodyFollows() async throws {
+        let account = try await customer()
+        let buy = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 50_000, scale: 2)), account)
+        try await engine.advance(buy.id, store: store)
+        let bought = try await reload(buy).filledQuantityUnits
+        let sell = try await place(OrderRequestInput(side: .sell, type: .market, stockID: aapl.id.rawValue, assetQuantity: Amount(units: Int128(bought), scale: 6)), account)
+        try await engine.advance(sell.id, store: store)
+        let sold = try await reload(sell)
+        #expect(sold.status == .filled)
+        #expect(try await balance(.customer(account, .stock("AAPL")))?.balanceUnits == 0)
+        #expect(try await balance(.house(.brokerCustody, .stock("AAPL")))?.balanceUnits == 0)
+        try await assertBacked("AAPL")
+    }
+
+    @Test func test_sellingMoreThanHeld_isInsufficientFunds() async throws {
+        let account = try await customer()
+        do {
+            _ = try await place(OrderRequestInput(side: .sell, type: .market, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 1, scale: 0)), account)
+            Issue.record("a sell without tokens was accepted")
+        } catch let error as DomainError {
+            #expect(error.code == "insufficient_funds")
+        }
+    }
+
+    @Test func test_cancel_voidsTheHold_andTerminalOrdersCannotChange() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .limit, tif: .gtc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: Amount(units: 100, scale: 2)),
+            account)
+        let service = service, principal = principal
+        let cancelled = try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }
+        #expect(cancelled.status == .cancelled)
+        #expect(try await balance(.customer(account, .usdPlus))?.heldUnits == 0)
+        await #expect(throws: DomainError.self) {
+            _ = try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }
+        }
+    }
+
+    @Test func test_checks_eachHaveTheirCode() async throws {
+        let account = try await customer(dollars: 1)
+        func code(_ input: OrderRequestInput) async -> String? {
+            do {
+                _ = try await place(input, account)
+                return nil
+            } catch let error as DomainError {
+                return error.code
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 10_001, scale: 3))) == "amount_too_precise")
+        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 50, scale: 2))) == "below_minimum_notional")
+        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 500, scale: 2))) == "insufficient_funds")
+        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: "nope", paymentAmount: Amount(units: 500, scale: 2))) == "unknown_stock")
+        #expect(await code(OrderRequestInput(side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 123_456, scale: 5), limitPrice: Amount(units: 100, scale: 0))) == "amount_too_precise")
+    }
+
+    @Test func test_stateMachine_refusesIllegalTransitions() throws {
+        #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .filled, to: .cancelled) }
+        #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .pendingSubmit, to: .filled) }
+        #expect(try OrderStateMachine.transition(from: .submitted, to: .filled) == .filled)
+    }
+
+    @Test func test_sessionRules_marketOnlyInRegular_limitInAnyOpenSession() {
+        #expect(SessionRules.mayRoute(.market, in: .regular))
+        for session in [MarketSession.preMarket, .afterHours, .overnight, .closed] {
+            #expect(!SessionRules.mayRoute(.market, in: session))
+        }
+        for session in [MarketSession.preMarket, .regular, .afterHours, .overnight] {
+            #expect(SessionRules.mayRoute(.limit, in: session))
+        }
+        #expect(!SessionRules.mayRoute(.limit, in: .closed))
+    }
+}
