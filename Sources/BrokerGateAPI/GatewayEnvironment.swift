@@ -42,10 +42,13 @@ public struct RateLimitConfiguration: Sendable {
     public var requestsPerSecond: Int
     /// Requests allowed in a burst above the sustained rate.
     public var burst: Int
+    /// Monotonic time for refills: real time in production, held still by tests.
+    public var now: @Sendable () -> ContinuousClock.Instant
 
-    public init(requestsPerSecond: Int, burst: Int) {
+    public init(requestsPerSecond: Int, burst: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
         self.requestsPerSecond = requestsPerSecond
         self.burst = burst
+        self.now = now
     }
 
     public static let `default` = RateLimitConfiguration(requestsPerSecond: 200, burst: 400)

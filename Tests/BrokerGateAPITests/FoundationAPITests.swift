@@ -122,7 +122,9 @@ struct FoundationAPITests {
     }
 
     @Test func test_rateLimit_is429WithRetryAfter() async throws {
-        try await TestGateway(rateLimit: .init(requestsPerSecond: 1, burst: 2)).test { client in
+        // Time held still: no refill between requests however slow the machine is.
+        let frozen = ContinuousClock.now
+        try await TestGateway(rateLimit: .init(requestsPerSecond: 1, burst: 2, now: { frozen })).test { client in
             var statuses: [Int] = []
             var last: TestResponse?
             for _ in 0..<4 {

@@ -13,17 +13,20 @@ final class RateLimiter: Sendable {
 
     private let buckets = Mutex<[String: Bucket]>([:])
     private let configuration: RateLimitConfiguration
+    /// The monotonic time source; injected so tests can hold time still.
+    private let now: @Sendable () -> ContinuousClock.Instant
     /// Bound on tracked callers; past it the table is cleared (buckets refill anyway).
     private static let callersMax = 100_000
 
     init(_ configuration: RateLimitConfiguration) {
         self.configuration = configuration
+        self.now = configuration.now
     }
 
     /// Takes one token for `caller`, or throws a 429 error saying when to retry.
     // Token counts are request counts, not money: a Double is exact enough here.
     func take(_ caller: String) throws(DomainError) {
-        let now = ContinuousClock.now
+        let now = now()
         let rate = Double(configuration.requestsPerSecond)
         let capacity = Double(configuration.burst)
         let waitSeconds: Double? = buckets.withLock { buckets in
