@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
@@ -34,6 +35,7 @@ let package = Package(
                 "BrokerGateCore",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .target(
@@ -67,9 +69,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore"]),
-        .testTarget(name: "BrokerGateStoresTests", dependencies: ["BrokerGateStores"]),
-        .testTarget(name: "BrokerGateBrokerTests", dependencies: ["BrokerGateBroker", "BrokerGateStores"]),
+        .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "BrokerGateStoresTests",
+            dependencies: ["BrokerGateStores", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .testTarget(
+            name: "BrokerGateBrokerTests",
+            dependencies: ["BrokerGateBroker", "BrokerGateStores", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(
             name: "BrokerGateAPITests",
             dependencies: [

@@ -55,10 +55,8 @@ public enum StoreSpec: Sendable, Equatable, CustomStringConvertible {
             return MemoryStore()
         case .sqlite(let path):
             return try await SQLiteStore(path: path, logger: logger)
-        case .postgres:
-            throw DomainError(
-                .ruleViolation, code: "store_unsupported",
-                message: "the PostgreSQL store is not in this build yet; use --store sqlite:PATH or memory")
+        case .postgres(let url):
+            return try await PostgresStore(url: url, logger: logger)
         }
     }
 }

@@ -9,6 +9,12 @@ import Testing
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case memory
     case sqlite
+    case postgres
+
+    /// PostgreSQL joins when a server is given (`scripts/with-postgres.sh` sets it; CI does).
+    static var allCases: [StoreKind] {
+        ProcessInfo.processInfo.environment["BROKERGATE_TEST_POSTGRES_URL"] == nil ? [.memory, .sqlite] : [.memory, .sqlite, .postgres]
+    }
 
     var testDescription: String { rawValue }
 
@@ -16,6 +22,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         switch self {
         case .memory: MemoryStore()
         case .sqlite: try await SQLiteStore(path: TemporaryFolder.make().appendingPathComponent("contract.sqlite").path)
+        // A small pool: the suite runs many stores at once against one server.
+        case .postgres: try await PostgresStore(url: try await PostgresTestDatabase.create(), poolSize: 4)
         }
     }
 }

@@ -79,7 +79,7 @@ extension SQLTransaction {
     }
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {
-        let rows = try await db.query("SELECT asset, SUM(balance_units) AS total FROM ledger_balances GROUP BY asset", [])
+        let rows = try await db.query("SELECT asset, CAST(SUM(balance_units) AS BIGINT) AS total FROM ledger_balances GROUP BY asset", [])
         return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
     }
 

@@ -76,8 +76,6 @@ extension SQLValue {
 public protocol SQLExecutor: Sendable {
     func execute(_ sql: String, _ binds: [SQLValue]) async throws
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
-    /// Runs an INSERT; returns false instead of throwing when a unique constraint refused it.
-    func insertIgnoringConflict(_ sql: String, _ binds: [SQLValue]) async throws -> Bool
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }

@@ -49,11 +49,6 @@ final class SQLiteConnection {
         }
     }
 
-    /// The primary result code of the last failure, for constraint detection.
-    static func isConstraintViolation(_ error: Error) -> Bool {
-        (error as? SQLiteError)?.primaryCode == SQLITE_CONSTRAINT
-    }
-
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }
         var statement: OpaquePointer?

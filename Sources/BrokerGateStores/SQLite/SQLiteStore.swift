@@ -79,13 +79,4 @@ final class SQLiteDatabase: SQLExecutor {
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try connection.withLock { try $0.query(sql, binds) }
     }
-
-    func insertIgnoringConflict(_ sql: String, _ binds: [SQLValue]) async throws -> Bool {
-        do {
-            _ = try connection.withLock { try $0.query(sql, binds) }
-            return true
-        } catch where SQLiteConnection.isConstraintViolation(error) {
-            return false
-        }
-    }
 }
