@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
         do {
             store = try await settings.store.open(logger: logger)
         } catch {
-            throw ConfigurationError(message: "cannot open store \(settings.store): \(error)")
+            throw ConfigurationError(message: "cannot open store \(settings.store): \(String(reflecting: error))")
         }
         let clock = OffsetClock(start: settings.clockStart)
         try await Bootstrap(store: store, clock: clock, logger: logger).ensureKeys(settings.bootstrapKeys)

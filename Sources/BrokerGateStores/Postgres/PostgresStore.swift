@@ -29,15 +29,38 @@ public final class PostgresStore: Store {
         self.logger = logger
         displayName = StoreSpec.postgres(url: url).description
         do {
-            try await MigrationRunner(dialect: .postgres, logger: logger).apply { body in
-                try await self.rawTransaction { db in
-                    try await db.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockID))", [])
-                    try await body(db)
-                }
-            }
+            try await migrate()
         } catch {
             runTask.cancel()
             throw error
+        }
+    }
+
+    /// Applies pending migrations on one connection holding a session advisory lock. Each
+    /// migration is its own READ COMMITTED transaction begun after the lock is held, so it
+    /// sees what a replica that migrated first committed (a SERIALIZABLE snapshot taken
+    /// while waiting for the lock would not, and would apply the version again).
+    private func migrate() async throws {
+        let logger = logger
+        try await client.withConnection { connection in
+            let db = PostgresExecutor(connection: connection, logger: logger)
+            try await db.execute("SELECT pg_advisory_lock(\(Self.migrationLockID))", [])
+            do {
+                try await MigrationRunner(dialect: .postgres, logger: logger).apply { body in
+                    try await db.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
+                    do {
+                        try await body(db)
+                        try await db.execute("COMMIT", [])
+                    } catch {
+                        try? await db.execute("ROLLBACK", [])
+                        throw error
+                    }
+                }
+            } catch {
+                try? await db.execute("SELECT pg_advisory_unlock(\(Self.migrationLockID))", [])
+                throw error
+            }
+            try await db.execute("SELECT pg_advisory_unlock(\(Self.migrationLockID))", [])
         }
     }
 

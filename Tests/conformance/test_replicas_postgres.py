@@ -1,0 +1,172 @@
+"""Two gateway replicas on one PostgreSQL (issue 9): idempotency keys applied once across
+replicas, concurrent writes split between them, and a replica killed with -9 under write
+load loses no acknowledged write. Needs BROKERGATE_BIN and BROKERGATE_TEST_POSTGRES_URL
+(scripts/with-postgres.sh provides the latter; .ci/run runs it)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+import uuid
+
+import httpx
+import pytest
+
+PG = os.environ.get("BROKERGATE_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(
+    not (PG and os.environ.get("BROKERGATE_BIN")), reason="needs BROKERGATE_BIN and BROKERGATE_TEST_POSTGRES_URL"
+)
+
+START_WAIT_S_MAX = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Replica:
+    def __init__(self, store: str, env: dict[str, str]) -> None:
+        self.store, self.env = store, env
+        self.start()
+
+    def start(self) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [os.environ["BROKERGATE_BIN"], "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", self.store, "--log-level", "warning"]
+        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START_WAIT_S_MAX
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/ready", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.process.kill()
+        raise AssertionError("replica did not become ready")
+
+    def kill9(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            assert self.process.wait(timeout=20) == 0, "replica did not exit 0 on SIGTERM"
+
+
+@pytest.fixture()
+def cluster():
+    database = "replicas_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
+    store = PG.rsplit("/", 1)[0] + "/" + database
+    operator = ("operator-" + secrets.token_hex(4), secrets.token_urlsafe(24))
+    partner = ("partner-" + secrets.token_hex(4), secrets.token_urlsafe(24))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BROKERGATE_", "DINARI_"))}
+    env.update(
+        BROKERGATE_OPERATOR_KEY_ID=operator[0], BROKERGATE_OPERATOR_SECRET=operator[1],
+        BROKERGATE_PARTNER_KEY_ID=partner[0], BROKERGATE_PARTNER_SECRET=partner[1],
+        BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000",
+    )
+    # Both start together: migrations and bootstrap keys must apply once.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        replicas = list(pool.map(lambda _: Replica(store, env), range(2)))
+    headers = {
+        "operator": {"X-API-Key-Id": operator[0], "X-API-Secret-Key": operator[1]},
+        "partner": {"X-API-Key-Id": partner[0], "X-API-Secret-Key": partner[1]},
+    }
+    yield replicas, headers
+    for replica in replicas:
+        if replica.process.poll() is None:
+            replica.kill9()
+
+
+def test_idempotencyKeys_applyOnceAcrossReplicas(cluster) -> None:
+    (a, b), headers = cluster
+    keys = [str(uuid.uuid4()) for _ in range(20)]
+
+    def post(replica: Replica, key: str) -> httpx.Response:
+        return httpx.post(
+            f"{replica.base}/api/v2/operator/organizations", headers={**headers["operator"], "Idempotency-Key": key},
+            json={"name": f"Org {key[:8]}"}, timeout=30,
+        )
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda job: (job[1], post(*job)), [(r, k) for k in keys for r in (a, b)]))
+    by_key: dict[str, list[httpx.Response]] = {}
+    for key, response in results:
+        assert response.status_code == 201, response.text
+        by_key.setdefault(key, []).append(response)
+    for key, responses in by_key.items():
+        assert responses[0].json() == responses[1].json(), f"key {key} applied twice"
+    ids = {responses[0].json()["organization"]["id"] for responses in by_key.values()}
+    assert len(ids) == len(keys)
+    print(f"replicas: {len(results)} idempotent posts over 2 replicas → {len(ids)} organizations")
+
+
+def test_concurrentWritesSplitAcrossReplicas_areAllVisibleOnBoth(cluster) -> None:
+    (a, b), headers = cluster
+    count = 120
+
+    def create(index: int) -> str:
+        replica = (a, b)[index % 2]
+        response = httpx.post(f"{replica.base}/api/v2/entities", headers=headers["partner"], json={"name": f"Customer {index}", "reference_id": "load"}, timeout=30)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        created = set(pool.map(create, range(count)))
+    assert len(created) == count
+    for replica in (a, b):
+        seen: set[str] = set()
+        cursor = None
+        while True:
+            params = {"limit": 100, "reference_id": "load", **({"next": cursor} if cursor else {})}
+            page = httpx.get(f"{replica.base}/api/v2/entities", headers=headers["partner"], params=params, timeout=30).json()
+            seen |= {entity["id"] for entity in page["data"]}
+            cursor = page["pagination_metadata"].get("next")
+            if not cursor:
+                break
+        assert seen == created
+    print(f"replicas: {count} entities written through 2 replicas, all visible on both")
+
+
+def test_replicaKilledUnderLoad_losesNoAcknowledgedWrite(cluster) -> None:
+    (a, b), headers = cluster
+    acknowledged: list[str] = []
+    kills = 3
+    for kill in range(kills):
+        stop_at = time.monotonic() + 0.6
+
+        def writer(index: int) -> list[str]:
+            done = []
+            while time.monotonic() < stop_at + 5:
+                try:
+                    response = httpx.post(f"{a.base}/api/v2/entities", headers=headers["partner"], json={"name": f"K{kill}-{index}"}, timeout=5)
+                except httpx.HTTPError:
+                    break  # the replica died mid-request: unacknowledged, may or may not exist
+                if response.status_code == 201:
+                    done.append(response.json()["id"])
+            return done
+
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(writer, i) for i in range(8)]
+            time.sleep(0.6)
+            a.kill9()
+            for future in futures:
+                acknowledged += future.result()
+        a.start()
+    for entity_id in acknowledged:
+        for replica in (a, b):
+            response = httpx.get(f"{replica.base}/api/v2/entities/{entity_id}", headers=headers["partner"], timeout=10)
+            assert response.status_code == 200, (entity_id, response.text)
+    assert httpx.get(f"{b.base}/ready").status_code == 200
+    b.stop()
+    print(f"replicas: {kills} kill -9 of a replica under load; {len(acknowledged)} acknowledged writes all present")
