@@ -137,7 +137,8 @@ def _start_server(binary: str, workdir: Path, gateway: Gateway) -> subprocess.Po
             binary, "serve",
             "--host", "127.0.0.1",
             "--port", str(port),
-            "--store", f"sqlite:{workdir / STORE_FILE_NAME}",
+            # BROKERGATE_CONFORMANCE_STORE runs the same suite on another store (CI: PostgreSQL).
+            "--store", os.environ.get("BROKERGATE_CONFORMANCE_STORE") or f"sqlite:{workdir / STORE_FILE_NAME}",
             "--sandbox",
             "--log-level", log_level,
         ]  # fmt: skip
