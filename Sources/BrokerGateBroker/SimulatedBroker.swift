@@ -12,10 +12,15 @@ public struct SimulatedBroker: BrokerAdapter {
         self.model = model
     }
 
-    /// Market orders fill at the model price; limit orders when the price reaches the
-    /// limit, at the model price (any improvement goes to the customer).
+    /// Market orders fill at the model price (collared ones only inside their collar); limit
+    /// orders when the price reaches the limit, at the model price (any improvement goes to
+    /// the customer).
     public func marketablePrice(for order: OrderRecord, at instant: Date) throws -> Amount? {
         let price = try model.price(symbol: order.symbol, at: instant)
+        // A collared market order (issuance) executes only while the price is inside its collar.
+        if order.type == .market, let collar = order.collarPrice {
+            return (order.side == .buy ? price <= collar : price >= collar) ? price : nil
+        }
         switch (order.type, order.side, order.limitPrice) {
         case (.market, _, _): return price
         case (.limit, .buy, let limit?): return price <= limit ? price : nil

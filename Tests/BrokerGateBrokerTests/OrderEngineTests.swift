@@ -214,3 +214,26 @@ struct OrderEngineTests {
         #expect(!SessionRules.mayRoute(.limit, in: .closed))
     }
 }
+
+/// A broker that fails for one symbol: the engine must still move every other order.
+struct FailingBroker: BrokerAdapter {
+    let failing: String
+    func marketablePrice(for order: OrderRecord, at instant: Date) throws -> Amount? {
+        struct BrokerDown: Error {}
+        if order.symbol == failing { throw BrokerDown() }
+        return try SimulatedBroker().marketablePrice(for: order, at: instant)
+    }
+}
+
+extension OrderEngineTests {
+    @Test func test_oneFailingOrder_doesNotStallTheOthers() async throws {
+        let account = try await customer()
+        let msft = StockUniverse.standard.stocks.first { $0.symbol == "MSFT" }!
+        let stuck = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let moving = try await place(OrderRequestInput(side: .buy, type: .market, stockID: msft.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let engine = OrderEngine(clock: clock, broker: FailingBroker(failing: "AAPL"))
+        await #expect(throws: OrderEngineFailure.self) { try await engine.runDue(store: store) }
+        #expect(try await reload(moving).status == .filled)
+        #expect(try await reload(stuck).status == .pendingSubmit)
+    }
+}

@@ -6,6 +6,7 @@ import Foundation
 /// execute the order twice.
 public protocol BrokerAdapter: Sendable {
     /// Executes what can execute now: nil when the order is not marketable at `instant`,
-    /// else the (single, complete) fill price for `order`.
+    /// else the (single, complete) fill price for `order`. A market order with a
+    /// `collarPrice` (issuance) must not execute beyond it: a mint's hold covers no more.
     func marketablePrice(for order: OrderRecord, at instant: Date) throws -> Amount?
 }

@@ -18,6 +18,19 @@ enum OrderChecks {
         return account
     }
 
+    /// A valid `client_order_id` not yet used by another order of the account's entity.
+    static func unusedClientOrderID(_ raw: String?, account: Account, in tx: any StoreTransaction) async throws -> String? {
+        guard let raw else { return nil }
+        let clientOrderID = try TextRules.identifier(raw, field: "client_order_id", lengthMax: 100)
+        let uniqueKey = "\(account.entityID.rawValue):\(clientOrderID)"
+        if try await tx.document(OrderRecord.self, owner: account.organizationID, uniqueKey: uniqueKey) != nil {
+            throw DomainError(
+                .ruleViolation, code: "duplicate_client_order_id",
+                message: "client_order_id \(clientOrderID) is already used by another order of this entity")
+        }
+        return clientOrderID
+    }
+
     static func stock(_ id: String?, market: MarketDataService) throws -> Stock {
         guard let id else { throw DomainError.invalidField("stock_id", "is required") }
         let stock: Stock

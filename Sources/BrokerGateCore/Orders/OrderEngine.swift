@@ -1,6 +1,13 @@
 import Crypto
 import Foundation
 
+/// A pass that advanced what it could but failed on at least one order; the first error.
+public struct OrderEngineFailure: Error, CustomStringConvertible {
+    public let changed: Int
+    public let underlying: any Error
+    public var description: String { "\(changed) orders advanced; an order failed: \(underlying)" }
+}
+
 /// Drives open orders forward with the business clock: routes them when their session
 /// allows, fills what the broker executes, expires DAY/GTC orders and settles IOC/FOK.
 /// Every step for one order is one store transaction, so a crash leaves each order either
@@ -17,16 +24,30 @@ public struct OrderEngine: Sendable {
         self.calendar = calendar
     }
 
-    /// Advances every open order once; returns how many changed.
+    /// Advances every open order once (up to `limit`, oldest first); returns how many changed.
+    /// Walks every page of open orders: resting orders that do not change must not hide the
+    /// ones behind them from routing and expiry.
     @discardableResult
-    public func runDue(store: any Store, limit: Int = 500) async throws -> Int {
-        let open = try await store.transaction { tx in
-            try await tx.page(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey, page: PageRequest(limit: 100)))
-        }
+    public func runDue(store: any Store, limit: Int = 10_000) async throws -> Int {
+        var query = DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey, page: PageRequest(limit: PageRequest.limitMax))
         var changed = 0
-        for order in open.items.prefix(limit) where try await advance(order.id, store: store) {
-            changed += 1
+        var seen = 0
+        var firstFailure: (any Error)?
+        while seen < limit {
+            let open = try await store.transaction { [query] tx in try await tx.page(OrderRecord.self, query: query) }
+            for order in open.items.prefix(limit - seen) {
+                // One order that fails (a bug, a broker error) must not stall the ones after it.
+                do {
+                    if try await advance(order.id, store: store) { changed += 1 }
+                } catch {
+                    firstFailure = firstFailure ?? error
+                }
+            }
+            seen += open.items.count
+            guard let next = open.next else { break }
+            query.page.direction = .after(next)
         }
+        if let firstFailure { throw OrderEngineFailure(changed: changed, underlying: firstFailure) }
         return changed
     }
 

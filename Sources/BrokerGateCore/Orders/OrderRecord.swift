@@ -44,6 +44,12 @@ public struct OrderRecord: StoredDocument, Equatable {
     public var cancelMessage: String?
     public let createdAt: Date
     public var updatedAt: Date
+    /// Who asked for the order: nil (documents stored before the field existed, and every
+    /// partner order request) or `.partnerOrder`; `.issuance` for an issuer's mint/redeem.
+    public var origin: OrderOrigin? = nil
+    /// A market order of an exact quantity (issuance) executes only at this price or
+    /// better: at most it for a buy (whose hold is sized on it), at least it for a sell.
+    public var collarPrice: Amount? = nil
 
     public var documentID: String { id.rawValue }
     public var ownerOrganizationID: OrganizationID { organizationID }
@@ -82,4 +88,6 @@ public struct FulfillmentRecord: StoredDocument, Equatable {
     public var ownerOrganizationID: OrganizationID { organizationID }
     public var parentID: String? { orderID.rawValue }
     public var lookupKey: String? { accountID.rawValue }
+    /// Indexed so `GET /api/v2/orders/?order_fulfillment_transaction_hash=` is one lookup.
+    public var uniqueKey: String? { transactionHash }
 }

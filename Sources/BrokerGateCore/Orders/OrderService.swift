@@ -42,10 +42,7 @@ public struct OrderService: Sendable {
         let state = try market.marketState()
         if input.type == .market { try SessionRules.requireMarketOrderAllowed(state) }
         let sized = try OrderChecks.sized(input, stock: stock, price: try market.model.price(of: stock, at: now).price)
-        let clientOrderID = try input.clientOrderID.map { raw throws(DomainError) in try TextRules.identifier(raw, field: "client_order_id", lengthMax: 100) }
-        if let clientOrderID, try await tx.document(OrderRecord.self, owner: principal.organizationID, uniqueKey: "\(account.entityID.rawValue):\(clientOrderID)") != nil {
-            throw DomainError(.ruleViolation, code: "duplicate_client_order_id", message: "client_order_id \(clientOrderID) is already used by another order of this entity")
-        }
+        let clientOrderID = try await OrderChecks.unusedClientOrderID(input.clientOrderID, account: account, in: tx)
         let orderID = OrderID.generate()
         let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
         let hold = try await Ledger(clock: clock).hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)

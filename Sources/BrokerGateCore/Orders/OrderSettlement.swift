@@ -13,11 +13,12 @@ enum OrderSettlement {
     /// Quantity, payment and fee of a complete fill at `price`, rounded for the customer.
     static func amounts(_ order: OrderRecord, price: Amount) throws -> Moves {
         switch (order.side, order.type) {
-        case (.buy, .market):
+        case (.buy, .market) where order.paymentAmount != nil:
             let payment = try OrderPricing.units(order.paymentAmount ?? .zero(scale: 2))
             let quantity = try OrderPricing.quantityUnits(forPaymentUnits: payment, at: price)
             return Moves(quantityUnits: quantity, paymentUnits: payment, feeUnits: order.quotedFeeUnits)
-        case (.buy, .limit):
+        case (.buy, _):
+            // Limit buys, and market buys of an exact quantity (issuance mints, held at their collar).
             let quantity = try OrderPricing.units(order.assetQuantity ?? .zero(scale: 4))
             let cost = try OrderPricing.notionalUnits(quantityUnits: quantity, price: price, rounding: .down)
             return Moves(quantityUnits: quantity, paymentUnits: cost, feeUnits: min(order.quotedFeeUnits, OrderPricing.feeUnits(onNotionalUnits: cost)))

@@ -8,6 +8,10 @@ public enum OrderType: String, Sendable, Codable, CaseIterable { case market = "
 /// persists (capped), IOC/FOK fill at once or cancel (FOK: all or nothing).
 public enum OrderTIF: String, Sendable, Codable, CaseIterable { case day = "DAY", gtc = "GTC", ioc = "IOC", fok = "FOK" }
 
+/// Why an order exists: a partner's order request, or an issuer's mint/redeem (`Issuance`),
+/// which uses the same engine, session rules and outbox.
+public enum OrderOrigin: String, Sendable, Codable, CaseIterable { case partnerOrder = "PARTNER_ORDER", issuance = "ISSUANCE" }
+
 /// Dinari's `OrderRequestStatus`.
 public enum OrderRequestStatus: String, Sendable, Codable, CaseIterable {
     case quoted = "QUOTED", pending = "PENDING", pendingBridge = "PENDING_BRIDGE", submitted = "SUBMITTED"

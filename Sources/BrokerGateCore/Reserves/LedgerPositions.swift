@@ -1,0 +1,88 @@
+import Foundation
+
+/// Everything reserves and reconciliation read, taken in one store transaction so every
+/// figure is at the same ledger sequence: the balance rows of USD+ and every stock, the
+/// USD+ reserve identity (`ReserveReport`, the cash module's one definition of "issued"),
+/// per-asset sums, and the totals of our own execution records (fulfillments).
+public struct LedgerPositions: Sendable {
+    /// The journal's last sequence number these figures include.
+    public let sequence: Int64
+    /// Sum of all balances per asset (zero when the books balance).
+    public let sums: [LedgerAsset: Int64]
+    /// Balance rows of USD+ and of every stock with any row.
+    public let rows: [LedgerAsset: [LedgerBalance]]
+    public let usdPlus: ReserveReport
+    public let fills: FillTotals
+
+    /// Fulfillment pages read at most, as a bound on one pass (10 million fills).
+    public static let fillPagesMax = 100_000
+
+    /// Reads the positions inside `tx`.
+    public static func read(in tx: any StoreTransaction, universe: StockUniverse) async throws -> LedgerPositions {
+        let sums = try await tx.ledgerSums()
+        var rows: [LedgerAsset: [LedgerBalance]] = [:]
+        for asset in sums.keys where asset.isStock || asset == .usdPlus {
+            rows[asset] = try await tx.ledgerBalances(asset: asset)
+        }
+        return LedgerPositions(
+            sequence: try await tx.ledgerSequence(), sums: sums, rows: rows, usdPlus: try await ReserveReport.compute(in: tx),
+            fills: try await FillTotals.read(in: tx, universe: universe))
+    }
+
+    /// Stocks with any ledger row, by symbol.
+    public var stockAssets: [LedgerAsset] {
+        rows.keys.filter(\.isStock).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// The balance of a house account (0 when it has no row).
+    public func house(_ account: HouseAccount, _ asset: LedgerAsset) -> Int64 {
+        rows[asset]?.first { $0.id == .house(account, asset) }?.balanceUnits ?? 0
+    }
+
+    /// Customer balance rows of `asset`.
+    public func customerRows(_ asset: LedgerAsset) -> [LedgerBalance] {
+        (rows[asset] ?? []).filter(\.id.isCustomer)
+    }
+
+    /// Tokens held by customers: what the house owes in `stock`.
+    public func tokensOutstanding(_ stock: LedgerAsset) -> Int64 { -house(.tokenIssuance, stock) }
+    /// Shares the ledger says the broker holds for us.
+    public func custody(_ stock: LedgerAsset) -> Int64 { house(.brokerCustody, stock) }
+}
+
+/// What our own fill records say moved at the broker: net shares per stock and net USD+
+/// paid to the broker. Written by the order engine in the same transaction as the ledger
+/// moves, but by different code, so a mismatch means a settlement bug, never timing.
+public struct FillTotals: Sendable, Equatable {
+    /// Shares bought minus shares sold, per stock symbol (ledger units).
+    public var netSharesBySymbol: [String: Int64] = [:]
+    /// USD+ paid for buys minus USD+ received for sells (ledger units).
+    public var netBrokerCashUnits: Int64 = 0
+    /// Fill records whose stock id is not in the universe (each a break).
+    public var unknownStockIDs: Set<String> = []
+    /// False when the scan stopped at `LedgerPositions.fillPagesMax` pages.
+    public var isComplete = true
+
+    static func read(in tx: any StoreTransaction, universe: StockUniverse) async throws -> FillTotals {
+        var totals = FillTotals()
+        var query = DocumentQuery(owner: nil, page: PageRequest(limit: PageRequest.limitMax))
+        for _ in 0..<LedgerPositions.fillPagesMax {
+            let page = try await tx.page(FulfillmentRecord.self, query: query)
+            for fill in page.items { totals.add(fill, universe: universe) }
+            guard let next = page.next else { return totals }
+            query.page.direction = .after(next)
+        }
+        totals.isComplete = false
+        return totals
+    }
+
+    mutating func add(_ fill: FulfillmentRecord, universe: StockUniverse) {
+        guard let symbol = universe.stock(id: fill.stockID)?.symbol else {
+            unknownStockIDs.insert(fill.stockID.rawValue)
+            return
+        }
+        let sign: Int64 = fill.side == .buy ? 1 : -1
+        netSharesBySymbol[symbol, default: 0] += sign * fill.quantityUnits
+        netBrokerCashUnits += sign * fill.paymentUnits
+    }
+}
