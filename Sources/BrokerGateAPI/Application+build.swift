@@ -15,6 +15,11 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         logger: environment.logger)
     app.addServices(
         StoreService(store: environment.store, clock: environment.clock, logger: environment.logger))
+    app.addServices(
+        InterestAccrualService(store: environment.store, payer: environment.interestPayer, clock: environment.clock, logger: environment.logger))
+    app.addServices(OrderEngineService(store: environment.store, engine: environment.orderEngine, logger: environment.logger))
+    app.addServices(
+        ReconciliationService(store: environment.store, clock: environment.clock, recorder: environment.reconciliationRecorder, logger: environment.logger))
     return app
 }
 
@@ -38,7 +43,9 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
 /// Every route the gateway serves; the spec-vs-router test reads this list too.
 public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     let commands = Commands(runner: CommandRunner(store: environment.store, clock: environment.clock))
-    var routes = OpsController(store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot).routes
+    var routes = OpsController(
+        store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation
+    ).routes
     routes += EntitiesController(store: environment.store, commands: commands, entities: EntityService(clock: environment.clock)).routes
     routes += AccountsController(store: environment.store, commands: commands, accounts: AccountService(clock: environment.clock)).routes
     routes += WalletController(
@@ -52,8 +59,18 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     routes += KYCReviewController(
         store: environment.store, commands: commands, reviews: KYCReviewService(clock: environment.clock), kyc: kyc
     ).routes
+    let funding = FundingService(clock: environment.clock)
+    routes += CashController(store: environment.store, funding: funding, interest: environment.interestPayer).routes
+    routes += WithdrawalsController(store: environment.store, commands: commands, withdrawals: WithdrawalService(clock: environment.clock)).routes
+    routes += TokenTransfersController(store: environment.store, commands: commands, transfers: TokenTransferService(clock: environment.clock)).routes
+    routes += OperatorLedgerController(store: environment.store, history: LedgerHistory()).routes
+    routes += OrderRequestsController(store: environment.store, commands: commands, queries: environment.orderQueries, engine: environment.orderEngine).routes
+    routes += OrdersController(store: environment.store, commands: commands, queries: environment.orderQueries).routes
+    routes += PortfolioController(store: environment.store, portfolio: PortfolioService(market: MarketDataService(clock: environment.clock))).routes
+    routes += issuanceAndReservesRoutes(environment, commands: commands)
     if environment.sandbox {
         routes += SandboxController(clock: environment.clock).routes
+        routes += FaucetController(commands: commands, funding: funding).routes
     }
     return routes
 }
@@ -89,7 +106,9 @@ struct RouteGuard: Sendable {
 
 /// Store housekeeping: sweeps expired idempotency records hourly, and closes (flushes) the
 /// store after the HTTP server has drained on graceful shutdown.
-struct StoreService: Service {
+struct StoreService: Service, CustomStringConvertible {
+    var description: String { "StoreService" }
+
     let store: any Store
     let clock: any BusinessClock
     let logger: Logger

@@ -1,3 +1,4 @@
+import BrokerGateBroker
 import BrokerGateCore
 import Crypto
 import Foundation
@@ -19,12 +20,27 @@ public struct GatewayEnvironment: Sendable {
     /// Seals managed wallets' private keys (`BROKERGATE_WALLET_KEY`); nil refuses managed wallets.
     public let walletKey: SymmetricKey?
     public let logger: Logger
+    /// USD+ interest: the nominal annual rate in basis points, accrued as rate/365 per
+    /// calendar day (`BROKERGATE_USD_PLUS_APY_BPS`, 0...10,000; 0 pays none).
+    public let usdPlusAnnualRateBps: Int
+    /// Where orders execute: the simulated broker unless a real adapter is configured.
+    public let broker: any BrokerAdapter
+    /// Signs reserves reports. Its key is sealed in the store under `BROKERGATE_RESERVES_KEY`,
+    /// else under a key derived from the wallet key, else ephemeral (`ReservesSealingKey`).
+    public let reserves: ReservesAttestor
+    /// The latest reconciliation of this process, for `/ready`, `/metrics` and operators.
+    public let reconciliation = ReconciliationMonitor()
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
         rateLimit: RateLimitConfiguration = .default, webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
-        walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate")
+        walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
+        broker: any BrokerAdapter = SimulatedBroker(), reservesKey: SymmetricKey? = nil
     ) {
+        self.broker = broker
+        reserves = ReservesAttestor(store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey))
+        precondition((0...InterestAccrual.rateBpsMax).contains(usdPlusAnnualRateBps), "USD+ rate outside 0...10,000 bps")
+        self.usdPlusAnnualRateBps = usdPlusAnnualRateBps
         self.walletKey = walletKey
         self.store = store
         self.clock = clock

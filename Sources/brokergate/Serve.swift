@@ -55,7 +55,15 @@ struct Serve: AsyncParsableCommand {
         try await Bootstrap(store: store, clock: clock, logger: logger).ensureKeys(settings.bootstrapKeys)
         let environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: settings.sandbox,
-            rateLimit: settings.rateLimit, webRoot: settings.webRoot, walletKey: settings.walletKey, logger: logger)
+            rateLimit: settings.rateLimit, webRoot: settings.webRoot, walletKey: settings.walletKey, logger: logger,
+            usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps, reservesKey: settings.reservesKey)
+        do {
+            // Opens (or creates) the reserves signing key now: a key that no longer opens the
+            // stored one is a configuration error, not a stream of 503s later.
+            _ = try await environment.reserves.signingKeys()
+        } catch let error as DomainError {
+            throw ConfigurationError(message: error.message)
+        }
         let app = buildApplication(environment: environment, host: settings.host, port: settings.port)
         logger.info(
             "starting",

@@ -18,6 +18,11 @@ struct ServeSettings {
     let rateLimit: RateLimitConfiguration
     let bootstrapKeys: BootstrapKeys
     let walletKey: SymmetricKey?
+    /// Seals the reserves signing key (env `BROKERGATE_RESERVES_KEY`, 64 hex); when unset the
+    /// sealing key is derived from the wallet key (HKDF), else reports use an ephemeral key.
+    let reservesKey: SymmetricKey?
+    /// USD+ interest rate in basis points a year (env `BROKERGATE_USD_PLUS_APY_BPS`, default 400).
+    let usdPlusAnnualRateBps: Int
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -47,6 +52,14 @@ struct ServeSettings {
             requestsPerSecond: try Self.integer(flags.rateLimitRps, env["BROKERGATE_RATE_LIMIT_RPS"], flag: "--rate-limit-rps", default: 200, range: 1...1_000_000),
             burst: try Self.integer(flags.rateLimitBurst, env["BROKERGATE_RATE_LIMIT_BURST"], flag: "--rate-limit-burst", default: 400, range: 1...1_000_000))
         bootstrapKeys = try BootstrapKeys(environment: env)
+        usdPlusAnnualRateBps = try Self.integer(
+            nil, env["BROKERGATE_USD_PLUS_APY_BPS"], flag: "BROKERGATE_USD_PLUS_APY_BPS", default: 400, range: 0...InterestAccrual.rateBpsMax)
+        reservesKey = try env["BROKERGATE_RESERVES_KEY"].map { hex in
+            guard let bytes = Hex.decode(hex), bytes.count == 32 else {
+                throw ConfigurationError(message: "BROKERGATE_RESERVES_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
+            }
+            return SymmetricKey(data: bytes)
+        }
         walletKey = try env["BROKERGATE_WALLET_KEY"].map { hex in
             guard let bytes = Hex.decode(hex), bytes.count == 32 else {
                 throw ConfigurationError(message: "BROKERGATE_WALLET_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")

@@ -8,6 +8,8 @@ struct OpsController {
     let store: any Store
     let metrics: PrometheusCollectorRegistry
     let webRoot: URL
+    /// The latest reconciliation, shown in `/ready` (nil: not reported).
+    var reconciliation: ReconciliationMonitor? = nil
 
     var routes: [RouteDefinition] {
         [
@@ -21,6 +23,7 @@ struct OpsController {
     struct Status: Encodable {
         let status: String
         let store: String?
+        var reconciliation: ReconciliationDTO? = nil
     }
 
     /// Liveness: the process answers. Touches no store, so a slow database never gets a
@@ -38,7 +41,10 @@ struct OpsController {
         } catch {
             throw DomainError(.unavailable, code: "store_unavailable", message: "the store did not answer: \(error)")
         }
-        return try Reply.json(Status(status: "ready", store: store.displayName))
+        // A reconciliation break is shown, not turned into a 503: the replica can still serve,
+        // and taking every replica out of rotation would hide the break behind an outage.
+        return try Reply.json(
+            Status(status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init)))
     }
 
     @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -1,0 +1,170 @@
+import BrokerGateCore
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// `/api/v2/accounts/{account_id}/order_requests…`: placing market and limit orders, and
+/// reading the requests back.
+struct OrderRequestsController {
+    let store: any Store
+    let commands: Commands
+    let queries: OrderQueries
+    let engine: OrderEngine
+
+    var routes: [RouteDefinition] {
+        let base = "/api/v2/accounts/{account_id}/order_requests"
+        return [
+            RouteDefinition(.post, "\(base)/market_buy", .partner) { try await create(.buy, .market, $0, $1) },
+            RouteDefinition(.post, "\(base)/market_sell", .partner) { try await create(.sell, .market, $0, $1) },
+            RouteDefinition(.post, "\(base)/limit_buy", .partner) { try await create(.buy, .limit, $0, $1) },
+            RouteDefinition(.post, "\(base)/limit_sell", .partner) { try await create(.sell, .limit, $0, $1) },
+            RouteDefinition(.get, base, .partner, list),
+            RouteDefinition(.get, "\(base)/{order_request_id}", .partner, get),
+        ]
+    }
+
+    /// The body of the four create calls (Dinari's `order_request_create_*_params`), plus
+    /// our `order_tif` extension. Amounts decode exactly from numbers or strings; their
+    /// precision and sign are Core's checks (`OrderChecks`).
+    struct CreateInput: Decodable {
+        let stock_id: String?
+        let payment_amount: Amount?
+        let asset_quantity: Amount?
+        let limit_price: Amount?
+        let client_order_id: String?
+        let order_tif: String?
+        let alloy_id: String?
+        let fee: Amount?
+        let payment_token_address: String?
+        let recipient_account_id: String?
+
+        /// The Core input for one kind of order, refusing fields that kind does not take
+        /// (a stray field would otherwise be stored and rendered as if it meant something)
+        /// and Dinari options BrokerGate does not offer.
+        func orderInput(side: OrderSide, type: OrderType, accountID: AccountID) throws -> OrderRequestInput {
+            let route = "\(type.rawValue.lowercased())_\(side.rawValue.lowercased())"
+            let takesPayment = side == .buy && type == .market
+            if takesPayment, asset_quantity != nil { throw Self.notTaken("asset_quantity", route, "a market buy names payment_amount") }
+            if !takesPayment, payment_amount != nil { throw Self.notTaken("payment_amount", route, "send asset_quantity") }
+            if type == .market, limit_price != nil { throw Self.notTaken("limit_price", route, "use limit_buy or limit_sell for a limit") }
+            try requireSupportedOptions(accountID: accountID)
+            return OrderRequestInput(
+                side: side, type: type, tif: try tif(), stockID: stock_id, paymentAmount: payment_amount, assetQuantity: asset_quantity,
+                limitPrice: limit_price, clientOrderID: client_order_id)
+        }
+
+        func tif() throws -> OrderTIF {
+            guard let text = order_tif else { return .day }
+            guard let tif = OrderTIF(rawValue: text) else {
+                throw DomainError.invalidField("order_tif", "must be one of DAY, GTC, IOC, FOK (got '\(text.prefix(20))')")
+            }
+            return tif
+        }
+
+        /// Dinari options with no BrokerGate counterpart are refused rather than ignored: a
+        /// partner who sets one expects it to change what happens.
+        func requireSupportedOptions(accountID: AccountID) throws {
+            if alloy_id != nil {
+                throw DomainError(
+                    .ruleViolation, code: "alloys_not_supported", message: "alloy_id: BrokerGate trades single stocks only; omit alloy_id")
+            }
+            if fee != nil {
+                throw DomainError(
+                    .ruleViolation, code: "fee_not_supported",
+                    message: "fee: BrokerGate quotes its own fee (\(OrderPricing.feeBps) bps of notional); omit fee")
+            }
+            if let recipient = recipient_account_id, AccountID(parsing: recipient) != accountID {
+                throw DomainError(
+                    .ruleViolation, code: "recipient_account_not_supported",
+                    message: "recipient_account_id: orders settle into the placing account; omit recipient_account_id")
+            }
+            if let token = payment_token_address, (try? TokenDirectory.standard.resolve(token).asset) != .usdPlus {
+                throw DomainError(
+                    .ruleViolation, code: "unsupported_payment_token",
+                    message:
+                        "payment_token_address: orders pay in USD+ only; omit it or send a USD+ address from GET /api/v2/accounts/{account_id}/cash"
+                )
+            }
+        }
+
+        static func notTaken(_ field: String, _ route: String, _ hint: String) -> DomainError {
+            DomainError.invalidField(field, "is not a field of \(route); \(hint)")
+        }
+    }
+
+    /// Places an order. After the order commits, the engine gets one go at it so a market
+    /// order in the regular session fills before the response; the response shows the
+    /// request as it is then. A replayed `Idempotency-Key` returns the recorded first
+    /// outcome (the request as committed, before that go).
+    @Sendable func create(_ side: OrderSide, _ type: OrderType, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
+        let body = try await WireJSON.readJSONBody(request, context: context)
+        let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
+        let principal = try context.caller()
+        let orders = queries.orders
+        let created = CreatedOrder()
+        let recorded = try await commands.run(request, context, body: body, status: .created, render: OrderRequestDTO.init) { tx in
+            let order = try await orders.create(input, accountID: accountID, for: principal, in: tx)
+            created.set(order.id)
+            return order
+        }
+        guard let id = created.id else { return recorded }
+        return try await routeOnce(id, accountID: accountID, for: principal, logger: context.logger) ?? recorded
+    }
+
+    /// Best effort by design: the order is durable and open, so if this go fails the engine
+    /// service's next tick makes it. Returns the request as it is after the go, or nil.
+    func routeOnce(_ id: OrderID, accountID: AccountID, for principal: Principal, logger: Logger) async -> Response? {
+        do {
+            try await engine.advance(id, store: store)
+        } catch {
+            logger.warning(
+                "order engine could not advance a new order; its next tick will", metadata: ["order_id": "\(id)", "error": "\(error)"])
+        }
+        do {
+            let order = try await store.transaction { tx in try await queries.orders.order(id, accountID: accountID, for: principal, in: tx)
+            }
+            return try Reply.json(OrderRequestDTO(order), status: .created)
+        } catch {
+            logger.warning(
+                "could not re-read a new order; answering with it as committed", metadata: ["order_id": "\(id)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Filters: `order_id`, `order_request_id`, `client_order_id` (each names one request).
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
+        let query = QueryParameters(request: request)
+        let filter = OrderFilter(
+            orderID: try query.string("order_id"), requestID: try query.string("order_request_id"),
+            clientOrderID: try query.string("client_order_id"))
+        let page = try query.page()
+        let principal = try context.caller()
+        let found = try await store.transaction { tx in
+            try await queries.orders(accountID: accountID, filter: filter, page: page, for: principal, in: tx)
+        }
+        return try Reply.json(PaginatedDTO(found) { OrderRequestDTO($0) })
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
+        let requestID = try request.id("order_request_id", context: context, as: OrderRequestID.self, what: "order request")
+        let principal = try context.caller()
+        let found = try await store.transaction { tx in
+            try await queries.order(requestID: requestID, accountID: accountID, for: principal, in: tx)
+        }
+        return try Reply.json(OrderRequestDTO(found))
+    }
+}
+
+/// The id of the order a create command stored, handed out of the transaction closure.
+/// A store that retries a transaction runs the closure again; the last id set is the one
+/// that committed.
+final class CreatedOrder: Sendable {
+    private let value = Mutex<OrderID?>(nil)
+
+    func set(_ id: OrderID) { value.withLock { $0 = id } }
+    var id: OrderID? { value.withLock { $0 } }
+}

@@ -1,0 +1,52 @@
+import BrokerGateCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Pays USD+ interest. Ticks on real time (every `interval`) but decides by the business
+/// clock: each tick pays every New York day that has ended by the business "now" and was
+/// not paid yet, so moving the sandbox clock forward pays the days it skipped, and a
+/// restart (or a second replica) pays nothing twice.
+struct InterestAccrualService: Service {
+    let store: any Store
+    let payer: InterestPayer
+    let clock: any BusinessClock
+    let logger: Logger
+    var interval: Duration = .seconds(60)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await runDue(now: clock.now())
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    /// One tick, for `now`; tests call it directly with a fixed clock.
+    @discardableResult
+    func runDue(now: Date) async -> InterestRunSummary {
+        guard payer.rateBps > 0 else { return InterestRunSummary() }
+        do {
+            let summary = try await payer.runDue(now: now, store: store)
+            if !summary.payments.isEmpty {
+                let paid = summary.payments.reduce(Int64(0)) { $0 + $1.paidUnits }
+                logger.info(
+                    "interest paid",
+                    metadata: ["payments": "\(summary.payments.count)", "usd_plus": "\(CashAmount.amount(paid).trimmedDescription)"])
+            }
+            for failure in summary.failures {
+                logger.error("interest accrual failed; retried next tick", metadata: ["detail": "\(failure)"])
+            }
+            return summary
+        } catch {
+            logger.warning("interest run failed; retried next tick", metadata: ["error": "\(error)"])
+            return InterestRunSummary()
+        }
+    }
+}
+
+extension GatewayEnvironment {
+    /// The interest payer at the configured rate, shared by the service and the listing.
+    var interestPayer: InterestPayer { InterestPayer(clock: clock, rateBps: usdPlusAnnualRateBps) }
+}

@@ -1,0 +1,54 @@
+import BrokerGateCore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Drives open orders: every `interval` of real time it asks the engine to advance every
+/// open order by the business clock (route, fill, expire). Open orders are the outbox, so
+/// after a restart, or on a second replica, the next tick picks up whatever was pending;
+/// the engine's per-order transactions keep two replicas from acting on one order twice.
+///
+/// A failed tick is logged and retried on the next one: the service must never take the
+/// gateway down, and an order the engine could not move stays open and is tried again.
+struct OrderEngineService: Service, CustomStringConvertible {
+    /// Short, for ServiceLifecycle's start/stop logs (the default would print the calendar table).
+    var description: String { "OrderEngineService" }
+
+    let store: any Store
+    let engine: OrderEngine
+    let logger: Logger
+    var interval: Duration = .seconds(1)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await tick()
+                try? await Task.sleep(for: interval)
+            }
+        }
+        logger.info("order engine stopped")
+    }
+
+    /// One pass over the open orders; returns how many changed (0 when the pass failed).
+    @discardableResult
+    func tick() async -> Int {
+        do {
+            let changed = try await engine.runDue(store: store)
+            if changed > 0 { logger.debug("orders advanced", metadata: ["changed": "\(changed)"]) }
+            return changed
+        } catch {
+            logger.error("order engine pass failed; retried next tick", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}
+
+extension GatewayEnvironment {
+    /// The order engine over the configured broker, shared by the service and the routes.
+    var orderEngine: OrderEngine { OrderEngine(clock: clock, broker: broker) }
+
+    /// The order services every order route shares.
+    var orderQueries: OrderQueries {
+        OrderQueries(orders: OrderService(clock: clock, market: MarketDataService(clock: clock)))
+    }
+}

@@ -1,0 +1,79 @@
+import BrokerGateCore
+import Foundation
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Records a reconciliation result where operators look: the monitor (`/ready`, the
+/// operator endpoint) and `/metrics`. Shared by the job and the operator's "run now".
+struct ReconciliationRecorder: Sendable {
+    let monitor: ReconciliationMonitor
+    let metrics: PrometheusCollectorRegistry
+
+    /// Gauges carry counts and flags only, never amounts: Prometheus values are doubles and
+    /// money never travels as one (DESIGN.md rule 1); the amounts are in the report.
+    func record(_ result: ReconciliationResult) {
+        let previous = monitor.current
+        monitor.record(result)
+        metrics.makeGauge(name: "brokergate_reconciliation_breaks", help: "Reconciliation breaks found by the last run").set(
+            Int64(result.breaks.count))
+        metrics.makeGauge(name: "brokergate_reconciliation_ledger_sequence", help: "Ledger sequence the last reconciliation ran at")
+            .set(result.ledgerSequence)
+        // One series per break, set to 0 once it clears so an alert can resolve.
+        let current = Set(result.breaks.map { Self.labels($0) })
+        for labels in Set((previous?.breaks ?? []).map { Self.labels($0) }).subtracting(current) {
+            breakGauge(labels).set(Int64(0))
+        }
+        for labels in current { breakGauge(labels).set(Int64(1)) }
+    }
+
+    private func breakGauge(_ labels: BreakLabels) -> Gauge {
+        metrics.makeGauge(
+            name: "brokergate_reconciliation_break", labels: [("check", labels.check), ("asset", labels.asset)],
+            help: "1 while the check disagrees for the asset")
+    }
+
+    struct BreakLabels: Hashable {
+        let check: String
+        let asset: String
+    }
+
+    static func labels(_ found: ReconciliationBreak) -> BreakLabels { BreakLabels(check: found.check, asset: found.asset) }
+}
+
+/// The reconciliation job: every `interval` of real time it compares the books (see
+/// `Reconciliation`) and records the result. Breaks are logged at error level on every
+/// run until they clear; a failed run is logged and retried on the next tick.
+struct ReconciliationService: Service {
+    let store: any Store
+    let clock: any BusinessClock
+    let recorder: ReconciliationRecorder
+    let logger: Logger
+    var interval: Duration = .seconds(60)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await tick()
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    func tick() async {
+        do {
+            let result = try await Reconciliation.run(store: store, clock: clock)
+            recorder.record(result)
+            for found in result.breaks {
+                logger.error(
+                    "reconciliation break", metadata: ["check": "\(found.check)", "asset": "\(found.asset)", "detail": "\(found.message)"])
+            }
+        } catch {
+            logger.warning("reconciliation run failed; retried next tick", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension GatewayEnvironment {
+    var reconciliationRecorder: ReconciliationRecorder { ReconciliationRecorder(monitor: reconciliation, metrics: metrics) }
+}
