@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Reporting-only micro-benchmarks (scripts/bench); never part of the test suite.
+        .executableTarget(name: "BrokerGateBench", dependencies: ["BrokerGateCore"]),
         .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BrokerGateStoresTests",
