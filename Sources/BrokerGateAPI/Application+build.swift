@@ -114,12 +114,7 @@ struct StoreService: Service, CustomStringConvertible {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await sweep()
-                try? await Task.sleep(for: .seconds(3600))
-            }
-        }
+        await runEvery(.seconds(3600)) { await sweep() }
         try await store.close()
         logger.info("store closed")
     }

@@ -7,20 +7,17 @@ import ServiceLifecycle
 /// clock: each tick pays every New York day that has ended by the business "now" and was
 /// not paid yet, so moving the sandbox clock forward pays the days it skipped, and a
 /// restart (or a second replica) pays nothing twice.
-struct InterestAccrualService: Service {
+struct InterestAccrualService: Service, CustomStringConvertible {
     let store: any Store
     let payer: InterestPayer
     let clock: any BusinessClock
     let logger: Logger
     var interval: Duration = .seconds(60)
 
+    var description: String { "InterestAccrualService" }
+
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await runDue(now: clock.now())
-                try? await Task.sleep(for: interval)
-            }
-        }
+        await runEvery(interval) { await runDue(now: clock.now()) }
     }
 
     /// One tick, for `now`; tests call it directly with a fixed clock.

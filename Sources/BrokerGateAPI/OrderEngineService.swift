@@ -20,12 +20,7 @@ struct OrderEngineService: Service, CustomStringConvertible {
     var interval: Duration = .seconds(1)
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await tick()
-                try? await Task.sleep(for: interval)
-            }
-        }
+        await runEvery(interval) { await tick() }
         logger.info("order engine stopped")
     }
 

@@ -44,20 +44,17 @@ struct ReconciliationRecorder: Sendable {
 /// The reconciliation job: every `interval` of real time it compares the books (see
 /// `Reconciliation`) and records the result. Breaks are logged at error level on every
 /// run until they clear; a failed run is logged and retried on the next tick.
-struct ReconciliationService: Service {
+struct ReconciliationService: Service, CustomStringConvertible {
     let store: any Store
     let clock: any BusinessClock
     let recorder: ReconciliationRecorder
     let logger: Logger
     var interval: Duration = .seconds(60)
 
+    var description: String { "ReconciliationService" }
+
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await tick()
-                try? await Task.sleep(for: interval)
-            }
-        }
+        await runEvery(interval) { await tick() }
     }
 
     func tick() async {
