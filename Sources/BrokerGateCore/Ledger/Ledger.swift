@@ -19,8 +19,13 @@ public struct Ledger: Sendable {
         reference: (kind: String, id: String), holdID: LedgerHoldID? = nil, in tx: any LedgerRepository
     ) async throws -> LedgerTransfer {
         try Self.requireValid(amountUnits, debit: debit, credit: credit)
-        var from = try await balance(debit, in: tx)
-        var to = try await balance(credit, in: tx)
+        // Rows are read (and on PostgreSQL locked) in one global order, so two transfers
+        // between the same accounts in opposite directions can never deadlock.
+        let firstID = min(debit, credit)
+        let first = try await balance(firstID, in: tx)
+        let second = try await balance(max(debit, credit), in: tx)
+        var from = debit == firstID ? first : second
+        var to = debit == firstID ? second : first
         if debit.isCustomer, holdID == nil, from.availableUnits < amountUnits {
             throw Self.insufficientFunds(debit.asset, available: from.availableUnits, needed: amountUnits)
         }
