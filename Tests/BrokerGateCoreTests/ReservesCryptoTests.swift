@@ -73,7 +73,9 @@ struct ReservesCryptoTests {
     @Test func test_alteredBalance_orSibling_noLongerReachesTheRoot() throws {
         let leaves = Self.leaves(5)
         let tree = try MerkleSumTree(leaves: leaves)
-        let proof = try #require(tree.proof(for: leaves[2].accountID))
+        // Leaves are ordered by hash, so pick one whose first sibling is a real leaf (sum > 0),
+        // not padding: shifting value out of a padding sibling would be refused as negative.
+        let proof = try #require(leaves.compactMap { tree.proof(for: $0.accountID) }.first { $0.path[0].sibling.sumUnits > 0 })
         let inflated = MerkleSumTree.InclusionProof(
             leaf: .init(accountID: proof.leaf.accountID, balanceUnits: proof.leaf.balanceUnits + 1, salt: proof.leaf.salt),
             leafIndex: proof.leafIndex, path: proof.path)
