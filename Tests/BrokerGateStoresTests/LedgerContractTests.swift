@@ -46,6 +46,21 @@ struct LedgerContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func test_balancesOfOneCustomer_coverEveryAsset_andNoOtherAccount(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let mine = AccountID.generate(), theirs = AccountID.generate()
+        try await fund(.customer(mine, .usdPlus), 3_000_000, store)
+        try await fund(.customer(theirs, .usdPlus), 1_000_000, store)
+        let ledger = ledger, reference = reference
+        try await store.transaction { tx in
+            try await ledger.transfer(7, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(mine, .stock("AAPL")), reason: .tokenMint, reference: reference, in: tx)
+        }
+        let rows = try await store.transaction { tx in try await tx.ledgerBalances(customer: mine) }
+        #expect(rows.map(\.id) == [.customer(mine, .stock("AAPL")), .customer(mine, .usdPlus)].sorted())
+        #expect(rows.map(\.balanceUnits).sorted() == [7, 3_000_000])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func test_overdraft_isRefusedWithInsufficientFunds_andChangesNothing(kind: StoreKind) async throws {
         let store = try await kind.make()
         let alice = Self.customer(), bob = Self.customer()

@@ -40,9 +40,10 @@ public struct LedgerHistory: Sendable {
         let limit = min(max(limit, 1), Self.limitMax)
         var balances: [LedgerBalance] = []
         var merged: [(sequence: Int64, transfer: LedgerTransfer)] = []
+        let rows = Dictionary(uniqueKeysWithValues: try await tx.ledgerBalances(customer: account.id).map { ($0.id.asset, $0) })
         for asset in asset.map({ [$0] }) ?? assets {
             let id = LedgerAccountID.customer(account.id, asset)
-            guard let row = try await tx.ledgerBalance(id) else { continue }
+            guard let row = rows[asset] else { continue }
             balances.append(row)
             // Each asset's first `limit + 1` entries hold every entry of the merged page.
             merged += try await tx.ledgerTransfers(touching: id, afterSequence: afterSequence, limit: limit + 1)

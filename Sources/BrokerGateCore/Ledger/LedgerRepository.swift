@@ -19,6 +19,9 @@ public protocol LedgerRepository: Sendable {
     func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold?
     /// Sum of balances per asset; zero for every asset when the books balance.
     func ledgerSums() async throws -> [LedgerAsset: Int64]
+    /// Every balance row of one customer account, all assets, in one read that locks
+    /// nothing: for portfolios and history views, which only report.
+    func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance]
     /// Every balance row of `asset` (reserves, proofs, audits).
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance]
 }

@@ -89,7 +89,7 @@ enum OrderChecks {
     }
 
     static func requireFractionable(_ quantity: Amount, _ stock: Stock) throws {
-        guard !stock.isFractionable, quantity.units % pow10(quantity.scale) != 0 else { return }
+        guard !stock.isFractionable, quantity.units % Int128(Amount.powerOfTen(quantity.scale)) != 0 else { return }
         throw DomainError(.ruleViolation, code: "fractional_not_allowed", message: "\(stock.symbol) trades in whole shares only")
     }
 
@@ -99,7 +99,4 @@ enum OrderChecks {
         }
     }
 
-    static func pow10(_ exponent: Int) -> Int128 {
-        (0..<exponent).reduce(Int128(1)) { value, _ in value * 10 }
-    }
 }

@@ -36,10 +36,11 @@ public struct PortfolioService: Sendable {
         let chain = OrderOnChain.chain(of: try await tx.document(WalletRecord.self, id: account.id.rawValue))
         let now = market.clock.now()
         var positions: [PortfolioPosition] = []
-        // The universe is small and compiled in: one keyed read per stock beats scanning
-        // every balance row of every asset.
+        // One unlocked read of the account's rows; a report must not lock balances that
+        // trading is about to move.
+        let rows = Dictionary(uniqueKeysWithValues: try await tx.ledgerBalances(customer: account.id).map { ($0.id.asset, $0) })
         for stock in market.universe.stocks {
-            guard let row = try await tx.ledgerBalance(.customer(account.id, .stock(stock.symbol))), row.balanceUnits > 0 else { continue }
+            guard let row = rows[.stock(stock.symbol)], row.balanceUnits > 0 else { continue }
             let price = try market.model.price(of: stock, at: now).price
             let quantity = Amount(units: Int128(row.balanceUnits), scale: LedgerAsset.scale)
             positions.append(

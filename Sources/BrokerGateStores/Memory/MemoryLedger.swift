@@ -62,6 +62,10 @@ extension MemoryTransaction {
         }
     }
 
+    func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance] {
+        read { tables in tables.ledger.balances.values.filter { $0.id.owner == .customer(account) }.sorted { $0.id < $1.id } }
+    }
+
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
         read { tables in tables.ledger.balances.values.filter { $0.id.asset == asset }.sorted { $0.id < $1.id } }
     }

@@ -83,6 +83,14 @@ extension SQLTransaction {
         return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
     }
 
+    /// A range on the primary key: "customer/<id>/" up to "customer/<id>0" ('0' follows '/').
+    func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance] {
+        let prefix = "customer/\(account.rawValue)/"
+        return try await all(
+            "SELECT * FROM ledger_balances WHERE account >= ? AND account < ? ORDER BY account",
+            [.text(prefix), .text("customer/\(account.rawValue)0")], Self.balance)
+    }
+
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
         try await all("SELECT * FROM ledger_balances WHERE asset = ? ORDER BY account", [.text(asset.rawValue)], Self.balance)
     }
