@@ -63,6 +63,7 @@ let package = Package(
             name: "brokergate",
             dependencies: [
                 "BrokerGateAPI",
+                "BrokerGateBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

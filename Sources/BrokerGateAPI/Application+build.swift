@@ -19,7 +19,7 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         InterestAccrualService(store: environment.store, payer: environment.interestPayer, clock: environment.clock, logger: environment.logger))
     app.addServices(OrderEngineService(store: environment.store, engine: environment.orderEngine, logger: environment.logger))
     app.addServices(
-        ReconciliationService(store: environment.store, clock: environment.clock, recorder: environment.reconciliationRecorder, logger: environment.logger))
+        ReconciliationService(store: environment.store, clock: environment.clock, broker: environment.broker, recorder: environment.reconciliationRecorder, logger: environment.logger))
     return app
 }
 
@@ -66,6 +66,7 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     routes += OperatorLedgerController(store: environment.store, history: LedgerHistory()).routes
     routes += OrderRequestsController(store: environment.store, commands: commands, queries: environment.orderQueries, engine: environment.orderEngine).routes
     routes += OrdersController(store: environment.store, commands: commands, queries: environment.orderQueries).routes
+    routes += ActivityController(store: environment.store, activity: AccountActivity(clock: environment.clock)).routes
     routes += PortfolioController(store: environment.store, portfolio: PortfolioService(market: MarketDataService(clock: environment.clock))).routes
     routes += issuanceAndReservesRoutes(environment, commands: commands)
     if environment.sandbox {

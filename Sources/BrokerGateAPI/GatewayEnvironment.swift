@@ -25,6 +25,8 @@ public struct GatewayEnvironment: Sendable {
     public let usdPlusAnnualRateBps: Int
     /// Where orders execute: the simulated broker unless a real adapter is configured.
     public let broker: any BrokerAdapter
+    /// Crash points for the durability tests (sandbox only); `.none` in production.
+    public let orderFaults: OrderFaultInjector
     /// Signs reserves reports. Its key is sealed in the store under `BROKERGATE_RESERVES_KEY`,
     /// else under a key derived from the wallet key, else ephemeral (`ReservesSealingKey`).
     public let reserves: ReservesAttestor
@@ -35,10 +37,12 @@ public struct GatewayEnvironment: Sendable {
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
         rateLimit: RateLimitConfiguration = .default, webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
-        broker: any BrokerAdapter = SimulatedBroker(), reservesKey: SymmetricKey? = nil
+        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none
     ) {
+        let broker = broker ?? SimulatedBroker(store: store, clock: clock)
         self.broker = broker
-        reserves = ReservesAttestor(store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey))
+        self.orderFaults = orderFaults
+        reserves = ReservesAttestor(store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey), broker: broker)
         precondition((0...InterestAccrual.rateBpsMax).contains(usdPlusAnnualRateBps), "USD+ rate outside 0...10,000 bps")
         self.usdPlusAnnualRateBps = usdPlusAnnualRateBps
         self.walletKey = walletKey

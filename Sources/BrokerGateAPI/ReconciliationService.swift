@@ -47,6 +47,7 @@ struct ReconciliationRecorder: Sendable {
 struct ReconciliationService: Service, CustomStringConvertible {
     let store: any Store
     let clock: any BusinessClock
+    let broker: any BrokerAdapter
     let recorder: ReconciliationRecorder
     let logger: Logger
     var interval: Duration = .seconds(60)
@@ -59,7 +60,7 @@ struct ReconciliationService: Service, CustomStringConvertible {
 
     func tick() async {
         do {
-            let result = try await Reconciliation.run(store: store, clock: clock)
+            let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
             recorder.record(result)
             for found in result.breaks {
                 logger.error(

@@ -1,31 +1,212 @@
 import BrokerGateCore
 import Foundation
 
-/// The simulated broker: executes against the deterministic price model. It keeps no
-/// state, so asking twice about the same order at the same instant gives the same answer:
-/// the idempotency `BrokerAdapter` demands, for free. A real broker (e.g. Alpaca) replaces
-/// it behind the same protocol.
+/// The simulated broker: an exchange and custodian in miniature behind `BrokerAdapter`.
+///
+/// - Books of its own: every order it accepted and every fill, and per symbol the shares
+///   it holds in custody for BrokerGate and the net cash BrokerGate paid it, kept in the
+///   gateway's store under kinds no partner route reads (a real broker keeps them on its
+///   side). They survive restarts and are shared by every replica, as a real broker's are.
+/// - Execution from the price model's two-sided quote: buys at the ask, sells at the bid;
+///   a limit order when the quote crosses its limit (any improvement goes to the
+///   customer); a collared market order (issuance) only inside its collar. One look
+///   executes at most the displayed size, so large orders fill in parts. IOC fills what
+///   one look allows and cancels the rest; FOK all at once or nothing.
+/// - Its own session rules (`SessionRules.mayRoute`): an order that reaches it outside
+///   the hours its type may trade is rejected, so a routing bug cannot hide; a working
+///   order executes only while its session allows.
+/// - Rejects untradable and halted symbols, and sells beyond the shares in custody.
+///
+/// The exchange matches lazily: an order executes when it is submitted or looked at
+/// (`query`), at the business clock's instant.
 public struct SimulatedBroker: BrokerAdapter {
+    public let store: any Store
+    public let clock: any BusinessClock
     public let model: PriceModel
+    public let calendar: TradingCalendar
+    /// Symbols whose trading is halted: submissions are rejected, working orders wait.
+    public let halted: Set<String>
 
-    public init(model: PriceModel = .standard) {
+    /// Owner of the broker's documents: no organization's routes can reach them.
+    static let bookOwner = OrganizationID(trusted: "00000000-0000-0000-0000-00000000b0c5")
+
+    public init(
+        store: any Store, clock: any BusinessClock, model: PriceModel = .standard, calendar: TradingCalendar = .nyse, halted: Set<String> = []
+    ) {
+        self.store = store
+        self.clock = clock
         self.model = model
+        self.calendar = calendar
+        self.halted = halted
     }
 
-    /// Market orders fill at the model price (collared ones only inside their collar); limit
-    /// orders when the price reaches the limit, at the model price (any improvement goes to
-    /// the customer).
-    public func marketablePrice(for order: OrderRecord, at instant: Date) throws -> Amount? {
-        let price = try model.price(symbol: order.symbol, at: instant)
-        // A collared market order (issuance) executes only while the price is inside its collar.
-        if order.type == .market, let collar = order.collarPrice {
-            return (order.side == .buy ? price <= collar : price >= collar) ? price : nil
-        }
-        switch (order.type, order.side, order.limitPrice) {
-        case (.market, _, _): return price
-        case (.limit, .buy, let limit?): return price <= limit ? price : nil
-        case (.limit, .sell, let limit?): return price >= limit ? price : nil
-        case (.limit, _, nil): return nil
+    public func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState {
+        let now = clock.now()
+        return try await store.transaction { tx in
+            if let existing = try await tx.document(SimBrokerOrder.self, id: instruction.brokerOrderID) { return existing.state }
+            var order = SimBrokerOrder(instruction: instruction, state: .init(brokerOrderID: instruction.brokerOrderID, status: .working), createdAt: now)
+            if let reason = try rejection(of: instruction, at: now) {
+                order.state.status = .rejected
+                order.state.reason = reason
+            } else {
+                try await execute(&order, at: now, in: tx)
+            }
+            try await tx.insertDocument(order)
+            return order.state
         }
     }
+
+    public func query(_ brokerOrderID: String) async throws -> BrokerOrderState? {
+        let now = clock.now()
+        return try await store.transaction { tx in
+            guard var order = try await tx.document(SimBrokerOrder.self, id: brokerOrderID) else { return nil }
+            let before = order
+            try await execute(&order, at: now, in: tx)
+            if order != before { try await tx.updateDocument(order) }
+            return order.state
+        }
+    }
+
+    public func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState {
+        let now = clock.now()
+        return try await store.transaction { tx in
+            guard var order = try await tx.document(SimBrokerOrder.self, id: brokerOrderID) else {
+                // Never seen: record the cancel, so a submission still in flight cannot open it.
+                let tombstone = SimBrokerOrder(
+                    instruction: nil, state: .init(brokerOrderID: brokerOrderID, status: .cancelled, reason: "cancelled before it reached the broker"),
+                    createdAt: now)
+                try await tx.insertDocument(tombstone)
+                return tombstone.state
+            }
+            guard order.state.status == .working else { return order.state }
+            // Whatever is executable now executes first, as it would have at a real venue.
+            try await execute(&order, at: now, in: tx)
+            if order.state.status == .working {
+                order.state.status = .cancelled
+                order.state.reason = "cancelled"
+            }
+            try await tx.updateDocument(order)
+            return order.state
+        }
+    }
+
+    public func book() async throws -> BrokerBook {
+        try await store.transaction { tx in
+            var book = BrokerBook(positions: [:], netCashUnits: 0)
+            var query = DocumentQuery(owner: Self.bookOwner, page: PageRequest(limit: PageRequest.limitMax))
+            while true {
+                let page = try await tx.page(SimBrokerPosition.self, query: query)
+                for position in page.items {
+                    book.positions[position.symbol] = position.quantityUnits
+                    book.netCashUnits += position.netCashUnits
+                }
+                guard let next = page.next else { return book }
+                query.page.direction = .after(next)
+            }
+        }
+    }
+
+    /// Why the broker refuses an order outright, or nil.
+    func rejection(of instruction: BrokerInstruction, at now: Date) throws -> String? {
+        guard let stock = model.universe.stock(symbol: instruction.symbol), stock.isTradable else {
+            return "\(instruction.symbol) is not tradable at this broker"
+        }
+        if halted.contains(instruction.symbol) { return "trading in \(instruction.symbol) is halted" }
+        let session = try calendar.state(at: now).session
+        guard SessionRules.mayRoute(instruction.type, in: session) else {
+            return "\(instruction.type.rawValue) orders are not accepted in the \(session.rawValue) session"
+        }
+        if instruction.type == .limit, instruction.limitPrice == nil { return "a limit order needs a limit price" }
+        guard (instruction.notionalUnits ?? instruction.quantityUnits ?? 0) > 0 else { return "nothing to execute" }
+        return nil
+    }
+
+    /// Executes what the quote allows now: at most the displayed size (all of it for FOK);
+    /// IOC and FOK end after this one look.
+    func execute(_ order: inout SimBrokerOrder, at now: Date, in tx: any StoreTransaction) async throws {
+        guard order.state.status == .working, let instruction = order.instruction, !halted.contains(instruction.symbol) else { return }
+        guard SessionRules.mayRoute(instruction.type, in: try calendar.state(at: now).session) else { return }
+        let quote = try model.quote(symbol: instruction.symbol, at: now)
+        let price = instruction.side == .buy ? quote.ask : quote.bid
+        if Self.isMarketable(instruction, at: price) {
+            let displayed = instruction.side == .buy ? quote.askSizeShares : quote.bidSizeShares
+            try await fill(&order, instruction, price: price, displayedShares: displayed, at: now, in: tx)
+        }
+        if order.state.status == .working, instruction.tif == .ioc || instruction.tif == .fok {
+            order.state.status = .cancelled
+            order.state.reason = order.state.fills.isEmpty
+                ? "\(instruction.tif.rawValue) order was not marketable" : "IOC order: the unfilled rest is cancelled"
+        }
+    }
+
+    static func isMarketable(_ instruction: BrokerInstruction, at price: Amount) -> Bool {
+        let bound = instruction.type == .limit ? instruction.limitPrice : instruction.collarPrice
+        guard let bound else { return instruction.type == .market }
+        return instruction.side == .buy ? price <= bound : price >= bound
+    }
+
+    /// One fill of up to `displayedShares` (FOK: the whole rest), booked in custody.
+    func fill(
+        _ order: inout SimBrokerOrder, _ instruction: BrokerInstruction, price: Amount, displayedShares: Int64, at now: Date,
+        in tx: any StoreTransaction
+    ) async throws {
+        let sliceShares = displayedShares * 1_000_000
+        let filledCash = order.state.fills.reduce(Int64(0)) { $0 + $1.cashUnits }
+        let (quantity, cash): (Int64, Int64)
+        if let notional = instruction.notionalUnits {
+            let rest = notional - filledCash
+            let sliceCash = try OrderPricing.notionalUnits(quantityUnits: sliceShares, price: price, rounding: .down)
+            let amount = instruction.tif == .fok ? rest : min(rest, sliceCash)
+            (quantity, cash) = (try OrderPricing.quantityUnits(forPaymentUnits: amount, at: price), amount)
+        } else {
+            let rest = (instruction.quantityUnits ?? 0) - order.state.filledQuantityUnits
+            let shares = instruction.tif == .fok ? rest : min(rest, sliceShares)
+            // The customer pays the smaller cost and receives the larger proceeds.
+            let rounding: RoundingRule = instruction.side == .buy ? .down : .up
+            (quantity, cash) = (shares, try OrderPricing.notionalUnits(quantityUnits: shares, price: price, rounding: rounding))
+        }
+        guard quantity > 0 else { return }
+        let stored = try await tx.document(SimBrokerPosition.self, id: SimBrokerPosition.id(instruction.symbol))
+        var position = stored ?? SimBrokerPosition(symbol: instruction.symbol, quantityUnits: 0, netCashUnits: 0, createdAt: now)
+        if instruction.side == .sell, position.quantityUnits < quantity {
+            order.state.status = .rejected
+            order.state.reason = "the broker holds \(position.quantityUnits) units of \(instruction.symbol) in custody, fewer than the \(quantity) to sell"
+            return
+        }
+        let sign: Int64 = instruction.side == .buy ? 1 : -1
+        position.quantityUnits += sign * quantity
+        position.netCashUnits += sign * cash
+        if stored == nil { try await tx.insertDocument(position) } else { try await tx.updateDocument(position) }
+        order.state.fills.append(
+            BrokerFill(id: "\(instruction.brokerOrderID)-\(order.state.fills.count + 1)", quantityUnits: quantity, cashUnits: cash, price: price, at: now))
+        let done = instruction.notionalUnits.map { filledCash + cash >= $0 } ?? (order.state.filledQuantityUnits >= (instruction.quantityUnits ?? 0))
+        if done { order.state.status = .filled }
+    }
+}
+
+/// An order in the simulated broker's books (a tombstone when cancelled before it arrived).
+struct SimBrokerOrder: StoredDocument, Equatable {
+    static let kind = "sim_broker_order"
+
+    let instruction: BrokerInstruction?
+    var state: BrokerOrderState
+    let createdAt: Date
+
+    var documentID: String { state.brokerOrderID }
+    var ownerOrganizationID: OrganizationID { SimulatedBroker.bookOwner }
+}
+
+/// The broker's custody of one symbol for BrokerGate's omnibus account, and the net cash
+/// BrokerGate paid for it.
+struct SimBrokerPosition: StoredDocument, Equatable {
+    static let kind = "sim_broker_position"
+
+    let symbol: String
+    var quantityUnits: Int64
+    var netCashUnits: Int64
+    let createdAt: Date
+
+    static func id(_ symbol: String) -> String { "position-\(symbol)" }
+    var documentID: String { Self.id(symbol) }
+    var ownerOrganizationID: OrganizationID { SimulatedBroker.bookOwner }
 }

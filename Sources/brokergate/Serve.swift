@@ -1,5 +1,6 @@
 import ArgumentParser
 import BrokerGateAPI
+import BrokerGateBroker
 import BrokerGateCore
 import BrokerGateStores
 import Foundation
@@ -56,7 +57,9 @@ struct Serve: AsyncParsableCommand {
         let environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: settings.sandbox,
             rateLimit: settings.rateLimit, webRoot: settings.webRoot, walletKey: settings.walletKey, logger: logger,
-            usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps, reservesKey: settings.reservesKey)
+            usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps,
+            broker: SimulatedBroker(store: store, clock: clock, halted: settings.haltedSymbols), reservesKey: settings.reservesKey,
+            orderFaults: settings.orderFaults)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.

@@ -23,6 +23,13 @@ struct ServeSettings {
     let reservesKey: SymmetricKey?
     /// USD+ interest rate in basis points a year (env `BROKERGATE_USD_PLUS_APY_BPS`, default 400).
     let usdPlusAnnualRateBps: Int
+    /// Symbols the simulated broker treats as halted (env `BROKERGATE_HALTED_SYMBOLS`,
+    /// comma-separated): submissions are rejected, working orders wait.
+    let haltedSymbols: Set<String>
+    /// A crash point for the durability tests (env `BROKERGATE_CRASH_AT=POINT:MARKER_FILE`,
+    /// sandbox only): the first time the order path reaches POINT while MARKER_FILE does not
+    /// exist, the process creates it and kills itself with SIGKILL.
+    let crashAt: (point: OrderFaultPoint, marker: String)?
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -59,6 +66,23 @@ struct ServeSettings {
                 throw ConfigurationError(message: "BROKERGATE_RESERVES_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
             }
             return SymmetricKey(data: bytes)
+        }
+        haltedSymbols = try Set((env["BROKERGATE_HALTED_SYMBOLS"] ?? "").split(separator: ",").map { raw in
+            let symbol = raw.trimmingCharacters(in: .whitespaces).uppercased()
+            guard StockUniverse.standard.stock(symbol: symbol) != nil else {
+                throw ConfigurationError(message: "BROKERGATE_HALTED_SYMBOLS names \(symbol.prefix(12)), which is not a listed stock symbol")
+            }
+            return symbol
+        })
+        let sandbox = sandbox
+        crashAt = try env["BROKERGATE_CRASH_AT"].map { text in
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            let points = OrderFaultPoint.allCases.map(\.rawValue).joined(separator: ", ")
+            guard parts.count == 2, let point = OrderFaultPoint(rawValue: parts[0]), !parts[1].isEmpty else {
+                throw ConfigurationError(message: "BROKERGATE_CRASH_AT must be POINT:MARKER_FILE with POINT one of \(points)")
+            }
+            guard sandbox else { throw ConfigurationError(message: "BROKERGATE_CRASH_AT is a sandbox-only test hook; unset it or run with --sandbox") }
+            return (point, parts[1])
         }
         walletKey = try env["BROKERGATE_WALLET_KEY"].map { hex in
             guard let bytes = Hex.decode(hex), bytes.count == 32 else {
@@ -154,6 +178,18 @@ struct Bootstrap {
                 FileHandle.standardOutput.write(
                     Data("Generated \(role.rawValue.lowercased()) API key (shown once, store it now): key id \(generated.id)  secret \(generated.secret)\n".utf8))
             }
+        }
+    }
+}
+
+extension ServeSettings {
+    /// The crash hook of `crashAt`, or none.
+    var orderFaults: OrderFaultInjector {
+        guard let (point, marker) = crashAt else { return .none }
+        return OrderFaultInjector { reached in
+            guard reached == point, !FileManager.default.fileExists(atPath: marker) else { return }
+            FileManager.default.createFile(atPath: marker, contents: Data(point.rawValue.utf8))
+            kill(getpid(), SIGKILL)
         }
     }
 }

@@ -127,7 +127,7 @@ extension TestGateway {
     /// One engine pass, as the engine service's tick makes it.
     @discardableResult
     func runEngine() async throws -> Int {
-        try await OrderEngine(clock: clock, broker: SimulatedBroker()).runDue(store: environment.store)
+        try await OrderEngine(clock: clock, broker: environment.broker).runDue(store: environment.store)
     }
 
     /// Tokens outstanding equal shares in custody (DESIGN.md rule 3), and every asset sums to zero.

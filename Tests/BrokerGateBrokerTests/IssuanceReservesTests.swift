@@ -165,7 +165,9 @@ struct IssuanceReservesTests {
         let cancelled = try await base.store.transaction { tx in
             try await issuance.cancel(mint.order.id, accountID: account, for: principal, in: tx)
         }
-        #expect(cancelled.order.status == .cancelled)
+        #expect(cancelled.order.status == .pendingCancel)
+        try await base.engine.advance(mint.order.id, store: base.store)
+        #expect(try await base.reload(cancelled.order).status == .cancelled)
         let listed = try await base.store.transaction { tx in
             try await issuance.list(accountID: account, page: .init(), for: principal, in: tx)
         }
@@ -209,7 +211,7 @@ struct IssuanceReservesTests {
     @Test func test_reconciliation_reportsABreak_whenCustodyDisagreesWithTokens() async throws {
         let account = try await issuer()
         try await base.engine.advance(try await request(.mint, Amount(units: 4, scale: 0), account).order.id, store: base.store)
-        #expect(try await Reconciliation.run(store: base.store, clock: base.clock).isClean)
+        #expect(try await Reconciliation.run(store: base.store, clock: base.clock, broker: base.broker).isClean)
         let clock = base.clock
         try await base.store.transaction { tx in
             // A share that left custody without a token burn: exactly what reserves must expose.
@@ -217,8 +219,9 @@ struct IssuanceReservesTests {
                 1_000_000, from: .house(.brokerCustody, .stock("AAPL")), to: .house(.market, .stock("AAPL")), reason: .custody,
                 reference: ("test", "leak"), in: tx)
         }
-        let result = try await Reconciliation.run(store: base.store, clock: base.clock)
-        #expect(Set(result.breaks.map(\.check)) == ["token_backing", "custody_vs_fills"])
+        let result = try await Reconciliation.run(store: base.store, clock: base.clock, broker: base.broker)
+        #expect(Set(result.breaks.map(\.check)) == ["token_backing", "custody_vs_fills", "broker_custody"])
+        #expect(result.brokerCompared)
         let report = try await ReservesAttestor(store: base.store, clock: base.clock, sealing: nil).current()
         #expect(!report.statement.isFullyBacked)
         #expect(report.canonicalText.contains(#""status":"BREAK""#))

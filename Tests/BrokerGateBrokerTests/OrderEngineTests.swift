@@ -21,7 +21,8 @@ struct OrderEngineTests {
 
     var market: MarketDataService { MarketDataService(clock: clock) }
     var service: OrderService { OrderService(clock: clock, market: market) }
-    var engine: OrderEngine { OrderEngine(clock: clock, broker: SimulatedBroker()) }
+    var broker: SimulatedBroker { SimulatedBroker(store: store, clock: clock) }
+    var engine: OrderEngine { OrderEngine(clock: clock, broker: broker) }
     var aapl: Stock { StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }! }
 
     /// A KYC-passed customer with a wallet and `dollars` of USD+.
@@ -78,9 +79,15 @@ struct OrderEngineTests {
         let cash = try #require(try await balance(.customer(account, .usdPlus)))
         #expect(cash.balanceUnits == 10_000_000_000 - 1_000_000_000 - 2_500_000)
         #expect(cash.heldUnits == 0)
-        // The customer never gets fewer shares than the payment buys: quantity × price ≥ payment.
-        let price = try PriceModel.standard.price(symbol: "AAPL", at: Self.mondayMorning)
-        #expect(try OrderPricing.notionalUnits(quantityUnits: filled.filledQuantityUnits, price: price, rounding: .up) >= 1_000_000_000)
+        // Bought at the ask; the customer never gets fewer shares than the payment buys there.
+        let quote = try PriceModel.standard.quote(symbol: "AAPL", at: Self.mondayMorning)
+        let fills = try await store.transaction { tx in
+            try await tx.page(FulfillmentRecord.self, query: DocumentQuery(owner: nil, parentID: order.id.rawValue))
+        }
+        #expect(fills.items.map(\.price) == [quote.ask])
+        #expect(try OrderPricing.notionalUnits(quantityUnits: filled.filledQuantityUnits, price: quote.ask, rounding: .up) >= 1_000_000_000)
+        // The broker's own book holds exactly the shares we minted tokens for.
+        #expect(try await broker.book().positions["AAPL"] == filled.filledQuantityUnits)
         try await assertBacked("AAPL")
     }
 
@@ -170,8 +177,14 @@ struct OrderEngineTests {
             OrderRequestInput(side: .buy, type: .limit, tif: .gtc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: Amount(units: 100, scale: 2)),
             account)
         let service = service, principal = principal
-        let cancelled = try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }
+        let asked = try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }
+        #expect(asked.status == .pendingCancel)
+        // Asking twice is harmless; the engine then ends it with the broker's answer.
+        #expect(try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }.status == .pendingCancel)
+        #expect(try await engine.advance(order.id, store: store))
+        let cancelled = try await reload(order)
         #expect(cancelled.status == .cancelled)
+        #expect(cancelled.requestStatus == .cancelled)
         #expect(try await balance(.customer(account, .usdPlus))?.heldUnits == 0)
         await #expect(throws: DomainError.self) {
             _ = try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }
@@ -199,7 +212,10 @@ struct OrderEngineTests {
 
     @Test func test_stateMachine_refusesIllegalTransitions() throws {
         #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .filled, to: .cancelled) }
-        #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .pendingSubmit, to: .filled) }
+        #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .cancelled, to: .submitted) }
+        #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .submitted, to: .pendingSubmit) }
+        #expect(throws: DomainError.self) { try OrderStateMachine.transition(from: .partiallyFilled, to: .rejected) }
+        #expect(try OrderStateMachine.transition(from: .partiallyFilled, to: .pendingCancel) == .pendingCancel)
         #expect(try OrderStateMachine.transition(from: .submitted, to: .filled) == .filled)
     }
 
@@ -217,12 +233,17 @@ struct OrderEngineTests {
 
 /// A broker that fails for one symbol: the engine must still move every other order.
 struct FailingBroker: BrokerAdapter {
+    struct BrokerDown: Error {}
     let failing: String
-    func marketablePrice(for order: OrderRecord, at instant: Date) throws -> Amount? {
-        struct BrokerDown: Error {}
-        if order.symbol == failing { throw BrokerDown() }
-        return try SimulatedBroker().marketablePrice(for: order, at: instant)
+    let working: SimulatedBroker
+
+    func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState {
+        if instruction.symbol == failing { throw BrokerDown() }
+        return try await working.submit(instruction)
     }
+    func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { try await working.query(brokerOrderID) }
+    func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { try await working.cancel(brokerOrderID) }
+    func book() async throws -> BrokerBook { try await working.book() }
 }
 
 extension OrderEngineTests {
@@ -231,7 +252,7 @@ extension OrderEngineTests {
         let msft = StockUniverse.standard.stocks.first { $0.symbol == "MSFT" }!
         let stuck = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
         let moving = try await place(OrderRequestInput(side: .buy, type: .market, stockID: msft.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
-        let engine = OrderEngine(clock: clock, broker: FailingBroker(failing: "AAPL"))
+        let engine = OrderEngine(clock: clock, broker: FailingBroker(failing: "AAPL", working: broker))
         await #expect(throws: OrderEngineFailure.self) { try await engine.runDue(store: store) }
         #expect(try await reload(moving).status == .filled)
         #expect(try await reload(stuck).status == .pendingSubmit)

@@ -145,8 +145,13 @@ def test_everyKindOfOrder_inTheRegularSession_readsBackInEveryShape(partner: Din
         batch = partner.v2.accounts.orders.batch_cancel(account_id, order_ids=[resting_buy.order_id, buy.order_id])
         assert [o.id for o in batch.cancel_queued_orders] == [resting_buy.order_id]
         assert [o.id for o in batch.failed_to_cancel_orders] == [buy.order_id]
-        cancelled = partner.v2.accounts.orders.cancel(resting_sell.order_id, account_id=account_id)
+        # A cancel is asked of the broker (PENDING_CANCEL); the engine ends the order with its answer.
+        assert batch.cancel_queued_orders[0].status == "PENDING_CANCEL"
+        asked = partner.v2.accounts.orders.cancel(resting_sell.order_id, account_id=account_id)
+        assert asked.status == "PENDING_CANCEL"
+        cancelled = wait_for_status(partner, account_id, resting_sell.order_id, leaving="PENDING_CANCEL")
         assert cancelled.status == "CANCELLED" and cancelled.cancel_transaction_hash
+        assert wait_for_status(partner, account_id, resting_buy.order_id, leaving="PENDING_CANCEL").status == "CANCELLED"
         assert requests.retrieve(resting_sell.id, account_id=account_id).status == "CANCELLED"
 
         everywhere = partner.v2.list_orders(order_request_id=buy.id)
@@ -158,6 +163,18 @@ def test_everyKindOfOrder_inTheRegularSession_readsBackInEveryShape(partner: Din
         assert [(a.symbol, a.stock_id, a.chain_id) for a in portfolio.assets] == [("AAPL", aapl_id, CHAIN)]
         held = Decimal(str(bought.asset_token_quantity)) - Decimal("0.1")
         assert Decimal(str(portfolio.assets[0].amount)) == held
+
+        # Brokerage activity: both executions, newest first, paged by the last id.
+        activity = partner.v2.accounts.activities.with_raw_response.retrieve_brokerage(account_id, page_size=1)
+        first_page = activity.http_response.json()
+        assert [item["order_id"] for item in first_page] == [sell.order_id]
+        assert first_page[0]["type"] == "FILL" and first_page[0]["side"] == "SELL"
+        rest = partner.v2.accounts.activities.with_raw_response.retrieve_brokerage(
+            account_id, page_size=100, page_token=first_page[0]["id"]
+        ).http_response.json()
+        assert [item["order_id"] for item in rest] == [buy.order_id]
+        dividends = partner.v2.accounts.get_dividend_payments(account_id, start_date="2026-01-01", end_date="2026-12-01")
+        assert dividends.data == [] and dividends.pagination_metadata.next is None
 
 
 def test_precision_andClosedOrders_areRefusedWithCodes(partner: Dinari, clock: Clock, aapl_id: str) -> None:

@@ -7,6 +7,7 @@ import Hummingbird
 struct ReservesController {
     let store: any Store
     let clock: any BusinessClock
+    let broker: any BrokerAdapter
     let reserves: ReservesAttestor
     let recorder: ReconciliationRecorder
 
@@ -51,7 +52,7 @@ struct ReservesController {
 
     /// Runs a reconciliation now and records it.
     @Sendable func reconcile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let result = try await Reconciliation.run(store: store, clock: clock)
+        let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
         recorder.record(result)
         return try Reply.json(ReconciliationDTO(result))
     }
@@ -159,8 +160,8 @@ struct ReconciliationDTO: Encodable, Sendable {
                 actual: ReservesProofDTO.units($0.actualUnits),
                 message: $0.message)
         }
-        broker_positions = Reconciliation.brokerPositions
-        broker_positions_note = Reconciliation.brokerPositionsNote
+        broker_positions = Reconciliation.brokerPositions(compared: result.brokerCompared)
+        broker_positions_note = Reconciliation.brokerPositionsNote(compared: result.brokerCompared)
     }
 }
 
@@ -168,7 +169,7 @@ struct ReconciliationDTO: Encodable, Sendable {
 func issuanceAndReservesRoutes(_ environment: GatewayEnvironment, commands: Commands) -> [RouteDefinition] {
     let store = environment.store, clock = environment.clock
     var routes = ReservesController(
-        store: store, clock: clock, reserves: environment.reserves, recorder: environment.reconciliationRecorder
+        store: store, clock: clock, broker: environment.broker, reserves: environment.reserves, recorder: environment.reconciliationRecorder
     ).routes
     routes += IssuerEligibilityController(store: store, commands: commands, eligibility: IssuerEligibilityService(clock: clock)).routes
     routes +=

@@ -87,15 +87,16 @@ public struct IssuanceService: Sendable {
         return Page(items: views, next: records.next, previous: records.previous)
     }
 
-    /// Cancels an open issuance order and releases its hold; a filled one cannot change
-    /// (422 `order_not_open`).
+    /// Asks to cancel an open issuance order (PENDING_CANCEL; the order engine cancels it at
+    /// the broker and releases the rest of its hold); a filled one cannot change (422
+    /// `order_not_open`).
     public func cancel(
         _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> IssuanceView {
         let found = try await get(id, accountID: accountID, for: principal, in: tx)
         var order = found.order
-        try await OrderEngine.close(
-            &order, as: .cancelled, requestStatus: .cancelled, message: "cancelled by the issuer", clock: clock, in: tx)
+        try order.requestCancel(.partner, at: clock.now())
+        try await tx.updateDocument(order)
         return IssuanceView(record: found.record, order: order)
     }
 

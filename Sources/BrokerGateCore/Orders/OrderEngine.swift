@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A pass that advanced what it could but failed on at least one order; the first error.
@@ -8,20 +7,28 @@ public struct OrderEngineFailure: Error, CustomStringConvertible {
     public var description: String { "\(changed) orders advanced; an order failed: \(underlying)" }
 }
 
-/// Drives open orders forward with the business clock: routes them when their session
-/// allows, fills what the broker executes, expires DAY/GTC orders and settles IOC/FOK.
-/// Every step for one order is one store transaction, so a crash leaves each order either
-/// before or after a step, and the open order itself is the outbox entry the next run
-/// (on any replica, after any restart) picks up.
+/// Drives open orders forward with the business clock: routes them to the broker when
+/// their session allows, settles the broker's fills, and ends them when the broker does
+/// (filled, cancelled, rejected) or their time in force runs out.
+///
+/// The outbox: an open order is the broker instruction, written with its hold in the
+/// order's own transaction. Delivery is at least once: the engine calls the broker
+/// outside any transaction, then records the answer in one; a crash in between leaves the
+/// order open, and the next pass (on any replica, after any restart) asks again under the
+/// same broker order id, which the broker answers without executing twice. Fills are
+/// settled in the broker's order, each once (`settledFillCount`, and each fulfillment's
+/// transaction hash is unique), so a repeated answer settles nothing twice.
 public struct OrderEngine: Sendable {
     public let clock: any BusinessClock
     public let broker: any BrokerAdapter
     public let calendar: TradingCalendar
+    public let faults: OrderFaultInjector
 
-    public init(clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse) {
+    public init(clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none) {
         self.clock = clock
         self.broker = broker
         self.calendar = calendar
+        self.faults = faults
     }
 
     /// Advances every open order once (up to `limit`, oldest first); returns how many changed.
@@ -51,69 +58,101 @@ public struct OrderEngine: Sendable {
         return changed
     }
 
-    /// Advances one order in its own transaction; true when it changed.
+    /// Advances one order: asks the broker, then records its answer in one transaction;
+    /// true when the order changed.
     @discardableResult
     public func advance(_ id: OrderID, store: any Store) async throws -> Bool {
-        try await store.transaction { tx in
-            guard var order = try await tx.document(OrderRecord.self, id: id.rawValue), !order.status.isTerminal else { return false }
-            let before = order
-            try await step(&order, in: tx)
-            return order != before
+        guard let order = try await store.transaction({ tx in try await tx.document(OrderRecord.self, id: id.rawValue) }),
+            !order.status.isTerminal
+        else { return false }
+        let now = clock.now()
+        let expired = order.expiresAt.map { now >= $0 } ?? false
+        guard let state = try await ask(about: order, expired: expired, now: now) else { return false }
+        if state.fills.count > (order.settledFillCount ?? 0) { try faults.hit(.beforeSettlement) }
+        let cause = order.cancelCause ?? (expired ? .expiry : nil)
+        return try await store.transaction { tx in
+            guard var fresh = try await tx.document(OrderRecord.self, id: id.rawValue), !fresh.status.isTerminal else { return false }
+            let before = fresh
+            try await record(state, on: &fresh, cause: cause, now: now, in: tx)
+            guard fresh != before else { return false }
+            try await tx.updateDocument(fresh)
+            return true
         }
     }
 
-    /// One decision for one order, the `if`s in one place.
-    func step(_ order: inout OrderRecord, in tx: any StoreTransaction) async throws {
-        let now = clock.now()
-        if let expiry = order.expiresAt, now >= expiry {
-            let message = order.tif == .gtc ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
-            return try await Self.close(&order, as: .cancelled, requestStatus: .expired, message: message, clock: clock, in: tx)
+    /// The broker's answer for `order` now: a cancel when one was asked or the order
+    /// expired, a submission when its session allows it, else the order as the broker has
+    /// it. Nil when there is nothing to ask yet (a queued order outside its session).
+    func ask(about order: OrderRecord, expired: Bool, now: Date) async throws -> BrokerOrderState? {
+        if order.status == .pendingCancel || expired { return try await broker.cancel(order.id.rawValue) }
+        if order.status == .pendingSubmit {
+            guard SessionRules.mayRoute(order.type, in: try calendar.state(at: now).session) else { return nil }
+            try faults.hit(.beforeBrokerSubmit)
+            let state = try await broker.submit(try BrokerInstruction(order))
+            try faults.hit(.afterBrokerSubmit)
+            return state
         }
-        let state = try calendar.state(at: now)
-        guard SessionRules.mayRoute(order.type, in: state.session) else { return }
-        if order.status == .pendingSubmit { try order.move(to: .submitted, at: now) }
-        if let price = try broker.marketablePrice(for: order, at: now) {
-            try await fill(&order, at: price, now: now, in: tx)
-        } else if order.tif == .ioc || order.tif == .fok {
-            return try await Self.close(&order, as: .cancelled, requestStatus: .cancelled, message: "\(order.tif.rawValue) order was not marketable", clock: clock, in: tx)
+        // Working at the broker. One the broker has lost is delivered again (idempotent).
+        if let state = try await broker.query(order.id.rawValue) { return state }
+        return try await broker.submit(try BrokerInstruction(order))
+    }
+
+    /// Settles the fills the order has not settled yet, then follows the broker's status.
+    /// An answer older than what the order already settled (a concurrent pass got a newer
+    /// one) changes nothing.
+    func record(_ state: BrokerOrderState, on order: inout OrderRecord, cause: OrderCancelCause?, now: Date, in tx: any StoreTransaction) async throws {
+        let settled = order.settledFillCount ?? 0
+        guard state.fills.count >= settled else { return }
+        for fill in state.fills[settled...] {
+            try await settle(fill, of: &order, now: now, in: tx)
         }
-        try await tx.updateDocument(order)
+        order.settledFillCount = state.fills.count
+        switch state.status {
+        case .working:
+            if order.status == .pendingSubmit { try order.move(to: .submitted, at: now) }
+            if state.fills.count > settled, order.status != .pendingCancel { try order.move(to: .partiallyFilled, at: now) }
+        case .filled:
+            try await Self.close(&order, as: .filled, requestStatus: order.requestStatus, message: nil, clock: clock, in: tx)
+        case .cancelled:
+            let message = switch cause {
+            case .partner: order.origin == .issuance ? "cancelled by the issuer" : "cancelled by the partner"
+            case .expiry: order.tif == .gtc ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
+            case nil: state.reason ?? "cancelled by the broker"
+            }
+            try await Self.close(&order, as: .cancelled, requestStatus: cause == .expiry ? .expired : .cancelled, message: message, clock: clock, in: tx)
+        case .rejected:
+            try await Self.close(
+                &order, as: .rejected, requestStatus: .rejected, message: "rejected by the broker: \(state.reason ?? "no reason given")", clock: clock, in: tx)
+        }
     }
 
     /// Ends an open order: voids what is left of its hold, records why.
-    static func close(_ order: inout OrderRecord, as status: BrokerageOrderStatus, requestStatus: OrderRequestStatus, message: String, clock: any BusinessClock, in tx: any StoreTransaction) async throws {
+    static func close(
+        _ order: inout OrderRecord, as status: BrokerageOrderStatus, requestStatus: OrderRequestStatus, message: String?, clock: any BusinessClock,
+        in tx: any StoreTransaction
+    ) async throws {
         try order.move(to: status, at: clock.now())
         order.requestStatus = requestStatus
         order.cancelMessage = message
         try await Ledger(clock: clock).void(order.holdID, in: tx)
-        try await tx.updateDocument(order)
     }
 
-    /// Fills the whole order at `price`: the ledger moves and the fulfillment record.
-    func fill(_ order: inout OrderRecord, at price: Amount, now: Date, in tx: any StoreTransaction) async throws {
+    /// One broker fill in our books: the ledger moves and the fulfillment record.
+    func settle(_ fill: BrokerFill, of order: inout OrderRecord, now: Date, in tx: any StoreTransaction) async throws {
         let ledger = Ledger(clock: clock)
-        let moves = try OrderSettlement.amounts(order, price: price)
+        let moves = OrderSettlement.moves(order, fill: fill)
         switch order.side {
         case .buy: try await OrderSettlement.settleBuy(order, moves, ledger: ledger, in: tx)
         case .sell: try await OrderSettlement.settleSell(order, moves, ledger: ledger, in: tx)
         }
-        order.filledQuantityUnits = moves.quantityUnits
-        order.paymentUnits = moves.paymentUnits
-        order.feeUnits = moves.feeUnits
-        try order.move(to: .filled, at: now)
+        order.filledQuantityUnits += moves.quantityUnits
+        order.paymentUnits += moves.paymentUnits
+        order.feeUnits += moves.feeUnits
+        order.updatedAt = now
         let fulfillment = FulfillmentRecord(
             id: .generate(), orderID: order.id, accountID: order.accountID, organizationID: order.organizationID, stockID: order.stockID,
-            side: order.side, quantityUnits: moves.quantityUnits, paymentUnits: moves.paymentUnits, feeUnits: moves.feeUnits, price: price,
-            transactionHash: Self.transactionHash(order.id.rawValue, "fill", now), createdAt: now)
+            side: order.side, quantityUnits: moves.quantityUnits, paymentUnits: moves.paymentUnits, feeUnits: moves.feeUnits, price: fill.price,
+            transactionHash: CashAmount.transactionHash(kind: FulfillmentRecord.kind, id: fill.id), createdAt: fill.at)
         try await tx.insertDocument(fulfillment)
-    }
-
-    /// A stable pseudo transaction hash: 0x + SHA-256 of the inputs.
-    static func transactionHash(_ parts: String...) -> String {
-        "0x" + Hex.encode(SHA256.hash(data: Array(parts.joined(separator: "|").utf8)))
-    }
-
-    static func transactionHash(_ id: String, _ what: String, _ at: Date) -> String {
-        transactionHash(id, what, String(Int64(at.timeIntervalSince1970 * 1_000_000)))
     }
 }

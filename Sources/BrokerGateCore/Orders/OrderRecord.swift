@@ -50,6 +50,11 @@ public struct OrderRecord: StoredDocument, Equatable {
     /// A market order of an exact quantity (issuance) executes only at this price or
     /// better: at most it for a buy (whose hold is sized on it), at least it for a sell.
     public var collarPrice: Amount? = nil
+    /// How many of the broker's fills are settled in our books (nil: none yet). Fills are
+    /// settled in the broker's order, each exactly once.
+    public var settledFillCount: Int? = nil
+    /// Why a cancel was asked (PENDING_CANCEL): it decides the request status at the end.
+    public var cancelCause: OrderCancelCause? = nil
 
     public var documentID: String { id.rawValue }
     public var ownerOrganizationID: OrganizationID { organizationID }
@@ -59,11 +64,28 @@ public struct OrderRecord: StoredDocument, Equatable {
     public var uniqueKey: String? { clientOrderID.map { "\(entityID.rawValue):\($0)" } }
     public var statusKey: String? { status.isTerminal ? status.rawValue : Self.openStatusKey }
 
+    /// Asks for the order to end (PENDING_CANCEL): the engine cancels it at the broker and
+    /// closes it with the broker's answer, so fills the broker made first are settled, not
+    /// lost. Asking again changes nothing; a closed order is a 422 `order_not_open`.
+    public mutating func requestCancel(_ cause: OrderCancelCause, at instant: Date) throws(DomainError) {
+        guard status != .pendingCancel else { return }
+        try move(to: .pendingCancel, at: instant)
+        cancelCause = cause
+    }
+
     /// Moves the order through the state machine and records when.
     public mutating func move(to next: BrokerageOrderStatus, at instant: Date) throws(DomainError) {
         status = try OrderStateMachine.transition(from: status, to: next)
         updatedAt = instant
     }
+}
+
+/// Who asked to end an open order.
+public enum OrderCancelCause: String, Sendable, Codable {
+    /// The partner cancelled it (request status CANCELLED).
+    case partner = "PARTNER"
+    /// Its time in force ran out (request status EXPIRED).
+    case expiry = "EXPIRY"
 }
 
 /// One fill of an order: what moved, at what price.

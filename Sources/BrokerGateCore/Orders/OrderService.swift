@@ -77,10 +77,12 @@ public struct OrderService: Sendable {
         return try await tx.page(OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID?.rawValue, page: page))
     }
 
-    /// Cancels an open order: voids what is left of its hold. Filled parts stand.
+    /// Asks to cancel an open order (PENDING_CANCEL): the order engine cancels it at the
+    /// broker and voids what is left of its hold. Fills made before the broker's answer stand.
     public func cancel(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
         var order = try await order(id, accountID: accountID, for: principal, in: tx)
-        try await OrderEngine.close(&order, as: .cancelled, requestStatus: .cancelled, message: "cancelled by the partner", clock: clock, in: tx)
+        try order.requestCancel(.partner, at: clock.now())
+        try await tx.updateDocument(order)
         return order
     }
 }

@@ -1,8 +1,10 @@
 import Foundation
 
-/// The ledger moves of a fill. A buy: the customer's USD+ hold pays the broker and the fee;
-/// the broker buys the shares into custody; the same number of tokens is minted to the
-/// customer (tokens outstanding == custody, DESIGN.md rule 3). A sell is the mirror.
+/// The ledger moves of one broker fill. A buy: the customer's USD+ hold pays the broker
+/// and the fee; the broker's shares enter custody; the same number of tokens is minted to
+/// the customer (tokens outstanding == custody after every fill, DESIGN.md rule 3). A sell
+/// is the mirror: the held tokens are burned, the shares leave custody, the proceeds less
+/// the fee are credited.
 enum OrderSettlement {
     struct Moves: Equatable {
         let quantityUnits: Int64
@@ -10,23 +12,16 @@ enum OrderSettlement {
         let feeUnits: Int64
     }
 
-    /// Quantity, payment and fee of a complete fill at `price`, rounded for the customer.
-    static func amounts(_ order: OrderRecord, price: Amount) throws -> Moves {
-        switch (order.side, order.type) {
-        case (.buy, .market) where order.paymentAmount != nil:
-            let payment = try OrderPricing.units(order.paymentAmount ?? .zero(scale: 2))
-            let quantity = try OrderPricing.quantityUnits(forPaymentUnits: payment, at: price)
-            return Moves(quantityUnits: quantity, paymentUnits: payment, feeUnits: order.quotedFeeUnits)
-        case (.buy, _):
-            // Limit buys, and market buys of an exact quantity (issuance mints, held at their collar).
-            let quantity = try OrderPricing.units(order.assetQuantity ?? .zero(scale: 4))
-            let cost = try OrderPricing.notionalUnits(quantityUnits: quantity, price: price, rounding: .down)
-            return Moves(quantityUnits: quantity, paymentUnits: cost, feeUnits: min(order.quotedFeeUnits, OrderPricing.feeUnits(onNotionalUnits: cost)))
-        case (.sell, _):
-            let quantity = try OrderPricing.units(order.assetQuantity ?? .zero(scale: 6))
-            let proceeds = try OrderPricing.notionalUnits(quantityUnits: quantity, price: price, rounding: .up)
-            return Moves(quantityUnits: quantity, paymentUnits: proceeds, feeUnits: min(proceeds, OrderPricing.feeUnits(onNotionalUnits: proceeds)))
-        }
+    /// What one fill moves. The quantity and cash are the broker's, exactly (our custody
+    /// must equal its position); the fee is charged on the cumulative notional, so slicing
+    /// an order into partial fills never changes the total fee, and a buy's total fee never
+    /// exceeds the fee quoted and held.
+    static func moves(_ order: OrderRecord, fill: BrokerFill) -> Moves {
+        let cumulative = order.paymentUnits + fill.cashUnits
+        let feeSoFar = OrderPricing.feeUnits(onNotionalUnits: cumulative)
+        let cap = order.side == .buy ? order.quotedFeeUnits : cumulative
+        let fee = max(0, min(cap, feeSoFar) - order.feeUnits)
+        return Moves(quantityUnits: fill.quantityUnits, paymentUnits: fill.cashUnits, feeUnits: fee)
     }
 
     static func settleBuy(_ order: OrderRecord, _ moves: Moves, ledger: Ledger, in tx: any StoreTransaction) async throws {
@@ -35,7 +30,6 @@ enum OrderSettlement {
         if moves.feeUnits > 0 {
             try await ledger.post(moves.feeUnits, of: order.holdID, to: .house(.fees, .usdPlus), reason: .orderFee, in: tx)
         }
-        try await ledger.void(order.holdID, in: tx)
         let reference = (kind: "order", id: order.id.rawValue)
         try await ledger.transfer(moves.quantityUnits, from: .house(.market, stock), to: .house(.brokerCustody, stock), reason: .custody, reference: reference, in: tx)
         try await ledger.transfer(moves.quantityUnits, from: .house(.tokenIssuance, stock), to: .customer(order.accountID, stock), reason: .tokenMint, reference: reference, in: tx)

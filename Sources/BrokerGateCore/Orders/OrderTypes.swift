@@ -33,11 +33,14 @@ public enum BrokerageOrderStatus: String, Sendable, Codable, CaseIterable {
 /// a named error, so an illegal move can never be persisted.
 public enum OrderStateMachine {
     static let allowed: [BrokerageOrderStatus: Set<BrokerageOrderStatus>] = [
-        // Accepted and escrowed (held), waiting for a session that allows it.
-        .pendingSubmit: [.submitted, .cancelled, .rejected, .error],
+        // Accepted and escrowed (held), waiting for a session that allows it. The broker may
+        // fill (IOC/FOK) or reject it on submission.
+        .pendingSubmit: [.submitted, .partiallyFilled, .filled, .pendingCancel, .cancelled, .rejected, .error],
         // At the broker, working.
-        .submitted: [.partiallyFilled, .filled, .cancelled, .error],
-        .partiallyFilled: [.partiallyFilled, .filled, .cancelled, .error],
+        .submitted: [.partiallyFilled, .filled, .pendingCancel, .cancelled, .rejected, .error],
+        .partiallyFilled: [.partiallyFilled, .filled, .pendingCancel, .cancelled, .error],
+        // Cancel asked; the broker's answer decides: fills made before it stand.
+        .pendingCancel: [.pendingCancel, .cancelled, .filled, .rejected, .error],
     ]
 
     /// Returns `to` when `from → to` is legal; throws `illegal_order_transition` otherwise.

@@ -20,6 +20,8 @@ public struct ReconciliationResult: Sendable, Equatable {
     /// How many comparisons ran (each asset × check).
     public let checksRun: Int
     public let breaks: [ReconciliationBreak]
+    /// Whether the broker's own book was compared (`broker_custody`, `broker_cash`).
+    public var brokerCompared: Bool = false
 
     public var isClean: Bool { breaks.isEmpty }
     /// "OK" or "BREAK", as every report spells it.
@@ -36,11 +38,13 @@ public struct ReconciliationResult: Sendable, Equatable {
 /// - `custody_vs_fills`: per stock, custody == shares bought − sold per our fill records.
 /// - `broker_cash_vs_fills`: USD+ paid to the broker == buys − sells per our fill records.
 ///
-/// The broker's own book: `BrokerAdapter` has no positions call because the simulated
-/// broker keeps no book of its own; a position list computed from our fills would only
-/// compare us with ourselves twice. Custody is therefore reconciled against our fill
-/// records and the ledger identities, and reports say `broker_positions: UNAVAILABLE`
-/// until an adapter with its own book (e.g. Alpaca's positions and cash) exists.
+/// - `broker_custody`: per stock, our custody == the broker's own position less fills in
+///   transit (executed at the broker, not yet settled by us).
+/// - `broker_cash`: net USD+ paid to the broker per our ledger == the broker's own figure
+///   less transit.
+///
+/// The broker checks run when the broker's book is read (`run(store:clock:broker:)`);
+/// reports say which (`brokerPositions`).
 public enum Reconciliation {
     public enum Check: String, Sendable, CaseIterable {
         case ledgerBalanced = "ledger_balanced"
@@ -50,16 +54,21 @@ public enum Reconciliation {
         case custodyVsFills = "custody_vs_fills"
         case brokerCashVsFills = "broker_cash_vs_fills"
         case fillRecords = "fill_records"
+        case brokerCustody = "broker_custody"
+        case brokerCash = "broker_cash"
     }
 
-    /// How the broker side is covered; stated in every report.
-    public static let brokerPositions = "UNAVAILABLE"
-    public static let brokerPositionsNote =
-        "the simulated broker keeps no position book of its own; custody is reconciled against fill records and ledger identities"
+    /// How the broker side is covered, as every report states it.
+    public static func brokerPositions(compared: Bool) -> String { compared ? "COMPARED" : "UNAVAILABLE" }
+    public static func brokerPositionsNote(compared: Bool) -> String {
+        compared
+            ? "custody and cash compared with the broker's own book, net of fills executed but not yet settled"
+            : "the broker's book was not read in this pass; custody is compared with fill records and ledger identities only"
+    }
 
     /// Runs every check on one snapshot. Pure: the `if`s live here, the reading elsewhere.
-    public static func run(_ positions: LedgerPositions, checkedAt: Date) -> ReconciliationResult {
-        var comparisons: [(Check, LedgerAsset, expected: Int64, actual: Int64)] = []
+    public static func run(_ positions: LedgerPositions, broker: BrokerSide? = nil, checkedAt: Date) -> ReconciliationResult {
+        var comparisons: [(Check, LedgerAsset, expected: Int64, actual: Int64)] = broker.map { brokerComparisons(positions, $0) } ?? []
         for (asset, sum) in positions.sums.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             comparisons.append((.ledgerBalanced, asset, 0, sum))
         }
@@ -81,7 +90,8 @@ public enum Reconciliation {
         }
         breaks += fillRecordBreaks(positions.fills)
         return ReconciliationResult(
-            ledgerSequence: positions.sequence, checkedAt: checkedAt, checksRun: comparisons.count + 1, breaks: breaks)
+            ledgerSequence: positions.sequence, checkedAt: checkedAt, checksRun: comparisons.count + 1, breaks: breaks,
+            brokerCompared: broker != nil)
     }
 
     /// Fill records the pass could not count are breaks too: a partial count proves nothing.
@@ -102,14 +112,6 @@ public enum Reconciliation {
 
     static func units(_ value: Int64) -> String {
         Amount(units: Int128(value), scale: LedgerAsset.scale).description
-    }
-
-    /// Reads a snapshot and reconciles it, in one transaction.
-    public static func run(
-        store: any Store, clock: any BusinessClock, universe: StockUniverse = .standard
-    ) async throws -> ReconciliationResult {
-        let positions = try await store.transaction { tx in try await LedgerPositions.read(in: tx, universe: universe) }
-        return run(positions, checkedAt: clock.now())
     }
 }
 

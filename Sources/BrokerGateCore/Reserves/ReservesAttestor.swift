@@ -31,10 +31,15 @@ public actor ReservesAttestor {
     let clock: any BusinessClock
     let sealing: ReservesSealingKey?
     let universe: StockUniverse
+    /// Whose book custody is compared with; nil compares our books only.
+    let broker: (any BrokerAdapter)?
     private var keys: ReservesKeys?
     private var latest: SignedReserves?
 
-    public init(store: any Store, clock: any BusinessClock, sealing: ReservesSealingKey?, universe: StockUniverse = .standard) {
+    public init(
+        store: any Store, clock: any BusinessClock, sealing: ReservesSealingKey?, broker: (any BrokerAdapter)? = nil, universe: StockUniverse = .standard
+    ) {
+        self.broker = broker
         self.store = store
         self.clock = clock
         self.sealing = sealing
@@ -66,8 +71,12 @@ public actor ReservesAttestor {
         let sequence = try await store.transaction { tx in try await tx.ledgerSequence() }
         if let latest, latest.statement.ledgerSequence == sequence { return latest }
         let universe = universe
-        let positions = try await store.transaction { tx in try await LedgerPositions.read(in: tx, universe: universe) }
-        let statement = try ReservesStatement(positions, keys: keys, universe: universe, computedAt: clock.now())
+        let (positions, open) = try await store.transaction { tx in
+            (try await LedgerPositions.read(in: tx, universe: universe), try await Reconciliation.openOrders(in: tx))
+        }
+        var brokerSide: BrokerSide?
+        if let broker { brokerSide = try await BrokerSide.read(broker: broker, openOrders: open) }
+        let statement = try ReservesStatement(positions, broker: brokerSide, keys: keys, universe: universe, computedAt: clock.now())
         let payload = statement.canonical(publicKey: keys.publicKey, persistence: keys.persistence)
         let canonical = payload.bytes
         let signed = SignedReserves(

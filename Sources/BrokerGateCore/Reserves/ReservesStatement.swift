@@ -44,7 +44,9 @@ public struct ReservesStatement: Sendable {
     }
 
     /// Builds the report from a snapshot; leaf salts come from `keys`.
-    public init(_ positions: LedgerPositions, keys: ReservesKeys, universe: StockUniverse, computedAt: Date) throws(DomainError) {
+    public init(
+        _ positions: LedgerPositions, broker: BrokerSide? = nil, keys: ReservesKeys, universe: StockUniverse, computedAt: Date
+    ) throws(DomainError) {
         ledgerSequence = positions.sequence
         self.computedAt = computedAt
         let cash = positions.usdPlus
@@ -62,7 +64,7 @@ public struct ReservesStatement: Sendable {
             trees[asset] = try Self.tree(asset, positions: positions, keys: keys)
         }
         self.trees = trees
-        reconciliation = Reconciliation.run(positions, checkedAt: computedAt)
+        reconciliation = Reconciliation.run(positions, broker: broker, checkedAt: computedAt)
     }
 
     /// Customers holding a positive balance of `asset` become leaves.
@@ -128,8 +130,8 @@ public struct ReservesStatement: Sendable {
                         "actual": .units(found.actualUnits), "message": .string(found.message),
                     ])
                 }),
-            "broker_positions": .string(Reconciliation.brokerPositions),
-            "broker_positions_note": .string(Reconciliation.brokerPositionsNote),
+            "broker_positions": .string(Reconciliation.brokerPositions(compared: reconciliation.brokerCompared)),
+            "broker_positions_note": .string(Reconciliation.brokerPositionsNote(compared: reconciliation.brokerCompared)),
         ])
     }
 }
