@@ -16,8 +16,15 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
     app.addServices(
         StoreService(store: environment.store, clock: environment.clock, logger: environment.logger))
     app.addServices(
-        InterestAccrualService(store: environment.store, payer: environment.interestPayer, clock: environment.clock, logger: environment.logger))
-    app.addServices(OrderEngineService(store: environment.store, engine: environment.orderEngine, logger: environment.logger))
+        SchedulerLeaseService(
+            store: environment.store, lease: environment.schedulerLease, role: environment.schedulerRole, metrics: environment.metrics,
+            logger: environment.logger))
+    app.addServices(
+        InterestAccrualService(
+            store: environment.store, payer: environment.interestPayer, clock: environment.clock, role: environment.schedulerRole,
+            logger: environment.logger))
+    app.addServices(
+        OrderEngineService(store: environment.store, engine: environment.orderEngine, role: environment.schedulerRole, logger: environment.logger))
     app.addServices(
         ReconciliationService(store: environment.store, clock: environment.clock, broker: environment.broker, recorder: environment.reconciliationRecorder, logger: environment.logger))
     return app

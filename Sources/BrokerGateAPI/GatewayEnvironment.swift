@@ -32,13 +32,18 @@ public struct GatewayEnvironment: Sendable {
     public let reserves: ReservesAttestor
     /// The latest reconciliation of this process, for `/ready`, `/metrics` and operators.
     public let reconciliation = ReconciliationMonitor()
+    /// The scheduler lease this replica claims, and whether it holds it now.
+    public let schedulerLease: SchedulerLease
+    public let schedulerRole = SchedulerRole()
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
         rateLimit: RateLimitConfiguration = .default, webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
-        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none
+        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
+        leaseClock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: leaseClock)
         let broker = broker ?? SimulatedBroker(store: store, clock: clock)
         self.broker = broker
         self.orderFaults = orderFaults

@@ -11,13 +11,18 @@ struct InterestAccrualService: Service, CustomStringConvertible {
     let store: any Store
     let payer: InterestPayer
     let clock: any BusinessClock
+    /// Pays only while this replica holds the scheduler lease.
+    let role: SchedulerRole
     let logger: Logger
     var interval: Duration = .seconds(60)
 
     var description: String { "InterestAccrualService" }
 
     func run() async throws {
-        await runEvery(interval) { await runDue(now: clock.now()) }
+        await runEvery(interval) {
+            guard role.isLeader else { return }
+            await runDue(now: clock.now())
+        }
     }
 
     /// One tick, for `now`; tests call it directly with a fixed clock.

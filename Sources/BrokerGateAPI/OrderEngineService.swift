@@ -16,11 +16,17 @@ struct OrderEngineService: Service, CustomStringConvertible {
 
     let store: any Store
     let engine: OrderEngine
+    /// Dispatches only while this replica holds the scheduler lease: one dispatcher in the
+    /// cluster, taken over by a standby within the lease's time to live when it dies.
+    let role: SchedulerRole
     let logger: Logger
     var interval: Duration = .seconds(1)
 
     func run() async throws {
-        await runEvery(interval) { await tick() }
+        await runEvery(interval) {
+            guard role.isLeader else { return }
+            await tick()
+        }
         logger.info("order engine stopped")
     }
 
