@@ -51,8 +51,10 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
 public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     let commands = Commands(runner: CommandRunner(store: environment.store, clock: environment.clock))
     var routes = OpsController(
-        store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation
+        store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
+        scheduler: environment.schedulerRole
     ).routes
+    routes += OrderDeskController(store: environment.store, desk: OrderDesk(broker: environment.broker), role: environment.schedulerRole).routes
     routes += EntitiesController(store: environment.store, commands: commands, entities: EntityService(clock: environment.clock)).routes
     routes += AccountsController(store: environment.store, commands: commands, accounts: AccountService(clock: environment.clock)).routes
     routes += WalletController(

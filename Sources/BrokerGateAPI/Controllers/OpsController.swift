@@ -10,6 +10,8 @@ struct OpsController {
     let webRoot: URL
     /// The latest reconciliation, shown in `/ready` (nil: not reported).
     var reconciliation: ReconciliationMonitor? = nil
+    /// Whether this replica runs the scheduler, shown in `/ready` (nil: not reported).
+    var scheduler: SchedulerRole? = nil
 
     var routes: [RouteDefinition] {
         [
@@ -24,6 +26,17 @@ struct OpsController {
         let status: String
         let store: String?
         var reconciliation: ReconciliationDTO? = nil
+        var outbox: Outbox? = nil
+        var scheduler: Scheduler? = nil
+    }
+
+    /// Open orders: instructions the engine still delivers or follows ("draining" while > 0).
+    struct Outbox: Encodable {
+        let depth: Int
+    }
+
+    struct Scheduler: Encodable {
+        let leader: Bool
     }
 
     /// Liveness: the process answers. Touches no store, so a slow database never gets a
@@ -43,12 +56,25 @@ struct OpsController {
         }
         // A reconciliation break is shown, not turned into a 503: the replica can still serve,
         // and taking every replica out of rotation would hide the break behind an outage.
+        let counts = try? await OrderDesk.counts(store: store)
         return try Reply.json(
-            Status(status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init)))
+            Status(
+                status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init),
+                outbox: counts.map { Outbox(depth: $0.open) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) }))
     }
 
+    /// Order and ledger gauges are read from the store at each scrape (indexed counts); a
+    /// store that does not answer leaves them at their last value rather than failing the scrape.
     @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {
-        Reply.bytes(metrics.emitToBuffer(), status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8")
+        if let counts = try? await OrderDesk.counts(store: store) {
+            metrics.makeGauge(name: "brokergate_outbox_depth", help: "Open orders the engine still delivers or follows").set(Int64(counts.open))
+            for (status, count) in counts.ended {
+                metrics.makeGauge(name: "brokergate_orders_ended", labels: [("status", status.rawValue)], help: "Ended orders by status")
+                    .set(Int64(count))
+            }
+            metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(counts.ledgerSequence)
+        }
+        return Reply.bytes(metrics.emitToBuffer(), status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 
     @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {

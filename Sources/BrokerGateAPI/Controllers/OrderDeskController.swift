@@ -1,0 +1,52 @@
+import BrokerGateCore
+import Foundation
+import Hummingbird
+
+/// `GET /api/v2/operator/order_desk`: the outbox, who runs the scheduler, and the broker's
+/// own book, for operators.
+struct OrderDeskController {
+    let store: any Store
+    let desk: OrderDesk
+    let role: SchedulerRole
+
+    var routes: [RouteDefinition] {
+        [RouteDefinition(.get, "/api/v2/operator/order_desk", .operator, status)]
+    }
+
+    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try Reply.json(OrderDeskDTO(try await desk.status(store: store), thisReplicaLeads: role.isLeader))
+    }
+}
+
+struct OrderDeskDTO: Encodable, Sendable {
+    struct Outbox: Encodable, Sendable {
+        let depth: Int
+        let by_status: [String: Int]
+        let oldest_created_dt: Date?
+    }
+
+    struct Scheduler: Encodable, Sendable {
+        let holder: String?
+        let expires_dt: Date?
+        let this_replica_leads: Bool
+    }
+
+    struct Book: Encodable, Sendable {
+        let positions: [String: Amount]
+        let net_cash: Amount
+    }
+
+    let outbox: Outbox
+    let scheduler: Scheduler
+    let broker_book: Book
+
+    init(_ status: OrderDeskStatus, thisReplicaLeads: Bool) {
+        outbox = Outbox(
+            depth: status.outbox.depth,
+            by_status: Dictionary(uniqueKeysWithValues: status.outbox.byStatus.map { ($0.key.rawValue, $0.value) }),
+            oldest_created_dt: status.outbox.oldestCreatedAt)
+        scheduler = Scheduler(holder: status.scheduler?.holder, expires_dt: status.scheduler?.expiresAt, this_replica_leads: thisReplicaLeads)
+        broker_book = Book(
+            positions: status.book.positions.mapValues(OrderDTO.ledger), net_cash: OrderDTO.ledger(status.book.netCashUnits))
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// The outbox as operators see it: open orders (each an instruction the engine still has
+/// to deliver or follow), by status, and the oldest one's age.
+public struct OutboxStatus: Sendable, Equatable {
+    public var depth: Int
+    public var byStatus: [BrokerageOrderStatus: Int]
+    public var oldestCreatedAt: Date?
+}
+
+/// Order counts for `/metrics`: open orders (the outbox) and ended orders by status, and
+/// the ledger's transfer count, each one index lookup.
+public struct OrderCounts: Sendable, Equatable {
+    public var open: Int
+    public var ended: [BrokerageOrderStatus: Int]
+    public var ledgerSequence: Int64
+}
+
+/// What operators read about order flow: the outbox, the scheduler lease and the
+/// broker's own book.
+public struct OrderDeskStatus: Sendable {
+    public let outbox: OutboxStatus
+    public let scheduler: SchedulerLeaseRecord?
+    public let book: BrokerBook
+}
+
+/// Reads the outbox, the order counts and the broker's book.
+public struct OrderDesk: Sendable {
+    public let broker: any BrokerAdapter
+
+    public init(broker: any BrokerAdapter) {
+        self.broker = broker
+    }
+
+    /// The outbox walked in full (open orders are few: they end within a session or wait
+    /// for one), the lease, then the broker's book.
+    public func status(store: any Store) async throws -> OrderDeskStatus {
+        let (outbox, lease) = try await store.transaction { tx in
+            let open = try await Reconciliation.openOrders(in: tx)
+            var byStatus: [BrokerageOrderStatus: Int] = [:]
+            for order in open { byStatus[order.status, default: 0] += 1 }
+            let outbox = OutboxStatus(depth: open.count, byStatus: byStatus, oldestCreatedAt: open.map(\.createdAt).min())
+            return (outbox, try await tx.document(SchedulerLeaseRecord.self, id: SchedulerLease.name))
+        }
+        return OrderDeskStatus(outbox: outbox, scheduler: lease, book: try await broker.book())
+    }
+
+    /// Counts for metrics: one indexed count per status, no document read.
+    public static func counts(store: any Store) async throws -> OrderCounts {
+        try await store.transaction { tx in
+            let open = try await tx.countDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey))
+            var ended: [BrokerageOrderStatus: Int] = [:]
+            for status in BrokerageOrderStatus.allCases where status.isTerminal {
+                ended[status] = try await tx.countDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: status.rawValue))
+            }
+            return OrderCounts(open: open, ended: ended, ledgerSequence: try await tx.ledgerSequence())
+        }
+    }
+}

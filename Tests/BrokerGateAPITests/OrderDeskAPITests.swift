@@ -1,0 +1,75 @@
+import BrokerGateCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import BrokerGateAPI
+
+/// What operators see of order flow: the outbox in `/ready`, `/metrics` and the order desk,
+/// with the broker's own book; and the account's brokerage activity and dividends.
+struct OrderDeskAPITests {
+    typealias Support = OrdersTestSupport
+
+    @Test func test_orderDesk_ready_andMetrics_showTheOutbox_andTheBrokersBook() async throws {
+        let gateway = try await TestGateway()
+        gateway.clock.set(Support.mondayMorning)
+        try await gateway.test { client in
+            let (_, accountID) = try await client.tradingAccount(gateway)
+            let resting = #"{"stock_id": "\#(Support.aapl.id)", "asset_quantity": 2, "limit_price": 1.50, "order_tif": "GTC"}"#
+            _ = try await client.acceptedOrder(accountID, "limit_buy", resting)
+            let (_, bought) = try await client.acceptedOrder(accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
+            #expect(bought.status == "FILLED")
+
+            let desk = try await client.call(.get, "/api/v2/operator/order_desk", key: .operator).json()
+            let outbox = try #require(desk["outbox"] as? [String: Any])
+            #expect(outbox["depth"] as? Int == 1)
+            #expect((outbox["by_status"] as? [String: Int]) == ["SUBMITTED": 1])
+            let book = try #require(desk["broker_book"] as? [String: Any])
+            #expect((book["positions"] as? [String: Any])?["AAPL"] != nil)
+            #expect(try await client.call(.get, "/api/v2/operator/order_desk").status == .forbidden)
+
+            let ready = try await client.call(.get, "/ready", key: .none).json()
+            #expect((ready["outbox"] as? [String: Any])?["depth"] as? Int == 1)
+            let metrics = try await client.call(.get, "/metrics", key: .none).text
+            #expect(metrics.contains("brokergate_outbox_depth 1"))
+            #expect(metrics.contains(#"brokergate_orders_ended{status="FILLED"} 1"#))
+        }
+    }
+
+    @Test func test_brokerageActivity_pagesNewestFirst_andDividendsAreAnEmptyPage() async throws {
+        let gateway = try await TestGateway()
+        gateway.clock.set(Support.mondayMorning)
+        try await gateway.test { client in
+            let (_, accountID) = try await client.tradingAccount(gateway)
+            let (_, first) = try await client.acceptedOrder(accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
+            gateway.clock.set(Support.mondayMorning.addingTimeInterval(60))
+            let (_, second) = try await client.acceptedOrder(accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 20}"#)
+            let path = "/api/v2/accounts/\(accountID)/activities/brokerage"
+            let page = try Self.array(try await client.call(.get, "\(path)?page_size=1"))
+            #expect(page.compactMap { $0["order_id"] as? String } == [second.id])
+            #expect(page.first?["type"] as? String == "FILL")
+            let token = try #require(page.first?["id"] as? String)
+            let rest = try Self.array(try await client.call(.get, "\(path)?page_token=\(token)"))
+            #expect(rest.compactMap { $0["order_id"] as? String } == [first.id])
+            #expect(try await client.call(.get, "\(path)?page_size=0").status == .badRequest)
+            #expect(try await client.call(.get, "\(path)?page_token=\(UUID().uuidString.lowercased())").status == .notFound)
+
+            let dividends = "/api/v2/accounts/\(accountID)/dividend_payments"
+            let empty = try await client.call(.get, "\(dividends)?start_date=2026-01-01&end_date=2026-12-31").json()
+            #expect((empty["data"] as? [Any])?.isEmpty == true)
+            #expect(try await client.call(.get, "\(dividends)?start_date=2026-12-31&end_date=2026-01-01").status == .badRequest)
+            #expect(try await client.call(.get, dividends).status == .badRequest)
+            // Another organization's account is as unknown as a missing one.
+            let other = try await EntitiesAPITests.secondPartner(client)
+            #expect(try await client.call(.get, path, key: other).status == .notFound)
+            #expect(try await client.call(.get, "\(dividends)?start_date=2026-01-01&end_date=2026-12-31", key: other).status == .notFound)
+        }
+    }
+
+    static func array(_ response: TestResponse) throws -> [[String: Any]] {
+        #expect(response.status == .ok)
+        return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]])
+    }
+}
