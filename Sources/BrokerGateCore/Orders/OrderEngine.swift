@@ -121,8 +121,11 @@ public struct OrderEngine: Sendable {
             }
             try await Self.close(&order, as: .cancelled, requestStatus: cause == .expiry ? .expired : .cancelled, message: message, clock: clock, in: tx)
         case .rejected:
-            try await Self.close(
-                &order, as: .rejected, requestStatus: .rejected, message: "rejected by the broker: \(state.reason ?? "no reason given")", clock: clock, in: tx)
+            // Rejected after partial fills (e.g. a sell slice beyond custody): the fills
+            // stand, so the order ends cancelled, with the broker's reason.
+            let reason = "rejected by the broker: \(state.reason ?? "no reason given")"
+            let partly = order.filledQuantityUnits > 0
+            try await Self.close(&order, as: partly ? .cancelled : .rejected, requestStatus: partly ? .cancelled : .rejected, message: reason, clock: clock, in: tx)
         }
     }
 

@@ -11,9 +11,9 @@ import PostgresNIO
 /// failing. Migrations take a cluster-wide advisory lock, so replicas starting together
 /// apply each version once.
 public final class PostgresStore: Store {
-    private let client: PostgresClient
+    let client: PostgresClient
     private let runTask: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     public let displayName: String
 
     /// How often a transaction is retried after a serialization failure or deadlock.

@@ -133,6 +133,20 @@ public enum Migrations {
                     )
                     """,
                 ]),
+            Migration(
+                version: 4, name: "rate_buckets",
+                statements: [
+                    // Cluster-wide rate limits (PostgreSQL replicas); unused by the one-process stores.
+                    """
+                    CREATE TABLE rate_buckets (
+                        key TEXT PRIMARY KEY,
+                        tokens_micro BIGINT NOT NULL,
+                        updated_us BIGINT NOT NULL,
+                        allowed INTEGER NOT NULL
+                    )
+                    """,
+                    "CREATE INDEX rate_buckets_updated ON rate_buckets (updated_us)",
+                ]),
         ]
     }
 }

@@ -1,0 +1,50 @@
+import BrokerGateCore
+import PostgresNIO
+
+/// Cluster-wide token buckets in the shared database: one upsert per take, atomic under
+/// the row lock `ON CONFLICT DO UPDATE` holds, so replicas never both spend the last token.
+extension PostgresStore: SharedRateBuckets {
+    /// One token in millionths.
+    static let tokenMicro: Int64 = 1_000_000
+    /// Refill is computed over at most this long an idle span (a full bucket anyway), which
+    /// also keeps `elapsed × rate` far from overflow.
+    static let refillSpanMaxMicros: Int64 = 3_600_000_000
+
+    public func takeRateToken(_ key: String, ratePerSecond: Int, burst: Int, nowMicros: Int64) async throws -> RateDecision {
+        let capacity = Int64(burst) * Self.tokenMicro
+        let rate = Int64(ratePerSecond)
+        // refilled = min(capacity, tokens + min(span, max(0, now − updated)) × rate); a token
+        // (1,000,000) is taken only when refilled holds one. $1 key, $2 capacity, $3 now, $4 rate, $5 span cap.
+        let refilled = "LEAST($2, rate_buckets.tokens_micro + LEAST($5, GREATEST(0, $3 - rate_buckets.updated_us)) * $4)"
+        let sql = """
+            INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed) VALUES ($1, $2 - 1000000, $3, 1)
+            ON CONFLICT (key) DO UPDATE SET
+                tokens_micro = CASE WHEN \(refilled) >= 1000000 THEN \(refilled) - 1000000 ELSE \(refilled) END,
+                allowed = CASE WHEN \(refilled) >= 1000000 THEN 1 ELSE 0 END,
+                updated_us = GREATEST(rate_buckets.updated_us, $3)
+            RETURNING tokens_micro, allowed
+            """
+        var binds = PostgresBindings(capacity: 5)
+        try binds.append(key)
+        try binds.append(capacity)
+        try binds.append(nowMicros)
+        try binds.append(rate)
+        try binds.append(Self.refillSpanMaxMicros)
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await (tokens, allowed) in rows.decode((Int64, Int32).self) {
+            let missing = max(0, Self.tokenMicro - tokens)
+            return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
+        }
+        throw StoreError("rate bucket upsert returned no row")
+    }
+
+    public func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int {
+        var binds = PostgresBindings(capacity: 1)
+        try binds.append(idleBeforeMicros)
+        let rows = try await client.query(
+            PostgresQuery(unsafeSQL: "DELETE FROM rate_buckets WHERE updated_us < $1 RETURNING 1", binds: binds), logger: logger)
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
+    }
+}

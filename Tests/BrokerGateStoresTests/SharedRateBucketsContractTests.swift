@@ -1,0 +1,42 @@
+import BrokerGateCore
+import Foundation
+import Testing
+
+@testable import BrokerGateStores
+
+/// Cluster-wide rate buckets: PostgreSQL shares them between replicas; the one-process
+/// stores have none (their callers' in-memory buckets are exact).
+struct SharedRateBucketsContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func test_onlyTheSharedStore_hasBuckets_andABucketSpendsItsBurst_thenRefillsAtTheRate(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        guard kind == .postgres else {
+            #expect(store.sharedRateBuckets == nil)
+            return
+        }
+        let buckets = try #require(store.sharedRateBuckets)
+        let start: Int64 = 1_800_000_000_000_000
+        var allowed = 0
+        for _ in 0..<5 where try await buckets.takeRateToken("key-a", ratePerSecond: 2, burst: 3, nowMicros: start).allowed { allowed += 1 }
+        #expect(allowed == 3, "the burst, then nothing at the same instant")
+        let denied = try await buckets.takeRateToken("key-a", ratePerSecond: 2, burst: 3, nowMicros: start)
+        #expect(!denied.allowed && denied.retryAfterMicros == 500_000)
+        #expect(try await buckets.takeRateToken("key-a", ratePerSecond: 2, burst: 3, nowMicros: start + 500_000).allowed)
+        #expect(try await buckets.takeRateToken("key-b", ratePerSecond: 2, burst: 3, nowMicros: start).allowed, "buckets are per key")
+        // A clock behind the last take refills nothing and never goes negative.
+        #expect(try await !buckets.takeRateToken("key-a", ratePerSecond: 2, burst: 3, nowMicros: start - 10_000_000).allowed)
+        #expect(try await buckets.pruneRateBuckets(idleBeforeMicros: start + 1) == 1, "key-b idle since start")
+    }
+
+    @Test(arguments: StoreKind.allCases.filter { $0 == .postgres })
+    func test_concurrentTakes_neverSpendMoreThanTheBurst(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let buckets = try #require(store.sharedRateBuckets)
+        let now: Int64 = 1_800_000_000_000_000
+        let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<40 { group.addTask { try await buckets.takeRateToken("hot", ratePerSecond: 1, burst: 10, nowMicros: now).allowed } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(granted == 10)
+    }
+}
