@@ -14,6 +14,7 @@ open must leave no SEVERE entry (see ``BrowserLog.assert_clean``).
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
@@ -186,13 +187,13 @@ class Screenshots:
         name = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
         for width in WIDTHS:
             self.driver.set_window_size(width, 900)
-            time.sleep(0.15)  # let layout settle after the resize
-            height = self.driver.execute_script("return document.documentElement.scrollHeight")
-            self.driver.set_window_size(width, min(max(int(height), 600), SCREENSHOT_HEIGHT_MAX))
-            self.driver.execute_script("window.scrollTo(0, 0)")
-            time.sleep(0.15)
+            time.sleep(0.2)  # let layout settle after the resize
+            # The whole page, not just the viewport: Chrome renders beyond it on request.
+            size = self.driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+            clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], SCREENSHOT_HEIGHT_MAX), "scale": 1}
+            shot = self.driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})
             path = SCREENSHOTS / f"{self.prefix}-{self.count:02d}-{name}-{width}.png"
-            assert self.driver.save_screenshot(str(path)), f"could not save {path}"
+            path.write_bytes(base64.b64decode(shot["data"]))
         self.driver.set_window_size(WIDTHS[0], 900)
 
 

@@ -146,7 +146,8 @@ def test_journey_signIn_onboard_fund_buy_andSeeItBacked(driver: WebDriver, gatew
 
     form = element(driver, "#customer-form")
     type_into(form, "name", "Anna Müller")
-    type_into(form, "reference_id", f"web-{secrets.token_hex(4)}")
+    reference = f"web-{secrets.token_hex(4)}"
+    type_into(form, "reference_id", reference)
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
 
     # KYC: the inline check flags a bad email when the field is left, before any request.
@@ -213,6 +214,19 @@ def test_journey_signIn_onboard_fund_buy_andSeeItBacked(driver: WebDriver, gatew
     text_of(driver, "#withdraw-form .alert", r"Withdrawal submitted: 50\.00 USD\+", "the withdrawal")
     text_of(driver, "[data-testid=cash-balance]", r"^849\.75 USD\+$", "cash after the withdrawal")
     console_log.assert_clean("the journey", expected=(("/wallet", 404), ("/api/v2/entities/me", 401)))
+
+    # The customer list finds her by reference id; her page shows KYC and the account.
+    driver.get(f"{gateway.base_url}/console.html#/customers")
+    search = element(driver, "#customer-search")
+    type_into(search, "reference_id", reference)
+    search.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr.clickable")) == 1, "exactly one match")
+    screenshots.take("customer search")
+    element(driver, "tbody tr.clickable a").click()
+    text_of(driver, "[data-testid=kyc-status]", r"^PASS$", "KYC on the customer page")
+    element(driver, "[data-testid=account-link]", "the account on the customer page")
+    screenshots.take("customer page")
+    console_log.assert_clean("the customer pages")
 
     driver.get(f"{gateway.base_url}/reserves.html")
     text_of(driver, "[data-testid=fully-backed]", r"^Fully backed$", "the reserves verdict")
