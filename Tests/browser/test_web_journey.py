@@ -7,6 +7,8 @@ and the public see, driven through the pages only (keys typed into the sign-in f
    2026-12-01 10:00 ET) → filled in the portfolio → the reserves page shows 0 differences.
 3. Saturday: the ticket refuses market orders and names the next open; a limit order waits.
 4. The operator console: a NEEDS_REVIEW check approved with a note.
+5. The hosted KYC form opened from a managed link.
+6. The money arithmetic (js/decimal.js, js/fees.js), run by the browser itself.
 
 Each step is screenshotted at 390 and 1280 px (Tests/browser/screenshots/) and must leave
 no error in the browser console.
@@ -348,3 +350,54 @@ def test_hosted_kycForm_fromAManagedLink_verifiesTheCustomer(driver: WebDriver, 
     assert api.get(f"/api/v2/entities/{entity['id']}/kyc", headers=partner).json()["status"] == "PASS"
     console_log.assert_clean("the hosted KYC form")
 
+
+
+# --- 6. money arithmetic, in the browser that runs it -------------------------------------------------
+
+MONEY_CASES = """
+const d = await import('/js/decimal.js');
+const fees = await import('/js/fees.js');
+const { parseExactJSON } = await import('/js/api.js');
+const t = d.toText;
+const parsed = parseExactJSON('{"amount": 0.1, "big": 12345678901234567.891234, "n": [1e-6, -2]}');
+return {
+  sum: t(d.add('0.1', '0.2')),
+  product: t(d.mul('0.0001', '123.45')),
+  share: t(d.div('100', '0.407781', 2, 'ceil')),
+  grouped: d.format('1234567.891', { min: 2, max: 2 }),
+  usdPlus: d.formatUSDPlus('999.750000'),
+  negative: d.formatUSD('-1234.5'),
+  parsed: [parsed.amount, parsed.big, parsed.n[0], parsed.n[1]],
+  feeOn100: t(fees.feeOn('100')),
+  feeOn099: t(fees.feeOn('0.99')),
+  feeOn12345: t(fees.feeOn('123.45')),
+  limitBuy: t(fees.quoteOrder({ side: 'BUY', type: 'LIMIT', quantity: d.dec('0.0001'), limitPrice: d.dec('12345.67') }).total),
+  belowMinimum: fees.quoteOrder({ side: 'BUY', type: 'MARKET', paymentAmount: d.dec('0.99') }).problem,
+  tooPrecise: d.parseInput('12.345', { decimals: 2 }).problem,
+};
+"""
+
+
+def test_money_isExactDecimalArithmetic_inTheBrowser(driver: WebDriver, gateway: Gateway, console_log: BrowserLog) -> None:
+    """js/decimal.js, js/fees.js and the exact JSON reader, run by the browser itself:
+    0.1 + 0.2 is 0.3, JSON numbers keep every digit, the fee is 25 bps rounded down to the
+    cent as OrderPricing.feeUnits does, and the $1 minimum holds."""
+    driver.get(f"{gateway.base_url}/")
+    script = "const done = arguments[arguments.length - 1]; (async () => {" + MONEY_CASES + "})().then(done, (e) => done({ error: String(e) }));"
+    result = driver.execute_async_script(script)
+    assert result == {
+        "sum": "0.3",
+        "product": "0.012345",
+        "share": "245.23",
+        "grouped": "1,234,567.89",
+        "usdPlus": "999.75 USD+",
+        "negative": "−$1,234.50",
+        "parsed": ["0.1", "12345678901234567.891234", "1e-6", "-2"],
+        "feeOn100": "0.250000",
+        "feeOn099": "0.000000",
+        "feeOn12345": "0.300000",
+        "limitBuy": "1.234567",  # 0.0001 × 12,345.67, ceil at 6 dp; its fee rounds to $0.00
+        "belowMinimum": "orders must be worth at least $1.00",
+        "tooPrecise": "amount takes at most 2 decimals",
+    }, result
+    console_log.assert_clean("the money checks")
