@@ -66,7 +66,6 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     routes += WithdrawalsController(store: environment.store, commands: commands, withdrawals: WithdrawalService(clock: environment.clock)).routes
     routes += TokenTransfersController(store: environment.store, commands: commands, transfers: TokenTransferService(clock: environment.clock)).routes
     routes += OperatorLedgerController(store: environment.store, history: LedgerHistory()).routes
-    routes += OperatorOutboxController(store: environment.store, clock: environment.clock, outbox: OrderOutbox()).routes
     routes += OrderRequestsController(store: environment.store, commands: commands, queries: environment.orderQueries, engine: environment.orderEngine).routes
     routes += OrdersController(store: environment.store, commands: commands, queries: environment.orderQueries).routes
     routes += PortfolioController(store: environment.store, portfolio: PortfolioService(market: MarketDataService(clock: environment.clock))).routes
