@@ -1,7 +1,10 @@
 // The operator console: the KYC review queue (approve/reject with a note), health,
-// readiness and reconciliation, the order outbox's depth, and the sandbox business clock.
+// readiness and reconciliation, the order desk (outbox depth, scheduler lease, the broker's
+// book, from GET /api/v2/operator/order_desk where the gateway serves it), and the sandbox
+// business clock.
 
 import { api, savedKey } from "./api.js";
+import { format, formatUSD } from "./decimal.js";
 import { $, busy, errorBox, fill, formatFullET, formatWhen, h, notice, pill, shortId } from "./dom.js";
 import { mountShell } from "./shell.js";
 
@@ -16,14 +19,38 @@ function facts(rows) {
 
 // --- status ------------------------------------------------------------------------------
 
+/** "3 open (1 pending submit, 2 submitted)". */
+function outboxText(depth, byStatus) {
+  const parts = Object.entries(byStatus ?? {}).map(([state, count]) => `${count} ${state.toLowerCase().replaceAll("_", " ")}`);
+  return `${depth} open${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+/** The order desk's rows, or why there are none. */
+function deskRows(desk, ready) {
+  if (desk instanceof Error) {
+    // A gateway without the order desk may still report the outbox depth in /ready.
+    const depth = ready?.outbox?.depth;
+    const why = desk.status === 404 ? "this gateway has no order desk" : `${desk.status || ""} ${desk.message}`;
+    return [["Order outbox", h("span", { "data-testid": "outbox" }, depth === undefined ? h("span", { class: "muted", text: `not reported (${why})` }) : outboxText(depth))]];
+  }
+  const positions = Object.entries(desk.broker_book.positions).map(([symbol, shares]) => `${symbol} ${format(shares, { max: 6 })}`);
+  return [
+    ["Order outbox", h("span", { "data-testid": "outbox", text: outboxText(desk.outbox.depth, desk.outbox.by_status) })],
+    ["Oldest open order", desk.outbox.oldest_created_dt ? formatFullET(desk.outbox.oldest_created_dt) : "none open"],
+    ["Scheduler", `${desk.scheduler.this_replica_leads ? "this replica leads" : "another replica leads"}${desk.scheduler.holder ? ` (lease: ${desk.scheduler.holder})` : ""}`],
+    ["Broker custody", positions.length ? positions.join(", ") : "no shares"],
+    ["Broker net cash", formatUSD(desk.broker_book.net_cash)],
+  ];
+}
+
 function statusCard() {
   const body = h("div", { "aria-live": "polite" });
   const errorSlot = h("div");
   const run = h("button", { type: "button", text: "Reconcile now" });
   const refresh = async () => {
     const read = (path, options) => api("GET", path, options).catch((error) => error);
-    const [health, ready, reconciliation, outbox] = await Promise.all([
-      read("/health"), read("/ready"), read("/api/v2/operator/reconciliation", KEY), read("/api/v2/operator/outbox", KEY),
+    const [health, ready, reconciliation, desk] = await Promise.all([
+      read("/health"), read("/ready"), read("/api/v2/operator/reconciliation", KEY), read("/api/v2/operator/order_desk", KEY),
     ]);
     const show = (answer, good) => (answer instanceof Error ? h("span", { class: "down-text", text: `${answer.status || ""} ${answer.message}` }) : good(answer));
     fill(body,
@@ -32,9 +59,7 @@ function statusCard() {
         ["Readiness", show(ready, (value) => h("span", { class: "up-text", text: `${value.status} · store ${value.store}` }))],
         ["Reconciliation", reconciliation.status === 404 ? h("span", { class: "muted", text: "not run yet on this replica" })
           : show(reconciliation, (value) => h("span", {}, pill(value.status), ` ${value.checks} checks, ${value.breaks.length} breaks · ledger #${value.ledger_sequence} · ${formatWhen(value.checked_dt)}`))],
-        ["Order outbox", show(outbox, (value) => h("span", { "data-testid": "outbox" }, `${value.open_orders}${value.truncated ? "+" : ""} open`,
-          Object.keys(value.by_status).length ? ` (${Object.entries(value.by_status).map(([state, count]) => `${count} ${state.toLowerCase().replaceAll("_", " ")}`).join(", ")})` : ""))],
-        outbox instanceof Error ? null : ["Oldest not yet at broker", outbox.oldest_pending_submit_dt ? formatFullET(outbox.oldest_pending_submit_dt) : "none waiting"],
+        ...deskRows(desk, ready instanceof Error ? null : ready),
       ]),
       reconciliation instanceof Error || !reconciliation.breaks.length ? null
         : h("ul", { class: "findings" }, reconciliation.breaks.map((found) => h("li", {}, h("strong", { text: `${found.check} ${found.asset}: ` }), found.message))));
@@ -163,7 +188,7 @@ function reviewsCard() {
 mountShell({
   role: "operator",
   verify: async (key) => {
-    await api("GET", "/api/v2/operator/outbox", { key }); // 403 operator_key_required for partner keys
+    await api("GET", "/api/v2/operator/kyc_reviews?limit=1", { key }); // 403 operator_key_required for partner keys
     return `Operator key ${key.id}`;
   },
   onSignedIn: () => {

@@ -308,7 +308,10 @@ def test_operator_approvesANeedsReviewCheck_withANote(driver: WebDriver, gateway
     sign_in(driver, gateway, "operator.html", "operator")
     review = element(driver, "[data-testid=kyc-review]", "the review queue")
     assert "sanctioned nationality" in review.text
-    text_of(driver, "[data-testid=outbox]", r"open", "the outbox depth")
+    # The order desk (GET /api/v2/operator/order_desk) came to main beside this console; a
+    # gateway without it answers 404 there, which the console reports instead of a depth.
+    has_desk = api.get("/api/v2/operator/order_desk", headers=gateway.headers("operator")).status_code == 200
+    text_of(driver, "[data-testid=outbox]", r"^\d+ open" if has_desk else r"not reported", "the outbox depth")
     screenshots.take("review queue")
 
     review.find_element(By.CSS_SELECTOR, "button.primary").click()  # approve without a note
@@ -320,7 +323,7 @@ def test_operator_approvesANeedsReviewCheck_withANote(driver: WebDriver, gateway
     screenshots.take("review approved")
     after = api.get(f"/api/v2/entities/{entity['id']}/kyc", headers=partner).json()
     assert after["status"] == "PASS", after
-    console_log.assert_clean("the operator console")
+    console_log.assert_clean("the operator console", expected=() if has_desk else (("/api/v2/operator/order_desk", 404),))
 
 
 # --- 5. the hosted KYC form ------------------------------------------------------------------------
