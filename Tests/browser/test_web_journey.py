@@ -287,6 +287,15 @@ def test_saturday_ticketRefusesMarketOrders_andNamesTheNextOpen(driver: WebDrive
         text_of(driver, "[data-testid=order-status]", r"^PENDING SUBMIT$", "the waiting limit order")
         screenshots.take("saturday ticket")
         console_log.assert_clean("the Saturday ticket")
+
+        # The public clock agrees: closed, counting down to Monday's open.
+        driver.get(gateway.base_url + "/")
+        text_of(driver, "[data-testid=market-state]", r"^Market closed$", "the closed market")
+        text_of(driver, "[data-testid=market-session]", r"^Closed$", "no session")
+        text_of(driver, "#market-clock", r"Next open\s+Mon 30 Nov 09:30 ET", "the next open")
+        text_of(driver, "[data-testid=countdown]", r"^1 d 23 h 2\d min$", "the countdown to Monday 09:30 ET")
+        screenshots.take("saturday clock")
+        console_log.assert_clean("the Saturday clock")
     finally:
         set_clock(api, gateway, TUESDAY_REGULAR)
 
