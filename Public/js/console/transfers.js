@@ -9,7 +9,7 @@ import { busy, cell, errorBox, fill, formatWhen, h, notice, pill, shortId, table
 const KEY = { key: "partner" };
 const LIST_ROWS = 10;
 
-function withdrawalCard(accountId, entityId, after) {
+function withdrawalCard(accountId, after) {
   const errorSlot = h("div");
   const list = h("div");
   const recipients = h("select", { name: "recipient_account_id" });
@@ -130,7 +130,7 @@ export function transfersCards(accountId, entityId, holdings) {
     await Promise.all([holdings.cash.refresh(), holdings.portfolio.refresh()]);
     await refresh();
   };
-  cards.withdrawal = withdrawalCard(accountId, entityId, after);
+  cards.withdrawal = withdrawalCard(accountId, after);
   cards.transfer = transferCard(accountId, holdings, after);
   return { elements: [cards.withdrawal.element, cards.transfer.element], refresh, listTokens: () => cards.transfer.listTokens() };
 }
