@@ -34,6 +34,8 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
 public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestContext> {
     let table = RouteTable(routes: allRoutes(environment))
     let router = Router(context: AppRequestContext.self)
+    // Outermost, so error responses rendered by RequestMiddleware carry the headers too.
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics)))
     router.add(
         middleware: FileMiddleware(

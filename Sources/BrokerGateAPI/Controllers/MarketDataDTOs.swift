@@ -33,6 +33,16 @@ struct MarketHoursDTO: Encodable, Sendable {
     let current_session_pre_market_open_time_dt: Nullable<Date>
     let current_session_after_hours_close_time_dt: Nullable<Date>
     let current_session_overnight_open_time_dt: Nullable<Date>
+    /// Extension: the business instant this answer describes. The sandbox can move the
+    /// business clock away from the wall clock, so a client counting down to the open must
+    /// count from here, not from its own clock.
+    let now_dt: Date
+    /// Extension: the part of the trading day now (`MarketSession`: OVERNIGHT, PRE_MARKET,
+    /// REGULAR, AFTER_HOURS, CLOSED), as the order rules see it.
+    let session: String
+    /// Extension: the next regular-session open strictly after now, the one a refused
+    /// market order names (during pre-market it is today's, unlike `next_session_open_dt`).
+    let next_regular_open_dt: Date
 
     init(_ state: MarketState) {
         let current = state.currentSession
@@ -48,6 +58,9 @@ struct MarketHoursDTO: Encodable, Sendable {
         current_session_pre_market_open_time_dt = Nullable(current?.preMarketOpen)
         current_session_after_hours_close_time_dt = Nullable(current?.afterHoursClose)
         current_session_overnight_open_time_dt = Nullable(current?.overnightOpen)
+        now_dt = state.instant
+        session = state.session.rawValue
+        next_regular_open_dt = state.nextRegularOpenDay.regularOpen
     }
 }
 

@@ -1,0 +1,415 @@
+"""The web app in a real browser (headless Chromium): what a partner, a customer's operator
+and the public see, driven through the pages only (keys typed into the sign-in form).
+
+1. Public pages: the market clock, the stock list with charts, the proof of reserves.
+2. The partner journey: sign in → onboard (customer, KYC with inline checks, a document,
+   PASS) → account → wallet → faucet → market buy in the regular session (Tuesday
+   2026-12-01 10:00 ET) → filled in the portfolio → the reserves page shows 0 differences.
+3. Saturday: the ticket refuses market orders and names the next open; a limit order waits.
+4. The operator console: a NEEDS_REVIEW check approved with a note.
+5. The hosted KYC form opened from a managed link.
+6. The money arithmetic (js/decimal.js, js/fees.js), run by the browser itself.
+
+Each step is screenshotted at 390 and 1280 px (Tests/browser/screenshots/) and must leave
+no error in the browser console.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conftest import TUESDAY_REGULAR, BrowserLog, Gateway, Screenshots
+
+SATURDAY = "2026-11-28T15:00:00Z"  # 10:00 ET
+WAIT_S = 15.0
+# The smallest thing the server recognizes as a PNG by its content (magic bytes + filler).
+PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + b"B" * 64
+
+
+def wait_for(driver: WebDriver, condition: Callable[[WebDriver], object], what: str, timeout: float = WAIT_S) -> object:
+    # Live tables are re-rendered every second: an element read mid-render is just read again.
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(condition)
+    except TimeoutException:
+        raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}") from None
+
+
+def element(driver: WebDriver, css: str, what: str | None = None) -> WebElement:
+    found = wait_for(driver, lambda d: next(iter(e for e in d.find_elements(By.CSS_SELECTOR, css) if e.is_displayed()), None), what or css)
+    assert isinstance(found, WebElement)
+    return found
+
+
+def text_of(driver: WebDriver, css: str, pattern: str, what: str) -> str:
+    """Waits until the element's text matches ``pattern``; returns the text."""
+
+    def matching(d: WebDriver) -> str | None:
+        for candidate in d.find_elements(By.CSS_SELECTOR, css):
+            text = candidate.text
+            if re.search(pattern, text):
+                return text
+        return None
+
+    found = wait_for(driver, matching, f"{what} ({css} matching {pattern!r})")
+    assert isinstance(found, str)
+    return found
+
+
+def type_into(form: WebElement, name: str, value: str) -> None:
+    field = form.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def set_date(driver: WebDriver, form: WebElement, name: str, iso: str) -> None:
+    # A date input's typing order follows the browser locale; set the ISO value and announce it.
+    field = form.find_element(By.NAME, name)
+    driver.execute_script(
+        "arguments[0].value = arguments[1];"
+        "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));"
+        "arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+        field, iso,
+    )  # fmt: skip
+
+
+def set_clock(api: httpx.Client, gateway: Gateway, instant: str) -> None:
+    response = api.put("/api/v2/sandbox/clock", json={"now": instant}, headers=gateway.headers("operator"))
+    assert response.status_code == 200, response.text
+
+
+def sign_in(driver: WebDriver, gateway: Gateway, page: str, role: str) -> None:
+    driver.get(f"{gateway.base_url}/{page}")
+    key_id, secret = gateway.partner if role == "partner" else gateway.operator
+    if driver.find_elements(By.CSS_SELECTOR, "#who:not([hidden])"):
+        return
+    form = element(driver, "#sign-in-form", "the sign-in form")
+    type_into(form, "key_id", key_id)
+    type_into(form, "secret", secret)
+    form.find_element(By.NAME, "secret").send_keys(Keys.ENTER)  # keyboard submit
+    element(driver, "#who:not([hidden])", "the signed-in bar")
+    assert secret not in driver.current_url and key_id not in driver.current_url
+
+
+# --- 1. public pages ----------------------------------------------------------------------------
+
+
+def test_public_marketsPage_showsTheClock_pricesAndCharts(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                          console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    set_clock(api, gateway, TUESDAY_REGULAR)
+    driver.get(gateway.base_url + "/")
+    assert text_of(driver, "[data-testid=market-state]", r"Market open", "the market clock") == "Market open"
+    text_of(driver, "[data-testid=market-session]", r"Regular session", "the session")
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=stock-table] tbody tr")) >= 40, "the stock list")
+    text_of(driver, "[data-testid=price]", r"^\$\d[\d,]*\.\d{2}", "a price")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "svg.chart polyline"), "a price chart")
+    text_of(driver, "#ready", r"ready", "readiness")
+    screenshots.take("markets")
+
+    search = element(driver, "#stock-filter")
+    search.send_keys("apple")
+    visible = [row for row in driver.find_elements(By.CSS_SELECTOR, "[data-testid=stock-table] tbody tr") if row.is_displayed()]
+    assert [row.find_element(By.CSS_SELECTOR, "th span").text for row in visible] == ["AAPL"]
+    console_log.assert_clean("the markets page")
+
+
+# --- 2. the partner journey ------------------------------------------------------------------------
+
+
+def test_journey_signIn_onboard_fund_buy_andSeeItBacked(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                        console_log: BrowserLog, screenshots: Screenshots,
+                                                        tmp_path: Path) -> None:  # fmt: skip
+    set_clock(api, gateway, TUESDAY_REGULAR)
+
+    # A wrong secret shows the server's own error message.
+    driver.get(f"{gateway.base_url}/console.html")
+    form = element(driver, "#sign-in-form")
+    type_into(form, "key_id", gateway.partner[0])
+    type_into(form, "secret", "not-the-secret-000")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "#sign-in-error", r"send a valid API key in X-API-Key-Id and X-API-Secret-Key", "the 401 message")
+    screenshots.take("sign-in refused")
+    console_log.assert_clean("a refused sign-in", expected=(("/api/v2/entities/me", 401),))
+
+    sign_in(driver, gateway, "console.html", "partner")
+    element(driver, "[data-testid=new-customer]").click()
+
+    form = element(driver, "#customer-form")
+    type_into(form, "name", "Anna Müller")
+    reference = f"web-{secrets.token_hex(4)}"
+    type_into(form, "reference_id", reference)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    # KYC: the inline check flags a bad email when the field is left, before any request.
+    form = element(driver, "#kyc-form", "the KYC form")
+    type_into(form, "first_name", "Anna")
+    type_into(form, "last_name", "Müller")
+    set_date(driver, form, "birth_date", "1990-04-17")
+    Select(form.find_element(By.NAME, "country_code")).select_by_value("DE")
+    Select(form.find_element(By.NAME, "address_country_code")).select_by_value("DE")
+    type_into(form, "email", "anna.mueller")
+    form.find_element(By.NAME, "email").send_keys(Keys.TAB)
+    text_of(driver, "#kyc-form .field-error", r"email address such as", "the inline email check")
+    assert form.find_element(By.NAME, "email").get_attribute("aria-invalid") == "true"
+    screenshots.take("kyc inline check")
+    type_into(form, "email", "anna.mueller@example.de")
+    type_into(form, "address_city", "Berlin")
+    type_into(form, "address_postal_code", "10115")
+    form.find_element(By.NAME, "address_postal_code").send_keys(Keys.TAB)
+    assert not driver.find_elements(By.CSS_SELECTOR, "#kyc-form .field-error")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+    # A document, then the decision.
+    document = tmp_path / "passport.png"
+    document.write_bytes(PNG)
+    form = element(driver, "#document-form", "the document step")
+    form.find_element(By.NAME, "file").send_keys(str(document))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "#document-form ul", r"passport\.png .*uploaded", "the uploaded document")
+    screenshots.take("kyc document")
+    element(driver, "#documents-done").click()
+    text_of(driver, "[data-testid=kyc-status]", r"^PASS$", "KYC PASS")
+    screenshots.take("kyc pass")
+    element(driver, "[data-testid=open-account]").click()
+
+    # The account: no wallet yet (its 404 is the API's "none linked" answer).
+    form = element(driver, "#wallet-form", "the wallet form")
+    type_into(form, "wallet_address", "0x" + secrets.token_hex(20))
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    element(driver, "[data-testid=wallet]", "the linked wallet")
+    element(driver, "[data-testid=faucet]").click()
+    text_of(driver, "[data-testid=cash-balance]", r"^1,000\.00 USD\+$", "the faucet's 1,000 USD+")
+    screenshots.take("account funded")
+
+    # The ticket knows the session and quotes the fee before submit.
+    ticket = element(driver, "#order-ticket")
+    text_of(driver, "[data-testid=session-note]", r"Regular session", "the session note")
+    assert ticket.find_element(By.CSS_SELECTOR, "input[name=type][value=MARKET]").is_enabled()
+    type_into(ticket, "payment_amount", "100")
+    text_of(driver, "[data-testid=quote-fee]", r"^\$0\.25$", "the 25 bps fee quote")
+    text_of(driver, "[data-testid=quote-total]", r"^100\.25 USD\+$", "the total held")
+    screenshots.take("ticket quote")
+    element(driver, "[data-testid=place-order]").click()
+
+    text_of(driver, "[data-testid=order-status]", r"^FILLED$", "the order filled")
+    text_of(driver, "[data-testid=position][data-symbol=AAPL] [data-testid=market-value]", r"^\$\d", "the AAPL position")
+    text_of(driver, "[data-testid=cash-balance]", r"^899\.75 USD\+$", "cash after 100 + 0.25 fee")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid=fulfillment]"), "the fill")
+    screenshots.take("order filled")
+
+    # Withdraw 50 USD+ to the account's own wallet.
+    form = element(driver, "#withdraw-form")
+    type_into(form, "payment_token_quantity", "50")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "#withdraw-form .alert", r"Withdrawal submitted: 50\.00 USD\+", "the withdrawal")
+    text_of(driver, "[data-testid=cash-balance]", r"^849\.75 USD\+$", "cash after the withdrawal")
+    console_log.assert_clean("the journey", expected=(("/wallet", 404), ("/api/v2/entities/me", 401)))
+
+    # The customer list finds her by reference id; her page shows KYC and the account.
+    driver.get(f"{gateway.base_url}/console.html#/customers")
+    search = element(driver, "#customer-search")
+    type_into(search, "reference_id", reference)
+    search.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "tbody tr.clickable")) == 1, "exactly one match")
+    screenshots.take("customer search")
+    element(driver, "tbody tr.clickable a").click()
+    text_of(driver, "[data-testid=kyc-status]", r"^PASS$", "KYC on the customer page")
+    element(driver, "[data-testid=account-link]", "the account on the customer page")
+    screenshots.take("customer page")
+    console_log.assert_clean("the customer pages")
+
+    driver.get(f"{gateway.base_url}/reserves.html")
+    text_of(driver, "[data-testid=fully-backed]", r"^Fully backed$", "the reserves verdict")
+    text_of(driver, "[data-testid=usd-difference]", r"^0\.000000 ✓$", "USD+ difference")
+    differences = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "[data-testid=difference]")]
+    assert differences and all(text == "0.000000 ✓" for text in differences), differences
+    assert "AAPL" in driver.find_element(By.ID, "stocks-heading").find_element(By.XPATH, "..").text
+    text_of(driver, "#verdict-heading + p + dl", r"valid \(checked in this browser\)", "the browser's signature check")
+    screenshots.take("reserves")
+    console_log.assert_clean("the reserves page")
+
+
+# --- 3. Saturday ----------------------------------------------------------------------------------
+
+
+def test_saturday_ticketRefusesMarketOrders_andNamesTheNextOpen(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                               console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    set_clock(api, gateway, SATURDAY)
+    try:
+        partner = gateway.headers("partner")
+        entity = api.post("/api/v2/entities", json={"name": "Sam Saturday"}, headers=partner).json()
+        kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
+            "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
+            "data": {"last_name": "Saturday", "first_name": "Sam", "birth_date": "1985-01-02", "country_code": "FR", "address_country_code": "FR"},
+        })  # fmt: skip
+        assert kyc.json()["status"] == "PASS", kyc.text
+        account = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
+        wallet = {"chain_id": "eip155:1", "wallet_address": "0x" + secrets.token_hex(20)}
+        assert api.post(f"/api/v2/accounts/{account['id']}/wallet/internal", json=wallet, headers=partner).status_code == 200
+        assert api.post(f"/api/v2/accounts/{account['id']}/faucet", headers=partner).status_code == 200
+
+        sign_in(driver, gateway, "console.html", "partner")
+        driver.get(f"{gateway.base_url}/console.html#/accounts/{account['id']}")
+        note = text_of(driver, "[data-testid=session-note]", r"Market closed", "the closed-market note")
+        assert "Market closed — limit orders only; next open Mon 30 Nov 09:30 ET" in note, note
+        ticket = element(driver, "#order-ticket")
+        market = ticket.find_element(By.CSS_SELECTOR, "input[name=type][value=MARKET]")
+        assert not market.is_enabled(), "the ticket must not offer market orders on Saturday"
+        assert ticket.find_element(By.CSS_SELECTOR, "input[name=type][value=LIMIT]").is_selected()
+
+        # USD+ to the customer's second account, through the transfer form.
+        second = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
+        form = element(driver, "#transfer-form")
+        Select(form.find_element(By.NAME, "token_address")).select_by_index(0)
+        type_into(form, "quantity", "10")
+        type_into(form, "recipient_account_id", second["id"])
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        text_of(driver, "#transfer-form .alert", r"Transfer complete: 10 USD\+", "the transfer")
+        text_of(driver, "[data-testid=cash-balance]", r"^990\.00 USD\+$", "cash after the transfer")
+
+        # A limit order is accepted and waits for the next session.
+        type_into(ticket, "asset_quantity", "1")
+        type_into(ticket, "limit_price", "5.00")
+        text_of(driver, "[data-testid=quote-total]", r"^5\.01 USD\+$", "the limit quote (5.00 + 0.01 fee)")
+        element(driver, "[data-testid=place-order]").click()
+        text_of(driver, "[data-testid=order-status]", r"^PENDING SUBMIT$", "the waiting limit order")
+        screenshots.take("saturday ticket")
+        console_log.assert_clean("the Saturday ticket")
+
+        # The public clock agrees: closed, counting down to Monday's open.
+        driver.get(gateway.base_url + "/")
+        text_of(driver, "[data-testid=market-state]", r"^Market closed$", "the closed market")
+        text_of(driver, "[data-testid=market-session]", r"^Closed$", "no session")
+        text_of(driver, "#market-clock", r"Next open\s+Mon 30 Nov 09:30 ET", "the next open")
+        text_of(driver, "[data-testid=countdown]", r"^1 d 23 h 2\d min$", "the countdown to Monday 09:30 ET")
+        screenshots.take("saturday clock")
+        console_log.assert_clean("the Saturday clock")
+    finally:
+        set_clock(api, gateway, TUESDAY_REGULAR)
+
+
+# --- 4. the operator console ------------------------------------------------------------------------
+
+
+def test_operator_approvesANeedsReviewCheck_withANote(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                     console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    partner = gateway.headers("partner")
+    entity = api.post("/api/v2/entities", json={"name": "Reza Tehrani"}, headers=partner).json()
+    # A citizen of an embargoed country living elsewhere: the rules send it to a person.
+    kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
+        "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
+        "data": {"last_name": "Tehrani", "first_name": "Reza", "birth_date": "1980-05-06", "country_code": "IR", "address_country_code": "DE"},
+    }).json()  # fmt: skip
+    assert kyc["status"] == "NEEDS_REVIEW", kyc
+
+    sign_in(driver, gateway, "operator.html", "operator")
+    review = element(driver, "[data-testid=kyc-review]", "the review queue")
+    assert "sanctioned nationality" in review.text
+    # The order desk (GET /api/v2/operator/order_desk) came to main beside this console; a
+    # gateway without it answers 404 there, which the console reports instead of a depth.
+    has_desk = api.get("/api/v2/operator/order_desk", headers=gateway.headers("operator")).status_code == 200
+    text_of(driver, "[data-testid=outbox]", r"^\d+ open" if has_desk else r"not reported", "the outbox depth")
+    screenshots.take("review queue")
+
+    review.find_element(By.CSS_SELECTOR, "button.primary").click()  # approve without a note
+    text_of(driver, "[data-testid=kyc-review] .alert.error", r"note is required", "the missing note")
+    review.find_element(By.NAME, "note").send_keys("Passport and German residence permit checked; no ties to the government.")
+    review.find_element(By.CSS_SELECTOR, "button.primary").click()
+    text_of(driver, "[data-testid=kyc-review] .alert.good", r"APPROVED", "the decision")
+    wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid=kyc-review]"), "the queue to empty")
+    screenshots.take("review approved")
+    after = api.get(f"/api/v2/entities/{entity['id']}/kyc", headers=partner).json()
+    assert after["status"] == "PASS", after
+    console_log.assert_clean("the operator console", expected=() if has_desk else (("/api/v2/operator/order_desk", 404),))
+
+
+# --- 5. the hosted KYC form ------------------------------------------------------------------------
+
+
+def test_hosted_kycForm_fromAManagedLink_verifiesTheCustomer(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                             console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    partner = gateway.headers("partner")
+    entity = api.post("/api/v2/entities", json={"name": "Lea Hosted"}, headers=partner).json()
+    link = api.post(f"/api/v2/entities/{entity['id']}/kyc/url", json={"jurisdiction": "BASELINE"}, headers=partner).json()
+    driver.get(link["embed_url"])
+    form = element(driver, "#kyc-form", "the hosted form")
+    assert "#token=" not in driver.current_url, "the token must leave the address bar"
+    type_into(form, "first_name", "Lea")
+    type_into(form, "last_name", "Hosted")
+    set_date(driver, form, "birth_date", "1992-08-09")
+    Select(form.find_element(By.NAME, "country_code")).select_by_value("AT")
+    Select(form.find_element(By.NAME, "address_country_code")).select_by_value("AT")
+    type_into(form, "email", "lea@")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "#kyc-form .field-error", r"email address such as", "the email check")
+    screenshots.take("hosted form check")
+    type_into(form, "email", "lea@example.at")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "#result-title", r"^You are verified$", "the hosted form's result")
+    screenshots.take("hosted form verified")
+    assert api.get(f"/api/v2/entities/{entity['id']}/kyc", headers=partner).json()["status"] == "PASS"
+    console_log.assert_clean("the hosted KYC form")
+
+
+
+# --- 6. money arithmetic, in the browser that runs it -------------------------------------------------
+
+MONEY_CASES = """
+const d = await import('/js/decimal.js');
+const fees = await import('/js/fees.js');
+const { parseExactJSON } = await import('/js/api.js');
+const t = d.toText;
+const parsed = parseExactJSON('{"amount": 0.1, "big": 12345678901234567.891234, "n": [1e-6, -2]}');
+return {
+  sum: t(d.add('0.1', '0.2')),
+  product: t(d.mul('0.0001', '123.45')),
+  share: t(d.div('100', '0.407781', 2, 'ceil')),
+  grouped: d.format('1234567.891', { min: 2, max: 2 }),
+  usdPlus: d.formatUSDPlus('999.750000'),
+  negative: d.formatUSD('-1234.5'),
+  parsed: [parsed.amount, parsed.big, parsed.n[0], parsed.n[1]],
+  feeOn100: t(fees.feeOn('100')),
+  feeOn099: t(fees.feeOn('0.99')),
+  feeOn12345: t(fees.feeOn('123.45')),
+  limitBuy: t(fees.quoteOrder({ side: 'BUY', type: 'LIMIT', quantity: d.dec('0.0001'), limitPrice: d.dec('12345.67') }).total),
+  belowMinimum: fees.quoteOrder({ side: 'BUY', type: 'MARKET', paymentAmount: d.dec('0.99') }).problem,
+  tooPrecise: d.parseInput('12.345', { decimals: 2 }).problem,
+};
+"""
+
+
+def test_money_isExactDecimalArithmetic_inTheBrowser(driver: WebDriver, gateway: Gateway, console_log: BrowserLog) -> None:
+    """js/decimal.js, js/fees.js and the exact JSON reader, run by the browser itself:
+    0.1 + 0.2 is 0.3, JSON numbers keep every digit, the fee is 25 bps rounded down to the
+    cent as OrderPricing.feeUnits does, and the $1 minimum holds."""
+    driver.get(f"{gateway.base_url}/")
+    script = "const done = arguments[arguments.length - 1]; (async () => {" + MONEY_CASES + "})().then(done, (e) => done({ error: String(e) }));"
+    result = driver.execute_async_script(script)
+    assert result == {
+        "sum": "0.3",
+        "product": "0.012345",
+        "share": "245.23",
+        "grouped": "1,234,567.89",
+        "usdPlus": "999.75 USD+",
+        "negative": "−$1,234.50",
+        "parsed": ["0.1", "12345678901234567.891234", "1e-6", "-2"],
+        "feeOn100": "0.250000",
+        "feeOn099": "0.000000",
+        "feeOn12345": "0.300000",
+        "limitBuy": "1.234567",  # 0.0001 × 12,345.67, ceil at 6 dp; its fee rounds to $0.00
+        "belowMinimum": "orders must be worth at least $1.00",
+        "tooPrecise": "amount takes at most 2 decimals",
+    }, result
+    console_log.assert_clean("the money checks")
