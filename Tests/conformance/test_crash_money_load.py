@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import random
-import secrets
 import subprocess
 import time
 import uuid
@@ -22,7 +21,7 @@ import pytest
 from dinari_api_sdk import Dinari
 
 from test_orders_sdk import trading_account
-from test_replicas_postgres import PG, Replica
+from processes import PG, Replica, isolated_env, random_key
 
 pytestmark = pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="needs BROKERGATE_BIN (kills and restarts the executable)")
 
@@ -47,14 +46,9 @@ def _store_url(kind: str, tmp_path) -> str:
 
 @pytest.mark.parametrize("kind", _stores())
 def test_kill9_underMoneyLoad_losesNothingAcknowledged_andAppliesNothingTwice(kind: str, tmp_path) -> None:
-    partner = ("partner-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    operator = ("operator-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BROKERGATE_", "DINARI_"))}
-    env.update(
-        BROKERGATE_PARTNER_KEY_ID=partner[0], BROKERGATE_PARTNER_SECRET=partner[1],
-        BROKERGATE_OPERATOR_KEY_ID=operator[0], BROKERGATE_OPERATOR_SECRET=operator[1],
-        BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000", BROKERGATE_CLOCK=TUESDAY_REGULAR,
-    )
+    partner, operator = random_key("partner"), random_key("operator")
+    env = isolated_env(
+        partner, operator, BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000", BROKERGATE_CLOCK=TUESDAY_REGULAR)
     server = Replica(_store_url(kind, tmp_path), env)
 
     def client() -> Dinari:

@@ -15,9 +15,6 @@ commit and broker call at every crash point of the order path.
 from __future__ import annotations
 
 import os
-import secrets
-import socket
-import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -26,6 +23,7 @@ import httpx
 import pytest
 from dinari_api_sdk import Dinari, UnprocessableEntityError
 
+from processes import Replica, isolated_env, random_key
 from support import sdk_error
 from test_orders_sdk import Clock, aapl_id, clock, trading_account, wait_for_status  # noqa: F401 - fixtures
 
@@ -113,39 +111,7 @@ def test_dayAfterThanksgiving_marketAcceptedAt1259_refusedAt1330(partner: Dinari
 # --- kill -9 at every crash point (own server processes on one SQLite file) ---------
 
 CRASH_POINTS = ["before_broker_submit", "after_broker_submit", "before_settlement"]
-START_WAIT_S_MAX = 60.0
 SETTLE_WAIT_S_MAX = 20.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class _Server:
-    def __init__(self, store: Path, env: dict[str, str]) -> None:
-        self.base = f"http://127.0.0.1:{_free_port()}"
-        port = self.base.rsplit(":", 1)[1]
-        command = [
-            os.environ["BROKERGATE_BIN"], "serve", "--host", "127.0.0.1", "--port", port, "--store", f"sqlite:{store}",
-            "--sandbox", "--clock", TUESDAY_REGULAR,
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_WAIT_S_MAX
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.process.kill()
-        raise AssertionError("gateway did not become healthy")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait(timeout=10)
 
 
 @pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="needs BROKERGATE_BIN (kills and restarts the executable)")
@@ -153,14 +119,9 @@ class _Server:
 def test_kill9_betweenCommitAndBroker_theOrderCompletesOnce(point: str, tmp_path: Path) -> None:
     store = tmp_path / "crash.sqlite"
     marker = tmp_path / "crashed"
-    partner_key = ("partner-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    operator_key = ("operator-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("BROKERGATE_", "DINARI_"))}
-    env.update(
-        BROKERGATE_PARTNER_KEY_ID=partner_key[0], BROKERGATE_PARTNER_SECRET=partner_key[1],
-        BROKERGATE_OPERATOR_KEY_ID=operator_key[0], BROKERGATE_OPERATOR_SECRET=operator_key[1],
-    )
-    crashing = _Server(store, {**env, "BROKERGATE_CRASH_AT": f"{point}:{marker}"})
+    partner_key, operator_key = random_key("partner"), random_key("operator")
+    env = isolated_env(partner_key, operator_key, BROKERGATE_CLOCK=TUESDAY_REGULAR)
+    crashing = Replica(f"sqlite:{store}", {**env, "BROKERGATE_CRASH_AT": f"{point}:{marker}"})
     client = Dinari(api_key_id=partner_key[0], api_secret_key=partner_key[1], base_url=crashing.base,
                     _strict_response_validation=True, max_retries=0)  # fmt: skip
     aapl_id = client.v2.market_data.stocks.list(symbols=["AAPL"]).data[0].id
@@ -173,7 +134,7 @@ def test_kill9_betweenCommitAndBroker_theOrderCompletesOnce(point: str, tmp_path
     assert crashing.process.wait(timeout=SETTLE_WAIT_S_MAX) == -9, "the server did not kill itself at the crash point"
     assert marker.read_text() == point
 
-    restarted = _Server(store, env)
+    restarted = Replica(f"sqlite:{store}", env)
     try:
         client = client.with_options(base_url=restarted.base)
         deadline = time.monotonic() + SETTLE_WAIT_S_MAX
@@ -192,4 +153,4 @@ def test_kill9_betweenCommitAndBroker_theOrderCompletesOnce(point: str, tmp_path
         assert broker_breaks == [] and run["broker_positions"] == "COMPARED", run
         print(f"crash at {point}: order {orders[0].id} filled once after restart; ledger sequence {report['ledger_sequence']}")
     finally:
-        restarted.stop()
+        restarted.kill9()

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import secrets
-import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -17,64 +14,19 @@ import uuid
 import httpx
 import pytest
 
-PG = os.environ.get("BROKERGATE_TEST_POSTGRES_URL")
+from processes import PG, Replica, isolated_env, random_key
+
 pytestmark = pytest.mark.skipif(
     not (PG and os.environ.get("BROKERGATE_BIN")), reason="needs BROKERGATE_BIN and BROKERGATE_TEST_POSTGRES_URL"
 )
-
-START_WAIT_S_MAX = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Replica:
-    def __init__(self, store: str, env: dict[str, str]) -> None:
-        self.store, self.env = store, env
-        self.start()
-
-    def start(self) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        command = [os.environ["BROKERGATE_BIN"], "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", self.store, "--log-level", "warning"]
-        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + START_WAIT_S_MAX
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/ready", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        self.process.kill()
-        raise AssertionError("replica did not become ready")
-
-    def kill9(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            assert self.process.wait(timeout=20) == 0, "replica did not exit 0 on SIGTERM"
-
 
 @pytest.fixture()
 def cluster():
     database = "replicas_" + uuid.uuid4().hex[:12]
     subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
     store = PG.rsplit("/", 1)[0] + "/" + database
-    operator = ("operator-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    partner = ("partner-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BROKERGATE_", "DINARI_"))}
-    env.update(
-        BROKERGATE_OPERATOR_KEY_ID=operator[0], BROKERGATE_OPERATOR_SECRET=operator[1],
-        BROKERGATE_PARTNER_KEY_ID=partner[0], BROKERGATE_PARTNER_SECRET=partner[1],
-        BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000",
-    )
+    operator, partner = random_key("operator"), random_key("partner")
+    env = isolated_env(partner, operator, BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000")
     # Both start together: migrations and bootstrap keys must apply once.
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         replicas = list(pool.map(lambda _: Replica(store, env), range(2)))

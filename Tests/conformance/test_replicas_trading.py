@@ -12,7 +12,6 @@ import concurrent.futures
 import os
 import random
 import re
-import secrets
 import subprocess
 import time
 import uuid
@@ -23,7 +22,7 @@ import pytest
 from dinari_api_sdk import Dinari
 
 from test_orders_sdk import trading_account
-from test_replicas_postgres import PG, Replica
+from processes import PG, Replica, isolated_env, random_key
 
 pytestmark = pytest.mark.skipif(
     not (PG and os.environ.get("BROKERGATE_BIN")), reason="needs BROKERGATE_BIN and BROKERGATE_TEST_POSTGRES_URL"
@@ -40,15 +39,9 @@ def trading_cluster():
     database = "trading_" + uuid.uuid4().hex[:12]
     subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
     store = PG.rsplit("/", 1)[0] + "/" + database
-    partner = ("partner-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    operator = ("operator-" + secrets.token_hex(4), secrets.token_urlsafe(24))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BROKERGATE_", "DINARI_"))}
-    env.update(
-        BROKERGATE_OPERATOR_KEY_ID=operator[0], BROKERGATE_OPERATOR_SECRET=operator[1],
-        BROKERGATE_PARTNER_KEY_ID=partner[0], BROKERGATE_PARTNER_SECRET=partner[1],
-        BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000",
-        BROKERGATE_CLOCK=TUESDAY_REGULAR,
-    )
+    partner, operator = random_key("partner"), random_key("operator")
+    env = isolated_env(
+        partner, operator, BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000", BROKERGATE_CLOCK=TUESDAY_REGULAR)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         replicas = list(pool.map(lambda _: Replica(store, env), range(2)))
     yield replicas, partner, {"X-API-Key-Id": operator[0], "X-API-Secret-Key": operator[1]}
