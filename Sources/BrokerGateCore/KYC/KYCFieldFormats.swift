@@ -12,8 +12,18 @@ enum KYCFieldFormats {
     /// name display as something else ("Trojan Source").
     static func hasForbiddenCharacters(_ text: String) -> Bool {
         text.unicodeScalars.contains { scalar in
-            scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
-                || (0x2066...0x2069).contains(scalar.value)
+            scalar.properties.generalCategory == .control || isBidiControl(scalar)
+        }
+    }
+
+    /// Unicode's bidirectional formatting controls (UAX #9): marks (ALM, LRM, RLM), embeddings
+    /// and overrides (LRE…RLO), isolates (LRI…PDI). Invisible, they reorder how the text around
+    /// them is displayed ("Trojan Source"), so a reviewer could read another name than the one
+    /// screened.
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
         }
     }
 
