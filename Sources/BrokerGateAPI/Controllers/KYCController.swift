@@ -73,7 +73,7 @@ struct KYCController {
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let kycID = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
-        let (body, form) = try await MultipartForm.read(request, contentBytesMax: KYCDocumentFiles.sizeBytesMax)
+        let (body, form) = try await MultipartForm.read(request, context: context, contentBytesMax: KYCDocumentFiles.sizeBytesMax)
         let rawType = try QueryParameters(request: request).string("document_type") ?? form.fields["document_type"]
         guard let rawType, let documentType = KYCDocumentType(rawValue: rawType) else {
             let allowed = KYCDocumentType.allCases.map(\.rawValue).joined(separator: ", ")

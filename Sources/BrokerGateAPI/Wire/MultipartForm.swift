@@ -28,9 +28,11 @@ struct MultipartForm: Sendable {
     /// Reads and parses the body of `request`. 415 for another media type or a missing
     /// boundary, 413 past `contentBytesMax` (plus multipart overhead), 400 for a body that is
     /// not valid multipart.
-    static func read(_ request: Request, contentBytesMax: Int) async throws -> (body: [UInt8], form: MultipartForm) {
+    static func read(
+        _ request: Request, context: AppRequestContext, contentBytesMax: Int
+    ) async throws -> (body: [UInt8], form: MultipartForm) {
         let boundary = try boundary(of: request)
-        let body = try await collectBody(request, bytesMax: contentBytesMax + overheadBytesMax)
+        let body = try await collectBody(request, context: context, bytesMax: contentBytesMax + overheadBytesMax)
         return (body, try parse(body, boundary: boundary))
     }
 
@@ -49,21 +51,12 @@ struct MultipartForm: Sendable {
         return boundary
     }
 
-    /// The body bytes, refusing more than `bytesMax` with 413: a parameterized twin of the
-    /// JSON reader's 1 MiB limit, for the one route that takes files.
-    static func collectBody(_ request: Request, bytesMax: Int) async throws -> [UInt8] {
+    /// The body bytes, refusing more than `bytesMax` with 413, for the one route that takes files.
+    static func collectBody(_ request: Request, context: AppRequestContext, bytesMax: Int) async throws -> [UInt8] {
         let tooLarge = DomainError(
             .payloadTooLarge, code: "payload_too_large",
             message: "upload bodies are limited to \(bytesMax) bytes (a 10 MiB file plus form overhead)")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > bytesMax { throw tooLarge }
-        do {
-            var buffer = try await request.body.collect(upTo: bytesMax)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        }
+        return try await BodyReader.read(request, context: context, bytesMax: bytesMax, tooLarge: tooLarge)
     }
 
     static func parse(_ body: [UInt8], boundary: String) throws -> MultipartForm {

@@ -59,6 +59,11 @@ enum WireJSON {
         } catch {
             throw DomainError(.malformed, code: error.code, message: error.message)
         }
+        if let key = JSONDuplicateKeys.first(in: bytes) {
+            throw DomainError(
+                .malformed, code: "duplicate_json_key",
+                message: "the key \"\(JSONDuplicateKeys.printable(key))\" occurs twice in one JSON object; send each key once")
+        }
         do {
             return try decoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
@@ -86,18 +91,7 @@ enum WireJSON {
     }
 
     static func collectBody(_ request: Request, context: AppRequestContext) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > WireLimits.bodyBytesMax {
-            throw tooLarge
-        }
-        do {
-            var buffer = try await request.body.collect(upTo: WireLimits.bodyBytesMax)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        } catch is NIOTooManyBytesError {
-            // A streamed body without Content-Length trips the collector's own limit.
-            throw tooLarge
-        }
+        try await BodyReader.read(request, context: context, bytesMax: WireLimits.bodyBytesMax, tooLarge: tooLarge)
     }
 
     static let tooLarge = DomainError(
