@@ -114,9 +114,11 @@ struct KYCController {
             let kycID = context.parameters.get("kyc_id").flatMap(KYCCheckID.init(parsing:)),
             let documentID = context.parameters.get("document_id").flatMap(KYCDocumentID.init(parsing:))
         else { throw notFound }
-        let query = QueryParameters(request: request)
-        guard let expires = try query.string("expires", lengthMax: 20).flatMap({ Int64($0) }),
-            let signature = try query.string("signature", lengthMax: 128)
+        // Any malformed signature query is as unknown as a wrong one: 404, never a 400 that
+        // tells a prober which part of a URL it got right.
+        let query = request.uri.queryParameters
+        guard let expires = query["expires"].flatMap({ $0.utf8.count <= 20 ? Int64(String($0)) : nil }),
+            let signature = query["signature"].map(String.init), signature.utf8.count <= 128
         else { throw notFound }
         let (record, bytes) = try await store.transaction { tx in
             try await kyc.documentContent(

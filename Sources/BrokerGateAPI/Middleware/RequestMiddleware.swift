@@ -45,8 +45,9 @@ struct RequestMiddleware: RouterMiddleware {
         guard raw.utf8.contains(UInt8(ascii: "%")) || raw.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return }
         guard let decoded = raw.removingPercentEncoding, !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
         else {
+            // 404 like any path that names nothing: no route or file has such a name.
             throw DomainError(
-                .malformed, code: "invalid_path", message: "the path has control characters or broken percent-encoding")
+                .notFound, code: "route_not_found", message: "no route or file has control characters or broken percent-encoding in its path")
         }
     }
 
