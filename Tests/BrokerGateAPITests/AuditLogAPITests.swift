@@ -92,6 +92,18 @@ struct AuditLogAPITests {
         }
     }
 
+    /// Rate-limited requests changed nothing and are not written: a flood cannot turn into
+    /// audit writes.
+    @Test func test_rateLimitedWrites_areNotRecorded() async throws {
+        let frozen = ContinuousClock.now
+        let gateway = try await TestGateway(rateLimit: .init(requestsPerSecond: 1, burst: 2, authFailuresMax: 10_000, now: { frozen }))
+        try await gateway.test { client in
+            let statuses = try await (0..<4).asyncMap { _ in try await client.call(.post, "/api/v2/entities", json: #"{"name": "Anna"}"#).status.code }
+            #expect(statuses == [201, 201, 429, 429])
+            #expect(try await Self.records(client).map { $0["status"] as? Int } == [201, 201])
+        }
+    }
+
     /// A store that refuses every transaction, standing in for an audit store that is down.
     struct UnavailableStore: Store {
         func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
@@ -112,6 +124,14 @@ struct AuditLogAPITests {
             let metrics = try await client.call(.get, "/metrics", key: .none).text
             #expect(metrics.contains("audit_log_write_failures_total 1"), "\(metrics.prefix(2000))")
         }
+    }
+}
+
+extension Range where Bound == Int {
+    func asyncMap<T>(_ transform: (Int) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for value in self { results.append(try await transform(value)) }
+        return results
     }
 }
 

@@ -14,6 +14,10 @@ import Prometheus
 /// log at error level (`audit_record_not_stored`, the same fields, never a body or secret) so
 /// the log pipeline holds the fallback copy, and `audit_log_write_failures_total` counts it:
 /// operators alert on any increase and reconcile the log lines into the trail.
+///
+/// Requests refused with 429 are not recorded: they changed nothing, `http_requests_total`
+/// counts them, and recording them would let a flood turn every refused request into a
+/// store write. So unauthenticated attempts reach the trail at most at the per-address rate.
 struct AuditTrailWriter: Sendable {
     let store: any Store
     let wallClock: any BusinessClock
@@ -37,7 +41,7 @@ struct AuditTrailWriter: Sendable {
     /// Records the request if it changes state and matched a route; never throws.
     func recordIfAuditable(_ request: Request, status: Int, errorCode: String?, context: AppRequestContext) async {
         let facts = context.audit.current
-        guard Self.isStateChanging(request.method), let route = facts.route else { return }
+        guard Self.isStateChanging(request.method), status != 429, let route = facts.route else { return }
         let record = AuditRecord(
             organizationID: facts.principal?.organizationID, apiKeyID: facts.principal?.keyID.rawValue ?? facts.claimedKeyID,
             method: request.method.rawValue, route: route, objectID: facts.objectID, status: status, errorCode: errorCode,
