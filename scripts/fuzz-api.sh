@@ -89,12 +89,13 @@ run_pass() {
     local output="$workdir/$name.out"
     echo "== schemathesis pass: $name (up to $seconds s)"
     set +e
-    "$venv/bin/schemathesis" --config-file "$config" run openapi.yaml --url "$base_url" \
+    # From the temp dir: schemathesis keeps a cache folder in its working directory.
+    (cd "$workdir" && "$venv/bin/schemathesis" --config-file "$config" run "$repo_root/openapi.yaml" --url "$base_url" \
         --header "X-API-Key-Id: $key_id" --header "X-API-Secret-Key: $secret" \
         --checks "$checks" --phases examples,coverage,fuzzing \
         --max-examples "$max_examples" --max-time "$seconds" --seed "$seed" \
         --workers 2 --request-timeout 10 --no-shrink --suppress-health-check all --warnings off \
-        "$@" 2>&1 | tee "$output"
+        "$@") 2>&1 | tee "$output"
     local status=${PIPESTATUS[0]}
     set -e
     local counts
@@ -115,7 +116,7 @@ run_pass partner-random-ids "$partner_id" "$partner_secret" "$((max_seconds / 2)
 run_pass operator "$operator_id" "$operator_secret" "$((max_seconds / 2))" "$workdir/unbound.toml" \
     --include-path-regex '^/api/v2/(operator|sandbox/clock)'
 
-if grep -q "$partner_secret\|$operator_secret" "$workdir/stdout.log" "$workdir/stderr.log"; then
+if grep -qF -e "$partner_secret" -e "$operator_secret" "$workdir/stdout.log" "$workdir/stderr.log"; then
     echo "fuzz-api.sh: an API secret appears in the server's output" >&2
     failed=$((failed + 1))
 fi
