@@ -177,3 +177,22 @@ struct AuthFailureThrottleTests {
         try throttle.check(address: "192.0.2.9", keyID: "other-key")
     }
 }
+
+/// Through the live server: after N failed authentications from an address, every request
+/// from it gets 429 with Retry-After before any secret is checked, the right one included.
+struct FailedAuthLockAPITests {
+    @Test func test_afterNFailedAuthentications_theAddressGets429_evenWithTheRightKey() async throws {
+        let frozen = ContinuousClock.now
+        let gateway = try await TestGateway(
+            rateLimit: .init(requestsPerSecond: 1_000, burst: 1_000, authFailuresMax: 3, authFailureWindowSeconds: 600, now: { frozen }))
+        try await gateway.test { client in
+            let wrong = Key.custom(id: TestGateway.partnerKey.id, secret: "guess-guess-guess-0")
+            for _ in 0..<3 { #expect(try await client.call(.get, "/api/v2/entities/me", key: wrong).status == .unauthorized) }
+            let locked = try await client.call(.get, "/api/v2/entities/me", key: .partner)
+            #expect(locked.status == .tooManyRequests)
+            #expect(try locked.error().code == "too_many_failed_authentications")
+            #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            #expect(try await client.call(.get, "/health", key: .none).status == .ok)
+        }
+    }
+}
