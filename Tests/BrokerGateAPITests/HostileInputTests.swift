@@ -156,3 +156,43 @@ struct JSONDuplicateKeysTests {
         #expect(first(#"{"a\"b": 1, "a\"b": 2}"#) == "a\"b")
     }
 }
+
+/// A part header name with a byte >= 0x80 crashed the process inside MultipartKit 4.7.1
+/// (found by scripts/fuzz-api.sh); it is a 400 now, and the server keeps answering.
+struct MultipartHeaderCrashTests {
+    @Test func test_nonASCIIPartHeaderName_is400_notACrash() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.test { client in
+            let entityID = try await client.createEntity()
+            let check = try await client.submitKYC(entityID, data: KYCTestSupport.baseline())
+            let kycID = try #require(try check.json()["id"] as? String)
+            let bodies: [[UInt8]] = [
+                Array("--b\r\n".utf8) + [0xC2, 0x96, 0xC2, 0x80] + Array("F--b--\r\n".utf8),
+                Array("--b\r\nX-\u{00E9}: v\r\n\r\nx\r\n--b--\r\n".utf8),
+                Array("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n".utf8) + KYCTestSupport.png
+                    + Array("\r\n--b\r\n".utf8) + [0xFF] + Array(": v\r\n\r\nx\r\n--b--\r\n".utf8),
+            ]
+            for body in bodies {
+                var headers = Key.partner.headers
+                headers[.contentType] = "multipart/form-data; boundary=b"
+                let response = try await client.execute(
+                    uri: "/api/v2/entities/\(entityID)/kyc/\(kycID)/document?document_type=GOVERNMENT_ID", method: .post, headers: headers,
+                    body: ByteBuffer(bytes: body))
+                #expect(response.status == .badRequest)
+                #expect(try response.error().code == "invalid_multipart")
+            }
+            // UTF-8 in a header *value* (a file name) is fine.
+            let named = try await client.uploadDocument(entityID, kycID, bytes: KYCTestSupport.png, filename: "pässe.png")
+            #expect(named.status == .created)
+            #expect(try await client.call(.get, "/health", key: .none).status == .ok)
+        }
+    }
+
+    @Test func test_headerNameScan_findsEveryPartsHeaders() {
+        func ok(_ text: String) -> Bool { MultipartForm.partHeaderNamesAreASCII(Array(text.utf8), boundary: "b") }
+        #expect(ok("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"ü.png\"\r\n\r\ndata ü\r\n--b--\r\n"))
+        #expect(!ok("--b\r\nÜ: v\r\n\r\nx\r\n--b--\r\n"))
+        #expect(!ok("--b\r\nA: v\r\n\r\nx\r\n--b\r\nB: v\r\nÜ\r\n\r\ny\r\n--b--\r\n"))
+        #expect(ok("preamble ü\r\n--b\r\nA: v\r\n\r\nbody ü: x\r\n--b--\r\n"))
+    }
+}
