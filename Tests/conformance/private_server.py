@@ -53,6 +53,18 @@ class PrivateServer:
         return self.process.poll() is None
 
 
+def report_line(config: pytest.Config, text: str) -> None:
+    """Writes a count to the terminal even under -q and output capture, so CI logs show what
+    was tried."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.ensure_newline()
+        reporter.write_line(text)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

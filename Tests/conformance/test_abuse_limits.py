@@ -5,12 +5,13 @@ address every request from it gets 429 with Retry-After, before any secret is ch
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from private_server import private_server
+from private_server import private_server, report_line
 from support import assert_error_response
 
 
-def test_publicTraffic_isLimitedPerAddress_with429AndRetryAfter() -> None:
+def test_publicTraffic_isLimitedPerAddress_with429AndRetryAfter(pytestconfig: pytest.Config) -> None:
     with private_server("--rate-limit-ip-rps", "1", "--rate-limit-ip-burst", "5", "--log-level", "warning") as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as http:
             statuses = [http.get("/api/v2/market_data/stocks/").status_code for _ in range(12)]
@@ -23,10 +24,10 @@ def test_publicTraffic_isLimitedPerAddress_with429AndRetryAfter() -> None:
             assert int(limited.headers["retry-after"]) >= 1
             # A verified key has its own bucket: the address's limit does not apply to it.
             assert http.get("/api/v2/entities/me", headers=server.partner_headers).status_code == 200
-        print(f"\nper-address limit: {len(statuses) + 2} requests, first 429 at #{statuses.index(429) + 1}")
+        report_line(pytestconfig, f"per-address limit: {len(statuses) + 2} requests, first 429 at #{statuses.index(429) + 1}")
 
 
-def test_failedAuthentications_lockTheAddress_evenForTheRightSecret() -> None:
+def test_failedAuthentications_lockTheAddress_evenForTheRightSecret(pytestconfig: pytest.Config) -> None:
     with private_server(
         "--auth-failures-max", "5", "--auth-failure-window-seconds", "600", "--log-level", "warning"
     ) as server:  # fmt: skip
@@ -45,4 +46,4 @@ def test_failedAuthentications_lockTheAddress_evenForTheRightSecret() -> None:
             session = http.get("/api/v2/kyc_session", headers={"Authorization": "Bearer not-a-token"})
             assert_error_response(session, 429)
             assert http.get("/health").status_code == 200
-        print(f"\nfailed-auth throttle: {len(statuses) + 3} attempts, locked after 5")
+        report_line(pytestconfig, f"failed-auth throttle: {len(statuses) + 3} attempts, locked after 5")

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from private_server import PrivateServer, private_server
+from private_server import PrivateServer, private_server, report_line
 
 IDLE_S = 2
 BODY_S = 2
@@ -27,14 +27,14 @@ TRIED: list[str] = []
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[PrivateServer]:
+def server(pytestconfig: pytest.Config) -> Iterator[PrivateServer]:
     with private_server(
         "--idle-timeout-seconds", str(IDLE_S), "--body-timeout-seconds", str(BODY_S),
         "--max-connections", str(CONNECTIONS_MAX), "--log-level", "warning",
     ) as running:  # fmt: skip
         yield running
         assert running.is_running(), "the server died"
-        print(f"\nhostile connections: {len(TRIED)} inputs tried, server still up")
+        report_line(pytestconfig, f"hostile connections: {len(TRIED)} inputs tried, server still up")
 
 
 def _connect(server: PrivateServer) -> socket.socket:

@@ -10,8 +10,9 @@ import uuid
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
-from private_server import private_server
+from private_server import private_server, report_line
 
 PNG = bytes([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + b"\x42" * 64
 KYC = {
@@ -20,7 +21,7 @@ KYC = {
 }  # fmt: skip
 
 
-def test_journey_atTraceLevel_logsNoSecret() -> None:
+def test_journey_atTraceLevel_logsNoSecret(pytestconfig: pytest.Config) -> None:
     with private_server("--log-level", "trace") as server:
         used: dict[str, str] = {
             "partner secret": server.partner_secret,
@@ -78,4 +79,4 @@ def test_journey_atTraceLevel_logsNoSecret() -> None:
         assert output, "trace logging produced no output"
         leaked = [label for label, secret in used.items() if secret.encode() in output]
         assert leaked == [], f"secrets in the server's output: {leaked}"
-        print(f"\nsecrets never logged: {len(used)} secrets checked against {len(output)} bytes of trace output")
+        report_line(pytestconfig, f"secrets never logged: {len(used)} secrets checked against {len(output)} bytes of trace output")
