@@ -61,7 +61,7 @@ def report_line(config: pytest.Config, text: str) -> None:
     if reporter is None or capture is None:
         return
     with capture.global_and_fixture_disabled():
-        reporter.ensure_newline()
+        reporter.write("\n")
         reporter.write_line(text)
 
 
