@@ -38,7 +38,7 @@ struct ServeSettings {
         }
         sandbox = try flags.sandbox ?? Self.boolean(env["BROKERGATE_SANDBOX"], flag: "BROKERGATE_SANDBOX") ?? true
         clockStart = try value(flags.clock, "CLOCK").map { text in
-            guard let date = try? Date.ISO8601FormatStyle().parse(text) else {
+            guard let date = ISO8601Instant.parse(text) else {
                 throw ConfigurationError(message: "--clock must be an ISO 8601 instant such as 2026-11-28T15:00:00Z (got \(text.prefix(60)))")
             }
             return date

@@ -106,10 +106,10 @@ enum WireTime {
             whole ? Date.ISO8601FormatStyle(timeZone: .gmt) : Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
     }
 
+    /// Strictly (`ISO8601Instant`): Foundation's parser reads "12:99:00" as 13:39.
     static func parse(_ text: String) -> Date? {
         guard text.utf8.count <= 40 else { return nil }
-        if let date = try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text)
+        return ISO8601Instant.parse(text)
     }
 }
 
