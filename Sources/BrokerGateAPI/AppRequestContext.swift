@@ -13,6 +13,12 @@ public struct AppRequestContext: RequestContext {
     public var principal: Principal?
     /// The peer's IP address ("unknown" under the in-process test transport).
     public let remoteAddress: String
+    /// What the route wrapper and handlers learn for the audit trail. A reference on purpose:
+    /// the context is copied down the middleware chain, and the outermost middleware reads
+    /// these notes after the response status is known.
+    public let audit = AuditNotes()
+    /// How long a handler waits for the whole request body (set by the route wrapper).
+    public var bodyReadTimeout: Duration = .seconds(ConnectionLimits.default.bodyReadTimeoutSeconds)
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -3,14 +3,24 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// Builds the whole gateway from its environment. The executable and the tests share it,
 /// so what the tests drive is what runs.
 public func buildApplication(environment: GatewayEnvironment, host: String, port: Int) -> some ApplicationProtocol {
     let router = buildRouter(environment)
+    let limits = environment.connectionLimits
+    let connections = ConnectionLimiter(connectionsMax: limits.connectionsMax, logger: environment.logger)
     var app = Application(
         router: router,
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [ConnectionLimitHandler(limiter: connections)],
+                idleTimeout: .seconds(Int64(limits.idleTimeoutSeconds)),
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: limits.headerBytesMax, maxHeaderListSize: limits.headerBytesMax,
+                    maxHeaderFieldCount: limits.headerFieldsMax))),
         configuration: .init(address: .hostname(host, port: port), serverName: "BrokerGate"),
         logger: environment.logger)
     app.addServices(
@@ -36,11 +46,14 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
     let router = Router(context: AppRequestContext.self)
     // Outermost, so error responses rendered by RequestMiddleware carry the headers too.
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics)))
+    let audit = AuditTrailWriter(
+        store: environment.auditStore, wallClock: environment.wallClock, businessClock: environment.clock, registry: environment.metrics)
+    router.add(middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: audit))
     router.add(
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
-    let guardrail = RouteGuard(auth: AuthService(store: environment.store), limiter: RateLimiter(environment.rateLimit))
+    let guardrail = RouteGuard(
+        auth: AuthService(store: environment.store), rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits)
     for route in table.routes {
         router.on(RouterPath(route.path), method: route.method) { request, context in
             try await guardrail.handle(route, request, context)
@@ -75,6 +88,7 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     routes += WithdrawalsController(store: environment.store, commands: commands, withdrawals: WithdrawalService(clock: environment.clock)).routes
     routes += TokenTransfersController(store: environment.store, commands: commands, transfers: TokenTransferService(clock: environment.clock)).routes
     routes += OperatorLedgerController(store: environment.store, history: LedgerHistory()).routes
+    routes += AuditLogController(store: environment.store).routes
     routes += OrderRequestsController(store: environment.store, commands: commands, queries: environment.orderQueries, engine: environment.orderEngine).routes
     routes += OrdersController(store: environment.store, commands: commands, queries: environment.orderQueries).routes
     routes += ActivityController(store: environment.store, activity: AccountActivity(clock: environment.clock)).routes
@@ -85,35 +99,6 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
         routes += FaucetController(commands: commands, funding: funding).routes
     }
     return routes
-}
-
-/// Authenticates and rate-limits before a handler runs, per the route's access column.
-struct RouteGuard: Sendable {
-    let auth: AuthService
-    let limiter: RateLimiter
-
-    func handle(_ route: RouteDefinition, _ request: Request, _ context: AppRequestContext) async throws -> Response {
-        var context = context
-        if route.access != .public {
-            do {
-                context.principal = try await auth.authenticate(
-                    keyID: request.headers[.apiKeyID], secret: request.headers[.apiSecretKey])
-            } catch let error as DomainError where error.kind == .unauthenticated {
-                // Failed attempts spend the caller address's tokens: throttles key guessing.
-                try limiter.take("ip:\(context.remoteAddress)")
-                throw error
-            }
-            let principal = try context.caller()
-            try limiter.take("key:\(principal.keyID)")
-            if route.access == .operator || route.access == .sandboxOperator {
-                try principal.requireOperator()
-            }
-            context.logger[metadataKey: "org"] = .string(principal.organizationID.rawValue)
-        } else {
-            try limiter.take("ip:\(context.remoteAddress)")
-        }
-        return try await route.handler(request, context)
-    }
 }
 
 /// Store housekeeping: sweeps expired idempotency records hourly, and closes (flushes) the

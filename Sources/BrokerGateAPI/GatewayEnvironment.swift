@@ -15,6 +15,13 @@ public struct GatewayEnvironment: Sendable {
     public let sandbox: Bool
     public let metrics: PrometheusCollectorRegistry
     public let rateLimit: RateLimitConfiguration
+    public let connectionLimits: ConnectionLimits
+    /// Real time for the audit trail, which keeps wall-clock instants even when the sandbox
+    /// moves the business clock. Injected like every clock.
+    public let wallClock: any BusinessClock
+    /// Where the audit trail is written: the main store unless another is given (e.g. a
+    /// write-once store; tests give a failing one).
+    public let auditStore: any Store
     /// Folder holding `Public/` and `openapi.yaml`.
     public let webRoot: URL
     /// Seals managed wallets' private keys (`BROKERGATE_WALLET_KEY`); nil refuses managed wallets.
@@ -38,7 +45,9 @@ public struct GatewayEnvironment: Sendable {
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
-        rateLimit: RateLimitConfiguration = .default, webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        rateLimit: RateLimitConfiguration = .default, connectionLimits: ConnectionLimits = .default,
+        wallClock: any BusinessClock = SystemClock(), auditStore: (any Store)? = nil,
+        webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
         broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
         leaseClock: @escaping @Sendable () -> Date = { Date() }
@@ -56,25 +65,76 @@ public struct GatewayEnvironment: Sendable {
         self.sandbox = sandbox
         self.metrics = metrics
         self.rateLimit = rateLimit
+        self.connectionLimits = connectionLimits
+        self.wallClock = wallClock
+        self.auditStore = auditStore ?? store
         self.webRoot = webRoot
         self.logger = logger
     }
 }
 
-/// Token-bucket settings per API key (and per IP address for unauthenticated callers).
+/// Token-bucket settings per API key and per network address, and the failed-authentication
+/// throttle (`AuthFailureThrottle`).
 public struct RateLimitConfiguration: Sendable {
-    /// Sustained requests per second.
+    /// Sustained requests per second per API key.
     public var requestsPerSecond: Int
-    /// Requests allowed in a burst above the sustained rate.
+    /// Requests allowed in a burst above the sustained rate, per API key.
     public var burst: Int
+    /// Sustained requests per second per address for traffic without a verified key (public
+    /// routes, failed authentications).
+    public var ipRequestsPerSecond: Int
+    /// Burst per address for that traffic.
+    public var ipBurst: Int
+    /// Failed authentications an address (or a key id) may make in a burst before it gets 429.
+    public var authFailuresMax: Int
+    /// The failure allowance refills fully over this many seconds.
+    public var authFailureWindowSeconds: Int
     /// Monotonic time for refills: real time in production, held still by tests.
     public var now: @Sendable () -> ContinuousClock.Instant
 
-    public init(requestsPerSecond: Int, burst: Int, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }) {
+    public init(
+        requestsPerSecond: Int, burst: Int, ipRequestsPerSecond: Int? = nil, ipBurst: Int? = nil, authFailuresMax: Int = 20,
+        authFailureWindowSeconds: Int = 60, now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
         self.requestsPerSecond = requestsPerSecond
         self.burst = burst
+        self.ipRequestsPerSecond = ipRequestsPerSecond ?? requestsPerSecond
+        self.ipBurst = ipBurst ?? burst
+        self.authFailuresMax = authFailuresMax
+        self.authFailureWindowSeconds = authFailureWindowSeconds
         self.now = now
     }
 
-    public static let `default` = RateLimitConfiguration(requestsPerSecond: 200, burst: 400)
+    public static let `default` = RateLimitConfiguration(
+        requestsPerSecond: 200, burst: 400, ipRequestsPerSecond: 100, ipBurst: 200, authFailuresMax: 20, authFailureWindowSeconds: 60)
+}
+
+/// Bounds on connections, so slow or numerous clients cannot hold the server's sockets,
+/// memory or tasks (STYLE.md: put a limit on everything).
+public struct ConnectionLimits: Sendable {
+    /// A connection that sends nothing (not even a complete request head) and awaits no
+    /// response for this long is closed. Bounds slow-loris header trickling.
+    public var idleTimeoutSeconds: Int
+    /// A request body must arrive completely within this many seconds of the handler asking
+    /// for it, else 408. Bounds bodies trickled a byte at a time below the idle timeout.
+    public var bodyReadTimeoutSeconds: Int
+    /// Open connections at once; past it new ones are closed on accept.
+    public var connectionsMax: Int
+    /// Bytes of all request header fields together (413-class failures close the connection).
+    public var headerBytesMax: Int
+    /// Number of request header fields.
+    public var headerFieldsMax: Int
+
+    public init(
+        idleTimeoutSeconds: Int = 30, bodyReadTimeoutSeconds: Int = 60, connectionsMax: Int = 1_024, headerBytesMax: Int = 32 << 10,
+        headerFieldsMax: Int = 100
+    ) {
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.bodyReadTimeoutSeconds = bodyReadTimeoutSeconds
+        self.connectionsMax = connectionsMax
+        self.headerBytesMax = headerBytesMax
+        self.headerFieldsMax = headerFieldsMax
+    }
+
+    public static let `default` = ConnectionLimits()
 }

@@ -23,6 +23,9 @@ public struct DomainError: Error, Sendable, Equatable, CustomStringConvertible {
         case methodNotAllowed
         /// Too many requests for the key or address (429 with Retry-After).
         case rateLimited
+        /// The client did not send the request in time, e.g. a body trickled slower than the
+        /// read bound (408).
+        case timedOut
         /// The store or a dependency is unavailable (503); safe for the client to retry.
         case unavailable
         /// A bug: an error nobody anticipated (500). Never caused by input alone.

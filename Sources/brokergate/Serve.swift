@@ -42,6 +42,39 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Burst allowance above the sustained rate (env BROKERGATE_RATE_LIMIT_BURST). Default 400.")
     var rateLimitBurst: Int?
 
+    @Option(
+        name: .customLong("rate-limit-ip-rps"),
+        help:
+            "Sustained requests per second per IP address for traffic without a valid key: public routes and failed authentications (env BROKERGATE_RATE_LIMIT_IP_RPS). Default 100."
+    )
+    var rateLimitIPRps: Int?
+
+    @Option(
+        name: .customLong("rate-limit-ip-burst"),
+        help: "Burst per IP address above that rate (env BROKERGATE_RATE_LIMIT_IP_BURST). Default 200.")
+    var rateLimitIPBurst: Int?
+
+    @Option(
+        help:
+            "Failed authentications an IP address or a key id may make in a burst before every request from it gets 429 (env BROKERGATE_AUTH_FAILURES_MAX). Default 20."
+    )
+    var authFailuresMax: Int?
+
+    @Option(help: "Seconds over which that allowance refills (env BROKERGATE_AUTH_FAILURE_WINDOW_SECONDS). Default 60.")
+    var authFailureWindowSeconds: Int?
+
+    @Option(
+        help:
+            "Close a connection idle (or still sending its request head) this many seconds (env BROKERGATE_IDLE_TIMEOUT_SECONDS). Default 30."
+    )
+    var idleTimeoutSeconds: Int?
+
+    @Option(help: "A request body must arrive within this many seconds, else 408 (env BROKERGATE_BODY_TIMEOUT_SECONDS). Default 60.")
+    var bodyTimeoutSeconds: Int?
+
+    @Option(help: "Open connections at once; more are closed on accept (env BROKERGATE_MAX_CONNECTIONS). Default 1024.")
+    var maxConnections: Int?
+
     func run() async throws {
         let settings = try ServeSettings(flags: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
@@ -56,8 +89,8 @@ struct Serve: AsyncParsableCommand {
         try await Bootstrap(store: store, clock: clock, logger: logger).ensureKeys(settings.bootstrapKeys)
         let environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: settings.sandbox,
-            rateLimit: settings.rateLimit, webRoot: settings.webRoot, walletKey: settings.walletKey, logger: logger,
-            usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps,
+            rateLimit: settings.rateLimit, connectionLimits: settings.connectionLimits, webRoot: settings.webRoot,
+            walletKey: settings.walletKey, logger: logger, usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps,
             broker: SimulatedBroker(store: store, clock: clock, halted: settings.haltedSymbols), reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults)
         do {

@@ -16,6 +16,7 @@ struct ServeSettings {
     let logLevel: Logger.Level
     let webRoot: URL
     let rateLimit: RateLimitConfiguration
+    let connectionLimits: ConnectionLimits
     let bootstrapKeys: BootstrapKeys
     let walletKey: SymmetricKey?
     /// Seals the reserves signing key (env `BROKERGATE_RESERVES_KEY`, 64 hex); when unset the
@@ -44,7 +45,7 @@ struct ServeSettings {
         }
         sandbox = try flags.sandbox ?? Self.boolean(env["BROKERGATE_SANDBOX"], flag: "BROKERGATE_SANDBOX") ?? true
         clockStart = try value(flags.clock, "CLOCK").map { text in
-            guard let date = try? Date.ISO8601FormatStyle().parse(text) else {
+            guard let date = ISO8601Instant.parse(text) else {
                 throw ConfigurationError(message: "--clock must be an ISO 8601 instant such as 2026-11-28T15:00:00Z (got \(text.prefix(60)))")
             }
             return date
@@ -55,9 +56,30 @@ struct ServeSettings {
         }
         logLevel = level
         webRoot = URL(fileURLWithPath: value(flags.webRoot, "WEB_ROOT") ?? FileManager.default.currentDirectoryPath)
+        let defaults = RateLimitConfiguration.default
+        func limit(_ flag: Int?, _ name: String, _ option: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            try Self.integer(flag, env["BROKERGATE_\(name)"], flag: option, default: fallback, range: range)
+        }
         rateLimit = RateLimitConfiguration(
-            requestsPerSecond: try Self.integer(flags.rateLimitRps, env["BROKERGATE_RATE_LIMIT_RPS"], flag: "--rate-limit-rps", default: 200, range: 1...1_000_000),
-            burst: try Self.integer(flags.rateLimitBurst, env["BROKERGATE_RATE_LIMIT_BURST"], flag: "--rate-limit-burst", default: 400, range: 1...1_000_000))
+            requestsPerSecond: try limit(
+                flags.rateLimitRps, "RATE_LIMIT_RPS", "--rate-limit-rps", defaults.requestsPerSecond, 1...1_000_000),
+            burst: try limit(flags.rateLimitBurst, "RATE_LIMIT_BURST", "--rate-limit-burst", defaults.burst, 1...1_000_000),
+            ipRequestsPerSecond: try limit(
+                flags.rateLimitIPRps, "RATE_LIMIT_IP_RPS", "--rate-limit-ip-rps", defaults.ipRequestsPerSecond, 1...1_000_000),
+            ipBurst: try limit(flags.rateLimitIPBurst, "RATE_LIMIT_IP_BURST", "--rate-limit-ip-burst", defaults.ipBurst, 1...1_000_000),
+            authFailuresMax: try limit(
+                flags.authFailuresMax, "AUTH_FAILURES_MAX", "--auth-failures-max", defaults.authFailuresMax, 1...1_000_000),
+            authFailureWindowSeconds: try limit(
+                flags.authFailureWindowSeconds, "AUTH_FAILURE_WINDOW_SECONDS", "--auth-failure-window-seconds",
+                defaults.authFailureWindowSeconds, 1...86_400))
+        let connections = ConnectionLimits.default
+        connectionLimits = ConnectionLimits(
+            idleTimeoutSeconds: try limit(
+                flags.idleTimeoutSeconds, "IDLE_TIMEOUT_SECONDS", "--idle-timeout-seconds", connections.idleTimeoutSeconds, 1...3_600),
+            bodyReadTimeoutSeconds: try limit(
+                flags.bodyTimeoutSeconds, "BODY_TIMEOUT_SECONDS", "--body-timeout-seconds", connections.bodyReadTimeoutSeconds, 1...3_600),
+            connectionsMax: try limit(
+                flags.maxConnections, "MAX_CONNECTIONS", "--max-connections", connections.connectionsMax, 1...1_000_000))
         bootstrapKeys = try BootstrapKeys(environment: env)
         usdPlusAnnualRateBps = try Self.integer(
             nil, env["BROKERGATE_USD_PLUS_APY_BPS"], flag: "BROKERGATE_USD_PLUS_APY_BPS", default: 400, range: 0...InterestAccrual.rateBpsMax)

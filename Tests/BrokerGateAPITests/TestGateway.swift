@@ -22,8 +22,8 @@ struct TestGateway {
     let clock: FixedClock
 
     init(
-        store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000),
-        walletKey: SymmetricKey? = nil
+        store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
+        walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -36,7 +36,8 @@ struct TestGateway {
         var logger = Logger(label: "brokergate.test")
         logger.logLevel = .warning
         environment = GatewayEnvironment(
-            store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, webRoot: webRoot, walletKey: walletKey, logger: logger)
+            store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
+            webRoot: webRoot, walletKey: walletKey, logger: logger)
     }
 
     /// Runs `body` against the live HTTP server on an ephemeral loopback port.

@@ -53,8 +53,15 @@ def _run(args: list[str], env_extra: dict[str, str], workdir: Path) -> tuple[int
             {"BROKERGATE_PARTNER_KEY_ID": "partner-short", "BROKERGATE_PARTNER_SECRET": "short"},
             "BROKERGATE_PARTNER_SECRET",
         ),
+        (["--rate-limit-ip-rps", "0"], {}, "--rate-limit-ip-rps"),
+        ([], {"BROKERGATE_AUTH_FAILURES_MAX": "many"}, "--auth-failures-max"),
+        (["--idle-timeout-seconds", "0"], {}, "--idle-timeout-seconds"),
+        (["--max-connections", "-1"], {}, "--max-connections"),
     ],
-    ids=["port-range", "store-scheme", "log-level", "clock", "unknown-flag", "short-bootstrap-secret"],
+    ids=[
+        "port-range", "store-scheme", "log-level", "clock", "unknown-flag", "short-bootstrap-secret",
+        "ip-rate-range", "auth-failures-env", "idle-timeout-range", "max-connections-range",
+    ],  # fmt: skip
 )
 def test_badConfig_exits2_withOneLineNamingTheSetting(
     args: list[str], env_extra: dict[str, str], named: str, tmp_path: Path

@@ -73,7 +73,7 @@ struct KYCController {
     @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let kycID = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
-        let (body, form) = try await MultipartForm.read(request, contentBytesMax: KYCDocumentFiles.sizeBytesMax)
+        let (body, form) = try await MultipartForm.read(request, context: context, contentBytesMax: KYCDocumentFiles.sizeBytesMax)
         let rawType = try QueryParameters(request: request).string("document_type") ?? form.fields["document_type"]
         guard let rawType, let documentType = KYCDocumentType(rawValue: rawType) else {
             let allowed = KYCDocumentType.allCases.map(\.rawValue).joined(separator: ", ")
@@ -114,9 +114,11 @@ struct KYCController {
             let kycID = context.parameters.get("kyc_id").flatMap(KYCCheckID.init(parsing:)),
             let documentID = context.parameters.get("document_id").flatMap(KYCDocumentID.init(parsing:))
         else { throw notFound }
-        let query = QueryParameters(request: request)
-        guard let expires = try query.string("expires", lengthMax: 20).flatMap({ Int64($0) }),
-            let signature = try query.string("signature", lengthMax: 128)
+        // Any malformed signature query is as unknown as a wrong one: 404, never a 400 that
+        // tells a prober which part of a URL it got right.
+        let query = request.uri.queryParameters
+        guard let expires = query["expires"].flatMap({ $0.utf8.count <= 20 ? Int64(String($0)) : nil }),
+            let signature = query["signature"].map(String.init), signature.utf8.count <= 128
         else { throw notFound }
         let (record, bytes) = try await store.transaction { tx in
             try await kyc.documentContent(

@@ -12,23 +12,42 @@ final class RateLimiter: Sendable {
     }
 
     private let buckets = Mutex<[String: Bucket]>([:])
-    private let configuration: RateLimitConfiguration
+    private let requestsPerSecond: Int
+    private let burst: Int
+    /// Who the buckets belong to, for the 429 message ("this API key", "this address").
+    private let callerName: String
     /// The monotonic time source; injected so tests can hold time still.
     private let now: @Sendable () -> ContinuousClock.Instant
     /// Bound on tracked callers; past it the table is cleared (buckets refill anyway).
     private static let callersMax = 100_000
 
-    init(_ configuration: RateLimitConfiguration) {
-        self.configuration = configuration
-        self.now = configuration.now
+    init(requestsPerSecond: Int, burst: Int, callerName: String, now: @escaping @Sendable () -> ContinuousClock.Instant) {
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+        self.callerName = callerName
+        self.now = now
+    }
+
+    /// Buckets per API key.
+    static func perKey(_ configuration: RateLimitConfiguration) -> RateLimiter {
+        RateLimiter(
+            requestsPerSecond: configuration.requestsPerSecond, burst: configuration.burst, callerName: "this API key",
+            now: configuration.now)
+    }
+
+    /// Buckets per network address, for requests without a verified key.
+    static func perAddress(_ configuration: RateLimitConfiguration) -> RateLimiter {
+        RateLimiter(
+            requestsPerSecond: configuration.ipRequestsPerSecond, burst: configuration.ipBurst, callerName: "this address",
+            now: configuration.now)
     }
 
     /// Takes one token for `caller`, or throws a 429 error saying when to retry.
     // Token counts are request counts, not money: a Double is exact enough here.
     func take(_ caller: String) throws(DomainError) {
         let now = now()
-        let rate = Double(configuration.requestsPerSecond)
-        let capacity = Double(configuration.burst)
+        let rate = Double(requestsPerSecond)
+        let capacity = Double(burst)
         let waitSeconds: Double? = buckets.withLock { buckets in
             if buckets.count >= Self.callersMax, buckets[caller] == nil { buckets.removeAll(keepingCapacity: true) }
             var bucket = buckets[caller] ?? Bucket(tokens: capacity, updated: now)
@@ -45,7 +64,7 @@ final class RateLimiter: Sendable {
             let retry = max(1, Int(waitSeconds.rounded(.up)))
             throw DomainError(
                 .rateLimited, code: "rate_limited",
-                message: "too many requests for this API key; retry after \(retry) s (limit \(configuration.requestsPerSecond)/s, burst \(configuration.burst))",
+                message: "too many requests for \(callerName); retry after \(retry) s (limit \(requestsPerSecond)/s, burst \(burst))",
                 retryAfterSeconds: retry)
         }
     }

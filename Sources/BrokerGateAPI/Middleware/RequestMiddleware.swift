@@ -10,6 +10,8 @@ import Logging
 struct RequestMiddleware: RouterMiddleware {
     let routes: RouteTable
     let metrics: RequestMetrics
+    /// Records state-changing requests once their status is known (nil: no audit trail).
+    var audit: AuditTrailWriter? = nil
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -17,16 +19,36 @@ struct RequestMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         let started = ContinuousClock.now
         var response: Response
+        var errorCode: String?
         do {
+            try Self.requireCleanPath(request)
             response = try await next(request, context)
         } catch {
-            response = render(error, request: request, context: context)
+            let domain = classify(error, request: request, context: context)
+            errorCode = domain.code
+            response = render(domain, request: request, context: context)
         }
         response.headers[.requestID] = context.requestID
+        await audit?.recordIfAuditable(request, status: Int(response.status.code), errorCode: errorCode, context: context)
         let elapsed = ContinuousClock.now - started
         metrics.record(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code), elapsed: elapsed)
         log(request, response, context: context, elapsed: elapsed)
         return response
+    }
+
+    /// Refuses paths whose decoded form holds control characters (NUL, CR, LF, DEL) or is
+    /// not valid percent-encoding, before any router or the static file server sees them: a
+    /// NUL truncates a file name in the C library (`/kyc.html%00.png` opened `kyc.html`), and
+    /// no route or file of ours has any of them.
+    static func requireCleanPath(_ request: Request) throws {
+        let raw = request.uri.path
+        guard raw.utf8.contains(UInt8(ascii: "%")) || raw.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return }
+        guard let decoded = raw.removingPercentEncoding, !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+        else {
+            // 404 like any path that names nothing: no route or file has such a name.
+            throw DomainError(
+                .notFound, code: "route_not_found", message: "no route or file has control characters or broken percent-encoding in its path")
+        }
     }
 
     /// Accepts the client's id when it is short printable ASCII, so their logs and ours join.
@@ -39,8 +61,7 @@ struct RequestMiddleware: RouterMiddleware {
         return UUID().uuidString.lowercased()
     }
 
-    func render(_ error: any Error, request: Request, context: AppRequestContext) -> Response {
-        let domain = classify(error, request: request, context: context)
+    func render(_ domain: DomainError, request: Request, context: AppRequestContext) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if let retry = domain.retryAfterSeconds { headers[.retryAfter] = String(retry) }

@@ -26,6 +26,7 @@ extension DomainError.Kind {
         case .unsupportedMediaType: .unsupportedMediaType
         case .ruleViolation: .unprocessableContent
         case .rateLimited: .tooManyRequests
+        case .timedOut: .requestTimeout
         case .unavailable: .serviceUnavailable
         case .internal: .internalServerError
         }

@@ -28,9 +28,11 @@ struct MultipartForm: Sendable {
     /// Reads and parses the body of `request`. 415 for another media type or a missing
     /// boundary, 413 past `contentBytesMax` (plus multipart overhead), 400 for a body that is
     /// not valid multipart.
-    static func read(_ request: Request, contentBytesMax: Int) async throws -> (body: [UInt8], form: MultipartForm) {
+    static func read(
+        _ request: Request, context: AppRequestContext, contentBytesMax: Int
+    ) async throws -> (body: [UInt8], form: MultipartForm) {
         let boundary = try boundary(of: request)
-        let body = try await collectBody(request, bytesMax: contentBytesMax + overheadBytesMax)
+        let body = try await collectBody(request, context: context, bytesMax: contentBytesMax + overheadBytesMax)
         return (body, try parse(body, boundary: boundary))
     }
 
@@ -49,26 +51,20 @@ struct MultipartForm: Sendable {
         return boundary
     }
 
-    /// The body bytes, refusing more than `bytesMax` with 413: a parameterized twin of the
-    /// JSON reader's 1 MiB limit, for the one route that takes files.
-    static func collectBody(_ request: Request, bytesMax: Int) async throws -> [UInt8] {
+    /// The body bytes, refusing more than `bytesMax` with 413, for the one route that takes files.
+    static func collectBody(_ request: Request, context: AppRequestContext, bytesMax: Int) async throws -> [UInt8] {
         let tooLarge = DomainError(
             .payloadTooLarge, code: "payload_too_large",
             message: "upload bodies are limited to \(bytesMax) bytes (a 10 MiB file plus form overhead)")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > bytesMax { throw tooLarge }
-        do {
-            var buffer = try await request.body.collect(upTo: bytesMax)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch is NIOTooManyBytesError {
-            throw tooLarge
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        }
+        return try await BodyReader.read(request, context: context, bytesMax: bytesMax, tooLarge: tooLarge)
     }
 
     static func parse(_ body: [UInt8], boundary: String) throws -> MultipartForm {
         let malformed = DomainError(
             .malformed, code: "invalid_multipart", message: "the body is not valid multipart/form-data for its boundary")
+        // MultipartKit 4.7.1 looks every byte of a part header *name* up in a 128-entry table,
+        // so one byte >= 0x80 there traps and kills the process (found by contract fuzzing).
+        guard partHeaderNamesAreASCII(body, boundary: boundary) else { throw malformed }
         let parser = MultipartParser(boundary: boundary)
         var parts: [(headers: [(String, String)], body: [UInt8])] = []
         var headers: [(String, String)] = []
@@ -89,6 +85,42 @@ struct MultipartForm: Sendable {
         var form = MultipartForm()
         for part in parts { try form.add(headers: part.headers, body: part.body) }
         return form
+    }
+
+    /// Whether every part header's name (the bytes of a header line before its colon) is
+    /// ASCII. Scans every `--boundary CRLF` and the header lines after it up to the blank
+    /// line; a superset of where the parser reads names, so nothing it reads is unchecked.
+    /// Header values (UTF-8 file names) are not restricted.
+    static func partHeaderNamesAreASCII(_ body: [UInt8], boundary: String) -> Bool {
+        let delimiter = Array("--\(boundary)".utf8)
+        let (cr, lf, colon): (UInt8, UInt8, UInt8) = (0x0D, 0x0A, UInt8(ascii: ":"))
+        let data = Data(body)
+        var index = 0
+        while let start = firstIndex(of: delimiter, in: data, from: index) {
+            var cursor = start + delimiter.count
+            index = cursor
+            guard cursor + 1 < body.count, body[cursor] == cr, body[cursor + 1] == lf else { continue }
+            cursor += 2
+            // Header lines until the empty line that ends them.
+            while cursor < body.count, body[cursor] != cr {
+                var inName = true
+                while cursor < body.count, body[cursor] != cr {
+                    if inName, body[cursor] == colon { inName = false }
+                    if inName, body[cursor] >= 0x80 { return false }
+                    cursor += 1
+                }
+                cursor += 2
+            }
+            index = max(index, cursor)
+        }
+        return true
+    }
+
+    /// The first position of `needle` in `haystack` at or after `from`. Foundation's search:
+    /// the toolchain ships it optimized, so even a debug build scans 10 MiB quickly.
+    private static func firstIndex(of needle: [UInt8], in haystack: Data, from: Int) -> Int? {
+        guard from < haystack.count else { return nil }
+        return haystack.range(of: Data(needle), options: [], in: from..<haystack.count)?.lowerBound
     }
 
     private mutating func add(headers: [(String, String)], body: [UInt8]) throws {

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -40,6 +41,18 @@ struct Commands: Sendable {
         }
         let recorded = try await runner.run(
             idempotency: idempotency, status: Int(status.code), render: { try WireJSON.encode(try render($0)) }, command)
+        if recorded.status == 201, let created = Self.createdID(recorded.body) {
+            context.audit.update { $0.objectID = created }
+        }
         return Reply.recorded(recorded)
+    }
+
+    private struct Created: Decodable {
+        let id: String
+    }
+
+    /// The top-level `id` of a created object's JSON, for the audit trail.
+    static func createdID(_ body: [UInt8]) -> String? {
+        (try? JSONDecoder().decode(Created.self, from: Data(body)))?.id
     }
 }

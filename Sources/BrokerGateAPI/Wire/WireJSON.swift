@@ -59,6 +59,11 @@ enum WireJSON {
         } catch {
             throw DomainError(.malformed, code: error.code, message: error.message)
         }
+        if let key = JSONDuplicateKeys.first(in: bytes) {
+            throw DomainError(
+                .malformed, code: "duplicate_json_key",
+                message: "the key \"\(JSONDuplicateKeys.printable(key))\" occurs twice in one JSON object; send each key once")
+        }
         do {
             return try decoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
@@ -86,18 +91,7 @@ enum WireJSON {
     }
 
     static func collectBody(_ request: Request, context: AppRequestContext) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > WireLimits.bodyBytesMax {
-            throw tooLarge
-        }
-        do {
-            var buffer = try await request.body.collect(upTo: WireLimits.bodyBytesMax)
-            return buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
-        } catch is NIOTooManyBytesError {
-            // A streamed body without Content-Length trips the collector's own limit.
-            throw tooLarge
-        }
+        try await BodyReader.read(request, context: context, bytesMax: WireLimits.bodyBytesMax, tooLarge: tooLarge)
     }
 
     static let tooLarge = DomainError(
@@ -112,10 +106,10 @@ enum WireTime {
             whole ? Date.ISO8601FormatStyle(timeZone: .gmt) : Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
     }
 
+    /// Strictly (`ISO8601Instant`): Foundation's parser reads "12:99:00" as 13:39.
     static func parse(_ text: String) -> Date? {
         guard text.utf8.count <= 40 else { return nil }
-        if let date = try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(text) { return date }
-        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(text)
+        return ISO8601Instant.parse(text)
     }
 }
 

@@ -42,6 +42,9 @@ public enum TextRules {
         guard name.unicodeScalars.allSatisfy(isVisible) else {
             throw .invalidField(field, "must not contain control or invisible formatting characters")
         }
+        guard !MixedScriptRule.mixesConfusableScripts(name) else {
+            throw .invalidField(field, MixedScriptRule.problem)
+        }
         return name
     }
 

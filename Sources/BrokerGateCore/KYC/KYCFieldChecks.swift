@@ -14,6 +14,19 @@ struct KYCFieldChecks {
 
     private(set) var violations: [KYCRuleResult] = []
 
+    /// Longest piece of a rejected value quoted back in a message.
+    static let echoLengthMax = 64
+
+    /// A rejected value as quoted in a message: cut to `echoLengthMax` characters, controls and
+    /// bidirectional controls replaced by U+FFFD, so an error message cannot carry a megabyte
+    /// or reorder the text of the dashboard that shows it.
+    static func echo(_ value: String) -> String {
+        let shown = value.prefix(echoLengthMax).unicodeScalars.map { scalar -> Character in
+            scalar.properties.generalCategory == .control || KYCFieldFormats.isBidiControl(scalar) ? "\u{FFFD}" : Character(scalar)
+        }
+        return String(shown) + (value.count > echoLengthMax ? "…" : "")
+    }
+
     mutating func fail(_ field: String, _ rule: String, _ reason: String) {
         violations.append(KYCRuleResult(rule: rule, outcome: .fail, field: field, reason: reason))
     }
@@ -40,9 +53,11 @@ struct KYCFieldChecks {
         if value.count > maxLength {
             fail(field, "too_long", "must be at most \(maxLength) characters, got \(value.count)")
         } else if KYCFieldFormats.hasForbiddenCharacters(value) {
-            fail(field, "invalid_characters", "must not contain control characters or bidirectional overrides")
+            fail(field, "invalid_characters", "must not contain control characters or bidirectional controls (U+202E and friends)")
         } else if isName, !KYCFieldFormats.isPersonName(value) {
             fail(field, "invalid_characters", "use letters, spaces, apostrophes, hyphens and periods only")
+        } else if isName, MixedScriptRule.mixesConfusableScripts(value) {
+            fail(field, "mixed_script", MixedScriptRule.problem)
         }
     }
 
@@ -63,13 +78,13 @@ struct KYCFieldChecks {
         guard !Countries.isValidCode(value) else { return }
         fail(
             field, "invalid_country_code",
-            "'\(value)' is not an ISO 3166-1 alpha-2 country code; send two upper-case letters, e.g. DE")
+            "'\(Self.echo(value))' is not an ISO 3166-1 alpha-2 country code; send two upper-case letters, e.g. DE")
     }
 
     /// "YYYY-MM-DD" of a real date; birth dates also on or after 1900-01-01.
     mutating func date(_ value: String, field: String, isBirthDate: Bool = false) {
         guard let date = try? CalendarDate(parsing: value) else {
-            return fail(field, "invalid_date", "'\(value)' is not a date; send YYYY-MM-DD, e.g. 1990-04-17")
+            return fail(field, "invalid_date", "'\(Self.echo(value))' is not a date; send YYYY-MM-DD, e.g. 1990-04-17")
         }
         if isBirthDate, date < Self.earliestBirthDate {
             fail(field, "implausible_birth_date", "\(date) is before \(Self.earliestBirthDate); check the year")
@@ -81,22 +96,22 @@ struct KYCFieldChecks {
         guard KYCFieldFormats.parseInstant(value) == nil else { return }
         fail(
             field, "invalid_datetime",
-            "'\(value)' is not an ISO 8601 date-time with offset; send e.g. 2026-11-28T15:00:00Z")
+            "'\(Self.echo(value))' is not an ISO 8601 date-time with offset; send e.g. 2026-11-28T15:00:00Z")
     }
 
     mutating func email(_ value: String, field: String) {
         guard !KYCFieldFormats.isEmail(value) else { return }
-        fail(field, "invalid_email", "'\(value)' is not an email address; send e.g. name@example.com (IDN in punycode)")
+        fail(field, "invalid_email", "'\(Self.echo(value))' is not an email address; send e.g. name@example.com (IDN in punycode)")
     }
 
     mutating func phone(_ value: String, field: String) {
         guard !KYCFieldFormats.isE164Phone(value) else { return }
-        fail(field, "invalid_phone_number", "'\(value)' is not E.164; send + and country code, digits only, e.g. +15555555555")
+        fail(field, "invalid_phone_number", "'\(Self.echo(value))' is not E.164; send + and country code, digits only, e.g. +15555555555")
     }
 
     mutating func ipAddress(_ value: String, field: String) {
         guard !KYCFieldFormats.isIPAddress(value) else { return }
-        fail(field, "invalid_ip_address", "'\(value)' is not an IPv4 or IPv6 address")
+        fail(field, "invalid_ip_address", "'\(Self.echo(value))' is not an IPv4 or IPv6 address")
     }
 
     /// A postal code in the format of `countryCode` (skipped when the country is itself invalid:
@@ -105,7 +120,8 @@ struct KYCFieldChecks {
         guard Countries.isValidCode(countryCode), !PostalCodes.isValid(value, countryCode: countryCode) else { return }
         fail(
             field, "invalid_postal_code",
-            "'\(value)' is not a postal code of \(countryCode); expected \(PostalCodes.expectedFormat(countryCode: countryCode))")
+            "'\(Self.echo(value))' is not a postal code of \(countryCode); expected \(PostalCodes.expectedFormat(countryCode: countryCode))"
+        )
     }
 
     /// One of an SDK literal union, spelled exactly.
@@ -113,6 +129,6 @@ struct KYCFieldChecks {
     where Literal.RawValue == String {
         guard Literal(rawValue: value) == nil else { return }
         let allowed = Literal.allCases.map(\.rawValue).joined(separator: ", ")
-        fail(field, "invalid_value", "'\(value)' is not one of \(allowed)")
+        fail(field, "invalid_value", "'\(Self.echo(value))' is not one of \(allowed)")
     }
 }

@@ -12,8 +12,18 @@ enum KYCFieldFormats {
     /// name display as something else ("Trojan Source").
     static func hasForbiddenCharacters(_ text: String) -> Bool {
         text.unicodeScalars.contains { scalar in
-            scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
-                || (0x2066...0x2069).contains(scalar.value)
+            scalar.properties.generalCategory == .control || isBidiControl(scalar)
+        }
+    }
+
+    /// Unicode's bidirectional formatting controls (UAX #9): marks (ALM, LRM, RLM), embeddings
+    /// and overrides (LRE…RLO), isolates (LRI…PDI). Invisible, they reorder how the text around
+    /// them is displayed ("Trojan Source"), so a reviewer could read another name than the one
+    /// screened.
+    static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
         }
     }
 
@@ -143,45 +153,8 @@ enum KYCFieldFormats {
 
     // MARK: Dates and instants
 
-    /// Parses an ISO 8601 instant "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)", as Python's
-    /// `datetime.isoformat()` (aware) and JavaScript's `toISOString()` write it. The offset is
-    /// required: a local time without one names no instant, and guessing UTC would silently
-    /// move a signature by hours.
+    /// A strict ISO 8601 instant with offset (`ISO8601Instant`), for KYC timestamps.
     static func parseInstant(_ text: String) -> Date? {
-        let bytes = Array(text.utf8)
-        guard (20...35).contains(bytes.count), bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
-            bytes[16] == UInt8(ascii: ":"),
-            let date = try? CalendarDate(parsing: String(decoding: bytes[0..<10], as: UTF8.self)),
-            let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]), let second = number(bytes[17..<19]),
-            hour < 24, minute < 60, second < 60
-        else { return nil }
-        var index = 19
-        var fraction = 0.0
-        if bytes[index] == UInt8(ascii: ".") {
-            let digits = bytes[(index + 1)...].prefix { (48...57).contains($0) }
-            guard (1...9).contains(digits.count) else { return nil }
-            fraction = Double("0." + String(decoding: digits, as: UTF8.self)) ?? 0
-            index += 1 + digits.count
-        }
-        guard let offsetSeconds = utcOffsetSeconds(bytes[index...]) else { return nil }
-        let seconds = date.daysSinceEpoch * 86_400 + hour * 3_600 + minute * 60 + second - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
-    }
-
-    /// "Z" → 0, "+05:30" → 19800, "-04:00" → -14400; anything else → nil.
-    private static func utcOffsetSeconds(_ zone: ArraySlice<UInt8>) -> Int? {
-        if zone.elementsEqual("Z".utf8) { return 0 }
-        guard zone.count == 6, let sign = zone.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"),
-            zone[zone.startIndex + 3] == UInt8(ascii: ":"),
-            let hours = number(zone[(zone.startIndex + 1)..<(zone.startIndex + 3)]),
-            let minutes = number(zone[(zone.startIndex + 4)..<(zone.startIndex + 6)]), hours <= 14, minutes < 60
-        else { return nil }
-        return (sign == UInt8(ascii: "-") ? -1 : 1) * (hours * 3_600 + minutes * 60)
-    }
-
-    /// The value of a run of ASCII digits, nil if any byte is not a digit.
-    private static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
-        guard !bytes.isEmpty, bytes.allSatisfy({ (48...57).contains($0) }) else { return nil }
-        return bytes.reduce(0) { $0 * 10 + Int($1 - 48) }
+        ISO8601Instant.parse(text)
     }
 }

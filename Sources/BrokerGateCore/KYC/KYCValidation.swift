@@ -120,7 +120,8 @@ public enum KYCValidation {
             return
         }
         if !Countries.usStateCodes.contains(state) {
-            checks.fail("identity.state", "invalid_us_state", "'\(state)' is not a two-letter USPS state code, e.g. NY")
+            checks.fail(
+                "identity.state", "invalid_us_state", "'\(KYCFieldChecks.echo(state))' is not a two-letter USPS state code, e.g. NY")
         }
         checks.postalCode(identity.postalCode, field: "identity.postal_code", countryCode: "US")
     }

@@ -1,0 +1,80 @@
+import BrokerGateCore
+import Hummingbird
+
+/// Authenticates, throttles and rate-limits before a handler runs, per the route's access
+/// column, and notes the route, caller and object for the audit trail.
+///
+/// Order matters: a throttled address or key id gets 429 before its secret is checked, so
+/// guesses cannot be tested while throttled; a verified key then spends its own bucket, and
+/// only after that does the role check run (403 for partner keys on operator routes, the same
+/// for every path parameter, so it reveals nothing about objects).
+struct RouteGuard: Sendable {
+    let auth: AuthService
+    let keyLimiter: RateLimiter
+    let addressLimiter: RateLimiter
+    let failures: AuthFailureThrottle
+    let bodyReadTimeout: Duration
+
+    init(auth: AuthService, rateLimit: RateLimitConfiguration, connectionLimits: ConnectionLimits) {
+        self.auth = auth
+        keyLimiter = .perKey(rateLimit)
+        addressLimiter = .perAddress(rateLimit)
+        failures = AuthFailureThrottle(rateLimit)
+        bodyReadTimeout = .seconds(connectionLimits.bodyReadTimeoutSeconds)
+    }
+
+    func handle(_ route: RouteDefinition, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        var context = context
+        context.bodyReadTimeout = bodyReadTimeout
+        let address = context.remoteAddress
+        let claimedKeyID = request.headers[.apiKeyID].flatMap(APIKeyID.init(parsing:))?.rawValue
+        let objectID = Self.objectID(route, context)
+        context.audit.update { facts in
+            facts.route = route.path
+            facts.claimedKeyID = claimedKeyID
+            facts.objectID = objectID
+        }
+        guard route.access != .public else { return try await publicRoute(route, request, context, address: address) }
+        try failures.check(address: address, keyID: claimedKeyID)
+        let principal: Principal
+        do {
+            principal = try await auth.authenticate(keyID: request.headers[.apiKeyID], secret: request.headers[.apiSecretKey])
+        } catch let error as DomainError where error.kind == .unauthenticated {
+            failures.recordFailure(address: address, keyID: claimedKeyID)
+            try addressLimiter.take(address)
+            throw error
+        }
+        failures.recordSuccess(address: address, keyID: principal.keyID.rawValue)
+        context.principal = principal
+        context.audit.update { $0.principal = principal }
+        context.logger[metadataKey: "org"] = .string(principal.organizationID.rawValue)
+        try keyLimiter.take(principal.keyID.rawValue)
+        if route.access == .operator || route.access == .sandboxOperator {
+            try principal.requireOperator()
+        }
+        return try await route.handler(request, context)
+    }
+
+    /// Public routes spend the address's bucket. The KYC form's routes authenticate with a
+    /// bearer token: a bad one counts as a failed authentication like a bad API key.
+    private func publicRoute(
+        _ route: RouteDefinition, _ request: Request, _ context: AppRequestContext, address: String
+    ) async throws -> Response {
+        try addressLimiter.take(address)
+        if request.headers[.authorization] != nil { try failures.check(address: address, keyID: nil) }
+        do {
+            return try await route.handler(request, context)
+        } catch let error as DomainError where error.kind == .unauthenticated {
+            failures.recordFailure(address: address, keyID: nil)
+            throw error
+        }
+    }
+
+    /// The most specific id in the path (`…/orders/{order_id}/cancel` → the order id).
+    static func objectID(_ route: RouteDefinition, _ context: AppRequestContext) -> String? {
+        for segment in RouteTable.segments(route.path).reversed() where segment.hasPrefix("{") && segment.hasSuffix("}") {
+            return context.parameters.get(String(segment.dropFirst().dropLast()))
+        }
+        return nil
+    }
+}
