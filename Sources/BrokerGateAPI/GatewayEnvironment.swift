@@ -49,10 +49,10 @@ public struct GatewayEnvironment: Sendable {
         wallClock: any BusinessClock = SystemClock(), auditStore: (any Store)? = nil,
         webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
-        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
-        leaseClock: @escaping @Sendable () -> Date = { Date() }
+        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none
     ) {
-        schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: leaseClock)
+        // The lease runs on real time: moving the sandbox clock must not hand the jobs around.
+        schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: { wallClock.now() })
         let broker = broker ?? SimulatedBroker(store: store, clock: clock)
         self.broker = broker
         self.orderFaults = orderFaults

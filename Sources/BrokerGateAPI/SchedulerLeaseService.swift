@@ -44,9 +44,24 @@ struct SchedulerLeaseService: Service, CustomStringConvertible {
         }
         role.set(leads)
         metrics.makeGauge(name: "brokergate_scheduler_leader", help: "1 while this replica holds the scheduler lease").set(Int64(leads ? 1 : 0))
+        if leads { await pruneRateBuckets() }
         if leads != was {
             logger.info(leads ? "scheduler lease taken: this replica runs the cluster-wide jobs" : "scheduler lease lost: standing by")
         }
         return leads
+    }
+
+    /// The leader forgets cluster rate buckets idle for an hour (they would be full again).
+    func pruneRateBuckets() async {
+        // Ticks come every second: the one in the first second of a minute prunes.
+        let now = lease.now().timeIntervalSince1970
+        guard Int(now) % 60 == 0, let buckets = store.sharedRateBuckets else { return }
+        let cutoff = Int64((now - 3_600) * 1_000_000)
+        do {
+            let pruned = try await buckets.pruneRateBuckets(idleBeforeMicros: cutoff)
+            if pruned > 0 { logger.debug("idle rate buckets pruned", metadata: ["count": "\(pruned)"]) }
+        } catch {
+            logger.warning("rate bucket pruning failed; retried in a minute", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -110,6 +110,8 @@ enum AccessMatrixTable {
         "GET \(account)/order_fulfillments/{order_fulfillment_id}": .ok,
         "GET /api/v2/orders/": .ok,
         "GET \(account)/portfolio": .ok,
+        "GET \(account)/activities/brokerage": .ok,
+        "GET \(account)/dividend_payments": MatrixRow(query: "start_date=2026-11-01&end_date=2026-12-01", owner: [200]),
         "GET \(account)/reserves_proof": .ok,
         // issuance
         "GET /api/v2/issuance/eligibility": .ok,
@@ -132,6 +134,7 @@ enum AccessMatrixTable {
         "POST /api/v2/operator/kyc_reviews/{kyc_id}/reject": MatrixRow(json: #"{"note": "matrix"}"#, owner: [422]),
         "GET /api/v2/operator/accounts/{account_id}/ledger": .ok,
         "GET /api/v2/operator/reconciliation": MatrixRow(owner: [200, 404]),
+        "GET /api/v2/operator/order_desk": .ok,
         "POST /api/v2/operator/reconciliation": .ok,
         "GET /api/v2/operator/audit_log": .ok,
         // sandbox

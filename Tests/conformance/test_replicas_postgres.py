@@ -122,3 +122,26 @@ def test_replicaKilledUnderLoad_losesNoAcknowledgedWrite(cluster) -> None:
     assert httpx.get(f"{b.base}/ready").status_code == 200
     b.stop()
     print(f"replicas: {kills} kill -9 of a replica under load; {len(acknowledged)} acknowledged writes all present")
+
+
+def test_perKeyRateLimit_holdsForTheCluster_notPerReplica() -> None:
+    database = "ratelimit_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
+    partner = random_key("partner")
+    env = isolated_env(partner, random_key("operator"), BROKERGATE_RATE_LIMIT_RPS="1", BROKERGATE_RATE_LIMIT_BURST="10")
+    store = PG.rsplit("/", 1)[0] + "/" + database
+    replicas = [Replica(store, env), Replica(store, env)]
+    try:
+        headers = {"X-API-Key-Id": partner[0], "X-API-Secret-Key": partner[1]}
+        answers = [httpx.get(f"{replicas[i % 2].base}/api/v2/entities/me", headers=headers, timeout=10) for i in range(20)]
+        granted = sum(1 for a in answers if a.status_code == 200)
+        limited = [a for a in answers if a.status_code == 429]
+        # Each replica alone would allow its burst of 10: 20 in all. The cluster allows 10
+        # (plus at most a token or two refilled while the requests ran).
+        assert 10 <= granted <= 12, [a.status_code for a in answers]
+        assert limited and all(int(a.headers["Retry-After"]) >= 1 for a in limited)
+        assert "across the cluster" in limited[0].json()["error"]["message"]
+        print(f"replicas: per-key limit 1/s burst 10 over 2 replicas: {granted} of 20 granted")
+    finally:
+        for replica in replicas:
+            replica.kill9()

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import Logging
 import Synchronization
 
 /// Per-caller token buckets (429 with `Retry-After` when empty).
@@ -67,5 +68,36 @@ final class RateLimiter: Sendable {
                 message: "too many requests for \(callerName); retry after \(retry) s (limit \(requestsPerSecond)/s, burst \(burst))",
                 retryAfterSeconds: retry)
         }
+    }
+}
+
+/// The per-key limit for a cluster of replicas: one token bucket per key in the shared
+/// store (`SharedRateBuckets`), spent after the replica's own bucket, which keeps a flood
+/// from reaching the database. If the store cannot answer, the request is let through on
+/// the local limit alone and the failure logged: a rate limiter must not turn a database
+/// hiccup into an outage of its own (the request's own store work fails anyway if the
+/// database is really down).
+struct ClusterRateLimiter: Sendable {
+    let buckets: any SharedRateBuckets
+    let configuration: RateLimitConfiguration
+    let wallClock: any BusinessClock
+    let logger: Logger
+
+    func take(_ keyID: String) async throws {
+        let decision: RateDecision
+        do {
+            let micros = Int64((wallClock.now().timeIntervalSince1970 * 1_000_000).rounded(.down))
+            decision = try await buckets.takeRateToken(
+                "key:\(keyID)", ratePerSecond: configuration.requestsPerSecond, burst: configuration.burst, nowMicros: micros)
+        } catch {
+            logger.warning("cluster rate limit unavailable; the replica's own limit applies", metadata: ["error": "\(error)"])
+            return
+        }
+        guard !decision.allowed else { return }
+        let retry = max(1, Int((decision.retryAfterMicros + 999_999) / 1_000_000))
+        throw DomainError(
+            .rateLimited, code: "rate_limited",
+            message: "too many requests for this API key across the cluster; retry after \(retry) s (limit \(configuration.requestsPerSecond)/s, burst \(configuration.burst))",
+            retryAfterSeconds: retry)
     }
 }

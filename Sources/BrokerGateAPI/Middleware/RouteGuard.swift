@@ -1,5 +1,6 @@
 import BrokerGateCore
 import Hummingbird
+import Logging
 
 /// Authenticates, throttles and rate-limits before a handler runs, per the route's access
 /// column, and notes the route, caller and object for the audit trail.
@@ -14,9 +15,15 @@ struct RouteGuard: Sendable {
     let addressLimiter: RateLimiter
     let failures: AuthFailureThrottle
     let bodyReadTimeout: Duration
+    /// Per-key limits for the whole cluster when the store is shared by replicas.
+    let clusterKeyLimiter: ClusterRateLimiter?
 
-    init(auth: AuthService, rateLimit: RateLimitConfiguration, connectionLimits: ConnectionLimits) {
+    init(
+        auth: AuthService, rateLimit: RateLimitConfiguration, connectionLimits: ConnectionLimits,
+        sharedBuckets: (any SharedRateBuckets)? = nil, wallClock: any BusinessClock = SystemClock(), logger: Logger = Logger(label: "brokergate")
+    ) {
         self.auth = auth
+        clusterKeyLimiter = sharedBuckets.map { ClusterRateLimiter(buckets: $0, configuration: rateLimit, wallClock: wallClock, logger: logger) }
         keyLimiter = .perKey(rateLimit)
         addressLimiter = .perAddress(rateLimit)
         failures = AuthFailureThrottle(rateLimit)
@@ -49,6 +56,7 @@ struct RouteGuard: Sendable {
         context.audit.update { $0.principal = principal }
         context.logger[metadataKey: "org"] = .string(principal.organizationID.rawValue)
         try keyLimiter.take(principal.keyID.rawValue)
+        try await clusterKeyLimiter?.take(principal.keyID.rawValue)
         if route.access == .operator || route.access == .sandboxOperator {
             try principal.requireOperator()
         }
