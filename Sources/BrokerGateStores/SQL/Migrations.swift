@@ -133,6 +133,21 @@ public enum Migrations {
                     )
                     """,
                 ]),
+            // Version 5, not 4: main's rate_buckets is 4. The runner applies each missing
+            // version by number, so a store that has 5 still gets 4 once both are merged.
+            Migration(
+                version: 5, name: "documents_ordered_lookups",
+                statements: [
+                    // Without these, SQLite pages "newest KYC check of this entity with status X"
+                    // and "fulfillments of this account" by walking an index that only orders
+                    // (documents_status, documents_owner) and filtering each row: every call read
+                    // every PASS check, or every fulfillment, of the organization (~35 ms at 10k
+                    // customers, growing linearly; found by scripts/bench's scaling curve).
+                    // With the filter and the order in one index the walk stops at the page.
+                    "CREATE INDEX documents_parent_status ON documents (kind, parent_id, status_key, created_at, id)",
+                    "DROP INDEX documents_lookup",
+                    "CREATE INDEX documents_lookup ON documents (kind, organization_id, lookup_key, created_at, id)",
+                ]),
         ]
     }
 }
