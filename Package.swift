@@ -91,6 +91,7 @@ let package = Package(
             name: "BaselineHummingbird",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/Benchmarks/BaselineHummingbird"),
+        .testTarget(name: "brokergateTests", dependencies: ["brokergate"]),
         .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BrokerGateStoresTests",
