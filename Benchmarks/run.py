@@ -261,6 +261,7 @@ class Gateway(Server):
         }
         super().__init__([settings.bin_dir / "brokergate", "serve", "--port", "{port}", "--store", f"sqlite:{store}",
                           "--sandbox", "--clock", REGULAR_SESSION, "--web-root", REPO], settings.out_dir / log_name, env)
+        self.entities: list[str] = []
         self.key_id = keys["BROKERGATE_PARTNER_KEY_ID"]
         self.secret = keys["BROKERGATE_PARTNER_SECRET"]
 
@@ -296,6 +297,7 @@ class Gateway(Server):
             self.call("POST", f"/api/v2/accounts/{account['id']}/wallet/internal", {"chain_id": "eip155:1", "wallet_address": address}, 200)
             self.call("POST", f"/api/v2/sandbox/accounts/{account['id']}/deposits", {"amount": 1_000_000}, 201)
             accounts.append(account["id"])
+            self.entities.append(entity["id"])
         return accounts
 
     def stock_id(self, symbol: str) -> str:
@@ -305,6 +307,10 @@ class Gateway(Server):
 
     def auth_headers(self) -> dict:
         return {"X-API-Key-Id": self.key_id, "X-API-Secret-Key": self.secret}
+
+    def account_env(self) -> dict:
+        return {"BENCH_ENTITY": self.entities[0], "BENCH_KEY_ID": self.key_id, "BENCH_SECRET": self.secret,
+                "BENCH_RUN_ID": uuid.uuid4().hex[:12]}
 
     def order_env(self, accounts: list[str], stock: str) -> dict:
         return {"BENCH_ACCOUNTS": ",".join(accounts), "BENCH_STOCK_ID": stock, "BENCH_KEY_ID": self.key_id,
@@ -344,6 +350,9 @@ def gateway_run(settings: Settings) -> tuple[list[Load], int, int]:
             loads.append(wrk(settings, gateway.url("/"), "gateway POST market_buy", connections, script="order.lua",
                              env=gateway.order_env(accounts, stock)))
             loads += sqlite_baseline(settings, row_bytes, connections)
+        for connections in settings.connections:
+            loads.append(wrk(settings, gateway.url("/"), "gateway POST accounts", connections, script="account.lua",
+                             env=gateway.account_env()))
         rss = gateway.peak_rss_kib()
     check_log(settings.out_dir / "gateway.log")
     return loads, rss, row_bytes
@@ -414,7 +423,9 @@ def scaling_run(settings: Settings) -> list[dict]:
                             env=gateway.order_env(accounts, stock))
                 read = wrk(settings, gateway.url(f"/api/v2/accounts/{accounts[0]}/portfolio"), f"scaling {level}: GET portfolio",
                            connections, headers=gateway.auth_headers())
-                row["loads"] += [order.__dict__ | {"rps": order.rps}, read.__dict__ | {"rps": read.rps}]
+                create = wrk(settings, gateway.url("/"), f"scaling {level}: POST accounts", connections, script="account.lua",
+                             env=gateway.account_env())
+                row["loads"] += [load.__dict__ | {"rps": load.rps} for load in (order, read, create)]
             row["rss_kib"] = gateway.peak_rss_kib()
         check_log(settings.out_dir / f"gateway-scaling-{level}.log")
         print(f"  scaling {level}: gateway peak RSS {row['rss_kib'] / 1024:.0f} MiB", flush=True)
@@ -486,6 +497,7 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
         "gateway GET portfolio (auth)": "baseline B (bare Hummingbird)",
         "gateway GET market_hours": "baseline B (bare Hummingbird)",
         "gateway POST market_buy": "baseline C (raw SQLite commit)",
+        "gateway POST accounts": "baseline C (raw SQLite commit)",
         "baseline B (bare Hummingbird)": "baseline A (raw NIO)",
     }
     lines = [
@@ -512,14 +524,15 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
     lines += [f"| {name} | {kib / 1024:.1f} MiB |" for name, kib in rss.items()]
     if scaling:
         lines += ["", "| customers (1 filled order each) | orders in store | seed s | conns | market_buy req/s | p50 ms | p99 ms | "
-                  "portfolio req/s | p99 ms | gateway peak RSS |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  "portfolio req/s | p99 ms | new accounts req/s | p99 ms | gateway peak RSS |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for row in scaling:
-            for order, read in zip(row["loads"][0::2], row["loads"][1::2]):
+            loads = row["loads"]
+            for order, read, create in zip(loads[0::3], loads[1::3], loads[2::3]):
                 lines.append(
                     f"| {row['customers']:,} | {row['orders_before']:,} | {row['seed_seconds'] or 'cached'} | {order['connections']} | {order['rps']:,.0f} | "
                     f"{order['p50_us'] / 1000:.2f} | {order['p99_us'] / 1000:.2f} | {read['rps']:,.0f} | {read['p99_us'] / 1000:.2f} | "
-                    f"{row['rss_kib'] / 1024:.1f} MiB |")
+                    f"{create['rps']:,.0f} | {create['p99_us'] / 1000:.2f} | {row['rss_kib'] / 1024:.1f} MiB |")
     lines += ["", *targets(by_key, rss, scaling)]
     return "\n".join(lines) + "\n"
 
