@@ -70,8 +70,28 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Reporting-only micro-benchmarks (scripts/bench); never part of the test suite.
-        .executableTarget(name: "BrokerGateBench", dependencies: ["BrokerGateCore"]),
+        // Reporting-only benchmarks (scripts/bench); never part of the test suite.
+        // BrokerGateBench: Core micro-benchmarks, the raw-SQLite baseline and the store seeder.
+        .target(name: "CAllocationCounter", path: "Sources/Benchmarks/CAllocationCounter"),
+        .executableTarget(
+            name: "BrokerGateBench",
+            dependencies: ["BrokerGateCore", "BrokerGateStores", "BrokerGateBroker", "CSQLite", "CAllocationCounter"],
+            path: "Sources/Benchmarks/BrokerGateBench"),
+        // The HTTP baselines the gateway is measured against: the same JSON body from raw
+        // SwiftNIO and from a bare Hummingbird router.
+        .executableTarget(
+            name: "BaselineNIO",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/Benchmarks/BaselineNIO"),
+        .executableTarget(
+            name: "BaselineHummingbird",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/Benchmarks/BaselineHummingbird"),
+        .testTarget(name: "brokergateTests", dependencies: ["brokergate"]),
         .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "BrokerGateStoresTests",

@@ -147,6 +147,24 @@ public enum Migrations {
                     """,
                     "CREATE INDEX rate_buckets_updated ON rate_buckets (updated_us)",
                 ]),
+            Migration(
+                version: 5, name: "documents_ordered_lookups",
+                statements: [
+                    // Without the first three, SQLite pages "newest KYC check of this entity
+                    // with status X" and "fulfillments of this account" by walking an index that
+                    // only orders (documents_status, documents_owner) and filtering each row:
+                    // every call read every PASS check, or every fulfillment, of the organization
+                    // (~35 ms at 10k customers, growing linearly; found by scripts/bench's
+                    // scaling curve). With the filter and the order in one index the walk stops
+                    // at the page.
+                    "CREATE INDEX documents_parent_status ON documents (kind, parent_id, status_key, created_at, id)",
+                    "DROP INDEX documents_lookup",
+                    "CREATE INDEX documents_lookup ON documents (kind, organization_id, lookup_key, created_at, id)",
+                    // Walks over every document of a kind (the reconciliation reads every
+                    // fulfillment each minute, in one transaction) sorted the whole kind for
+                    // each page: 9 s holding the store at 10k fills, quadratic beyond.
+                    "CREATE INDEX documents_kind ON documents (kind, created_at, id)",
+                ]),
         ]
     }
 }

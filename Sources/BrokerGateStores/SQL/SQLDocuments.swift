@@ -47,8 +47,11 @@ extension SQLTransaction {
     func fetchDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int) async throws -> [D] {
         var (sql, binds) = Self.filter(D.kind, query)
         if let cursor {
-            sql += ascending ? " AND (created_at > ? OR (created_at = ? AND id > ?))" : " AND (created_at < ? OR (created_at = ? AND id < ?))"
-            binds += [.integer(cursor.createdAtMicros), .integer(cursor.createdAtMicros), .text(cursor.id)]
+            // A row-value comparison, not the equivalent `a > ? OR (a = ? AND b > ?)`: both
+            // SQLite and PostgreSQL seek an index on (…, created_at, id) with it, where the OR
+            // form made SQLite walk the index from the start and filter, so page n cost O(n).
+            sql += ascending ? " AND (created_at, id) > (?, ?)" : " AND (created_at, id) < (?, ?)"
+            binds += [.integer(cursor.createdAtMicros), .text(cursor.id)]
         }
         sql += ascending ? " ORDER BY created_at ASC, id ASC LIMIT ?" : " ORDER BY created_at DESC, id DESC LIMIT ?"
         binds.append(.integer(Int64(limit)))

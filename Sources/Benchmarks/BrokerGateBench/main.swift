@@ -1,0 +1,21 @@
+// BrokerGate's benchmark executable (scripts/bench runs it; it reports, never fails):
+//
+//   BrokerGateBench [micro]        Core micro-benchmarks, each beside a baseline measured in
+//                                  the same run, with heap allocations per operation.
+//   BrokerGateBench sqlite-insert  baseline C: raw SQLite commits of one row each, WAL and
+//                                  synchronous=FULL like the gateway's store.
+//   BrokerGateBench seed           writes customers and filled orders into a SQLite store
+//                                  through Core's services (no HTTP), for the scaling curve.
+import Foundation
+
+let mode = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("--") } ?? "micro"
+switch mode {
+case "micro":
+    try await CoreMicroBenchmarks.run()
+case "sqlite-insert":
+    try SQLiteInsertBaseline.run()
+case "seed":
+    try await Seeder.run()
+default:
+    fail("unknown mode \(mode); use micro, sqlite-insert or seed")
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+@testable import brokergate
+
+/// The access log's line writer (`JSONLogLine`): whatever a field holds, the line is one
+/// JSON object that a log shipper parses back to exactly the same strings.
+struct JSONLogLineTests {
+    private func parsed(_ fields: [String: String]) throws -> [String: String] {
+        let line = JSONLogLine.render(fields)
+        #expect(!line.contains(0x0a), "a line break inside a field would split the log line")
+        return try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: String])
+    }
+
+    @Test func test_everyField_roundTripsThroughAJSONParser() throws {
+        let fields = [
+            "msg": "request", "route": "/api/v2/accounts/{account_id}/portfolio", "quote": #"say "hi""#, "backslash": #"C:\path\"#,
+            "controls": "tab\tnewline\ncarriage\rbell\u{07}nul\u{00}", "unicode": "Müller 東京 🚀", "empty": "",
+        ]
+        #expect(try parsed(fields) == fields)
+    }
+
+    @Test func test_keys_areSortedSoLinesReadAlike() {
+        let line = String(decoding: JSONLogLine.render(["ts": "1", "level": "info", "msg": "m", "duration_us": "5"]), as: UTF8.self)
+        #expect(line == #"{"duration_us":"5","level":"info","msg":"m","ts":"1"}"#)
+    }
+
+    @Test func test_noFields_isAnEmptyObject() throws {
+        #expect(try parsed([:]).isEmpty)
+    }
+}
