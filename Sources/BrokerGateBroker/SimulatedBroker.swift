@@ -93,16 +93,11 @@ public struct SimulatedBroker: BrokerAdapter {
     public func book() async throws -> BrokerBook {
         try await store.transaction { tx in
             var book = BrokerBook(positions: [:], netCashUnits: 0)
-            var query = DocumentQuery(owner: Self.bookOwner, page: PageRequest(limit: PageRequest.limitMax))
-            while true {
-                let page = try await tx.page(SimBrokerPosition.self, query: query)
-                for position in page.items {
-                    book.positions[position.symbol] = position.quantityUnits
-                    book.netCashUnits += position.netCashUnits
-                }
-                guard let next = page.next else { return book }
-                query.page.direction = .after(next)
+            for position in try await tx.allDocuments(SimBrokerPosition.self, query: DocumentQuery(owner: Self.bookOwner)) {
+                book.positions[position.symbol] = position.quantityUnits
+                book.netCashUnits += position.netCashUnits
             }
+            return book
         }
     }
 

@@ -56,11 +56,11 @@ struct OpsController {
         }
         // A reconciliation break is shown, not turned into a 503: the replica can still serve,
         // and taking every replica out of rotation would hide the break behind an outage.
-        let counts = try? await OrderDesk.counts(store: store)
+        let depth = try? await OrderDesk.outboxDepth(store: store)
         return try Reply.json(
             Status(
                 status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init),
-                outbox: counts.map { Outbox(depth: $0.open) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) }))
+                outbox: depth.map { Outbox(depth: $0) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) }))
     }
 
     /// Order and ledger gauges are read from the store at each scrape (indexed counts); a

@@ -45,10 +45,19 @@ public struct OrderDesk: Sendable {
         return OrderDeskStatus(outbox: outbox, scheduler: lease, book: try await broker.book())
     }
 
+    /// Open orders: one indexed count, for `/ready`.
+    public static func outboxDepth(store: any Store) async throws -> Int {
+        try await store.transaction { tx in try await outboxDepth(in: tx) }
+    }
+
+    static func outboxDepth(in tx: any StoreTransaction) async throws -> Int {
+        try await tx.countDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey))
+    }
+
     /// Counts for metrics: one indexed count per status, no document read.
     public static func counts(store: any Store) async throws -> OrderCounts {
         try await store.transaction { tx in
-            let open = try await tx.countDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey))
+            let open = try await outboxDepth(in: tx)
             var ended: [BrokerageOrderStatus: Int] = [:]
             for status in BrokerageOrderStatus.allCases where status.isTerminal {
                 ended[status] = try await tx.countDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: status.rawValue))

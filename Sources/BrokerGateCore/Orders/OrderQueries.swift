@@ -158,7 +158,7 @@ public struct OrderQueries: Sendable {
         }
         var matching: [FulfillmentRecord] = []
         for id in Set(orderIDs.compactMap(OrderID.init(parsing:))) {
-            matching += try await Self.all(FulfillmentRecord.self, DocumentQuery(owner: owner, parentID: id.rawValue), in: tx)
+            matching += try await tx.allDocuments(FulfillmentRecord.self, query: DocumentQuery(owner: owner, parentID: id.rawValue))
                 .filter { $0.accountID == accountID }
         }
         return try await chains.views(Page.inMemory(matching, page), in: tx)
@@ -174,19 +174,6 @@ public struct OrderQueries: Sendable {
         guard fill.accountID == accountID else { throw DomainError.notFound("order fulfillment") }
         var chains = AccountChains()
         return FulfillmentView(fulfillment: fill, chainID: try await chains.chain(of: accountID, in: tx))
-    }
-
-    /// Every document `query` matches, walking its pages.
-    static func all<D: StoredDocument>(_ type: D.Type, _ query: DocumentQuery, in tx: any StoreTransaction) async throws -> [D] {
-        var query = query
-        query.page = PageRequest(limit: PageRequest.limitMax)
-        var documents: [D] = []
-        while true {
-            let page = try await tx.page(type, query: query)
-            documents += page.items
-            guard let next = page.next else { return documents }
-            query.page.direction = .after(next)
-        }
     }
 }
 

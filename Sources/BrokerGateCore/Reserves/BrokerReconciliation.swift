@@ -52,14 +52,7 @@ extension Reconciliation {
 
     /// Our open orders, read with the positions (the same transaction) for `BrokerSide.read`.
     static func openOrders(in tx: any StoreTransaction) async throws -> [OrderRecord] {
-        var orders: [OrderRecord] = []
-        var query = DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey, page: PageRequest(limit: PageRequest.limitMax))
-        while true {
-            let page = try await tx.page(OrderRecord.self, query: query)
-            orders += page.items
-            guard let next = page.next else { return orders }
-            query.page.direction = .after(next)
-        }
+        try await tx.allDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey))
     }
 
     /// Reads our books and the broker's and reconciles them. A broker break can be a race

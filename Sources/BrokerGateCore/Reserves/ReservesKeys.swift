@@ -132,7 +132,6 @@ struct ReservesKeyRecord: StoredDocument, Equatable {
     static let kind = "reserves_signing_key"
     static let currentID = "current"
     /// House documents belong to no partner; the nil UUID marks them.
-    static let houseOwner = OrganizationID(trusted: "00000000-0000-0000-0000-000000000000")
 
     /// AES-GCM combined box (nonce, ciphertext, tag) of the 32-byte Ed25519 seed followed by
     /// the 32-byte salt key.
@@ -141,5 +140,5 @@ struct ReservesKeyRecord: StoredDocument, Equatable {
     let createdAt: Date
 
     var documentID: String { Self.currentID }
-    var ownerOrganizationID: OrganizationID { Self.houseOwner }
+    var ownerOrganizationID: OrganizationID { .house }
 }

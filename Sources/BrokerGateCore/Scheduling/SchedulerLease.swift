@@ -60,7 +60,6 @@ public struct SchedulerLease: Sendable {
 /// The stored lease.
 public struct SchedulerLeaseRecord: StoredDocument, Equatable {
     public static let kind = "scheduler_lease"
-    static let houseOwner = OrganizationID(trusted: "00000000-0000-0000-0000-000000000000")
 
     public var holder: String
     public var expiresAt: Date
@@ -68,7 +67,7 @@ public struct SchedulerLeaseRecord: StoredDocument, Equatable {
     public let createdAt: Date
 
     public var documentID: String { SchedulerLease.name }
-    public var ownerOrganizationID: OrganizationID { Self.houseOwner }
+    public var ownerOrganizationID: OrganizationID { .house }
 }
 
 /// Whether this replica holds the scheduler lease now: renewed by the lease loop, read by

@@ -142,6 +142,20 @@ public protocol DocumentRepository: Sendable {
 }
 
 extension DocumentRepository {
+    /// Every document `query` matches, walking its pages (the query's own page is ignored).
+    /// For sets that stay small (an order's fills, the open orders, the broker's positions).
+    public func allDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> [D] {
+        var query = query
+        query.page = PageRequest(limit: PageRequest.limitMax)
+        var documents: [D] = []
+        while true {
+            let page = try await page(type, query: query)
+            documents += page.items
+            guard let next = page.next else { return documents }
+            query.page.direction = .after(next)
+        }
+    }
+
     /// A page per the request's order and direction, with next/previous cursors.
     public func page<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> Page<D> {
         let request = query.page
@@ -163,4 +177,10 @@ extension DocumentRepository {
                 previous: rows.count > limit ? items.first.map(PageCursor.of) : nil)
         }
     }
+}
+
+extension OrganizationID {
+    /// Owner of the house's own documents (the reserves signing key, the scheduler lease):
+    /// no organization's routes can reach them.
+    public static let house = OrganizationID(trusted: "00000000-0000-0000-0000-000000000000")
 }
