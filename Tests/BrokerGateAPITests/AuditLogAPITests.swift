@@ -109,6 +109,10 @@ struct AuditLogAPITests {
         func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
             throw StoreError("audit store unavailable (test)")
         }
+        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+            throw StoreError("audit store unavailable (test)")
+        }
+        var counters: StoreCounters { StoreCounters() }
         func checkReady() async throws {}
         func close() async throws {}
         var displayName: String { "unavailable" }

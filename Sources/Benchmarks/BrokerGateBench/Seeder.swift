@@ -99,7 +99,13 @@ enum Seeder {
 struct JoinedTransactionStore: Store {
     let tx: any StoreTransaction
 
+    let counters = StoreCounters()
+
     func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await body(tx)
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         try await body(tx)
     }
 

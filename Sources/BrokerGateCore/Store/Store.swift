@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The persistence boundary. Core states what it needs; `BrokerGateStores` provides the
 /// memory, SQLite and PostgreSQL implementations, all held to one contract test suite.
@@ -10,6 +11,15 @@ public protocol Store: Sendable {
     /// Runs `body` as one serializable transaction; commits on return, rolls back on throw.
     func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
 
+    /// Runs `body` on a consistent read-only snapshot of what has committed, without
+    /// waiting for writers where the store can (SQLite's WAL readers, PostgreSQL's pool).
+    /// For queries: a write inside it fails.
+    func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+
+    /// Counts of transactions and durable commits, for `/metrics` and the tests that pin
+    /// how many each request costs.
+    var counters: StoreCounters { get }
+
     /// Readiness probe: the store answers and its schema is at the version this build
     /// expects. Throws a `DomainError` of kind `.unavailable` otherwise.
     func checkReady() async throws
@@ -19,6 +29,24 @@ public protocol Store: Sendable {
 
     /// A short human name for logs and `/ready`: "memory", "sqlite:./data/x.sqlite", ….
     var displayName: String { get }
+}
+
+/// How much work a store has done since it opened. A durable commit may hold several write
+/// transactions (group commit), so `commits` ≤ `writeTransactions`.
+public final class StoreCounters: Sendable {
+    private let writes = Atomic<Int>(0)
+    private let durableCommits = Atomic<Int>(0)
+    private let readOnly = Atomic<Int>(0)
+
+    public init() {}
+
+    public var writeTransactions: Int { writes.load(ordering: .relaxed) }
+    public var commits: Int { durableCommits.load(ordering: .relaxed) }
+    public var readTransactions: Int { readOnly.load(ordering: .relaxed) }
+
+    public func countWrite() { writes.add(1, ordering: .relaxed) }
+    public func countCommit() { durableCommits.add(1, ordering: .relaxed) }
+    public func countRead() { readOnly.add(1, ordering: .relaxed) }
 }
 
 /// Everything a transaction can read and write, one protocol per aggregate so each

@@ -15,11 +15,11 @@ extension MemoryTransaction {
     }
 
     func saveLedgerBalance(_ balance: LedgerBalance) async throws {
-        write { $0.ledger.balances[balance.id] = balance }
+        try write { $0.ledger.balances[balance.id] = balance }
     }
 
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
-        write { $0.ledger.journal.append(transfer) }
+        try write { $0.ledger.journal.append(transfer) }
     }
 
     func ledgerTransfers(touching account: LedgerAccountID, afterSequence: Int64, limit: Int) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {

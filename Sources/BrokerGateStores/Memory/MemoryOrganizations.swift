@@ -45,7 +45,7 @@ extension MemoryTransaction {
     }
 
     func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int {
-        write { tables in
+        try write { tables in
             let before = tables.idempotency.count
             tables.idempotency = tables.idempotency.filter { $0.value.createdAt >= cutoff }
             return before - tables.idempotency.count

@@ -8,6 +8,7 @@ import Synchronization
 public final class MemoryStore: Store {
     private let committed = Mutex(MemoryTables())
     private let writer = AsyncLock()
+    public let counters = StoreCounters()
 
     public init() {}
 
@@ -19,8 +20,17 @@ public final class MemoryStore: Store {
             let result = try await body(tx)
             let changed = tx.finish()
             committed.withLock { $0 = changed }
+            counters.countWrite()
+            counters.countCommit()
             return result
         }
+    }
+
+    /// A copy of the committed tables, taken without the writer lock; a write in it throws,
+    /// as it does on the durable stores' read-only connections.
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        counters.countRead()
+        return try await body(MemoryTransaction(tables: committed.withLock { $0 }, isReadOnly: true))
     }
 
     public func checkReady() async throws {}
@@ -48,9 +58,11 @@ struct MemoryTables: Sendable {
 /// the writer lock for its whole life; the Mutex makes it honestly Sendable anyway.
 final class MemoryTransaction: StoreTransaction {
     private let tables: Mutex<MemoryTables>
+    private let isReadOnly: Bool
 
-    init(tables: MemoryTables) {
+    init(tables: MemoryTables, isReadOnly: Bool = false) {
         self.tables = Mutex(tables)
+        self.isReadOnly = isReadOnly
     }
 
     func finish() -> MemoryTables { tables.withLock { $0 } }
@@ -59,7 +71,8 @@ final class MemoryTransaction: StoreTransaction {
         try tables.withLock { try body($0) }
     }
 
-    func write<T>(_ body: (inout MemoryTables) throws -> T) rethrows -> T {
-        try tables.withLock { try body(&$0) }
+    func write<T>(_ body: (inout MemoryTables) throws -> T) throws -> T {
+        guard !isReadOnly else { throw StoreError("a write inside a read-only transaction") }
+        return try tables.withLock { try body(&$0) }
     }
 }

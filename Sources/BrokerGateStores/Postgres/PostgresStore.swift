@@ -15,6 +15,7 @@ public final class PostgresStore: Store {
     private let runTask: Task<Void, Never>
     let logger: Logger
     public let displayName: String
+    public let counters = StoreCounters()
 
     /// How often a transaction is retried after a serialization failure or deadlock.
     static let retriesMax = 30
@@ -65,7 +66,28 @@ public final class PostgresStore: Store {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await rawTransaction { db in try await body(SQLTransaction(db)) }
+        let result = try await rawTransaction { db in try await body(SQLTransaction(db)) }
+        counters.countWrite()
+        counters.countCommit()
+        return result
+    }
+
+    /// A REPEATABLE READ READ ONLY snapshot: it never takes part in serialization
+    /// conflicts, so it needs no retry, and a write inside it fails.
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        counters.countRead()
+        return try await client.withConnection { connection in
+            let db = PostgresExecutor(connection: connection, logger: logger)
+            try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+            do {
+                let result = try await body(SQLTransaction(db))
+                try await db.execute("COMMIT", [])
+                return result
+            } catch {
+                try? await db.execute("ROLLBACK", [])
+                throw error
+            }
+        }
     }
 
     /// BEGIN SERIALIZABLE … COMMIT on one pooled connection, retried with jittered backoff

@@ -3,15 +3,16 @@ import CSQLite
 import Foundation
 
 /// A thin, owned wrapper over one sqlite3 connection. Not thread-safe by itself: the
-/// SQLite store only touches it while holding its writer lock.
+/// SQLite store touches the writer only during a writer's turn and each reader only while
+/// a read holds it.
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
 
     /// Opens (creating if needed) the database at `path` and applies our pragmas
     /// explicitly rather than trusting build defaults (STYLE.md).
-    init(path: String) throws {
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    init(path: String, readOnly: Bool = false) throws {
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &handle, flags, nil)
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
@@ -22,10 +23,20 @@ final class SQLiteConnection {
         // WAL: readers never block the writer. synchronous=FULL: a committed transaction
         // survives power loss, not only a process crash (README, "Durability").
         // busy_timeout: a second process on the same file waits instead of failing.
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"] {
+        // A reader needs none of the write pragmas (the file is in WAL mode for good once
+        // the writer set it); query_only makes a write through it fail loudly.
+        let pragmas =
+            readOnly
+            ? ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"]
+            : ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"]
+        for pragma in pragmas {
             _ = try query(pragma, [])
         }
     }
+
+    /// True between BEGIN and COMMIT/ROLLBACK. SQLite itself rolls a whole transaction back
+    /// on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…); this tells the store so.
+    var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     deinit {
         for statement in statements.values { sqlite3_finalize(statement) }

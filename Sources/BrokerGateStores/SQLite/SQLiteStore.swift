@@ -4,52 +4,155 @@ import Logging
 import Synchronization
 
 /// The embedded default store (`--store sqlite:PATH`): one file, WAL, versioned
-/// migrations, every committed transaction durable.
+/// migrations, every committed transaction durable (`synchronous=FULL`).
 ///
-/// One connection serves all transactions, serialized by an async lock: SQLite allows one
-/// writer at a time anyway, and `BEGIN IMMEDIATE` takes the write lock up front so a
-/// second process on the same file waits (busy_timeout) rather than deadlocking.
+/// - Writes: one writer connection on a thread of its own (`ThreadExecutor`), so neither
+///   its statements nor its fsyncs block Swift's cooperative pool. Transactions take turns
+///   on it and share commits (`GroupCommit`): each runs inside a SAVEPOINT of the open
+///   batch, a failing one rolls back alone, and every member returns only after the COMMIT
+///   that holds its change. `BEGIN IMMEDIATE` takes the file's write lock up front, so a
+///   second process (a backup) waits (busy_timeout) rather than deadlocking.
+/// - Reads: a pool of read-only connections, each on its own thread, reading WAL
+///   snapshots of what has committed without waiting for the writer.
+/// - Bounds: at most `queueMax` transactions wait for the writer (and as many for a
+///   reader); past that, callers get 503 `store_busy`. A batch holds at most `batchMax`.
 public final class SQLiteStore: Store {
-    private let database: SQLiteDatabase
-    private let writer = AsyncLock()
+    private let writer: SQLiteDatabase
+    private let writerThread: ThreadExecutor
+    private let group: GroupCommit
+    private let readers: [(database: SQLiteDatabase, thread: ThreadExecutor)]
+    private let readerSlots: SlotQueue
+    public let counters = StoreCounters()
     public let path: String
 
     /// Opens the file (creating its folder) and applies pending migrations.
-    public init(path: String, logger: Logger = Logger(label: "brokergate.sqlite")) async throws {
+    public init(
+        path: String, readers readerCount: Int = 2, queueMax: Int = 1024, batchMax: Int = 256,
+        logger: Logger = Logger(label: "brokergate.sqlite")
+    ) async throws {
         self.path = path
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        if path != ":memory:" {
+        let isFile = path != ":memory:"
+        if isFile {
             do {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             } catch {
                 throw StoreError("cannot create folder \(folder.path) for the SQLite store: \(error.localizedDescription)")
             }
         }
-        database = SQLiteDatabase(connection: try SQLiteConnection(path: path))
-        try await MigrationRunner(dialect: .sqlite, logger: logger).apply { body in
-            try await self.transaction { _ in try await body(self.database) }
+        writer = SQLiteDatabase(connection: try SQLiteConnection(path: path))
+        writerThread = ThreadExecutor(name: "sqlite-writer")
+        group = GroupCommit(queueMax: queueMax, batchMax: batchMax)
+        // The writer has put the file in WAL mode, so readers may open now. An in-memory
+        // database is private to its connection: reads then go through the writer.
+        readers = try (isFile ? 0..<readerCount : 0..<0).map { index in
+            (SQLiteDatabase(connection: try SQLiteConnection(path: path, readOnly: true)), ThreadExecutor(name: "sqlite-reader-\(index)"))
         }
+        readerSlots = SlotQueue(slots: max(readers.count, 1), queueMax: queueMax)
+        try await MigrationRunner(dialect: .sqlite, logger: logger).apply { body in
+            try await self.transaction { _ in try await body(self.writer) }
+        }
+    }
+
+    deinit {
+        writerThread.shutdown()
+        for reader in readers { reader.thread.shutdown() }
     }
 
     public var displayName: String { "sqlite:\(path)" }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await writer.withLock {
-            try await database.execute("BEGIN IMMEDIATE", [])
+        _ = try await group.turns.acquire()
+        counters.countWrite()
+        let outcome = await withTaskExecutorPreference(writerThread) { await self.runMember(body) }
+        let ticket: CommitTicket? = if case .success = outcome { group.join() } else { nil }
+        if !group.shouldHandOn() {
+            await withTaskExecutorPreference(writerThread) { self.commitBatch() }
+        }
+        group.turns.release(0)
+        try await ticket?.wait()
+        return try outcome.get()
+    }
+
+    /// Runs one member of the open batch (opening it if needed) inside its own SAVEPOINT.
+    private func runMember<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async -> Result<T, any Error> {
+        do {
+            if !writer.isInTransaction { try writer.run("BEGIN IMMEDIATE") }
+            try writer.run("SAVEPOINT member")
+        } catch {
+            abandonBatch(error)
+            return .failure(error)
+        }
+        do {
+            let value = try await body(SQLTransaction(writer))
+            try writer.run("RELEASE member")
+            return .success(value)
+        } catch {
             do {
-                let result = try await body(SQLTransaction(database))
-                try await database.execute("COMMIT", [])
+                // SQLite may have rolled the whole batch back itself (I/O error, disk full).
+                guard writer.isInTransaction else { throw error }
+                try writer.run("ROLLBACK TO member")
+                try writer.run("RELEASE member")
+            } catch {
+                abandonBatch(error)
+            }
+            return .failure(error)
+        }
+    }
+
+    /// Makes the open batch durable and tells each member the outcome.
+    private func commitBatch() {
+        let tickets = group.takeTickets()
+        guard writer.isInTransaction else {
+            // Only when the batch was abandoned, which already failed and took its tickets.
+            for ticket in tickets { ticket.resolve(.failure(StoreError("the SQLite batch was rolled back"))) }
+            return
+        }
+        do {
+            try writer.run("COMMIT")
+            if !tickets.isEmpty { counters.countCommit() }
+            for ticket in tickets { ticket.resolve(.success(())) }
+        } catch {
+            try? writer.run("ROLLBACK")
+            for ticket in tickets { ticket.resolve(.failure(error)) }
+        }
+    }
+
+    /// The batch cannot commit (SQLite rolled it back, or a savepoint could not be undone):
+    /// none of its members' changes will be durable, so each of them fails.
+    private func abandonBatch(_ cause: any Error) {
+        if writer.isInTransaction { try? writer.run("ROLLBACK") }
+        let failure = StoreError("the SQLite batch was rolled back: \(cause)")
+        for ticket in group.takeTickets() { ticket.resolve(.failure(failure)) }
+    }
+
+    public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await onReader { database in try await body(SQLTransaction(database)) }
+    }
+
+    /// Runs `body` in one snapshot on a free reader connection, on that reader's thread.
+    private func onReader<T: Sendable>(_ body: @Sendable (SQLiteDatabase) async throws -> T) async throws -> T {
+        guard !readers.isEmpty else { return try await transaction { _ in try await body(self.writer) } }
+        let slot = try await readerSlots.acquire()
+        defer { readerSlots.release(slot) }
+        counters.countRead()
+        let reader = readers[slot]
+        return try await withTaskExecutorPreference(reader.thread) {
+            try reader.database.run("BEGIN")
+            do {
+                let result = try await body(reader.database)
+                try reader.database.run("COMMIT")
                 return result
             } catch {
-                try? await database.execute("ROLLBACK", [])
+                try? reader.database.run("ROLLBACK")
                 throw error
             }
         }
     }
 
     public func checkReady() async throws {
-        let version = try await writer.withLock {
-            try await database.query("SELECT MAX(version) AS v FROM schema_migrations", []).first?.optionalInteger("v")
+        let version = try await onReader { database in
+            try database.query("SELECT MAX(version) AS v FROM schema_migrations").first?.optionalInteger("v")
         }
         guard version == Int64(Migrations.latestVersion) else {
             throw DomainError(.unavailable, code: "store_not_migrated", message: "SQLite schema is at version \(version ?? 0), expected \(Migrations.latestVersion)")
@@ -57,19 +160,31 @@ public final class SQLiteStore: Store {
     }
 
     public func close() async throws {
-        try await writer.withLock {
-            _ = try await database.query("PRAGMA wal_checkpoint(TRUNCATE)", [])
+        let slot = try await group.turns.acquire()
+        defer { group.turns.release(slot) }
+        try await withTaskExecutorPreference(writerThread) {
+            _ = try writer.query("PRAGMA wal_checkpoint(TRUNCATE)")
         }
     }
 }
 
-/// The connection behind a Mutex: each statement runs with exclusive access; the store's
-/// async lock makes whole transactions exclusive.
+/// A connection behind a Mutex: each statement runs with exclusive access (the store's
+/// turns make whole transactions exclusive; the Mutex makes that honest to the compiler).
 final class SQLiteDatabase: SQLExecutor {
     private let connection: Mutex<SQLiteConnection>
 
     init(connection: sending SQLiteConnection) {
         self.connection = Mutex(connection)
+    }
+
+    var isInTransaction: Bool { connection.withLock { $0.isInTransaction } }
+
+    func run(_ sql: String) throws {
+        _ = try connection.withLock { try $0.query(sql, []) }
+    }
+
+    func query(_ sql: String) throws -> [SQLRow] {
+        try connection.withLock { try $0.query(sql, []) }
     }
 
     func execute(_ sql: String, _ binds: [SQLValue]) async throws {
