@@ -46,9 +46,8 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
     let router = Router(context: AppRequestContext.self)
     // Outermost, so error responses rendered by RequestMiddleware carry the headers too.
     router.add(middleware: SecurityHeadersMiddleware())
-    let audit = AuditTrailWriter(
-        store: environment.auditStore, wallClock: environment.wallClock, businessClock: environment.clock, registry: environment.metrics)
-    router.add(middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: audit))
+    router.add(
+        middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: environment.auditTrail))
     router.add(
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
@@ -65,7 +64,9 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
 
 /// Every route the gateway serves; the spec-vs-router test reads this list too.
 public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
-    let commands = Commands(runner: CommandRunner(store: environment.store, clock: environment.clock))
+    let commands = Commands(
+        runner: CommandRunner(store: environment.store, clock: environment.clock),
+        audit: environment.auditSharesStore ? environment.auditTrail : nil)
     var routes = OpsController(
         store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
         scheduler: environment.schedulerRole
@@ -100,6 +101,13 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
         routes += FaucetController(commands: commands, funding: funding).routes
     }
     return routes
+}
+
+extension GatewayEnvironment {
+    /// The audit trail's writer (stateless apart from its store and metrics registry).
+    var auditTrail: AuditTrailWriter {
+        AuditTrailWriter(store: auditStore, wallClock: wallClock, businessClock: clock, registry: metrics)
+    }
 }
 
 /// Store housekeeping: sweeps expired idempotency records hourly, and closes (flushes) the

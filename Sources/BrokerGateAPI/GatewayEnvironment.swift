@@ -22,6 +22,9 @@ public struct GatewayEnvironment: Sendable {
     /// Where the audit trail is written: the main store unless another is given (e.g. a
     /// write-once store; tests give a failing one).
     public let auditStore: any Store
+    /// True when the trail lives in the main store, so a command's audit record commits in
+    /// the command's own transaction.
+    public let auditSharesStore: Bool
     /// Folder holding `Public/` and `openapi.yaml`.
     public let webRoot: URL
     /// Seals managed wallets' private keys (`BROKERGATE_WALLET_KEY`); nil refuses managed wallets.
@@ -68,6 +71,7 @@ public struct GatewayEnvironment: Sendable {
         self.connectionLimits = connectionLimits
         self.wallClock = wallClock
         self.auditStore = auditStore ?? store
+        auditSharesStore = auditStore == nil
         self.webRoot = webRoot
         self.logger = logger
     }

@@ -91,7 +91,7 @@ public struct SimulatedBroker: BrokerAdapter {
     }
 
     public func book() async throws -> BrokerBook {
-        try await store.transaction { tx in
+        try await store.read { tx in
             var book = BrokerBook(positions: [:], netCashUnits: 0)
             for position in try await tx.allDocuments(SimBrokerPosition.self, query: DocumentQuery(owner: Self.bookOwner)) {
                 book.positions[position.symbol] = position.quantityUnits

@@ -45,6 +45,13 @@ struct TestGateway {
         let app = buildApplication(environment: environment, host: "127.0.0.1", port: 0)
         try await app.test(.live, body)
     }
+
+    /// The same HTTP server without the background services (engine ticks, lease renewals,
+    /// reconciliation), for tests that count the store work of single requests.
+    func testWithoutServices(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let app = Application(router: buildRouter(environment), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live, body)
+    }
 }
 
 enum Key {

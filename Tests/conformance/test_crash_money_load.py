@@ -28,7 +28,9 @@ pytestmark = pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="ne
 TUESDAY_REGULAR = "2026-12-01T15:00:00Z"
 KILLS = 3
 ACCOUNTS = 4
-WRITERS = 6
+# 6 clients, and 64: many requests in flight at once, so SQLite's group commit batches
+# many transactions per commit when the kill lands (issue 16).
+WRITER_COUNTS = [6, 64]
 SETTLE_WAIT_S_MAX = 30.0
 
 
@@ -44,8 +46,9 @@ def _store_url(kind: str, tmp_path) -> str:
     return PG.rsplit("/", 1)[0] + "/" + database
 
 
+@pytest.mark.parametrize("writers", WRITER_COUNTS)
 @pytest.mark.parametrize("kind", _stores())
-def test_kill9_underMoneyLoad_losesNothingAcknowledged_andAppliesNothingTwice(kind: str, tmp_path) -> None:
+def test_kill9_underMoneyLoad_losesNothingAcknowledged_andAppliesNothingTwice(kind: str, writers: int, tmp_path) -> None:
     partner, operator = random_key("partner"), random_key("operator")
     env = isolated_env(
         partner, operator, BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000", BROKERGATE_CLOCK=TUESDAY_REGULAR)
@@ -73,12 +76,12 @@ def test_kill9_underMoneyLoad_losesNothingAcknowledged_andAppliesNothingTwice(ki
         ops = [
             {"kind": rng.choice(["buy", "transfer"]), "account": rng.choice(accounts), "to": rng.choice(accounts),
              "amount": rng.choice([5, 7, 11]), "key": str(uuid.uuid4()), "id": None}
-            for _ in range(400)
+            for _ in range(max(400, 20 * writers))
         ]  # fmt: skip
 
         def writer(index: int) -> None:
             c = client()
-            for op in ops[index::WRITERS]:
+            for op in ops[index::writers]:
                 if time.monotonic() > stop_at:
                     return
                 sent.append(op)
@@ -92,8 +95,8 @@ def test_kill9_underMoneyLoad_losesNothingAcknowledged_andAppliesNothingTwice(ki
                     assert error.status_code < 500, error
                     op["id"] = f"refused:{error.status_code}"
 
-        with concurrent.futures.ThreadPoolExecutor(WRITERS) as pool:
-            futures = [pool.submit(writer, i) for i in range(WRITERS)]
+        with concurrent.futures.ThreadPoolExecutor(writers) as pool:
+            futures = [pool.submit(writer, i) for i in range(writers)]
             time.sleep(rng.uniform(0.3, 1.5))
             server.kill9()
             for future in futures:
@@ -130,6 +133,6 @@ def test_kill9_underMoneyLoad_losesNothingAcknowledged_andAppliesNothingTwice(ki
         assert Decimal(str(c.v2.accounts.get_cash_balances(account)[0].amount)) >= 0
     server.stop()
     print(
-        f"crash under load ({kind}): {KILLS} kill -9, {len(sent)} requests, {len(acknowledged)} acknowledged all present, "
+        f"crash under load ({kind}, {writers} clients): {KILLS} kill -9, {len(sent)} requests, {len(acknowledged)} acknowledged all present, "
         f"{len(unacknowledged)} unacknowledged replayed once; {run['checks']} reconciliation checks OK"
     )

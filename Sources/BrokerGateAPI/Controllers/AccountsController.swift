@@ -37,14 +37,14 @@ struct AccountsController {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await accounts.list(entityID: entityID, page: page, for: principal, in: tx) }
+        let found = try await store.read { tx in try await accounts.list(entityID: entityID, page: page, for: principal, in: tx) }
         return try Reply.json(PaginatedDTO(found, AccountDTO.init))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let principal = try context.caller()
-        return try Reply.json(AccountDTO(try await store.transaction { tx in try await accounts.get(id, for: principal, in: tx) }))
+        return try Reply.json(AccountDTO(try await store.read { tx in try await accounts.get(id, for: principal, in: tx) }))
     }
 
     @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -22,7 +22,7 @@ struct ActivityController {
         let size = try query.integer("page_size", range: 1...AccountActivity.pageSizeMax) ?? AccountActivity.pageSizeMax
         let token = try query.string("page_token", lengthMax: 64)
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await activity.brokerage(id, pageSize: size, after: token, for: principal, in: tx)
         }
         return try Reply.json(found.map(BrokerageActivityDTO.init))
@@ -40,7 +40,7 @@ struct ActivityController {
         }
         let page = try query.page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await activity.dividends(id, start: start, end: end, stockID: stockID, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, DividendPaymentDTO.init))

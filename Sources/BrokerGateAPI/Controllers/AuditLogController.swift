@@ -26,7 +26,7 @@ struct AuditLogController {
         }
         let objectID = try query.string("object_id", lengthMax: AuditRecord.fieldLengthMax)
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await auditLog.list(organizationID: organizationID, objectID: objectID, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, AuditRecordDTO.init))

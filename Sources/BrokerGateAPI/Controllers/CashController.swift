@@ -19,7 +19,7 @@ struct CashController {
     @Sendable func cash(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let principal = try context.caller()
-        let balance = try await store.transaction { tx in try await funding.cash(id, for: principal, in: tx) }
+        let balance = try await store.read { tx in try await funding.cash(id, for: principal, in: tx) }
         return try Reply.json([CashBalanceDTO(balance)])
     }
 
@@ -32,7 +32,7 @@ struct CashController {
         guard start < end else { throw DomainError.invalidField("end_date", "must be after start_date (end_date is exclusive)") }
         let page = try query.page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await interest.list(id, start: start, end: end, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, InterestPaymentDTO.init))

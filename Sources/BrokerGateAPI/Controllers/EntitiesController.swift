@@ -42,7 +42,7 @@ struct EntitiesController {
         let page = try query.page()
         let referenceID = try query.string("reference_id")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await entities.list(referenceID: referenceID, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, EntityDTO.init(customer:)))
@@ -53,7 +53,7 @@ struct EntitiesController {
         let id = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let principal = try context.caller()
         if id == principal.organizationID { return try Reply.json(EntityDTO(organization: principal.organization)) }
-        let entity = try await store.transaction { tx in try await entities.get(id, for: principal, in: tx) }
+        let entity = try await store.read { tx in try await entities.get(id, for: principal, in: tx) }
         return try Reply.json(EntityDTO(customer: entity))
     }
 

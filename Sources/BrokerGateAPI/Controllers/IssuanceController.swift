@@ -38,29 +38,21 @@ struct IssuanceController {
         let input = try WireJSON.decode(CreateInput.self, from: body)
         let principal = try context.caller()
         let issuance = issuance
-        let created = CreatedOrder()
-        let recorded = try await commands.run(request, context, body: body, status: .created, render: IssuanceOrderDTO.init) { tx in
-            let view = try await issuance.request(
+        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: IssuanceOrderDTO.init) { tx in
+            try await issuance.request(
                 direction, IssuanceInput(stockID: input.stock_id, quantity: input.quantity, clientOrderID: input.client_order_id),
                 accountID: accountID, for: principal, in: tx)
-            created.set(view.record.id)
-            return view
         }
-        guard let id = created.id else { return recorded }
-        return await routeOnce(id, accountID: accountID, for: principal, context: context) ?? recorded
-    }
-
-    /// Best effort: the order is durable and open, so if this go fails the engine service's
-    /// next tick makes it. Returns the order as it is after the go, or nil.
-    func routeOnce(_ id: OrderID, accountID: AccountID, for principal: Principal, context: AppRequestContext) async -> Response? {
+        guard let placed else { return recorded }
+        // Best effort, as for order requests: the engine's next tick advances what this go did not.
         do {
-            try await engine.advance(id, store: store)
-            let view = try await store.transaction { tx in try await issuance.get(id, accountID: accountID, for: principal, in: tx) }
-            return try Reply.json(IssuanceOrderDTO(view), status: .created)
+            let routed = try await engine.advance(placed.order, store: store) ?? placed.order
+            return try Reply.json(IssuanceOrderDTO(IssuanceView(record: placed.record, order: routed)), status: .created)
         } catch {
             context.logger.warning(
-                "a new issuance order was not advanced; the engine's next tick will", metadata: ["order_id": "\(id)", "error": "\(error)"])
-            return nil
+                "a new issuance order was not advanced; the engine's next tick will",
+                metadata: ["order_id": "\(placed.order.id)", "error": "\(String(reflecting: error))"])
+            return recorded
         }
     }
 
@@ -68,7 +60,7 @@ struct IssuanceController {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await issuance.list(accountID: accountID, page: page, for: principal, in: tx) }
+        let found = try await store.read { tx in try await issuance.list(accountID: accountID, page: page, for: principal, in: tx) }
         return try Reply.json(PaginatedDTO(found, IssuanceOrderDTO.init))
     }
 
@@ -76,7 +68,7 @@ struct IssuanceController {
         let (accountID, id) = try ids(request, context)
         let principal = try context.caller()
         return try Reply.json(
-            IssuanceOrderDTO(try await store.transaction { tx in try await issuance.get(id, accountID: accountID, for: principal, in: tx) })
+            IssuanceOrderDTO(try await store.read { tx in try await issuance.get(id, accountID: accountID, for: principal, in: tx) })
         )
     }
 

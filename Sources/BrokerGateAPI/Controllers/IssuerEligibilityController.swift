@@ -40,13 +40,13 @@ struct IssuerEligibilityController {
     @Sendable func record(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizationID = try request.id("organization_id", context: context, as: OrganizationID.self, what: "organization")
         return try Reply.json(
-            IssuerEligibilityDTO(try await store.transaction { tx in try await eligibility.record(organizationID, in: tx) }))
+            IssuerEligibilityDTO(try await store.read { tx in try await eligibility.record(organizationID, in: tx) }))
     }
 
     /// The caller's own standing: the decision in force, without the operator's identity.
     @Sendable func own(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await tx.document(IssuerEligibility.self, id: principal.organizationID.rawValue)
+        let found = try await store.read { tx in try await tx.document(IssuerEligibility.self, id: principal.organizationID.rawValue)
         }
         return try Reply.json(
             OwnEligibilityDTO(

@@ -40,7 +40,7 @@ struct KYCController {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let principal = try context.caller()
         return try Reply.json(
-            KYCInfoDTO(try await store.transaction { tx in try await kyc.current(entityID: entityID, for: principal, in: tx) }))
+            KYCInfoDTO(try await store.read { tx in try await kyc.current(entityID: entityID, for: principal, in: tx) }))
     }
 
     struct ManagedCheckInput: Decodable {
@@ -99,7 +99,7 @@ struct KYCController {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let kycID = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
         let principal = try context.caller()
-        let records = try await store.transaction { tx in
+        let records = try await store.read { tx in
             try await kyc.documents(entityID: entityID, kycID: kycID, for: principal, in: tx)
         }
         let origin = PublicOrigin.of(request)
@@ -120,7 +120,7 @@ struct KYCController {
         guard let expires = query["expires"].flatMap({ $0.utf8.count <= 20 ? Int64(String($0)) : nil }),
             let signature = query["signature"].map(String.init), signature.utf8.count <= 128
         else { throw notFound }
-        let (record, bytes) = try await store.transaction { tx in
+        let (record, bytes) = try await store.read { tx in
             try await kyc.documentContent(
                 entityID: entityID, kycID: kycID, documentID: documentID, expiresUnix: expires, signatureHex: signature, in: tx)
         }

@@ -25,7 +25,7 @@ struct KYCReviewController {
         let principal = try context.caller()
         let origin = PublicOrigin.of(request)
         let (reviews, kyc) = (reviews, kyc)
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             let checks = try await reviews.queue(page: page, for: principal, in: tx)
             var items: [KYCReviewDTO] = []
             for check in checks.items {
@@ -43,7 +43,7 @@ struct KYCReviewController {
         let principal = try context.caller()
         let origin = PublicOrigin.of(request)
         let (reviews, kyc) = (reviews, kyc)
-        let dto = try await store.transaction { tx in
+        let dto = try await store.read { tx in
             let check = try await reviews.check(id, for: principal, in: tx)
             let documents = try await reviews.documents(of: check, for: principal, in: tx)
             return KYCReviewDTO(check, documents: documents.map { KYCDocumentDTO($0, kyc: kyc, origin: origin) })

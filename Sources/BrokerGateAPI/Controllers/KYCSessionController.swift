@@ -36,7 +36,7 @@ struct KYCSessionController {
     /// What the form needs to render; does not spend the token.
     @Sendable func session(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = try Self.token(request)
-        let session = try await store.transaction { tx in try await kyc.hostedSession(token: token, in: tx) }
+        let session = try await store.read { tx in try await kyc.hostedSession(token: token, in: tx) }
         return try Reply.json(
             SessionDTO(
                 jurisdiction: session.jurisdiction.rawValue, expiration_dt: session.expiresAt,

@@ -19,7 +19,7 @@ struct OperatorLedgerController {
         let asset = try history.asset(named: try query.string("asset", lengthMax: 20))
         let after = try query.integer("after_sequence", range: 0...Int(Int64.max)) ?? 0
         let limit = try query.integer("limit", range: 1...LedgerHistory.limitMax) ?? LedgerHistory.limitDefault
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await history.page(of: id, asset: asset, afterSequence: Int64(after), limit: limit, in: tx)
         }
         return try Reply.json(LedgerHistoryDTO(found))

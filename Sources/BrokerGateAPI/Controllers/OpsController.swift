@@ -74,6 +74,12 @@ struct OpsController {
             }
             metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(counts.ledgerSequence)
         }
+        let counters = store.counters
+        metrics.makeGauge(name: "brokergate_store_write_transactions", help: "Write transactions run since start")
+            .set(Int64(counters.writeTransactions))
+        metrics.makeGauge(name: "brokergate_store_commits", help: "Durable commits since start; one may hold many write transactions (group commit)")
+            .set(Int64(counters.commits))
+        metrics.makeGauge(name: "brokergate_store_read_transactions", help: "Read-only snapshots since start").set(Int64(counters.readTransactions))
         return Reply.bytes(metrics.emitToBuffer(), status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 

@@ -2,7 +2,6 @@ import BrokerGateCore
 import Foundation
 import Hummingbird
 import Logging
-import Synchronization
 
 /// `/api/v2/accounts/{account_id}/order_requests…`: placing market and limit orders, and
 /// reading the requests back.
@@ -103,33 +102,20 @@ struct OrderRequestsController {
         let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
         let principal = try context.caller()
         let orders = queries.orders
-        let created = CreatedOrder()
-        let recorded = try await commands.run(request, context, body: body, status: .created, render: OrderRequestDTO.init) { tx in
-            let order = try await orders.create(input, accountID: accountID, for: principal, in: tx)
-            created.set(order.id)
-            return order
+        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: OrderRequestDTO.init) { tx in
+            try await orders.create(input, accountID: accountID, for: principal, in: tx)
         }
-        guard let id = created.id else { return recorded }
-        return try await routeOnce(id, accountID: accountID, for: principal, logger: context.logger) ?? recorded
-    }
-
-    /// Best effort by design: the order is durable and open, so if this go fails the engine
-    /// service's next tick makes it. Returns the request as it is after the go, or nil.
-    func routeOnce(_ id: OrderID, accountID: AccountID, for principal: Principal, logger: Logger) async -> Response? {
+        guard let placed else { return recorded }
+        // Best effort by design: the order is durable and open, so if this go fails the
+        // engine service's next tick makes it, and the answer is the order as committed.
         do {
-            try await engine.advance(id, store: store)
+            let routed = try await engine.advance(placed, store: store) ?? placed
+            return try Reply.json(OrderRequestDTO(routed), status: .created)
         } catch {
-            logger.warning(
-                "order engine could not advance a new order; its next tick will", metadata: ["order_id": "\(id)", "error": "\(error)"])
-        }
-        do {
-            let order = try await store.transaction { tx in try await queries.orders.order(id, accountID: accountID, for: principal, in: tx)
-            }
-            return try Reply.json(OrderRequestDTO(order), status: .created)
-        } catch {
-            logger.warning(
-                "could not re-read a new order; answering with it as committed", metadata: ["order_id": "\(id)", "error": "\(error)"])
-            return nil
+            context.logger.warning(
+                "order engine could not advance a new order; its next tick will",
+                metadata: ["order_id": "\(placed.id)", "error": "\(String(reflecting: error))"])
+            return recorded
         }
     }
 
@@ -142,7 +128,7 @@ struct OrderRequestsController {
             clientOrderID: try query.string("client_order_id"))
         let page = try query.page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await queries.orders(accountID: accountID, filter: filter, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found) { OrderRequestDTO($0) })
@@ -152,19 +138,9 @@ struct OrderRequestsController {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let requestID = try request.id("order_request_id", context: context, as: OrderRequestID.self, what: "order request")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await queries.order(requestID: requestID, accountID: accountID, for: principal, in: tx)
         }
         return try Reply.json(OrderRequestDTO(found))
     }
-}
-
-/// The id of the order a create command stored, handed out of the transaction closure.
-/// A store that retries a transaction runs the closure again; the last id set is the one
-/// that committed.
-final class CreatedOrder: Sendable {
-    private let value = Mutex<OrderID?>(nil)
-
-    func set(_ id: OrderID) { value.withLock { $0 = id } }
-    var id: OrderID? { value.withLock { $0 } }
 }

@@ -32,7 +32,7 @@ struct OrdersController {
             chainID: try query.string("chain_id"))
         let page = try query.page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await queries.orders(accountID: accountID, filter: filter, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found) { OrderDTO($0) })
@@ -47,7 +47,7 @@ struct OrdersController {
             fulfillmentTransactionHash: try query.string("order_fulfillment_transaction_hash"), chainID: try query.string("chain_id"))
         let page = try query.page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await queries.orders(accountID: nil, filter: filter, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found) { EntityOrderDTO($0) })
@@ -57,7 +57,7 @@ struct OrdersController {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let id = try request.id("order_id", context: context, as: OrderID.self, what: "order")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await queries.order(id, accountID: accountID, for: principal, in: tx) }
+        let found = try await store.read { tx in try await queries.order(id, accountID: accountID, for: principal, in: tx) }
         return try Reply.json(OrderDTO(found))
     }
 
@@ -125,7 +125,7 @@ struct OrdersController {
         let id = try request.id("order_id", context: context, as: OrderID.self, what: "order")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await queries.fulfillments(ofOrder: id, accountID: accountID, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, FulfillmentDTO.init))
@@ -138,7 +138,7 @@ struct OrdersController {
         let orderIDs = values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: true).map(String.init) }
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await queries.fulfillments(accountID: accountID, orderIDs: orderIDs, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, FulfillmentDTO.init))
@@ -148,7 +148,7 @@ struct OrdersController {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let id = try request.id("order_fulfillment_id", context: context, as: FulfillmentID.self, what: "order fulfillment")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await queries.fulfillment(id, accountID: accountID, for: principal, in: tx) }
+        let found = try await store.read { tx in try await queries.fulfillment(id, accountID: accountID, for: principal, in: tx) }
         return try Reply.json(FulfillmentDTO(found))
     }
 }

@@ -39,7 +39,7 @@ struct TokenTransfersController {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await transfers.list(id, page: page, for: principal, in: tx) }
+        let found = try await store.read { tx in try await transfers.list(id, page: page, for: principal, in: tx) }
         return try Reply.json(PaginatedDTO(found, TokenTransferDTO.init))
     }
 
@@ -47,7 +47,7 @@ struct TokenTransfersController {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let transferID = try request.id("transfer_id", context: context, as: TokenTransferID.self, what: "token transfer")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await transfers.get(transferID, of: id, for: principal, in: tx) }
+        let found = try await store.read { tx in try await transfers.get(transferID, of: id, for: principal, in: tx) }
         return try Reply.json(TokenTransferDTO(found))
     }
 }

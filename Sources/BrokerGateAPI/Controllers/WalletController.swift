@@ -20,7 +20,7 @@ struct WalletController {
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let principal = try context.caller()
-        return try Reply.json(WalletDTO(try await store.transaction { tx in try await wallets.wallet(of: id, for: principal, in: tx) }))
+        return try Reply.json(WalletDTO(try await store.read { tx in try await wallets.wallet(of: id, for: principal, in: tx) }))
     }
 
     struct InternalInput: Decodable {

@@ -41,7 +41,7 @@ struct WithdrawalsController {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let page = try Self.newestFirst(QueryParameters(request: request))
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await withdrawals.requests(id, page: page, for: principal, in: tx) }
+        let found = try await store.read { tx in try await withdrawals.requests(id, page: page, for: principal, in: tx) }
         return try Reply.json(PaginatedDTO(found, WithdrawalRequestDTO.init))
     }
 
@@ -49,7 +49,7 @@ struct WithdrawalsController {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let requestID = try request.id("withdrawal_request_id", context: context, as: WithdrawalRequestID.self, what: "withdrawal request")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await withdrawals.request(requestID, of: id, for: principal, in: tx) }
+        let found = try await store.read { tx in try await withdrawals.request(requestID, of: id, for: principal, in: tx) }
         return try Reply.json(WithdrawalRequestDTO(found))
     }
 
@@ -65,7 +65,7 @@ struct WithdrawalsController {
             return parsed
         }
         let principal = try context.caller()
-        let found = try await store.transaction { tx in
+        let found = try await store.read { tx in
             try await withdrawals.withdrawals(id, requestID: requestID, page: page, for: principal, in: tx)
         }
         return try Reply.json(PaginatedDTO(found, WithdrawalDTO.init))
@@ -75,7 +75,7 @@ struct WithdrawalsController {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let withdrawalID = try request.id("withdrawal_id", context: context, as: WithdrawalID.self, what: "withdrawal")
         let principal = try context.caller()
-        let found = try await store.transaction { tx in try await withdrawals.withdrawal(withdrawalID, of: id, for: principal, in: tx) }
+        let found = try await store.read { tx in try await withdrawals.withdrawal(withdrawalID, of: id, for: principal, in: tx) }
         return try Reply.json(WithdrawalDTO(found))
     }
 

@@ -13,6 +13,8 @@ public final class AuditNotes: Sendable {
         var claimedKeyID: String?
         /// The most specific id in the path, or the id of the object a command created.
         var objectID: String?
+        /// True once a command stored the record in its own business transaction.
+        var isStored = false
     }
 
     private let facts = Mutex(Facts())

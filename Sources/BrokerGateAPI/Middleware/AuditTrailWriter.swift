@@ -5,10 +5,13 @@ import Logging
 import Prometheus
 
 /// Writes one `AuditRecord` per state-changing request (every method but GET, HEAD and
-/// OPTIONS) that matched a route, after the response status is known, failures included.
+/// OPTIONS) that matched a route, failures included. A command that succeeds stores its
+/// record in its own business transaction (`Commands`, `CommandRunner`): the change and
+/// its record are durable together. Every other request (refused, failed, or not a
+/// command) is recorded here once the response status is known.
 ///
-/// Why a failed audit write does not fail the request: by then the business change has
-/// committed. Answering 500 would make a client that sent no `Idempotency-Key` retry, and
+/// Why a failed audit write does not fail the request: a request recorded here either
+/// changed nothing, or its change has committed already. Answering 500 would make a client that sent no `Idempotency-Key` retry, and
 /// repeat, a committed order or withdrawal; a regulated firm must not trade twice to keep its
 /// paperwork tidy. Instead the write is retried once, then the complete record goes to the
 /// log at error level (`audit_record_not_stored`, the same fields, never a body or secret) so
@@ -38,15 +41,23 @@ struct AuditTrailWriter: Sendable {
         method != .get && method != .head && method != .options
     }
 
-    /// Records the request if it changes state and matched a route; never throws.
-    func recordIfAuditable(_ request: Request, status: Int, errorCode: String?, context: AppRequestContext) async {
+    /// The record of this request with this outcome, or nil when it is not audited.
+    func record(_ request: Request, status: Int, errorCode: String?, objectID: String? = nil, context: AppRequestContext) -> AuditRecord? {
         let facts = context.audit.current
-        guard Self.isStateChanging(request.method), status != 429, let route = facts.route else { return }
-        let record = AuditRecord(
+        guard Self.isStateChanging(request.method), status != 429, let route = facts.route else { return nil }
+        return AuditRecord(
             organizationID: facts.principal?.organizationID, apiKeyID: facts.principal?.keyID.rawValue ?? facts.claimedKeyID,
-            method: request.method.rawValue, route: route, objectID: facts.objectID, status: status, errorCode: errorCode,
+            method: request.method.rawValue, route: route, objectID: objectID ?? facts.objectID, status: status, errorCode: errorCode,
             requestID: context.requestID, remoteAddress: context.remoteAddress, createdAt: wallClock.now(),
             businessTime: businessClock.now())
+    }
+
+    /// Records the request if it changes state, matched a route and was not already stored
+    /// with its change; never throws.
+    func recordIfAuditable(_ request: Request, status: Int, errorCode: String?, context: AppRequestContext) async {
+        guard !context.audit.current.isStored, let record = record(request, status: status, errorCode: errorCode, context: context) else {
+            return
+        }
         var lastError: (any Error)?
         for _ in 0..<Self.attemptsMax {
             do {

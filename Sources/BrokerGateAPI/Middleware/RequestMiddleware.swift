@@ -90,6 +90,13 @@ struct RequestMiddleware: RouterMiddleware {
             return WireJSON.tooLarge
         case let http as HTTPError where (400..<500).contains(http.status.code):
             return DomainError(.malformed, code: "bad_request", message: http.body ?? http.status.reasonPhrase)
+        case let store as StoreError:
+            // The store failed (a batch that could not commit, an unreadable row): not the
+            // client's fault and safe to retry, so 503, logged with its cause.
+            context.logger.warning("store unavailable", metadata: ["error": "\(store)"])
+            return DomainError(
+                .unavailable, code: "store_unavailable", message: "the store could not complete this request; retry after Retry-After seconds",
+                retryAfterSeconds: 1)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return DomainError(.internal, code: "internal_error", message: "the gateway failed to process this request; it has been logged with this request id")

@@ -73,8 +73,9 @@ public struct AuditRecord: StoredDocument, Equatable {
 public struct AuditLog: Sendable {
     public init() {}
 
-    /// Records one request. Its own transaction: the trail is written after the response is
-    /// decided, so it also records requests whose business transaction rolled back.
+    /// Records one request: in the business transaction of a command that succeeded (so a
+    /// crash cannot keep the change and lose its record), in a transaction of its own for a
+    /// request that failed and changed nothing.
     public func record(_ record: AuditRecord, in tx: any StoreTransaction) async throws {
         try await tx.insertDocument(record)
     }

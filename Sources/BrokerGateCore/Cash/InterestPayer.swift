@@ -78,7 +78,7 @@ public struct InterestPayer: Sendable {
     /// holding or having held USD+. One account's failure does not stop the others.
     public func runDue(now: Date, store: any Store) async throws -> InterestRunSummary {
         let lastDate = NewYorkDay.date(of: now).adding(days: -1)
-        let rows = try await store.transaction { tx in try await tx.ledgerBalances(asset: .usdPlus) }
+        let rows = try await store.read { tx in try await tx.ledgerBalances(asset: .usdPlus) }
         var summary = InterestRunSummary()
         for row in rows {
             guard case .customer(let accountID) = row.id.owner else { continue }

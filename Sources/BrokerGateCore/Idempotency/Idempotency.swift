@@ -114,9 +114,17 @@ public struct RecordedResponse: Sendable, Equatable {
     }
 }
 
-/// Runs write commands so that the business change and its idempotency record commit in
-/// the same transaction: a crash can never leave a change applied without its record
-/// (which would let a retry apply it twice) or a record without its change.
+/// What a command produced: the response to send, and the typed value when it ran now
+/// (nil when the response is the recorded first outcome replayed).
+public struct CommandOutcome<T: Sendable>: Sendable {
+    public let recorded: RecordedResponse
+    public let value: T?
+}
+
+/// Runs write commands so that the business change, its idempotency record and its audit
+/// record commit in the same transaction: a crash can never leave a change applied without
+/// its record (which would let a retry apply it twice), a record without its change, or a
+/// change nobody can find in the audit trail.
 public struct CommandRunner: Sendable {
     public let store: any Store
     public let clock: any BusinessClock
@@ -127,31 +135,44 @@ public struct CommandRunner: Sendable {
     }
 
     /// Runs `body` and renders its result with `render`, recording the rendered response
-    /// under `idempotency` when given. Failures (thrown errors) are not recorded: they
-    /// changed nothing, so a retry is simply evaluated again.
+    /// under `idempotency` when given, and the audit record `audit` makes of the response.
+    /// Failures (thrown errors) are not recorded here: they changed nothing, so a retry is
+    /// simply evaluated again (the API audits them on their own).
     public func run<T: Sendable>(
         idempotency: IdempotencyRequest?,
         status: Int,
         render: @escaping @Sendable (T) throws -> [UInt8],
+        audit: (@Sendable (RecordedResponse) -> AuditRecord?)? = nil,
         _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
-    ) async throws -> RecordedResponse {
+    ) async throws -> CommandOutcome<T> {
         let now = clock.now()
         return try await store.transaction { tx in
-            if let idempotency {
-                let existing = try await tx.idempotencyRecord(organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex)
-                if let replay = try IdempotencyPolicy.decide(existing: existing, requestHashHex: idempotency.requestHashHex) {
-                    return RecordedResponse(status: replay.status, body: try idempotency.open(replay.sealedBody), isReplay: true)
-                }
-            }
-            let bytes = try render(try await body(tx))
-            if let idempotency {
-                try await tx.insertIdempotencyRecord(
-                    IdempotencyRecord(
-                        organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex,
-                        requestHashHex: idempotency.requestHashHex, status: status, sealedBody: try idempotency.seal(bytes),
-                        createdAt: now))
-            }
-            return RecordedResponse(status: status, body: bytes, isReplay: false)
+            let outcome = try await Self.outcome(idempotency: idempotency, status: status, now: now, render: render, body, in: tx)
+            if let record = audit?(outcome.recorded) { try await AuditLog().record(record, in: tx) }
+            return outcome
         }
+    }
+
+    private static func outcome<T: Sendable>(
+        idempotency: IdempotencyRequest?, status: Int, now: Date, render: @Sendable (T) throws -> [UInt8],
+        _ body: @Sendable (any StoreTransaction) async throws -> T, in tx: any StoreTransaction
+    ) async throws -> CommandOutcome<T> {
+        if let idempotency {
+            let existing = try await tx.idempotencyRecord(organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex)
+            if let replay = try IdempotencyPolicy.decide(existing: existing, requestHashHex: idempotency.requestHashHex) {
+                let recorded = RecordedResponse(status: replay.status, body: try idempotency.open(replay.sealedBody), isReplay: true)
+                return CommandOutcome(recorded: recorded, value: nil)
+            }
+        }
+        let value = try await body(tx)
+        let bytes = try render(value)
+        if let idempotency {
+            try await tx.insertIdempotencyRecord(
+                IdempotencyRecord(
+                    organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex,
+                    requestHashHex: idempotency.requestHashHex, status: status, sealedBody: try idempotency.seal(bytes),
+                    createdAt: now))
+        }
+        return CommandOutcome(recorded: RecordedResponse(status: status, body: bytes, isReplay: false), value: value)
     }
 }

@@ -35,6 +35,11 @@ public struct IssuanceRecord: StoredDocument, Equatable {
 public struct IssuanceView: Sendable, Equatable {
     public let record: IssuanceRecord
     public let order: OrderRecord
+
+    public init(record: IssuanceRecord, order: OrderRecord) {
+        self.record = record
+        self.order = order
+    }
 }
 
 /// The issuer's request, as the API decodes it.

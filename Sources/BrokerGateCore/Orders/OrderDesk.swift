@@ -35,7 +35,7 @@ public struct OrderDesk: Sendable {
     /// The outbox walked in full (open orders are few: they end within a session or wait
     /// for one), the lease, then the broker's book.
     public func status(store: any Store) async throws -> OrderDeskStatus {
-        let (outbox, lease) = try await store.transaction { tx in
+        let (outbox, lease) = try await store.read { tx in
             let open = try await Reconciliation.openOrders(in: tx)
             var byStatus: [BrokerageOrderStatus: Int] = [:]
             for order in open { byStatus[order.status, default: 0] += 1 }
@@ -47,7 +47,7 @@ public struct OrderDesk: Sendable {
 
     /// Open orders: one indexed count, for `/ready`.
     public static func outboxDepth(store: any Store) async throws -> Int {
-        try await store.transaction { tx in try await outboxDepth(in: tx) }
+        try await store.read { tx in try await outboxDepth(in: tx) }
     }
 
     static func outboxDepth(in tx: any StoreTransaction) async throws -> Int {
@@ -56,7 +56,7 @@ public struct OrderDesk: Sendable {
 
     /// Counts for metrics: one indexed count per status, no document read.
     public static func counts(store: any Store) async throws -> OrderCounts {
-        try await store.transaction { tx in
+        try await store.read { tx in
             let open = try await outboxDepth(in: tx)
             var ended: [BrokerageOrderStatus: Int] = [:]
             for status in BrokerageOrderStatus.allCases where status.isTerminal {

@@ -41,7 +41,7 @@ public struct OrderEngine: Sendable {
         var seen = 0
         var firstFailure: (any Error)?
         while seen < limit {
-            let open = try await store.transaction { [query] tx in try await tx.page(OrderRecord.self, query: query) }
+            let open = try await store.read { [query] tx in try await tx.page(OrderRecord.self, query: query) }
             for order in open.items.prefix(limit - seen) {
                 // One order that fails (a bug, a broker error) must not stall the ones after it.
                 do {
@@ -62,21 +62,29 @@ public struct OrderEngine: Sendable {
     /// true when the order changed.
     @discardableResult
     public func advance(_ id: OrderID, store: any Store) async throws -> Bool {
-        guard let order = try await store.transaction({ tx in try await tx.document(OrderRecord.self, id: id.rawValue) }),
-            !order.status.isTerminal
-        else { return false }
+        guard let order = try await store.read({ tx in try await tx.document(OrderRecord.self, id: id.rawValue) }) else { return false }
+        return try await advance(order, store: store) != nil
+    }
+
+    /// Advances `order` as last read (a new order hands itself in, so placing it costs no
+    /// second read): asks the broker, then records its answer in one transaction, which
+    /// works on the order as stored then. Returns the order as it committed, or nil when
+    /// nothing changed.
+    public func advance(_ order: OrderRecord, store: any Store) async throws -> OrderRecord? {
+        guard !order.status.isTerminal else { return nil }
+        let id = order.id
         let now = clock.now()
         let expired = order.expiresAt.map { now >= $0 } ?? false
-        guard let state = try await ask(about: order, expired: expired, now: now) else { return false }
+        guard let state = try await ask(about: order, expired: expired, now: now) else { return nil }
         if state.fills.count > (order.settledFillCount ?? 0) { try faults.hit(.beforeSettlement) }
         let cause = order.cancelCause ?? (expired ? .expiry : nil)
         return try await store.transaction { tx in
-            guard var fresh = try await tx.document(OrderRecord.self, id: id.rawValue), !fresh.status.isTerminal else { return false }
+            guard var fresh = try await tx.document(OrderRecord.self, id: id.rawValue), !fresh.status.isTerminal else { return nil }
             let before = fresh
             try await record(state, on: &fresh, cause: cause, now: now, in: tx)
-            guard fresh != before else { return false }
+            guard fresh != before else { return nil }
             try await tx.updateDocument(fresh)
-            return true
+            return fresh
         }
     }
 

@@ -22,9 +22,13 @@ public struct Principal: Sendable, Equatable {
 /// Verifies API keys (DESIGN.md rule 6).
 public struct AuthService: Sendable {
     public let store: any Store
+    /// Keys and their organizations as recently read, so a request does not cost a store
+    /// read; the secret is still verified on every request.
+    let cache: APIKeyCache
 
-    public init(store: any Store) {
+    public init(store: any Store, cache: APIKeyCache = APIKeyCache()) {
         self.store = store
+        self.cache = cache
     }
 
     /// Returns the caller for a key id and secret, or throws `unauthenticated`. The same
@@ -34,9 +38,11 @@ public struct AuthService: Sendable {
         guard let rawKeyID, let secret, let keyID = APIKeyID(parsing: rawKeyID),
             secret.utf8.count <= APIKeyRecord.secretLengthMax
         else { throw DomainError.unauthenticated }
-        let found = try await store.transaction { tx -> (APIKeyRecord, Organization?)? in
-            guard let key = try await tx.apiKey(keyID) else { return nil }
-            return (key, try await tx.organization(key.organizationID))
+        let found = try await cache.entry(keyID) {
+            try await store.read { tx -> (APIKeyRecord, Organization?)? in
+                guard let key = try await tx.apiKey(keyID) else { return nil }
+                return (key, try await tx.organization(key.organizationID))
+            }
         }
         guard let (key, organization) = found else {
             _ = Self.decoyKey.verifies(secret: secret)

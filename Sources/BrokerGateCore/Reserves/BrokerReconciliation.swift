@@ -63,7 +63,7 @@ extension Reconciliation {
     ) async throws -> ReconciliationResult {
         var result: ReconciliationResult?
         for _ in 0..<max(1, attempts) {
-            let (positions, open) = try await store.transaction { tx in
+            let (positions, open) = try await store.read { tx in
                 (try await LedgerPositions.read(in: tx, universe: universe), try await openOrders(in: tx))
             }
             let side = try await BrokerSide.read(broker: broker, openOrders: open)

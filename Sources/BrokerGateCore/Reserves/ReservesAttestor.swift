@@ -68,10 +68,10 @@ public actor ReservesAttestor {
     /// The current signed report: the cached one while the ledger has not moved.
     public func current() async throws -> SignedReserves {
         let keys = try await signingKeys()
-        let sequence = try await store.transaction { tx in try await tx.ledgerSequence() }
+        let sequence = try await store.read { tx in try await tx.ledgerSequence() }
         if let latest, latest.statement.ledgerSequence == sequence { return latest }
         let universe = universe
-        let (positions, open) = try await store.transaction { tx in
+        let (positions, open) = try await store.read { tx in
             (try await LedgerPositions.read(in: tx, universe: universe), try await Reconciliation.openOrders(in: tx))
         }
         var brokerSide: BrokerSide?
@@ -93,7 +93,7 @@ public actor ReservesAttestor {
         for accountID: AccountID, principal: Principal
     ) async throws -> (report: SignedReserves, proofs: [AccountReservesProof]) {
         let clock = clock
-        _ = try await store.transaction { tx in try await AccountService(clock: clock).get(accountID, for: principal, in: tx) }
+        _ = try await store.read { tx in try await AccountService(clock: clock).get(accountID, for: principal, in: tx) }
         let report = try await current()
         let proofs = report.statement.trees.sorted { $0.key.rawValue < $1.key.rawValue }.compactMap { asset, tree in
             tree.proof(for: accountID).map { AccountReservesProof(asset: asset, proof: $0) }

@@ -82,7 +82,7 @@ public struct ReservesKeys: Sendable {
     /// replicas starting at once may both generate; the second insert fails and that
     /// replica reads the winner's key instead.
     public static func loadOrCreate(sealing: ReservesSealingKey, store: any Store, clock: any BusinessClock) async throws -> ReservesKeys {
-        if let stored = try await store.transaction({ tx in try await tx.document(ReservesKeyRecord.self, id: ReservesKeyRecord.currentID) }
+        if let stored = try await store.read({ tx in try await tx.document(ReservesKeyRecord.self, id: ReservesKeyRecord.currentID) }
         ) {
             return try open(stored, sealing: sealing)
         }

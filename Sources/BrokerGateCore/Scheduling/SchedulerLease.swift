@@ -53,7 +53,7 @@ public struct SchedulerLease: Sendable {
 
     /// The current holder, for operators.
     public static func current(store: any Store) async throws -> SchedulerLeaseRecord? {
-        try await store.transaction { tx in try await tx.document(SchedulerLeaseRecord.self, id: name) }
+        try await store.read { tx in try await tx.document(SchedulerLeaseRecord.self, id: name) }
     }
 }
 
