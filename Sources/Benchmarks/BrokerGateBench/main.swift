@@ -4,6 +4,8 @@
 //                                  the same run, with heap allocations per operation.
 //   BrokerGateBench sqlite-insert  baseline C: raw SQLite commits of one row each, WAL and
 //                                  synchronous=FULL like the gateway's store.
+//   BrokerGateBench store-commits  the SQLite store's write path alone: concurrent
+//                                  transactions of one document each (group commit).
 //   BrokerGateBench seed           writes customers and filled orders into a SQLite store
 //                                  through Core's services (no HTTP), for the scaling curve.
 import Foundation
@@ -14,8 +16,10 @@ case "micro":
     try await CoreMicroBenchmarks.run()
 case "sqlite-insert":
     try SQLiteInsertBaseline.run()
+case "store-commits":
+    try await StoreCommitBench.run()
 case "seed":
     try await Seeder.run()
 default:
-    fail("unknown mode \(mode); use micro, sqlite-insert or seed")
+    fail("unknown mode \(mode); use micro, sqlite-insert, store-commits or seed")
 }
