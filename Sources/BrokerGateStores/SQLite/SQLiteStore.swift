@@ -61,17 +61,23 @@ public final class SQLiteStore: Store {
 
     public var displayName: String { "sqlite:\(path)" }
 
+    /// The whole turn runs on the writer's thread: a waiter that is handed the turn resumes
+    /// there, right after the holder's job, with no wake-up of another thread on the path
+    /// from one transaction to the next.
     public func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        _ = try await group.turns.acquire()
-        counters.countWrite()
-        let outcome = await withTaskExecutorPreference(writerThread) { await self.runMember(body) }
-        let ticket: CommitTicket? = if case .success = outcome { group.join() } else { nil }
-        if !group.shouldHandOn() {
-            await withTaskExecutorPreference(writerThread) { self.commitBatch() }
+        try await withTaskExecutorPreference(writerThread) {
+            _ = try await group.turns.acquire()
+            counters.countWrite()
+            let outcome = await runMember(body)
+            let ticket: CommitTicket? = if case .success = outcome { group.join() } else { nil }
+            // Transactions that arrived meanwhile are jobs queued on this thread, not yet
+            // waiting for the turn: let them queue up first, so they join this batch.
+            await Task.yield()
+            if !group.shouldHandOn() { commitBatch() }
+            group.turns.release(0)
+            try await ticket?.wait()
+            return try outcome.get()
         }
-        group.turns.release(0)
-        try await ticket?.wait()
-        return try outcome.get()
     }
 
     /// Runs one member of the open batch (opening it if needed) inside its own SAVEPOINT.
