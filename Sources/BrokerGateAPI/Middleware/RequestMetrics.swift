@@ -1,12 +1,27 @@
 import Hummingbird
 import Prometheus
+import Synchronization
 
 /// Request counts and latency per route pattern, method and status, straight into the
 /// app's own Prometheus registry (no global `MetricsSystem`, so every test app has its own).
 /// Labels use the route pattern, never the raw path, to bound cardinality. Recorded by
 /// `RequestMiddleware` after errors are rendered, so failed requests count too.
-struct RequestMetrics: Sendable {
+final class RequestMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
+    /// The counter and histogram of each (route, method, status) once made: the registry's
+    /// own lookup hashes the name and every label on each call, which the profile of
+    /// `/health` showed on every request.
+    private let made = Mutex<[Key: (Counter, DurationHistogram)]>([:])
+
+    private struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    init(registry: PrometheusCollectorRegistry) {
+        self.registry = registry
+    }
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -14,12 +29,21 @@ struct RequestMetrics: Sendable {
     ]
 
     func record(route: String, method: String, status: Int, elapsed: Duration) {
-        let labels = [("route", route), ("method", method), ("status", String(status))]
-        registry.makeCounter(name: "http_requests_total", labels: labels, help: "HTTP requests by route, method and status").increment()
-        registry.makeDurationHistogram(
-            name: "http_request_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
-            help: "HTTP request latency by route, method and status"
-        ).recordNanoseconds(elapsed.nanoseconds)
+        let key = Key(route: route, method: method, status: status)
+        let (counter, histogram) = made.withLock { made in
+            if let found = made[key] { return found }
+            let labels = [("route", route), ("method", method), ("status", String(status))]
+            let pair = (
+                registry.makeCounter(name: "http_requests_total", labels: labels, help: "HTTP requests by route, method and status"),
+                registry.makeDurationHistogram(
+                    name: "http_request_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
+                    help: "HTTP request latency by route, method and status")
+            )
+            made[key] = pair
+            return pair
+        }
+        counter.increment()
+        histogram.recordNanoseconds(elapsed.nanoseconds)
     }
 }
 
