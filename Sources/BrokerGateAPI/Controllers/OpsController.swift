@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateStores
 import Foundation
 import Hummingbird
 import Prometheus
@@ -73,6 +74,14 @@ struct OpsController {
                     .set(Int64(count))
             }
             metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(counts.ledgerSequence)
+        }
+        if let counting = store as? StoreRetryCounting {
+            for (sqlState, count) in counting.transactionRetries {
+                metrics.makeGauge(
+                    name: "brokergate_store_transaction_retries", labels: [("sqlstate", sqlState)],
+                    help: "Store transactions run again after a serialization failure or deadlock, since start"
+                ).set(Int64(count))
+            }
         }
         return Reply.bytes(metrics.emitToBuffer(), status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

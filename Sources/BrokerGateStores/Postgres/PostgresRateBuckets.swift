@@ -30,21 +30,27 @@ extension PostgresStore: SharedRateBuckets {
         try binds.append(nowMicros)
         try binds.append(rate)
         try binds.append(Self.refillSpanMaxMicros)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        for try await (tokens, allowed) in rows.decode((Int64, Int32).self) {
-            let missing = max(0, Self.tokenMicro - tokens)
-            return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
+        let decision: RateDecision? = try await PostgresStoreError.converting {
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            for try await (tokens, allowed) in rows.decode((Int64, Int32).self) {
+                let missing = max(0, Self.tokenMicro - tokens)
+                return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
+            }
+            return nil
         }
-        throw StoreError("rate bucket upsert returned no row")
+        guard let decision else { throw StoreError("rate bucket upsert returned no row") }
+        return decision
     }
 
     public func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int {
         var binds = PostgresBindings(capacity: 1)
         try binds.append(idleBeforeMicros)
-        let rows = try await client.query(
-            PostgresQuery(unsafeSQL: "DELETE FROM rate_buckets WHERE updated_us < $1 RETURNING 1", binds: binds), logger: logger)
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
+        return try await PostgresStoreError.converting {
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "DELETE FROM rate_buckets WHERE updated_us < $1 RETURNING 1", binds: binds), logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
     }
 }
