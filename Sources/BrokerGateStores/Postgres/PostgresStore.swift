@@ -8,9 +8,11 @@ import Synchronization
 /// The PostgreSQL store (`--store postgres://…`): several gateway replicas share one
 /// database. Transactions run at SERIALIZABLE and are retried on serialization failures
 /// and deadlocks, so every replica sees the same serial history the single-writer stores
-/// give; balance rows are additionally read `FOR UPDATE` so hot accounts queue instead of
-/// failing. Migrations take a cluster-wide advisory lock, so replicas starting together
-/// apply each version once.
+/// give; customer balance rows are additionally read `FOR UPDATE` so a hot customer queues
+/// instead of failing. House balances are split into slots (`HouseSlots`) and each pooled
+/// connection owns one (`PostgresSlotClaims`), so the orders that all credit the house's
+/// fee, cash and custody accounts never write the same row at once. Migrations take a
+/// cluster-wide advisory lock, so replicas starting together apply each version once.
 ///
 /// Every driver error leaves this store as a `PostgresStoreError`, whose description names
 /// the SQLSTATE and the server's message (the driver's own hides both).
@@ -19,6 +21,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
     private let runTask: Task<Void, Never>
     let logger: Logger
     public let displayName: String
+    let slotClaims: PostgresSlotClaims
     private let retries = Mutex<[String: Int]>([:])
 
     /// How many times one transaction runs at most (the first go and its retries).
@@ -43,6 +46,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
         self.client = client
         runTask = Task { await client.run() }
         self.logger = logger
+        slotClaims = PostgresSlotClaims(logger: logger)
         displayName = StoreSpec.postgres(url: url).description
         do {
             try await PostgresStoreError.converting { try await migrate() }
@@ -96,7 +100,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
             do {
                 return try await PostgresStoreError.converting {
                     try await client.withConnection { connection in
-                        let db = PostgresExecutor(connection: connection, logger: logger)
+                        let slot = try await slotClaims.slot(of: connection)
+                        let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot)
                         try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
                         do {
                             let result = try await body(db)
@@ -175,10 +180,13 @@ public final class PostgresStore: Store, StoreRetryCounting {
 final class PostgresExecutor: SQLExecutor {
     let connection: PostgresConnection
     let logger: Logger
+    /// The house slot this connection owns; no other running transaction writes it.
+    let houseSlot: Int
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, logger: Logger, houseSlot: Int = 0) {
         self.connection = connection
         self.logger = logger
+        self.houseSlot = houseSlot
     }
 
     var lockForUpdateSuffix: String { " FOR UPDATE" }
