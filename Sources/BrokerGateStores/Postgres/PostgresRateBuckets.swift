@@ -3,6 +3,13 @@ import PostgresNIO
 
 /// Cluster-wide token buckets in the shared database: one upsert per take, atomic under
 /// the row lock `ON CONFLICT DO UPDATE` holds, so replicas never both spend the last token.
+///
+/// The take commits with `synchronous_commit = off`: every request of one API key updates
+/// that key's row, and a row lock is held until commit, so with a durable commit each take
+/// waited for the previous one's WAL flush and one key's requests went through one fsync at
+/// a time (a hot row like the house balances of issue 16). A bucket is not business data: a
+/// crash may forget the last fraction of a second of spending, i.e. grant one burst again,
+/// and no response the gateway gave depends on it surviving.
 extension PostgresStore: SharedRateBuckets {
     /// One token in millionths.
     static let tokenMicro: Int64 = 1_000_000
@@ -24,19 +31,29 @@ extension PostgresStore: SharedRateBuckets {
                 updated_us = GREATEST(rate_buckets.updated_us, $3)
             RETURNING tokens_micro, allowed
             """
-        var binds = PostgresBindings(capacity: 5)
-        try binds.append(key)
-        try binds.append(capacity)
-        try binds.append(nowMicros)
-        try binds.append(rate)
-        try binds.append(Self.refillSpanMaxMicros)
-        let decision: RateDecision? = try await PostgresStoreError.converting {
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            for try await (tokens, allowed) in rows.decode((Int64, Int32).self) {
-                let missing = max(0, Self.tokenMicro - tokens)
-                return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
+        let binds: [SQLValue] = [.text(key), .integer(capacity), .integer(nowMicros), .integer(rate), .integer(Self.refillSpanMaxMicros)]
+        let logger = logger
+        let row: SQLRow? = try await PostgresStoreError.converting {
+            try await client.withConnection { connection in
+                let db = PostgresExecutor(connection: connection, logger: logger)
+                // READ COMMITTED: the upsert waits for a concurrent take of the same key and
+                // then applies itself to the row as that one left it, without failing.
+                try await db.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
+                do {
+                    try await db.execute("SET LOCAL synchronous_commit TO OFF", [])
+                    let row = try await db.query(sql, binds).first
+                    try await db.execute("COMMIT", [])
+                    return row
+                } catch {
+                    try? await db.execute("ROLLBACK", [])
+                    throw error
+                }
             }
-            return nil
+        }
+        let decision = try row.map { row in
+            let (tokens, allowed) = (try row.integer("tokens_micro"), try row.integer("allowed"))
+            let missing = max(0, Self.tokenMicro - tokens)
+            return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
         }
         guard let decision else { throw StoreError("rate bucket upsert returned no row") }
         return decision
