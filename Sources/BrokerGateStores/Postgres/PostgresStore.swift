@@ -49,6 +49,10 @@ public final class PostgresStore: Store, StoreRetryCounting {
         slotClaims = PostgresSlotClaims(logger: logger)
         displayName = StoreSpec.postgres(url: url).description
         do {
+            // The driver warns ("run() hasn't been called yet") when a lease comes before its
+            // run task has started; the lease would wait anyway, but a warning at every start
+            // hides the ones that matter. The client exposes no "started" signal to await.
+            try await Task.sleep(for: .milliseconds(20))
             try await PostgresStoreError.converting { try await migrate() }
         } catch {
             runTask.cancel()
