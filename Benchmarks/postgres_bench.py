@@ -13,7 +13,9 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import time
+from collections import Counter
 import urllib.request
 from pathlib import Path
 
@@ -103,6 +105,43 @@ def pgbench(server: PostgresServer, connections: int, seconds: int, row_bytes: i
     return {"tps": tps, "latency_avg_ms": latency_ms, "transactions": transactions}
 
 
+class ActivitySampler:
+    """Samples pg_stat_activity every 200 ms while a load runs: what the gateway's backends
+    are doing (running, waiting on a lock, on WAL flush, idle in transaction) and on which
+    statement, so a hot row or a commit bottleneck is named, not guessed."""
+
+    QUERY = ("SELECT COALESCE(wait_event_type, 'CPU') || ':' || COALESCE(wait_event, state) || ' | ' || "
+             "regexp_replace(left(query, 60), '\\s+', ' ', 'g') FROM pg_stat_activity "
+             "WHERE datname = 'brokergate' AND pid <> pg_backend_pid() AND state <> 'idle'")
+
+    def __init__(self, server: PostgresServer) -> None:
+        self.server = server
+        self.counts: Counter = Counter()
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.wait(0.2):
+            try:
+                rows = self.server.psql("brokergate", self.QUERY).splitlines()
+            except subprocess.CalledProcessError:
+                continue
+            self.samples += 1
+            self.counts.update(row for row in rows if row)
+
+    def __enter__(self) -> "ActivitySampler":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+    def top(self, count: int = 8) -> list[str]:
+        return [f"{n / max(1, self.samples):5.1f} backends avg  {what}" for what, n in self.counts.most_common(count)]
+
+
 def metric_sum(url: str, name: str) -> int:
     """Sum of a Prometheus series over its labels, 0 when absent."""
     with urllib.request.urlopen(url, timeout=10) as response:
@@ -131,8 +170,13 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
             for connections in connections_list:
                 retries_before = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries")
                 started = time.monotonic()
-                load = wrk(settings, gateway.url("/"), "gateway POST market_buy (PostgreSQL)", connections, script="order.lua",
-                           env=gateway.order_env(accounts, stock))
+                with ActivitySampler(server) as sampler:
+                    load = wrk(settings, gateway.url("/"), "gateway POST market_buy (PostgreSQL)", connections, script="order.lua",
+                               env=gateway.order_env(accounts, stock))
+                load.extra["pg_activity"] = sampler.top()
+                print("    pg_stat_activity during the load (wait event | statement):", flush=True)
+                for line in sampler.top():
+                    print(f"      {line}", flush=True)
                 retries = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries") - retries_before
                 load.extra["store_retries"] = retries
                 load.extra["store_retries_per_request"] = round(retries / max(1, load.requests), 3)
