@@ -9,7 +9,10 @@ import PostgresNIO
 /// waited for the previous one's WAL flush and one key's requests went through one fsync at
 /// a time (a hot row like the house balances of issue 16). A bucket is not business data: a
 /// crash may forget the last fraction of a second of spending, i.e. grant one burst again,
-/// and no response the gateway gave depends on it surviving.
+/// and no response the gateway gave depends on it surviving. The setting is made by the
+/// statement itself (`set_config(…, true)`, local to its implicit transaction), so the take
+/// stays one round trip: an explicit BEGIN … COMMIT held the row lock across four, which
+/// under a busy gateway cost more than the flush it saved.
 extension PostgresStore: SharedRateBuckets {
     /// One token in millionths.
     static let tokenMicro: Int64 = 1_000_000
@@ -24,7 +27,8 @@ extension PostgresStore: SharedRateBuckets {
         // (1,000,000) is taken only when refilled holds one. $1 key, $2 capacity, $3 now, $4 rate, $5 span cap.
         let refilled = "LEAST($2, rate_buckets.tokens_micro + LEAST($5, GREATEST(0, $3 - rate_buckets.updated_us)) * $4)"
         let sql = """
-            INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed) VALUES ($1, $2 - 1000000, $3, 1)
+            INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed)
+            SELECT $1, $2 - 1000000, $3, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush
             ON CONFLICT (key) DO UPDATE SET
                 tokens_micro = CASE WHEN \(refilled) >= 1000000 THEN \(refilled) - 1000000 ELSE \(refilled) END,
                 allowed = CASE WHEN \(refilled) >= 1000000 THEN 1 ELSE 0 END,
@@ -35,19 +39,7 @@ extension PostgresStore: SharedRateBuckets {
         let logger = logger
         let row: SQLRow? = try await PostgresStoreError.converting {
             try await client.withConnection { connection in
-                let db = PostgresExecutor(connection: connection, logger: logger)
-                // READ COMMITTED: the upsert waits for a concurrent take of the same key and
-                // then applies itself to the row as that one left it, without failing.
-                try await db.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
-                do {
-                    try await db.execute("SET LOCAL synchronous_commit TO OFF", [])
-                    let row = try await db.query(sql, binds).first
-                    try await db.execute("COMMIT", [])
-                    return row
-                } catch {
-                    try? await db.execute("ROLLBACK", [])
-                    throw error
-                }
+                try await PostgresExecutor(connection: connection, logger: logger).query(sql, binds).first
             }
         }
         let decision = try row.map { row in

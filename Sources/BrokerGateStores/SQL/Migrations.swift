@@ -175,40 +175,35 @@ public enum Migrations {
             Migration(
                 version: 6, name: "ledger_house_slots",
                 statements: [
-                    // House accounts become up to HouseSlots.count rows (slots) summed on read,
-                    // so concurrent orders crediting the same house account write different
-                    // rows (issue 16: on PostgreSQL every buy serialized on the house's fee,
-                    // cash and custody rows). A customer keeps one row, slot 0; existing rows
-                    // all become slot 0. A new primary key needs a new table on SQLite.
+                    // House accounts move to a table of their own, up to HouseSlots.count rows
+                    // (slots) per account summed on read, so concurrent orders crediting the
+                    // same house account write different rows (issue 16: on PostgreSQL every
+                    // buy serialized on the house's fee, cash and custody rows). A table apart
+                    // from the customers' rows, because SERIALIZABLE's predicate locks grow
+                    // from rows to whole pages: an order that read a few customer rows held a
+                    // lock on their page, and any house row on that page then conflicted with
+                    // it. Existing house rows become slot 0.
                     """
-                    CREATE TABLE ledger_balances_slotted (
+                    CREATE TABLE ledger_house_slots (
                         account TEXT NOT NULL,
-                        slot INTEGER NOT NULL,
+                        slot INTEGER NOT NULL CHECK (slot >= 0),
                         asset TEXT NOT NULL,
-                        is_customer INTEGER NOT NULL,
-                        organization_id TEXT,
                         balance_units BIGINT NOT NULL,
-                        held_units BIGINT NOT NULL,
-                        PRIMARY KEY (account, slot),
-                        CHECK (slot >= 0),
-                        CHECK (is_customer = 0 OR slot = 0),
-                        CHECK (held_units >= 0),
-                        CHECK (is_customer = 0 OR (balance_units >= 0 AND held_units <= balance_units))
+                        PRIMARY KEY (account, slot)
                     )\(dialect.hotUpdateStorage)
                     """,
+                    "CREATE INDEX ledger_house_slots_asset ON ledger_house_slots (asset, account)",
                     """
-                    INSERT INTO ledger_balances_slotted (account, slot, asset, is_customer, organization_id, balance_units, held_units)
-                    SELECT account, 0, asset, is_customer, organization_id, balance_units, held_units FROM ledger_balances
+                    INSERT INTO ledger_house_slots (account, slot, asset, balance_units)
+                    SELECT account, 0, asset, balance_units FROM ledger_balances WHERE is_customer = 0
                     """,
-                    "DROP TABLE ledger_balances",
-                    "ALTER TABLE ledger_balances_slotted RENAME TO ledger_balances",
-                    "CREATE INDEX ledger_balances_asset ON ledger_balances (asset, is_customer, account)",
+                    "DELETE FROM ledger_balances WHERE is_customer = 0",
                 ]
                     + (dialect == .postgres
                         ? [
-                            "ALTER INDEX ledger_balances_slotted_pkey RENAME TO ledger_balances_pkey",
-                            // Holds are updated once or twice each after their insert: the same
-                            // room for in-place (HOT) updates as balances.
+                            // Room in every page for in-place (HOT) updates of balances and holds,
+                            // which touch no index (see hotUpdateStorage); pages written from now.
+                            "ALTER TABLE ledger_balances SET (fillfactor = 25)",
                             "ALTER TABLE ledger_holds SET (fillfactor = 50)",
                         ] : [])),
         ]

@@ -3,13 +3,13 @@ import Foundation
 
 /// The ledger over SQL. Customer balance reads lock the row on PostgreSQL (`FOR UPDATE`,
 /// added by the driver's dialect hook) so concurrent movements on one account serialize.
-/// House accounts are rows per slot (`HouseSlots`), written by blind increments and summed
-/// on read; a customer's one row is slot 0.
+/// House accounts are rows per slot (`HouseSlots`) in `ledger_house_slots`, written by
+/// blind increments and summed on read.
 extension SQLTransaction {
     func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         guard id.isCustomer else { return try await houseBalance(id) }
         return try await one(
-            "SELECT * FROM ledger_balances WHERE account = ? AND slot = 0" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
+            "SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
     }
 
     /// The sum of a house account's slots, nil when it has none. Locks nothing: no
@@ -17,22 +17,21 @@ extension SQLTransaction {
     func houseBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         let row = try await db.query(
             """
-            SELECT COUNT(*) AS slots, CAST(COALESCE(SUM(balance_units), 0) AS BIGINT) AS balance_units,
-                CAST(COALESCE(SUM(held_units), 0) AS BIGINT) AS held_units
-            FROM ledger_balances WHERE account = ?
+            SELECT COUNT(*) AS slots, CAST(COALESCE(SUM(balance_units), 0) AS BIGINT) AS balance_units
+            FROM ledger_house_slots WHERE account = ?
             """, [.text(id.rawValue)]
         ).first
         guard let row, try row.integer("slots") > 0 else { return nil }
-        return LedgerBalance(id: id, balanceUnits: try row.integer("balance_units"), heldUnits: try row.integer("held_units"), organizationID: nil)
+        return LedgerBalance(id: id, balanceUnits: try row.integer("balance_units"), organizationID: nil)
     }
 
     func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         try await db.execute(
             """
-            INSERT INTO ledger_balances (account, slot, asset, is_customer, organization_id, balance_units, held_units)
-            VALUES (?, 0, ?, 1, ?, ?, ?)
-            ON CONFLICT (account, slot) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units
+            INSERT INTO ledger_balances (account, asset, is_customer, organization_id, balance_units, held_units)
+            VALUES (?, ?, 1, ?, ?, ?)
+            ON CONFLICT (account) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units
             """,
             [
                 .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .optionalText(balance.organizationID?.rawValue),
@@ -49,9 +48,8 @@ extension SQLTransaction {
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
         let rows = try await db.query(
             """
-            INSERT INTO ledger_balances (account, slot, asset, is_customer, organization_id, balance_units, held_units)
-            VALUES (?, ?, ?, 0, NULL, ?, 0)
-            ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_balances.balance_units + excluded.balance_units
+            INSERT INTO ledger_house_slots (account, slot, asset, balance_units) VALUES (?, ?, ?, ?)
+            ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_house_slots.balance_units + excluded.balance_units
             RETURNING balance_units
             """,
             [.text(id.rawValue), .integer(Int64(slot)), .text(id.asset.rawValue), .integer(deltaUnits)])
@@ -120,7 +118,14 @@ extension SQLTransaction {
     }
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {
-        let rows = try await db.query("SELECT asset, CAST(SUM(balance_units) AS BIGINT) AS total FROM ledger_balances GROUP BY asset", [])
+        let rows = try await db.query(
+            """
+            SELECT asset, CAST(SUM(total) AS BIGINT) AS total FROM (
+                SELECT asset, SUM(balance_units) AS total FROM ledger_balances GROUP BY asset
+                UNION ALL
+                SELECT asset, SUM(balance_units) AS total FROM ledger_house_slots GROUP BY asset
+            ) AS parts GROUP BY asset
+            """, [])
         return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
     }
 
@@ -136,11 +141,9 @@ extension SQLTransaction {
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
         try await all(
             """
-            SELECT account, is_customer, organization_id, balance_units, held_units
-            FROM ledger_balances WHERE asset = ? AND is_customer = 1
+            SELECT account, organization_id, balance_units, held_units FROM ledger_balances WHERE asset = ?
             UNION ALL
-            SELECT account, 0, NULL, CAST(SUM(balance_units) AS BIGINT), CAST(SUM(held_units) AS BIGINT)
-            FROM ledger_balances WHERE asset = ? AND is_customer = 0 GROUP BY account
+            SELECT account, NULL, CAST(SUM(balance_units) AS BIGINT), 0 FROM ledger_house_slots WHERE asset = ? GROUP BY account
             ORDER BY account
             """, [.text(asset.rawValue), .text(asset.rawValue)], Self.balance)
     }
