@@ -17,12 +17,15 @@ What runs, on loopback, with wrk at each connection count for BENCH_SECONDS each
   each with the gateway's pragmas;
 * the scaling curve: the gateway restarted on a store seeded (through Core, by
   ``BrokerGateBench seed``) with 1k, 10k and 100k customers holding one filled order each,
-  measuring order placement and the portfolio read again, and the server's peak RSS.
+  measuring order placement and the portfolio read again, and the server's peak RSS;
+* the PostgreSQL order path (``postgres_bench.py``): market buys through one gateway on a
+  throwaway PostgreSQL against ``pgbench`` single-row insert commits (baseline D) on the same
+  server, at BENCH_PG_CONNECTIONS (64), with the store's serialization retries counted.
 
 Environment: BENCH_SECONDS (5), BENCH_CONNECTIONS ("1,16,64"), BENCH_SCALING
 ("1000,10000,100000"), BENCH_SCALING_CONNECTIONS ("64"), BENCH_WRK_THREADS (1),
 BENCH_TRADING_ACCOUNTS (8), BENCH_BIN_DIR (.build/release), BENCH_OUT_DIR
-(.build/bench/<timestamp>).
+(.build/bench/<timestamp>), BENCH_PG_CONNECTIONS ("64"), BENCH_PG_POOL_SIZE (the store's default).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from postgres_bench import postgres_run
 
 REPO = Path(__file__).resolve().parents[1]
 WRK_DIR = REPO / "Benchmarks" / "wrk"
@@ -91,6 +96,8 @@ def main() -> int:
     parser.add_argument("--smoke", action="store_true", help="1 s per load, connections 1 and 16, scaling at 500 only: checks the harness, not the numbers")
     parser.add_argument("--skip-micro", action="store_true", help="skip the Core micro-benchmarks")
     parser.add_argument("--skip-scaling", action="store_true", help="skip the 1k/10k/100k scaling curve")
+    parser.add_argument("--skip-postgres", action="store_true", help="skip the PostgreSQL order path")
+    parser.add_argument("--only-postgres", action="store_true", help="run only the PostgreSQL order path and baseline D")
     args = parser.parse_args()
     env = os.environ
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -105,26 +112,30 @@ def main() -> int:
         out_dir=Path(env.get("BENCH_OUT_DIR", REPO / ".build" / "bench" / stamp)),
     )
     settings.out_dir.mkdir(parents=True, exist_ok=True)
-    require_tools(settings)
+    require_tools(settings, only_postgres=args.only_postgres)
     report: dict = {"machine": machine(), "settings": {"seconds": settings.seconds, "connections": settings.connections,
                                                        "wrk_threads": settings.wrk_threads}}
     print(f"BrokerGate benchmarks -> {settings.out_dir}", flush=True)
     print(json.dumps(report["machine"]), flush=True)
-    if not args.skip_micro:
+    if not args.skip_micro and not args.only_postgres:
         micro = subprocess.run([settings.bin_dir / "BrokerGateBench", "micro"], check=True, capture_output=True, text=True).stdout
         print(micro, flush=True)
         report["micro"] = micro
     loads: list[Load] = []
     rss: dict[str, int] = {}
-    for name, binary in (("baseline A (raw NIO)", "BaselineNIO"), ("baseline B (bare Hummingbird)", "BaselineHummingbird")):
-        with Server([settings.bin_dir / binary, "{port}"], settings.out_dir / f"{binary}.log") as server:
-            for connections in settings.connections:
-                loads.append(wrk(settings, server.url("/health"), name, connections))
-            rss[name] = server.peak_rss_kib()
-    gateway_loads, gateway_rss, row_bytes = gateway_run(settings)
-    loads += gateway_loads
-    rss["gateway (main run)"] = gateway_rss
-    scaling = [] if args.skip_scaling else scaling_run(settings)
+    row_bytes = 0
+    if not args.only_postgres:
+        for name, binary in (("baseline A (raw NIO)", "BaselineNIO"), ("baseline B (bare Hummingbird)", "BaselineHummingbird")):
+            with Server([settings.bin_dir / binary, "{port}"], settings.out_dir / f"{binary}.log") as server:
+                for connections in settings.connections:
+                    loads.append(wrk(settings, server.url("/health"), name, connections))
+                rss[name] = server.peak_rss_kib()
+        gateway_loads, gateway_rss, row_bytes = gateway_run(settings)
+        loads += gateway_loads
+        rss["gateway (main run)"] = gateway_rss
+    if not args.skip_postgres:
+        loads += postgres_run(settings, Gateway, wrk, Load, made_up_keys, free_port)
+    scaling = [] if args.skip_scaling or args.only_postgres else scaling_run(settings)
     report["loads"] = [load.__dict__ | {"rps": load.rps} for load in loads]
     report["rss_kib"] = rss
     report["scaling"] = scaling
@@ -142,11 +153,11 @@ def ints(text: str) -> list[int]:
     return [int(part) for part in text.replace("_", "").split(",") if part.strip()]
 
 
-def require_tools(settings: Settings) -> None:
+def require_tools(settings: Settings, only_postgres: bool = False) -> None:
     missing = [tool for tool in ("wrk",) if subprocess.run(["sh", "-c", f"command -v {tool}"], capture_output=True).returncode != 0]
     if missing:
         sys.exit(f"scripts/bench: {', '.join(missing)} not found; install it (Debian: apt-get install -y wrk)")
-    for binary in ("brokergate", "BrokerGateBench", "BaselineNIO", "BaselineHummingbird"):
+    for binary in ("brokergate",) if only_postgres else ("brokergate", "BrokerGateBench", "BaselineNIO", "BaselineHummingbird"):
         if not (settings.bin_dir / binary).exists():
             sys.exit(f"scripts/bench: {settings.bin_dir / binary} missing; build with swift build -c release")
 
@@ -254,14 +265,16 @@ class Gateway(Server):
     bootstrap keys made up for this run and rate limits raised out of the way (the limiter
     still runs on every request)."""
 
-    def __init__(self, settings: Settings, store: Path, log_name: str, keys: dict) -> None:
+    def __init__(self, settings: Settings, store: Path | str, log_name: str, keys: dict) -> None:
         env = os.environ | keys | {
             "BROKERGATE_RATE_LIMIT_RPS": "1000000",
             "BROKERGATE_RATE_LIMIT_BURST": "1000000",
             "BROKERGATE_RATE_LIMIT_IP_RPS": "1000000",
             "BROKERGATE_RATE_LIMIT_IP_BURST": "1000000",
         }
-        super().__init__([settings.bin_dir / "brokergate", "serve", "--port", "{port}", "--store", f"sqlite:{store}",
+        # A Path is a SQLite file; a string is a store URL as --store takes it (postgres://…).
+        store_arg = store if isinstance(store, str) else f"sqlite:{store}"
+        super().__init__([settings.bin_dir / "brokergate", "serve", "--port", "{port}", "--store", store_arg,
                           "--sandbox", "--clock", REGULAR_SESSION, "--web-root", REPO], settings.out_dir / log_name, env)
         self.entities: list[str] = []
         self.key_id = keys["BROKERGATE_PARTNER_KEY_ID"]
@@ -535,6 +548,7 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
         "gateway POST market_buy": "baseline C (raw SQLite commit)",
         "SQLiteStore alone (group commit)": "baseline C (raw SQLite commit)",
         "gateway POST accounts": "baseline C' (again, after accounts)",
+        "gateway POST market_buy (PostgreSQL)": "baseline D (pgbench insert commit)",
         "baseline B (bare Hummingbird)": "baseline A (raw NIO)",
     }
     lines = [
@@ -563,8 +577,12 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
             cost = load.extra["store_per_request"]
             batch = cost["writes"] / cost["commits"] if cost["commits"] else 0
             lines.append(f"| {load.scenario} | {load.connections} | {cost['writes']:.2f} | {cost['commits']:.3f} | {batch:.1f} | {cost['reads']:.2f} |")
-    lines += ["", f"Baseline C commits rows of {row_bytes} bytes (the mean stored order document of the main run); "
-              "at more than one connection its latency is the FIFO one-writer model described in BENCHMARKS.md.", ""]
+    if row_bytes:
+        lines += ["", f"Baseline C commits rows of {row_bytes} bytes (the mean stored order document of the main run); "
+                  "at more than one connection its latency is the FIFO one-writer model described in BENCHMARKS.md.", ""]
+    if any(load.scenario.startswith("baseline D") for load in loads):
+        lines += ["", "Baseline D is pgbench on the gateway's PostgreSQL server: one single-row INSERT commit per transaction "
+                  "(synchronous_commit=on), rows the mean stored order size; its p50 column is pgbench's average latency.", ""]
     lines += ["| server | peak RSS (VmHWM) |", "| --- | ---: |"]
     lines += [f"| {name} | {kib / 1024:.1f} MiB |" for name, kib in rss.items()]
     if scaling:
@@ -595,8 +613,12 @@ def targets(by_key: dict, rss: dict, scaling: list[dict]) -> list[str]:
         ("gateway GET portfolio (auth)", "baseline B (bare Hummingbird)", 0.5, "authenticated GET ≥ 0.5× baseline B req/s"),
         ("gateway POST market_buy", "baseline C (raw SQLite commit)", 1.0, "market buys ≥ 1.0× baseline C req/s"),
         ("gateway POST accounts", "baseline C' (again, after accounts)", 1.0, "POST accounts ≥ 1.0× baseline C req/s"),
+        ("gateway POST market_buy (PostgreSQL)", "baseline D (pgbench insert commit)", 1.0,
+         "order placement on PostgreSQL ≥ 1.0× baseline D (pgbench) req/s"),
     ):
         ratios = rps_ratios(scenario, baseline)
+        if not ratios:
+            continue
         measured = ", ".join(f"{value:.2f}× at c={c}" for c, value in ratios)
         worst = min((value for _, value in ratios), default=0)
         lines.append(f"| {label} | {measured} | {'met' if worst >= goal else f'missed: worst {worst / goal:.0%} of target'} |")

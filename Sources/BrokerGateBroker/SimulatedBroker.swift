@@ -94,7 +94,7 @@ public struct SimulatedBroker: BrokerAdapter {
         try await store.read { tx in
             var book = BrokerBook(positions: [:], netCashUnits: 0)
             for position in try await tx.allDocuments(SimBrokerPosition.self, query: DocumentQuery(owner: Self.bookOwner)) {
-                book.positions[position.symbol] = position.quantityUnits
+                book.positions[position.symbol, default: 0] += position.quantityUnits
                 book.netCashUnits += position.netCashUnits
             }
             return book
@@ -161,13 +161,19 @@ public struct SimulatedBroker: BrokerAdapter {
             (quantity, cash) = (shares, try OrderPricing.notionalUnits(quantityUnits: shares, price: price, rounding: rounding))
         }
         guard quantity > 0 else { return }
-        let stored = try await tx.document(SimBrokerPosition.self, id: SimBrokerPosition.id(instruction.symbol))
-        var position = stored ?? SimBrokerPosition(symbol: instruction.symbol, quantityUnits: 0, netCashUnits: 0, createdAt: now)
-        if instruction.side == .sell, position.quantityUnits < quantity {
-            order.state.status = .rejected
-            order.state.reason = "the broker holds \(position.quantityUnits) units of \(instruction.symbol) in custody, fewer than the \(quantity) to sell"
-            return
+        if instruction.side == .sell {
+            let held = try await SimBrokerPosition.totalUnits(of: instruction.symbol, in: tx)
+            if held < quantity {
+                order.state.status = .rejected
+                order.state.reason = "the broker holds \(held) units of \(instruction.symbol) in custody, fewer than the \(quantity) to sell"
+                return
+            }
         }
+        // Only this transaction's slot is read and written: buys of one symbol running at
+        // once never touch the same document.
+        let slot = tx.houseSlot
+        let stored = try await tx.document(SimBrokerPosition.self, id: SimBrokerPosition.id(instruction.symbol, slot: slot))
+        var position = stored ?? SimBrokerPosition(symbol: instruction.symbol, slot: slot, quantityUnits: 0, netCashUnits: 0, createdAt: now)
         let sign: Int64 = instruction.side == .buy ? 1 : -1
         position.quantityUnits += sign * quantity
         position.netCashUnits += sign * cash
@@ -191,17 +197,43 @@ struct SimBrokerOrder: StoredDocument, Equatable {
     var ownerOrganizationID: OrganizationID { SimulatedBroker.bookOwner }
 }
 
-/// The broker's custody of one symbol for BrokerGate's omnibus account, and the net cash
-/// BrokerGate paid for it.
+/// One slot of the broker's custody of one symbol for BrokerGate's omnibus account, and
+/// the net cash BrokerGate paid for it. A symbol's position is the sum of its slots: the
+/// same split as the house ledger accounts (`HouseSlots`), for the same reason (every buy
+/// of a symbol would otherwise rewrite one document). A slot may go negative when a sell
+/// lands on it; only the sum is checked.
 struct SimBrokerPosition: StoredDocument, Equatable {
     static let kind = "sim_broker_position"
 
     let symbol: String
+    /// Nil in documents written before slots existed: slot 0.
+    let slot: Int?
     var quantityUnits: Int64
     var netCashUnits: Int64
     let createdAt: Date
 
-    static func id(_ symbol: String) -> String { "position-\(symbol)" }
-    var documentID: String { Self.id(symbol) }
+    init(symbol: String, slot: Int, quantityUnits: Int64, netCashUnits: Int64, createdAt: Date) {
+        self.symbol = symbol
+        self.slot = slot
+        self.quantityUnits = quantityUnits
+        self.netCashUnits = netCashUnits
+        self.createdAt = createdAt
+    }
+
+    /// Slot 0 keeps the id a symbol's single position document always had.
+    static func id(_ symbol: String, slot: Int) -> String { slot == 0 ? "position-\(symbol)" : "position-\(symbol)-\(slot)" }
+    var documentID: String { Self.id(symbol, slot: slot ?? 0) }
     var ownerOrganizationID: OrganizationID { SimulatedBroker.bookOwner }
+    /// Finds every slot of a symbol in one query.
+    var lookupKey: String? { symbol }
+
+    /// Units of `symbol` held over all slots. Slot 0 is read by id as well, since one
+    /// written before slots existed carries no lookup key.
+    static func totalUnits(of symbol: String, in tx: any StoreTransaction) async throws -> Int64 {
+        var slots = try await tx.allDocuments(Self.self, query: DocumentQuery(owner: SimulatedBroker.bookOwner, lookupKey: symbol))
+        if !slots.contains(where: { ($0.slot ?? 0) == 0 }), let legacy = try await tx.document(Self.self, id: id(symbol, slot: 0)) {
+            slots.append(legacy)
+        }
+        return slots.reduce(0) { $0 + $1.quantityUnits }
+    }
 }

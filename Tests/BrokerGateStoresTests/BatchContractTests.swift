@@ -102,17 +102,18 @@ struct SQLiteGroupCommitTests {
         let path = TemporaryFolder.make().appendingPathComponent("failed-batch.sqlite").path
         let store = try await SQLiteStore(path: path)
         let first = makeOrganization(name: "first"), second = makeOrganization(name: "second")
+        // The holder keeps the turn until both others wait for it, so all three share a batch.
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
         let holder = Task {
             try await store.transaction { tx in
                 try await tx.insertOrganization(first)
-                // Hold the turn so the next two queue behind and join this batch.
-                try await Task.sleep(for: .milliseconds(300))
+                enteredSignal.yield()
+                try await Self.waitUntil { store.writersWaiting == 2 }
             }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        for await _ in entered { break }
         let joiner = Task { try await store.transaction { tx in try await tx.insertOrganization(second) } }
         let poison = Task {
-            try await Task.sleep(for: .milliseconds(50))
             try await store.transaction { tx in
                 let db = (tx as! SQLTransaction).db
                 try await db.execute("PRAGMA defer_foreign_keys = ON", [])
@@ -134,10 +135,17 @@ struct SQLiteGroupCommitTests {
 
     @Test func test_aFullWriteQueue_refusesWithStoreBusy() async throws {
         let store = try await SQLiteStore(path: TemporaryFolder.make().appendingPathComponent("busy.sqlite").path, queueMax: 2)
-        let holder = Task { try await store.transaction { _ in try await Task.sleep(for: .milliseconds(400)) } }
-        try await Task.sleep(for: .milliseconds(50))
+        let (release, releaseSignal) = AsyncStream.makeStream(of: Void.self)
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await store.transaction { _ in
+                enteredSignal.yield()
+                for await _ in release { break }
+            }
+        }
+        for await _ in entered { break }
         let queued = (0..<2).map { _ in Task { try await store.transaction { _ in } } }
-        try await Task.sleep(for: .milliseconds(50))
+        try await Self.waitUntil { store.writersWaiting == 2 }
         do {
             try await store.transaction { _ in }
             Issue.record("a third waiter was let into a queue of two")
@@ -146,7 +154,17 @@ struct SQLiteGroupCommitTests {
             #expect(error.kind == .unavailable)
             #expect(error.retryAfterSeconds == 1)
         }
+        releaseSignal.yield()
         try await holder.value
         for task in queued { try await task.value }
+    }
+
+    /// Polls `condition` every few milliseconds, for at most 10 s (a loaded test machine).
+    static func waitUntil(_ condition: @Sendable () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw CancellationError() }
+            try await Task.sleep(for: .milliseconds(2))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateStores
 import Foundation
 import Hummingbird
 import Prometheus
@@ -80,6 +81,14 @@ struct OpsController {
         metrics.makeGauge(name: "brokergate_store_commits", help: "Durable commits since start; one may hold many write transactions (group commit)")
             .set(Int64(counters.commits))
         metrics.makeGauge(name: "brokergate_store_read_transactions", help: "Read-only snapshots since start").set(Int64(counters.readTransactions))
+        if let counting = store as? StoreRetryCounting {
+            for (sqlState, count) in counting.transactionRetries {
+                metrics.makeGauge(
+                    name: "brokergate_store_transaction_retries", labels: [("sqlstate", sqlState)],
+                    help: "Store transactions run again after a serialization failure or deadlock, since start"
+                ).set(Int64(count))
+            }
+        }
         return Reply.bytes(metrics.emitToBuffer(), status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 

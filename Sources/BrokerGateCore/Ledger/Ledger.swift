@@ -12,30 +12,39 @@ public struct Ledger: Sendable {
     }
 
     /// Moves `amountUnits` from `debit` to `credit`. A customer debit must be covered by the
-    /// available (unheld) balance; house accounts may go negative (issuance is a liability).
+    /// available (unheld) balance; house accounts may go negative (issuance is a liability),
+    /// so their side is a blind increment of one slot (`HouseSlots`): no read, no lock, and
+    /// concurrent orders crediting the same house account never wait for each other.
     @discardableResult
     public func transfer(
         _ amountUnits: Int64, from debit: LedgerAccountID, to credit: LedgerAccountID, reason: TransferReason,
         reference: (kind: String, id: String), holdID: LedgerHoldID? = nil, in tx: any LedgerRepository
     ) async throws -> LedgerTransfer {
         try Self.requireValid(amountUnits, debit: debit, credit: credit)
-        // Rows are read (and on PostgreSQL locked) in one global order, so two transfers
-        // between the same accounts in opposite directions can never deadlock.
-        let firstID = min(debit, credit)
-        let first = try await balance(firstID, in: tx)
-        let second = try await balance(max(debit, credit), in: tx)
-        var from = debit == firstID ? first : second
-        var to = debit == firstID ? second : first
-        if debit.isCustomer, holdID == nil, from.availableUnits < amountUnits {
-            throw Self.insufficientFunds(debit.asset, available: from.availableUnits, needed: amountUnits)
+        // Customer rows are read (and on PostgreSQL locked) in one global order, so two
+        // transfers between the same customers in opposite directions can never deadlock.
+        var customers: [LedgerAccountID: LedgerBalance] = [:]
+        for id in [debit, credit].sorted() where id.isCustomer {
+            customers[id] = try await balance(id, in: tx)
         }
-        from.balanceUnits = try Self.checked(from.balanceUnits, minus: amountUnits)
-        to.balanceUnits = try Self.checked(to.balanceUnits, plus: amountUnits)
+        if var from = customers[debit] {
+            if holdID == nil, from.availableUnits < amountUnits {
+                throw Self.insufficientFunds(debit.asset, available: from.availableUnits, needed: amountUnits)
+            }
+            from.balanceUnits = try Self.checked(from.balanceUnits, minus: amountUnits)
+            try await tx.saveLedgerBalance(from)
+        } else {
+            try await tx.addToHouseBalance(debit, deltaUnits: -amountUnits, slot: tx.houseSlot)
+        }
+        if var to = customers[credit] {
+            to.balanceUnits = try Self.checked(to.balanceUnits, plus: amountUnits)
+            try await tx.saveLedgerBalance(to)
+        } else {
+            try await tx.addToHouseBalance(credit, deltaUnits: amountUnits, slot: tx.houseSlot)
+        }
         let record = LedgerTransfer(
             id: .generate(), asset: debit.asset, debit: debit, credit: credit, amountUnits: amountUnits, reason: reason,
             referenceKind: reference.kind, referenceID: reference.id, holdID: holdID, createdAt: clock.now())
-        try await tx.saveLedgerBalance(from)
-        try await tx.saveLedgerBalance(to)
         try await tx.appendLedgerTransfer(record)
         try await Self.assertCustomerRowsSound([debit, credit], in: tx)
         return record

@@ -3,11 +3,19 @@ import Foundation
 /// Ledger persistence: balance rows, the append-only transfer journal and holds. Lives in
 /// the same transaction as the business object that moves money (DESIGN.md rule 5).
 public protocol LedgerRepository: Sendable {
-    /// The balance row, read for update: on PostgreSQL the row is locked until commit, so
-    /// concurrent withdrawals from one account serialize.
+    /// A customer's balance row, read for update: on PostgreSQL the row is locked until
+    /// commit, so concurrent withdrawals from one account serialize. For a house account,
+    /// the sum of its slots (`HouseSlots`), locking nothing; nil when it has none.
     func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance?
-    /// Inserts or replaces a balance row.
+    /// Inserts or replaces a customer's balance row. House balances change only through
+    /// `addToHouseBalance`; a house id here is refused.
     func saveLedgerBalance(_ balance: LedgerBalance) async throws
+    /// Adds `deltaUnits` (either sign) to slot `slot` of house account `id` without reading
+    /// the account, creating the slot row on first use.
+    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws
+    /// The house slot this transaction writes: one no other transaction running at the same
+    /// time writes (see `HouseSlots`).
+    var houseSlot: Int { get }
     /// Appends a transfer; the journal's order is its sequence.
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws
     /// Transfers touching `account`, newest last, at most `limit`, after `afterSequence`.
@@ -17,11 +25,12 @@ public protocol LedgerRepository: Sendable {
     func insertLedgerHold(_ hold: LedgerHold) async throws
     func updateLedgerHold(_ hold: LedgerHold) async throws
     func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold?
-    /// Sum of balances per asset; zero for every asset when the books balance.
+    /// Sum of balances (every slot) per asset; zero for every asset when the books balance.
     func ledgerSums() async throws -> [LedgerAsset: Int64]
     /// Every balance row of one customer account, all assets, in one read that locks
     /// nothing: for portfolios and history views, which only report.
     func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance]
-    /// Every balance row of `asset` (reserves, proofs, audits).
+    /// Every balance of `asset` (reserves, proofs, audits), one per account: a house
+    /// account's slots summed.
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance]
 }

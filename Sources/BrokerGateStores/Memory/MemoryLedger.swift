@@ -3,20 +3,41 @@ import Foundation
 
 /// The ledger's tables in memory: the same rows the SQL stores keep.
 struct MemoryLedgerTables: Sendable {
+    /// Customer balance rows (slot 0 in the SQL stores).
     var balances: [LedgerAccountID: LedgerBalance] = [:]
+    /// House accounts: balance units per slot (`HouseSlots`), summed on read.
+    var house: [LedgerAccountID: [Int: Int64]] = [:]
     /// Append-only; a transfer's sequence is its index + 1.
     var journal: [LedgerTransfer] = []
     var holds: [LedgerHoldID: LedgerHold] = [:]
+
+    func houseBalance(_ id: LedgerAccountID) -> LedgerBalance? {
+        house[id].map { slots in LedgerBalance(id: id, balanceUnits: slots.values.reduce(0, +), organizationID: nil) }
+    }
 }
 
 extension MemoryTransaction {
     func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
-        read { $0.ledger.balances[id] }
+        read { id.isCustomer ? $0.ledger.balances[id] : $0.ledger.houseBalance(id) }
     }
 
     func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+        guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         try write { $0.ledger.balances[balance.id] = balance }
     }
+
+    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
+        precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
+        precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
+        try write { tables in
+            let (sum, overflow) = tables.ledger.house[id, default: [:]][slot, default: 0].addingReportingOverflow(deltaUnits)
+            guard !overflow else { throw DomainError(.ruleViolation, code: "amount_overflow", message: "the balance would overflow") }
+            tables.ledger.house[id, default: [:]][slot] = sum
+        }
+    }
+
+    /// One writer at a time: any slot will do; 0, as the SQL single-writer store.
+    var houseSlot: Int { 0 }
 
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try write { $0.ledger.journal.append(transfer) }
@@ -58,7 +79,9 @@ extension MemoryTransaction {
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {
         read { tables in
-            tables.ledger.balances.values.reduce(into: [:]) { sums, row in sums[row.id.asset, default: 0] += row.balanceUnits }
+            var sums = tables.ledger.balances.values.reduce(into: [LedgerAsset: Int64]()) { sums, row in sums[row.id.asset, default: 0] += row.balanceUnits }
+            for (id, slots) in tables.ledger.house { sums[id.asset, default: 0] += slots.values.reduce(0, +) }
+            return sums
         }
     }
 
@@ -67,6 +90,10 @@ extension MemoryTransaction {
     }
 
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
-        read { tables in tables.ledger.balances.values.filter { $0.id.asset == asset }.sorted { $0.id < $1.id } }
+        read { tables in
+            let customers = tables.ledger.balances.values.filter { $0.id.asset == asset }
+            let house = tables.ledger.house.keys.filter { $0.asset == asset }.compactMap { tables.ledger.houseBalance($0) }
+            return (customers + house).sorted { $0.id < $1.id }
+        }
     }
 }

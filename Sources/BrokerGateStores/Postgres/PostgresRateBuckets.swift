@@ -3,6 +3,16 @@ import PostgresNIO
 
 /// Cluster-wide token buckets in the shared database: one upsert per take, atomic under
 /// the row lock `ON CONFLICT DO UPDATE` holds, so replicas never both spend the last token.
+///
+/// The take commits with `synchronous_commit = off`: every request of one API key updates
+/// that key's row, and a row lock is held until commit, so with a durable commit each take
+/// waited for the previous one's WAL flush and one key's requests went through one fsync at
+/// a time (a hot row like the house balances of issue 16). A bucket is not business data: a
+/// crash may forget the last fraction of a second of spending, i.e. grant one burst again,
+/// and no response the gateway gave depends on it surviving. The setting is made by the
+/// statement itself (`set_config(…, true)`, local to its implicit transaction), so the take
+/// stays one round trip: an explicit BEGIN … COMMIT held the row lock across four, which
+/// under a busy gateway cost more than the flush it saved.
 extension PostgresStore: SharedRateBuckets {
     /// One token in millionths.
     static let tokenMicro: Int64 = 1_000_000
@@ -17,34 +27,39 @@ extension PostgresStore: SharedRateBuckets {
         // (1,000,000) is taken only when refilled holds one. $1 key, $2 capacity, $3 now, $4 rate, $5 span cap.
         let refilled = "LEAST($2, rate_buckets.tokens_micro + LEAST($5, GREATEST(0, $3 - rate_buckets.updated_us)) * $4)"
         let sql = """
-            INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed) VALUES ($1, $2 - 1000000, $3, 1)
+            INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed)
+            SELECT $1, $2 - 1000000, $3, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush
             ON CONFLICT (key) DO UPDATE SET
                 tokens_micro = CASE WHEN \(refilled) >= 1000000 THEN \(refilled) - 1000000 ELSE \(refilled) END,
                 allowed = CASE WHEN \(refilled) >= 1000000 THEN 1 ELSE 0 END,
                 updated_us = GREATEST(rate_buckets.updated_us, $3)
             RETURNING tokens_micro, allowed
             """
-        var binds = PostgresBindings(capacity: 5)
-        try binds.append(key)
-        try binds.append(capacity)
-        try binds.append(nowMicros)
-        try binds.append(rate)
-        try binds.append(Self.refillSpanMaxMicros)
-        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-        for try await (tokens, allowed) in rows.decode((Int64, Int32).self) {
+        let binds: [SQLValue] = [.text(key), .integer(capacity), .integer(nowMicros), .integer(rate), .integer(Self.refillSpanMaxMicros)]
+        let logger = logger
+        let row: SQLRow? = try await PostgresStoreError.converting {
+            try await client.withConnection { connection in
+                try await PostgresExecutor(connection: connection, logger: logger).query(sql, binds).first
+            }
+        }
+        let decision = try row.map { row in
+            let (tokens, allowed) = (try row.integer("tokens_micro"), try row.integer("allowed"))
             let missing = max(0, Self.tokenMicro - tokens)
             return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
         }
-        throw StoreError("rate bucket upsert returned no row")
+        guard let decision else { throw StoreError("rate bucket upsert returned no row") }
+        return decision
     }
 
     public func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int {
         var binds = PostgresBindings(capacity: 1)
         try binds.append(idleBeforeMicros)
-        let rows = try await client.query(
-            PostgresQuery(unsafeSQL: "DELETE FROM rate_buckets WHERE updated_us < $1 RETURNING 1", binds: binds), logger: logger)
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
+        return try await PostgresStoreError.converting {
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "DELETE FROM rate_buckets WHERE updated_us < $1 RETURNING 1", binds: binds), logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
     }
 }

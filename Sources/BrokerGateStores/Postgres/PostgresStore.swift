@@ -3,34 +3,59 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// The PostgreSQL store (`--store postgres://…`): several gateway replicas share one
 /// database. Transactions run at SERIALIZABLE and are retried on serialization failures
 /// and deadlocks, so every replica sees the same serial history the single-writer stores
-/// give; balance rows are additionally read `FOR UPDATE` so hot accounts queue instead of
-/// failing. Migrations take a cluster-wide advisory lock, so replicas starting together
-/// apply each version once.
-public final class PostgresStore: Store {
+/// give; customer balance rows are additionally read `FOR UPDATE` so a hot customer queues
+/// instead of failing. House balances are split into slots (`HouseSlots`) and each pooled
+/// connection owns one (`PostgresSlotClaims`), so the orders that all credit the house's
+/// fee, cash and custody accounts never write the same row at once. Migrations take a
+/// cluster-wide advisory lock, so replicas starting together apply each version once.
+///
+/// Every driver error leaves this store as a `PostgresStoreError`, whose description names
+/// the SQLSTATE and the server's message (the driver's own hides both).
+public final class PostgresStore: Store, StoreRetryCounting {
     let client: PostgresClient
     private let runTask: Task<Void, Never>
     let logger: Logger
     public let displayName: String
     public let counters = StoreCounters()
+    let slotClaims: PostgresSlotClaims
+    private let retries = Mutex<[String: Int]>([:])
 
-    /// How often a transaction is retried after a serialization failure or deadlock.
-    static let retriesMax = 30
+    /// How many times one transaction runs at most (the first go and its retries). 30 as
+    /// before: with 20, a debug build under 64 connections gave up (500) ten times as often.
+    static let attemptsMax = 30
+    /// Backoff before retry n is random in 0...min(cap, base × 2^n): full jitter, so
+    /// transactions that collided once do not collide again in lockstep, and bounded, so
+    /// the worst case (all attempts) waits about 1.5 s in total.
+    static let backoffBaseMicros = 500
+    static let backoffCapMicros = 64_000
     /// One advisory lock id for all of BrokerGate's migrations, held to commit.
     static let migrationLockID: Int64 = 7_215_398_113
+    /// Pool size when the URL does not say (`?pool_size=N`): enough connections that 64
+    /// concurrent requests rarely wait for one, few enough that three replicas stay well
+    /// under PostgreSQL's default `max_connections` of 100.
+    public static let poolSizeDefault = 24
+    static let poolSizeRange = 1...256
 
-    public init(url: String, poolSize: Int = 16, logger: Logger = Logger(label: "brokergate.postgres")) async throws {
+    /// `poolSize` nil: the URL's `pool_size` query item, else `poolSizeDefault`.
+    public init(url: String, poolSize: Int? = nil, logger: Logger = Logger(label: "brokergate.postgres")) async throws {
         let configuration = try Self.configuration(url: url, poolSize: poolSize)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runTask = Task { await client.run() }
         self.logger = logger
+        slotClaims = PostgresSlotClaims(logger: logger)
         displayName = StoreSpec.postgres(url: url).description
         do {
-            try await migrate()
+            // The driver warns ("run() hasn't been called yet") when a lease comes before its
+            // run task has started; the lease would wait anyway, but a warning at every start
+            // hides the ones that matter. The client exposes no "started" signal to await.
+            try await Task.sleep(for: .milliseconds(20))
+            try await PostgresStoreError.converting { try await migrate() }
         } catch {
             runTask.cancel()
             throw error
@@ -76,45 +101,70 @@ public final class PostgresStore: Store {
     /// conflicts, so it needs no retry, and a write inside it fails.
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         counters.countRead()
-        return try await client.withConnection { connection in
-            let db = PostgresExecutor(connection: connection, logger: logger)
-            try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
-            do {
-                let result = try await body(SQLTransaction(db))
-                try await db.execute("COMMIT", [])
-                return result
-            } catch {
-                try? await db.execute("ROLLBACK", [])
-                throw error
+        return try await PostgresStoreError.converting {
+            try await client.withConnection { connection in
+                let db = PostgresExecutor(connection: connection, logger: logger)
+                try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+                do {
+                    let result = try await body(SQLTransaction(db))
+                    try await db.execute("COMMIT", [])
+                    return result
+                } catch {
+                    try? await db.execute("ROLLBACK", [])
+                    throw error
+                }
             }
         }
     }
 
-    /// BEGIN SERIALIZABLE … COMMIT on one pooled connection, retried with jittered backoff
-    /// when PostgreSQL reports a serialization failure or deadlock (the body is re-run from
-    /// the start on a fresh snapshot, which is why bodies touch nothing but the store).
+    /// BEGIN SERIALIZABLE … COMMIT on one pooled connection, run again after a jittered
+    /// backoff when PostgreSQL reports a serialization failure or deadlock (the body is
+    /// re-run from the start on a fresh snapshot, which is why bodies touch nothing but the
+    /// store). No lock of ours around it: transactions run on as many connections as the
+    /// pool has, and PostgreSQL alone decides who waits.
     private func rawTransaction<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await client.withConnection { connection in
-                    let db = PostgresExecutor(connection: connection, logger: logger)
-                    try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
-                    do {
-                        let result = try await body(db)
-                        try await db.execute("COMMIT", [])
-                        return result
-                    } catch {
-                        try? await db.execute("ROLLBACK", [])
-                        throw error
+                return try await PostgresStoreError.converting {
+                    try await client.withConnection { connection in
+                        let slot = try await slotClaims.slot(of: connection)
+                        let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot)
+                        try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
+                        do {
+                            let result = try await body(db)
+                            try await db.execute("COMMIT", [])
+                            return result
+                        } catch {
+                            try? await db.execute("ROLLBACK", [])
+                            throw error
+                        }
                     }
                 }
-            } catch where PostgresExecutor.isRetryable(error) && attempt < Self.retriesMax {
-                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(3 * attempt))))
+            } catch let error as PostgresStoreError where error.isRetryable {
+                let state = error.sqlState ?? "?"
+                retries.withLock { $0[state, default: 0] += 1 }
+                guard attempt < Self.attemptsMax else {
+                    logger.warning(
+                        "store transaction gave up after retries",
+                        metadata: ["attempts": "\(attempt)", "sqlstate": "\(state)", "error": "\(error)"])
+                    throw error
+                }
+                logger.debug("store transaction retried", metadata: ["attempt": "\(attempt)", "sqlstate": "\(state)", "error": "\(error)"])
+                try await Task.sleep(for: .microseconds(Self.backoffMicros(attempt: attempt)))
             }
         }
     }
+
+    /// Full jitter over an exponentially growing, capped window.
+    static func backoffMicros(attempt: Int) -> Int {
+        let window = min(backoffCapMicros, backoffBaseMicros << min(attempt, 16))
+        return Int.random(in: 0...window)
+    }
+
+    /// Retries so far by SQLSTATE ("40001", "40P01"), for `/metrics`.
+    public var transactionRetries: [String: Int] { retries.withLock { $0 } }
 
     public func checkReady() async throws {
         let version = try await rawTransaction { db in
@@ -131,7 +181,7 @@ public final class PostgresStore: Store {
         runTask.cancel()
     }
 
-    static func configuration(url: String, poolSize: Int) throws -> PostgresClient.Configuration {
+    static func configuration(url: String, poolSize: Int?) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), let host = components.host, let user = components.user else {
             throw StoreError("expected postgres://USER[:PASSWORD]@HOST:PORT/DATABASE")
         }
@@ -139,9 +189,18 @@ public final class PostgresStore: Store {
         var configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: .disable)
-        configuration.options.maximumConnections = poolSize
+        configuration.options.maximumConnections = try poolSize ?? Self.poolSize(in: components)
         configuration.options.connectTimeout = .seconds(10)
         return configuration
+    }
+
+    /// `?pool_size=N` on the store URL, 1...256.
+    static func poolSize(in components: URLComponents) throws -> Int {
+        guard let text = components.queryItems?.first(where: { $0.name == "pool_size" })?.value else { return poolSizeDefault }
+        guard let size = Int(text), poolSizeRange.contains(size) else {
+            throw StoreError("pool_size in the PostgreSQL URL must be a whole number in \(poolSizeRange), got \(text.prefix(20))")
+        }
+        return size
     }
 }
 
@@ -150,10 +209,13 @@ public final class PostgresStore: Store {
 final class PostgresExecutor: SQLExecutor {
     let connection: PostgresConnection
     let logger: Logger
+    /// The house slot this connection owns; no other running transaction writes it.
+    let houseSlot: Int
 
-    init(connection: PostgresConnection, logger: Logger) {
+    init(connection: PostgresConnection, logger: Logger, houseSlot: Int = 0) {
         self.connection = connection
         self.logger = logger
+        self.houseSlot = houseSlot
     }
 
     var lockForUpdateSuffix: String { " FOR UPDATE" }
@@ -164,13 +226,15 @@ final class PostgresExecutor: SQLExecutor {
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let statement = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: try Self.bindings(binds))
-        var rows: [SQLRow] = []
-        for try await row in try await connection.query(statement, logger: logger) {
-            var columns: [String: SQLValue] = [:]
-            for cell in row { columns[cell.columnName] = try Self.value(cell) }
-            rows.append(SQLRow(columns: columns))
+        return try await PostgresStoreError.converting {
+            var rows: [SQLRow] = []
+            for try await row in try await connection.query(statement, logger: logger) {
+                var columns: [String: SQLValue] = [:]
+                for cell in row { columns[cell.columnName] = try Self.value(cell) }
+                rows.append(SQLRow(columns: columns))
+            }
+            return rows
         }
-        return rows
     }
 
     /// `?` → `$1, $2, …`. The shared statements never contain a literal `?`.
@@ -214,9 +278,4 @@ final class PostgresExecutor: SQLExecutor {
         }
     }
 
-    /// Serialization failure (40001) or deadlock (40P01): safe to run the transaction again.
-    static func isRetryable(_ error: any Error) -> Bool {
-        guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return false }
-        return state == "40001" || state == "40P01"
-    }
 }

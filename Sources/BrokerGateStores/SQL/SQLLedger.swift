@@ -1,25 +1,64 @@
 import BrokerGateCore
 import Foundation
 
-/// The ledger over SQL. Balance reads lock the row on PostgreSQL (`FOR UPDATE`, added by
-/// the driver's dialect hook) so concurrent movements on one account serialize.
+/// The ledger over SQL. Customer balance reads lock the row on PostgreSQL (`FOR UPDATE`,
+/// added by the driver's dialect hook) so concurrent movements on one account serialize.
+/// House accounts are rows per slot (`HouseSlots`) in `ledger_house_slots`, written by
+/// blind increments and summed on read.
 extension SQLTransaction {
     func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
-        try await one("SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
+        guard id.isCustomer else { return try await houseBalance(id) }
+        return try await one(
+            "SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
+    }
+
+    /// The sum of a house account's slots, nil when it has none. Locks nothing: no
+    /// decision is taken on a house balance inside a write.
+    func houseBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+        let row = try await db.query(
+            """
+            SELECT COUNT(*) AS slots, CAST(COALESCE(SUM(balance_units), 0) AS BIGINT) AS balance_units
+            FROM ledger_house_slots WHERE account = ?
+            """, [.text(id.rawValue)]
+        ).first
+        guard let row, try row.integer("slots") > 0 else { return nil }
+        return LedgerBalance(id: id, balanceUnits: try row.integer("balance_units"), organizationID: nil)
     }
 
     func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+        guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         try await db.execute(
             """
             INSERT INTO ledger_balances (account, asset, is_customer, organization_id, balance_units, held_units)
-            VALUES (?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, 1, ?, ?, ?)
             ON CONFLICT (account) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units
             """,
             [
-                .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .integer(balance.id.isCustomer ? 1 : 0),
-                .optionalText(balance.organizationID?.rawValue), .integer(balance.balanceUnits), .integer(balance.heldUnits),
+                .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .optionalText(balance.organizationID?.rawValue),
+                .integer(balance.balanceUnits), .integer(balance.heldUnits),
             ])
     }
+
+    /// One upsert, no read: on PostgreSQL the row is this transaction's slot, which no
+    /// concurrent transaction writes, so it neither waits nor fails to serialize. An
+    /// overflow fails the statement (PostgreSQL: bigint out of range; SQLite turns the sum
+    /// into a REAL, refused here), and the transaction with it.
+    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
+        precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
+        precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
+        let rows = try await db.query(
+            """
+            INSERT INTO ledger_house_slots (account, slot, asset, balance_units) VALUES (?, ?, ?, ?)
+            ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_house_slots.balance_units + excluded.balance_units
+            RETURNING balance_units
+            """,
+            [.text(id.rawValue), .integer(Int64(slot)), .text(id.asset.rawValue), .integer(deltaUnits)])
+        guard let row = rows.first, (try? row.integer("balance_units")) != nil else {
+            throw DomainError(.ruleViolation, code: "amount_overflow", message: "the balance would overflow")
+        }
+    }
+
+    var houseSlot: Int { db.houseSlot }
 
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try await db.execute(
@@ -79,7 +118,14 @@ extension SQLTransaction {
     }
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {
-        let rows = try await db.query("SELECT asset, CAST(SUM(balance_units) AS BIGINT) AS total FROM ledger_balances GROUP BY asset", [])
+        let rows = try await db.query(
+            """
+            SELECT asset, CAST(SUM(total) AS BIGINT) AS total FROM (
+                SELECT asset, SUM(balance_units) AS total FROM ledger_balances GROUP BY asset
+                UNION ALL
+                SELECT asset, SUM(balance_units) AS total FROM ledger_house_slots GROUP BY asset
+            ) AS parts GROUP BY asset
+            """, [])
         return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
     }
 
@@ -91,8 +137,15 @@ extension SQLTransaction {
             [.text(prefix), .text("customer/\(account.rawValue)0")], Self.balance)
     }
 
+    /// Customer rows as they are, house accounts' slots summed into one row each.
     func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
-        try await all("SELECT * FROM ledger_balances WHERE asset = ? ORDER BY account", [.text(asset.rawValue)], Self.balance)
+        try await all(
+            """
+            SELECT account, organization_id, balance_units, held_units FROM ledger_balances WHERE asset = ?
+            UNION ALL
+            SELECT account, NULL, CAST(SUM(balance_units) AS BIGINT), 0 FROM ledger_house_slots WHERE asset = ? GROUP BY account
+            ORDER BY account
+            """, [.text(asset.rawValue), .text(asset.rawValue)], Self.balance)
     }
 
     static func balance(_ row: SQLRow) throws -> LedgerBalance {

@@ -79,8 +79,12 @@ public protocol SQLExecutor: Sendable {
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
+    /// The house slot (`HouseSlots`) transactions on this connection write. Single-writer
+    /// stores never run two transactions at once, so slot 0 serves them all.
+    var houseSlot: Int { get }
 }
 
 extension SQLExecutor {
     public var lockForUpdateSuffix: String { "" }
+    public var houseSlot: Int { 0 }
 }

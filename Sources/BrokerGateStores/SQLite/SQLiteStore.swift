@@ -61,6 +61,9 @@ public final class SQLiteStore: Store {
 
     public var displayName: String { "sqlite:\(path)" }
 
+    /// Transactions waiting for the writer's turn now (tests use it to line up a batch).
+    var writersWaiting: Int { group.turns.waitingCount }
+
     /// The whole turn runs on the writer's thread: a waiter that is handed the turn resumes
     /// there, right after the holder's job, with no wake-up of another thread on the path
     /// from one transaction to the next.
