@@ -78,15 +78,19 @@ extension SQLTransaction {
     private static func filter(_ kind: String, _ query: DocumentQuery) -> (String, [SQLValue]) {
         var sql = "kind = ?"
         var binds: [SQLValue] = [.text(kind)]
-        let optional: [(String, String?)] = [
-            ("organization_id", query.owner?.rawValue), ("parent_id", query.parentID), ("lookup_key", query.lookupKey),
-            ("status_key", query.statusKey),
+        let anyOf: [(String, [String]?)] = [
+            ("organization_id", query.owner.map { [$0.rawValue] }), ("parent_id", query.parentIDs), ("lookup_key", query.lookupKey.map { [$0] }),
+            ("status_key", query.statusKeys),
         ]
-        for (column, value) in optional {
-            if let value {
+        for case (let column, let values?) in anyOf {
+            if values.isEmpty {
+                sql += " AND 1 = 0"
+            } else if values.count == 1 {
                 sql += " AND \(column) = ?"
-                binds.append(.text(value))
+            } else {
+                sql += " AND \(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")"
             }
+            binds += values.map(SQLValue.text)
         }
         return (sql, binds)
     }
