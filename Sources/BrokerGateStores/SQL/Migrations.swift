@@ -165,6 +165,7 @@ public enum Migrations {
                     // each page: 9 s holding the store at 10k fills, quadratic beyond.
                     "CREATE INDEX documents_kind ON documents (kind, created_at, id)",
                 ]),
+            queryableDocuments(dialect),
         ]
     }
 }

@@ -79,8 +79,12 @@ public protocol SQLExecutor: Sendable {
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
+    /// The placeholder for a JSON document bound as text: "?" on SQLite, which keeps JSON as
+    /// text; "CAST(? AS JSONB)" on PostgreSQL, whose JSONB column takes no text implicitly.
+    var jsonPlaceholder: String { get }
 }
 
 extension SQLExecutor {
     public var lockForUpdateSuffix: String { "" }
+    public var jsonPlaceholder: String { "?" }
 }
