@@ -66,7 +66,10 @@ extension MemoryTransaction {
         read { tables in tables.ledger.balances.values.filter { $0.id.owner == .customer(account) }.sorted { $0.id < $1.id } }
     }
 
-    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
-        read { tables in tables.ledger.balances.values.filter { $0.id.asset == asset }.sorted { $0.id < $1.id } }
+    func ledgerBalances(asset: LedgerAsset, after account: LedgerAccountID?, limit: Int) async throws -> [LedgerBalance] {
+        read { tables in
+            let rows = tables.ledger.balances.values.filter { row in row.id.asset == asset && account.map { row.id > $0 } ?? true }
+            return Array(rows.sorted { $0.id < $1.id }.prefix(limit))
+        }
     }
 }

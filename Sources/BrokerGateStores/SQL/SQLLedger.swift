@@ -91,8 +91,12 @@ extension SQLTransaction {
             [.text(prefix), .text("customer/\(account.rawValue)0")], Self.balance)
     }
 
-    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
-        try await all("SELECT * FROM ledger_balances WHERE asset = ? ORDER BY account", [.text(asset.rawValue)], Self.balance)
+    /// A keyset page over the (asset, account) index: each page is one index seek, however
+    /// deep the walk.
+    func ledgerBalances(asset: LedgerAsset, after account: LedgerAccountID?, limit: Int) async throws -> [LedgerBalance] {
+        try await all(
+            "SELECT * FROM ledger_balances WHERE asset = ? AND account > ? ORDER BY account LIMIT ?",
+            [.text(asset.rawValue), .text(account?.rawValue ?? ""), .integer(Int64(limit))], Self.balance)
     }
 
     static func balance(_ row: SQLRow) throws -> LedgerBalance {
