@@ -55,7 +55,13 @@ extension SQLTransaction {
             sql += ascending ? " AND (created_at, id) > (?, ?)" : " AND (created_at, id) < (?, ?)"
             binds += [.integer(cursor.createdAtMicros), .text(cursor.id)]
         }
-        sql += ascending ? " ORDER BY created_at ASC, id ASC LIMIT ?" : " ORDER BY created_at DESC, id DESC LIMIT ?"
+        // With a list of values (`IN`), no index yields the rows in (created_at, id) order,
+        // and SQLite, given the order as is, walks every row of the kind by documents_kind
+        // to skip the sort: every pass over the few open orders read all 100k orders
+        // (25 ms). With `+created_at` no index can give the order, so it seeks each value's
+        // range (documents_status, …) and sorts the few rows found (0.8 ms).
+        let sorted = Self.isAnyOfList(query) ? "+created_at" : "created_at"
+        sql += ascending ? " ORDER BY \(sorted) ASC, id ASC LIMIT ?" : " ORDER BY \(sorted) DESC, id DESC LIMIT ?"
         binds.append(.integer(Int64(limit)))
         return try await all("SELECT \(Self.bodyColumn) FROM documents WHERE " + sql, binds) { row in
             try DocumentCodec.decode(type, try row.blob("body"))
@@ -79,6 +85,10 @@ extension SQLTransaction {
     /// The body as JSON text on both engines (a no-op on SQLite; JSONB's text form on
     /// PostgreSQL, which the driver hands back as a string).
     private static let bodyColumn = "CAST(body AS TEXT) AS body"
+
+    private static func isAnyOfList(_ query: DocumentQuery) -> Bool {
+        (query.parentIDs?.count ?? 0) > 1 || (query.statusKeys?.count ?? 0) > 1
+    }
 
     /// The WHERE clause for a query: fixed fragments, every value bound.
     private static func filter(_ kind: String, _ query: DocumentQuery) -> (String, [SQLValue]) {
