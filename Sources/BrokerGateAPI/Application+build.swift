@@ -52,7 +52,7 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
     let guardrail = RouteGuard(
-        auth: AuthService(store: environment.store), rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits,
+        auth: AuthService(store: environment.store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive)), rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits,
         sharedBuckets: environment.store.sharedRateBuckets, wallClock: environment.wallClock, logger: environment.logger)
     for route in table.routes {
         router.on(RouterPath(route.path), method: route.method) { request, context in

@@ -45,6 +45,9 @@ public struct GatewayEnvironment: Sendable {
     /// The scheduler lease this replica claims, and whether it holds it now.
     public let schedulerLease: SchedulerLease
     public let schedulerRole = SchedulerRole()
+    /// Verified keys seen within this time are not read again (`APIKeyCache`); a revoked
+    /// key stops working on every replica within it.
+    public let apiKeyCacheTimeToLive: Duration
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
@@ -52,8 +55,10 @@ public struct GatewayEnvironment: Sendable {
         wallClock: any BusinessClock = SystemClock(), auditStore: (any Store)? = nil,
         webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
-        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none
+        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
+        apiKeyCacheTimeToLive: Duration = .seconds(2)
     ) {
+        self.apiKeyCacheTimeToLive = apiKeyCacheTimeToLive
         // The lease runs on real time: moving the sandbox clock must not hand the jobs around.
         schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: { wallClock.now() })
         let broker = broker ?? SimulatedBroker(store: store, clock: clock)

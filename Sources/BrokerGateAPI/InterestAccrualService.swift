@@ -31,14 +31,20 @@ struct InterestAccrualService: Service, CustomStringConvertible {
         guard payer.rateBps > 0 else { return InterestRunSummary() }
         do {
             let summary = try await payer.runDue(now: now, store: store)
-            if !summary.payments.isEmpty {
-                let paid = summary.payments.reduce(Int64(0)) { $0 + $1.paidUnits }
+            if summary.paymentCount > 0 {
                 logger.info(
                     "interest paid",
-                    metadata: ["payments": "\(summary.payments.count)", "usd_plus": "\(CashAmount.amount(paid).trimmedDescription)"])
+                    metadata: [
+                        "payments": "\(summary.paymentCount)", "usd_plus": "\(CashAmount.amount(summary.paidUnits).trimmedDescription)",
+                    ])
             }
             for failure in summary.failures {
                 logger.error("interest accrual failed; retried next tick", metadata: ["detail": "\(failure)"])
+            }
+            if summary.failureCount > summary.failures.count {
+                logger.error(
+                    "more interest accruals failed; retried next tick",
+                    metadata: ["not_logged": "\(summary.failureCount - summary.failures.count)"])
             }
             return summary
         } catch {

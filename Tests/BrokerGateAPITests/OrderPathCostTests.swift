@@ -18,7 +18,8 @@ struct OrderPathCostTests {
     /// and the reply cost no store read once the key is cached.
     @Test func test_marketBuy_thatFillsAtOnce_costsTwoGatewayWrites_andOneBrokerWrite() async throws {
         let store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("cost-\(UUID()).sqlite").path)
-        let gateway = try await TestGateway(store: store)
+        // A key cache that outlives a slow test machine's pause between the two requests.
+        let gateway = try await TestGateway(store: store, apiKeyCacheTimeToLive: .seconds(600))
         gateway.clock.set(Support.mondayMorning)
         try await gateway.testWithoutServices { client in
             let (_, accountID) = try await client.tradingAccount(gateway)

@@ -23,7 +23,8 @@ struct TestGateway {
 
     init(
         store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
-        walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil
+        walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil,
+        apiKeyCacheTimeToLive: Duration = .seconds(2)
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -37,7 +38,7 @@ struct TestGateway {
         logger.logLevel = .warning
         environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
-            webRoot: webRoot, walletKey: walletKey, logger: logger)
+            webRoot: webRoot, walletKey: walletKey, logger: logger, apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
     }
 
     /// Runs `body` against the live HTTP server on an ephemeral loopback port.

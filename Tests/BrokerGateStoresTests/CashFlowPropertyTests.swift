@@ -230,7 +230,7 @@ struct CashWorld: Sendable {
         let principal = principal
         let (sums, usdPlus, aapl, report) = try await store.transaction { tx in
             (
-                try await tx.ledgerSums(), try await tx.ledgerBalances(asset: .usdPlus), try await tx.ledgerBalances(asset: .stock("AAPL")),
+                try await tx.ledgerSums(), try await tx.allLedgerBalances(.usdPlus), try await tx.allLedgerBalances(.stock("AAPL")),
                 try await ReserveReport.compute(in: tx)
             )
         }

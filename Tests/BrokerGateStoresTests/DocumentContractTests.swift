@@ -118,6 +118,40 @@ struct DocumentContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func test_anyOfFilters_matchEveryListedValue_andPageInTheStore(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let a = EntityID.generate(), b = EntityID.generate()
+        try await store.transaction { tx in
+            try await tx.insertDocument(widget(a, second: 1, parent: "p1", reference: "acct", status: "A"))
+            try await tx.insertDocument(widget(a, second: 2, parent: "p2", reference: "acct", status: "B"))
+            try await tx.insertDocument(widget(a, second: 3, parent: "p3", reference: "acct", status: "C"))
+            try await tx.insertDocument(widget(a, second: 4, parent: "p1", reference: "other", status: "C"))
+            try await tx.insertDocument(widget(b, second: 5, parent: "p1", status: "A"))
+        }
+        func ids(_ query: DocumentQuery) async throws -> [String] {
+            try await store.transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
+        }
+        #expect(try await ids(.init(owner: a, parentIDs: ["p1", "p3"])) == ["w-0001", "w-0003", "w-0004"])
+        #expect(try await ids(.init(owner: a, parentIDs: ["p1", "p3"], lookupKey: "acct")) == ["w-0001", "w-0003"])
+        #expect(try await ids(.init(owner: nil, statusKeys: ["A", "C"])) == ["w-0001", "w-0003", "w-0004", "w-0005"])
+        #expect(try await ids(.init(owner: nil, parentIDs: ["p1"], statusKeys: ["A"])) == ["w-0001", "w-0005"])
+        #expect(try await ids(.init(owner: a, parentIDs: [])) == [], "an empty list matches nothing")
+        #expect(try await ids(.init(owner: nil, statusKeys: [])) == [])
+        let count = try await store.transaction { tx in try await tx.countDocuments(Widget.self, query: .init(owner: nil, statusKeys: ["B", "C"])) }
+        #expect(count == 3)
+        // The page is cut after filtering: two full pages, newest first, then the rest.
+        var query = DocumentQuery(owner: nil, statusKeys: ["A", "C"], page: PageRequest(limit: 2, order: .desc))
+        var pages: [[String]] = []
+        while true {
+            let page = try await store.transaction { [query] tx in try await tx.page(Widget.self, query: query) }
+            pages.append(page.items.map(\.id))
+            guard let next = page.next else { break }
+            query.page.direction = .after(next)
+        }
+        #expect(pages == [["w-0005", "w-0004"], ["w-0003", "w-0001"]])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func test_blobs_areWriteOnce(kind: StoreKind) async throws {
         let store = try await kind.make()
         let bytes: [UInt8] = [0, 1, 2, 255, 0]

@@ -168,12 +168,57 @@ struct LedgerContractTests {
                 continue  // refused operations change nothing; the invariants below prove it
             }
         }
-        let rows = try await store.transaction { tx in try await tx.ledgerBalances(asset: .usdPlus) }
+        let rows = try await store.transaction { tx in try await tx.allLedgerBalances(.usdPlus) }
         for row in rows where row.id.isCustomer {
             #expect(row.balanceUnits >= 0 && row.heldUnits >= 0 && row.heldUnits <= row.balanceUnits)
         }
         #expect(rows.map(\.balanceUnits).reduce(0, +) == 0)
         #expect(try await store.transaction { tx in try await tx.ledgerSums() } == [.usdPlus: 0])
+    }
+}
+
+extension LedgerContractTests {
+    @Test(arguments: StoreKind.allCases)
+    func test_balancePages_walkEveryRowOfOneAsset_once_inAccountOrder(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let customers = (0..<7).map { _ in AccountID.generate() }
+        for (index, account) in customers.enumerated() { try await fund(.customer(account, .usdPlus), Int64(index + 1), store) }
+        let ledger = ledger, reference = reference
+        try await store.transaction { tx in
+            try await ledger.transfer(
+                5, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(customers[0], .stock("AAPL")), reason: .tokenMint,
+                reference: reference, in: tx)
+        }
+        let expected = (customers.map { LedgerAccountID.customer($0, .usdPlus) } + [Self.issuance]).sorted()
+        for pageSize in [1, 3, 8, 100] {
+            let pages = try await store.transaction { tx in
+                var seen: [[LedgerBalance]] = []
+                try await LedgerBalancePages.forEach(.usdPlus, in: tx, pageSize: pageSize) { seen.append($0) }
+                return seen
+            }
+            let walked = pages.flatMap { $0 }
+            #expect(Set(walked.map(\.id)) == Set(expected), "every USD+ row, no other asset (page size \(pageSize))")
+            #expect(walked.count == expected.count, "each row once (page size \(pageSize))")
+            #expect(pages.dropLast().allSatisfy { $0.count == pageSize } && (pages.last?.count ?? 0) <= pageSize)
+            #expect(walked.map(\.balanceUnits).reduce(0, +) == 0)
+        }
+        // A page starts strictly after the key it is given, and past the last row is empty.
+        let first = try await store.transaction { tx in try await tx.ledgerBalances(asset: .usdPlus, after: nil, limit: 2) }
+        let second = try await store.transaction { tx in try await tx.ledgerBalances(asset: .usdPlus, after: first.last?.id, limit: 2) }
+        #expect(Set(first.map(\.id)).isDisjoint(with: second.map(\.id)) && second.count == 2)
+        let last = try #require(try await store.transaction { tx in try await tx.allLedgerBalances(.usdPlus) }.last)
+        #expect(try await store.transaction { tx in try await tx.ledgerBalances(asset: .usdPlus, after: last.id, limit: 5) }.isEmpty)
+        let totals = try await store.transaction { tx in try await AssetBalances.read(.usdPlus, in: tx) }
+        #expect(totals.customerUnits == 28 && totals.customerRowCount == 7 && totals.house(.usdPlusIssuance) == -28)
+    }
+}
+
+extension LedgerRepository {
+    /// Every balance row of `asset`, walked in small pages so the walk itself is exercised.
+    func allLedgerBalances(_ asset: LedgerAsset) async throws -> [LedgerBalance] {
+        var rows: [LedgerBalance] = []
+        try await LedgerBalancePages.forEach(asset, in: self, pageSize: 3) { rows += $0 }
+        return rows
     }
 }
 

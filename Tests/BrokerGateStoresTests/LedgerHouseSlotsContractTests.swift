@@ -28,7 +28,7 @@ struct LedgerHouseSlotsContractTests {
             try await tx.addToHouseBalance(Self.issuance, deltaUnits: -3_000_000, slot: 7)
         }
         let (fees, issuance, rows, sums) = try await store.transaction { tx in
-            (try await tx.ledgerBalance(Self.fees), try await tx.ledgerBalance(Self.issuance), try await tx.ledgerBalances(asset: .usdPlus),
+            (try await tx.ledgerBalance(Self.fees), try await tx.ledgerBalance(Self.issuance), try await tx.ledgerBalances(asset: .usdPlus, after: nil, limit: 100),
              try await tx.ledgerSums())
         }
         #expect(fees?.balanceUnits == 3_000_000)

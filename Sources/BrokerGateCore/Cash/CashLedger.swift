@@ -88,20 +88,19 @@ public struct ReserveReport: Sendable, Equatable {
             && customerUSDPlusUnits + houseUSDPlusUnits == issuedUnits
     }
 
-    /// Reads every USD+ and USDC balance row in `tx`.
+    /// Walks the USD+ and USDC balance rows of `tx` in pages.
     public static func compute(in tx: any LedgerRepository) async throws -> ReserveReport {
-        let usdPlus = try await tx.ledgerBalances(asset: .usdPlus)
-        let usdc = try await tx.ledgerBalances(asset: .usdc)
-        func sum(_ rows: [LedgerBalance], _ include: (LedgerAccountID) -> Bool) -> Int64 {
-            rows.filter { include($0.id) }.reduce(0) { $0 + $1.balanceUnits }
-        }
-        let issuing: Set<LedgerAccountID> = [CashLedger.issuance, CashLedger.interestExpense]
-        return ReserveReport(
-            customerUSDPlusUnits: sum(usdPlus) { $0.isCustomer },
-            houseUSDPlusUnits: sum(usdPlus) { !$0.isCustomer && !issuing.contains($0) },
-            issuedUnits: -sum(usdPlus) { issuing.contains($0) },
-            reserveUnits: sum(usdc) { $0 == CashLedger.reserve },
-            usdPlusSumUnits: sum(usdPlus) { _ in true },
-            usdcSumUnits: sum(usdc) { _ in true })
+        ReserveReport(usdPlus: try await AssetBalances.read(.usdPlus, in: tx), usdc: try await AssetBalances.read(.usdc, in: tx))
+    }
+
+    /// The identity's figures from the two assets' balances.
+    public init(usdPlus: AssetBalances, usdc: AssetBalances) {
+        let issuing = usdPlus.house(.usdPlusIssuance) + usdPlus.house(.interestExpense)
+        customerUSDPlusUnits = usdPlus.customerUnits
+        houseUSDPlusUnits = usdPlus.houseUnits - issuing
+        issuedUnits = -issuing
+        reserveUnits = usdc.house(.usdcReserve)
+        usdPlusSumUnits = usdPlus.totalUnits
+        usdcSumUnits = usdc.totalUnits
     }
 }

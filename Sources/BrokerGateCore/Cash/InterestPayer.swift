@@ -48,11 +48,32 @@ public struct InterestAccrualState: StoredDocument, Equatable {
 }
 
 /// What one run did: payments made, and accounts that failed (each retried next run).
+/// Counts and totals cover the whole run; the payments and failures themselves are kept
+/// only up to `keptMax` each, so the first run of a day over 100k holders does not hold
+/// 100k payments in memory to report them.
 public struct InterestRunSummary: Sendable, Equatable {
+    /// The run's first payments (at most `keptMax`), for tests and logs.
     public var payments: [InterestPayment] = []
+    public var paymentCount = 0
+    public var paidUnits: Int64 = 0
+    /// The run's first failures (at most `keptMax`).
     public var failures: [String] = []
+    public var failureCount = 0
+
+    public static let keptMax = 1_000
 
     public init() {}
+
+    mutating func record(_ made: [InterestPayment]) {
+        paymentCount += made.count
+        paidUnits += made.reduce(0) { $0 + $1.paidUnits }
+        payments += made.prefix(Self.keptMax - payments.count)
+    }
+
+    mutating func recordFailure(_ message: String) {
+        failureCount += 1
+        if failures.count < Self.keptMax { failures.append(message) }
+    }
 }
 
 /// Runs `InterestAccrual` against the store: per account, in one transaction, read the
@@ -76,19 +97,29 @@ public struct InterestPayer: Sendable {
 
     /// Accrues and pays every New York day that ended at or before `now`, for every account
     /// holding or having held USD+. One account's failure does not stop the others.
+    ///
+    /// Holders are read a page at a time, each page in its own short transaction: the walk
+    /// needs no snapshot (each account is settled in its own transaction anyway), and a
+    /// page's memory is all it holds, however many customers there are.
     public func runDue(now: Date, store: any Store) async throws -> InterestRunSummary {
         let lastDate = NewYorkDay.date(of: now).adding(days: -1)
-        let rows = try await store.read { tx in try await tx.ledgerBalances(asset: .usdPlus) }
         var summary = InterestRunSummary()
-        for row in rows {
-            guard case .customer(let accountID) = row.id.owner else { continue }
-            do {
-                summary.payments += try await store.transaction { tx in try await accrue(accountID, through: lastDate, in: tx) }
-            } catch {
-                summary.failures.append("account \(accountID): \(error)")
+        var after: LedgerAccountID?
+        while true {
+            let page = try await store.read { [after] tx in
+                try await tx.ledgerBalances(asset: .usdPlus, after: after, limit: LedgerBalancePages.pageSize)
             }
+            for row in page {
+                guard case .customer(let accountID) = row.id.owner else { continue }
+                do {
+                    summary.record(try await store.transaction { tx in try await accrue(accountID, through: lastDate, in: tx) })
+                } catch {
+                    summary.recordFailure("account \(accountID): \(error)")
+                }
+            }
+            guard page.count == LedgerBalancePages.pageSize, let last = page.last else { return summary }
+            after = last.id
         }
-        return summary
     }
 
     /// Accrues one account through `lastDate` in the caller's transaction.

@@ -30,7 +30,9 @@ public protocol LedgerRepository: Sendable {
     /// Every balance row of one customer account, all assets, in one read that locks
     /// nothing: for portfolios and history views, which only report.
     func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance]
-    /// Every balance of `asset` (reserves, proofs, audits), one per account: a house
-    /// account's slots summed.
-    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance]
+    /// One page of `asset`'s balances in account order, one per account (a house account's
+    /// slots summed): at most `limit` rows strictly after `account` (from the first when
+    /// nil). Jobs that visit every holder walk these pages (`LedgerBalancePages`) so memory
+    /// stays bounded however many customers there are.
+    func ledgerBalances(asset: LedgerAsset, after account: LedgerAccountID?, limit: Int) async throws -> [LedgerBalance]
 }

@@ -51,7 +51,7 @@ public struct OrderDesk: Sendable {
     }
 
     static func outboxDepth(in tx: any StoreTransaction) async throws -> Int {
-        try await tx.countDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey))
+        try await tx.countDocuments(OrderRecord.self, query: .openOrders())
     }
 
     /// Counts for metrics: one indexed count per status, no document read.

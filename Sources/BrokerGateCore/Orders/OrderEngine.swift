@@ -36,7 +36,7 @@ public struct OrderEngine: Sendable {
     /// ones behind them from routing and expiry.
     @discardableResult
     public func runDue(store: any Store, limit: Int = 10_000) async throws -> Int {
-        var query = DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey, page: PageRequest(limit: PageRequest.limitMax))
+        var query = DocumentQuery.openOrders(page: PageRequest(limit: PageRequest.limitMax))
         var changed = 0
         var seen = 0
         var firstFailure: (any Error)?

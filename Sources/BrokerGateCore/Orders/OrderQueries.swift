@@ -149,19 +149,14 @@ public struct OrderQueries: Sendable {
         guard orderIDs.count <= Self.orderIDsMax else {
             throw DomainError.invalidField("order_ids", "at most \(Self.orderIDsMax) order ids per query (got \(orderIDs.count))")
         }
+        // Fulfillments carry their account as lookup key and their order as parent: both
+        // filters and the page cut run in the store, over one index.
+        let parents = orderIDs.isEmpty ? nil : Set(orderIDs.compactMap(OrderID.init(parsing:))).map(\.rawValue).sorted()
+        let found = try await tx.page(
+            FulfillmentRecord.self,
+            query: DocumentQuery(owner: principal.organizationID, parentIDs: parents, lookupKey: accountID.rawValue, page: page))
         var chains = AccountChains()
-        let owner = principal.organizationID
-        guard !orderIDs.isEmpty else {
-            let found = try await tx.page(
-                FulfillmentRecord.self, query: DocumentQuery(owner: owner, lookupKey: accountID.rawValue, page: page))
-            return try await chains.views(found, in: tx)
-        }
-        var matching: [FulfillmentRecord] = []
-        for id in Set(orderIDs.compactMap(OrderID.init(parsing:))) {
-            matching += try await tx.allDocuments(FulfillmentRecord.self, query: DocumentQuery(owner: owner, parentID: id.rawValue))
-                .filter { $0.accountID == accountID }
-        }
-        return try await chains.views(Page.inMemory(matching, page), in: tx)
+        return try await chains.views(found, in: tx)
     }
 
     /// The caller's fulfillment by id, within the account.
@@ -196,36 +191,6 @@ struct AccountChains {
         var views: [FulfillmentView] = []
         for fill in page.items { views.append(FulfillmentView(fulfillment: fill, chainID: try await chain(of: fill.accountID, in: tx))) }
         return Page(items: views, next: page.next, previous: page.previous)
-    }
-}
-
-extension Page where Item: StoredDocument {
-    /// Pages documents already in memory with the stores' semantics (`DocumentRepository.page`):
-    /// (created_at, id) order, cursors of the first and last item, `previous` only past the start.
-    static func inMemory(_ documents: [Item], _ request: PageRequest) -> Page<Item> {
-        let limit = min(max(request.limit, 1), PageRequest.limitMax)
-        let key = { (document: Item) in (PageCursor.micros(document.createdAt), document.documentID) }
-        let ascending = request.order == .asc
-        let ordered = documents.sorted { ascending ? key($0) < key($1) : key($0) > key($1) }
-        // Whether `document` comes strictly after `mark` in the walking order.
-        let isBeyond = { (document: Item, mark: PageCursor) -> Bool in
-            ascending ? key(document) > (mark.createdAtMicros, mark.id) : key(document) < (mark.createdAtMicros, mark.id)
-        }
-        switch request.direction {
-        case .start:
-            let items = Array(ordered.prefix(limit))
-            return Page(items: items, next: ordered.count > limit ? items.last.map(PageCursor.of) : nil, previous: nil)
-        case .after(let mark):
-            let rest = ordered.filter { isBeyond($0, mark) }
-            let items = Array(rest.prefix(limit))
-            return Page(
-                items: items, next: rest.count > limit ? items.last.map(PageCursor.of) : nil, previous: items.first.map(PageCursor.of))
-        case .before(let mark):
-            let earlier = ordered.filter { !isBeyond($0, mark) && PageCursor.of($0) != mark }
-            let items = Array(earlier.suffix(limit))
-            return Page(
-                items: items, next: items.last.map(PageCursor.of), previous: earlier.count > limit ? items.first.map(PageCursor.of) : nil)
-        }
     }
 }
 

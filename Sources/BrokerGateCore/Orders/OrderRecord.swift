@@ -9,12 +9,13 @@ public typealias FulfillmentID = Identifier<FulfillmentTag>
 
 /// One order: the partner's request and the brokerage order it became, in one document.
 /// Requests that fail a check are refused with a 422 and never stored, so every stored
-/// request has its order. Open orders carry the status key `OPEN`: they are the outbox the
-/// order engine drains on every replica and after every restart.
+/// request has its order. The status key is the order's own status; the open ones
+/// (`openStatusKeys`) are the outbox the order engine drains on every replica and after
+/// every restart.
 public struct OrderRecord: StoredDocument, Equatable {
     public static let kind = "order"
-    /// Status key of orders the engine still has to act on.
-    public static let openStatusKey = "OPEN"
+    /// Status keys of orders the engine still has to act on: every non-terminal status.
+    public static let openStatusKeys = BrokerageOrderStatus.allCases.filter { !$0.isTerminal }.map(\.rawValue)
 
     public let id: OrderID
     public let requestID: OrderRequestID
@@ -62,7 +63,7 @@ public struct OrderRecord: StoredDocument, Equatable {
     public var lookupKey: String? { requestID.rawValue }
     /// `client_order_id` is unique per entity.
     public var uniqueKey: String? { clientOrderID.map { "\(entityID.rawValue):\($0)" } }
-    public var statusKey: String? { status.isTerminal ? status.rawValue : Self.openStatusKey }
+    public var statusKey: String? { status.rawValue }
 
     /// Asks for the order to end (PENDING_CANCEL): the engine cancels it at the broker and
     /// closes it with the broker's answer, so fills the broker made first are settled, not
@@ -77,6 +78,13 @@ public struct OrderRecord: StoredDocument, Equatable {
     public mutating func move(to next: BrokerageOrderStatus, at instant: Date) throws(DomainError) {
         status = try OrderStateMachine.transition(from: status, to: next)
         updatedAt = instant
+    }
+}
+
+extension DocumentQuery {
+    /// Every organization's open orders, oldest first: the engine's outbox.
+    public static func openOrders(page: PageRequest = .init()) -> DocumentQuery {
+        DocumentQuery(owner: nil, statusKeys: OrderRecord.openStatusKeys, page: page)
     }
 }
 

@@ -36,6 +36,9 @@ public final class APIKeyCache: Sendable {
         self.now = now
     }
 
+    /// Keys held now (expired ones included until the bound sweeps them).
+    var count: Int { entries.withLock { $0.count } }
+
     /// The cached entry for `id`, or what `load` reads (cached when it found a key).
     public func entry(_ id: APIKeyID, load: () async throws -> Entry?) async throws -> Entry? {
         let instant = now()

@@ -52,7 +52,7 @@ extension Reconciliation {
 
     /// Our open orders, read with the positions (the same transaction) for `BrokerSide.read`.
     static func openOrders(in tx: any StoreTransaction) async throws -> [OrderRecord] {
-        try await tx.allDocuments(OrderRecord.self, query: DocumentQuery(owner: nil, statusKey: OrderRecord.openStatusKey))
+        try await tx.allDocuments(OrderRecord.self, query: .openOrders())
     }
 
     /// Reads our books and the broker's and reconciles them. A broker break can be a race

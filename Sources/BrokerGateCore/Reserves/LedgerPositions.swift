@@ -1,49 +1,59 @@
 import Foundation
 
 /// Everything reserves and reconciliation read, taken in one store transaction so every
-/// figure is at the same ledger sequence: the balance rows of USD+ and every stock, the
-/// USD+ reserve identity (`ReserveReport`, the cash module's one definition of "issued"),
-/// per-asset sums, and the totals of our own execution records (fulfillments).
+/// figure is at the same ledger sequence: per asset the house balances and the customers'
+/// total (USD+, USDC and every stock), the USD+ reserve identity (`ReserveReport`, the cash
+/// module's one definition of "issued"), and the totals of our own execution records
+/// (fulfillments). Balance rows are walked in pages and reduced as they pass, so the
+/// reconciliation job's memory does not grow with the number of customers; only a caller
+/// that builds liabilities trees asks for the customer rows themselves.
 public struct LedgerPositions: Sendable {
     /// The journal's last sequence number these figures include.
     public let sequence: Int64
     /// Sum of all balances per asset (zero when the books balance).
     public let sums: [LedgerAsset: Int64]
-    /// Balance rows of USD+ and of every stock with any row.
-    public let rows: [LedgerAsset: [LedgerBalance]]
+    /// USD+, USDC and every stock with any row.
+    public let balances: [LedgerAsset: AssetBalances]
+    /// Customer rows of USD+ and every stock, read only when asked (`keepingCustomerRows`).
+    public let customerRows: [LedgerAsset: [LedgerBalance]]
     public let usdPlus: ReserveReport
     public let fills: FillTotals
 
     /// Fulfillment pages read at most, as a bound on one pass (10 million fills).
     public static let fillPagesMax = 100_000
 
-    /// Reads the positions inside `tx`.
-    public static func read(in tx: any StoreTransaction, universe: StockUniverse) async throws -> LedgerPositions {
+    /// Reads the positions inside `tx`. `keepingCustomerRows` holds every customer row of
+    /// USD+ and the stocks in memory: only for the reserves report's liabilities trees.
+    public static func read(
+        in tx: any StoreTransaction, universe: StockUniverse, keepingCustomerRows: Bool = false
+    ) async throws -> LedgerPositions {
         let sums = try await tx.ledgerSums()
-        var rows: [LedgerAsset: [LedgerBalance]] = [:]
-        for asset in sums.keys where asset.isStock || asset == .usdPlus {
-            rows[asset] = try await tx.ledgerBalances(asset: asset)
+        var balances: [LedgerAsset: AssetBalances] = [:]
+        var customerRows: [LedgerAsset: [LedgerBalance]] = [:]
+        for asset in Set(sums.keys).union([.usdPlus, .usdc]) {
+            let keep = keepingCustomerRows && (asset.isStock || asset == .usdPlus)
+            var rows: [LedgerBalance] = []
+            balances[asset] = try await AssetBalances.read(asset, in: tx) { row in if keep { rows.append(row) } }
+            if keep { customerRows[asset] = rows }
         }
         return LedgerPositions(
-            sequence: try await tx.ledgerSequence(), sums: sums, rows: rows, usdPlus: try await ReserveReport.compute(in: tx),
+            sequence: try await tx.ledgerSequence(), sums: sums, balances: balances, customerRows: customerRows,
+            usdPlus: ReserveReport(usdPlus: balances[.usdPlus] ?? AssetBalances(), usdc: balances[.usdc] ?? AssetBalances()),
             fills: try await FillTotals.read(in: tx, universe: universe))
     }
 
     /// Stocks with any ledger row, by symbol.
     public var stockAssets: [LedgerAsset] {
-        rows.keys.filter(\.isStock).sorted { $0.rawValue < $1.rawValue }
+        balances.keys.filter(\.isStock).sorted { $0.rawValue < $1.rawValue }
     }
 
     /// The balance of a house account (0 when it has no row).
     public func house(_ account: HouseAccount, _ asset: LedgerAsset) -> Int64 {
-        rows[asset]?.first { $0.id == .house(account, asset) }?.balanceUnits ?? 0
+        balances[asset]?.house(account) ?? 0
     }
 
-    /// Customer balance rows of `asset`.
-    public func customerRows(_ asset: LedgerAsset) -> [LedgerBalance] {
-        (rows[asset] ?? []).filter(\.id.isCustomer)
-    }
-
+    /// Tokens held by customers, per their balance rows.
+    public func customerUnits(_ asset: LedgerAsset) -> Int64 { balances[asset]?.customerUnits ?? 0 }
     /// Tokens held by customers: what the house owes in `stock`.
     public func tokensOutstanding(_ stock: LedgerAsset) -> Int64 { -house(.tokenIssuance, stock) }
     /// Shares the ledger says the broker holds for us.

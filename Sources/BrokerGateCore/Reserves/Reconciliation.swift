@@ -74,7 +74,7 @@ public enum Reconciliation {
         }
         for stock in positions.stockAssets {
             let outstanding = positions.tokensOutstanding(stock)
-            let customers = positions.customerRows(stock).reduce(Int64(0)) { $0 + $1.balanceUnits }
+            let customers = positions.customerUnits(stock)
             let fills = positions.fills.netSharesBySymbol[stock.stockSymbol ?? ""] ?? 0
             comparisons.append((.tokenBacking, stock, outstanding, positions.custody(stock)))
             comparisons.append((.tokenLiabilities, stock, outstanding, customers))

@@ -72,7 +72,10 @@ public actor ReservesAttestor {
         if let latest, latest.statement.ledgerSequence == sequence { return latest }
         let universe = universe
         let (positions, open) = try await store.read { tx in
-            (try await LedgerPositions.read(in: tx, universe: universe), try await Reconciliation.openOrders(in: tx))
+            (
+                try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: true),
+                try await Reconciliation.openOrders(in: tx)
+            )
         }
         var brokerSide: BrokerSide?
         if let broker { brokerSide = try await BrokerSide.read(broker: broker, openOrders: open) }

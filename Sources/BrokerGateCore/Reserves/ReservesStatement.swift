@@ -69,7 +69,7 @@ public struct ReservesStatement: Sendable {
 
     /// Customers holding a positive balance of `asset` become leaves.
     static func tree(_ asset: LedgerAsset, positions: LedgerPositions, keys: ReservesKeys) throws(DomainError) -> MerkleSumTree {
-        let leaves = positions.customerRows(asset).compactMap { row -> MerkleSumTree.Leaf? in
+        let leaves = (positions.customerRows[asset] ?? []).compactMap { row -> MerkleSumTree.Leaf? in
             guard case .customer(let account) = row.id.owner, row.balanceUnits != 0 else { return nil }
             return MerkleSumTree.Leaf(accountID: account, balanceUnits: row.balanceUnits, salt: keys.salt(asset: asset, account: account))
         }

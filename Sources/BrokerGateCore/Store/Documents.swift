@@ -33,18 +33,31 @@ extension StoredDocument {
 
 /// Which documents to list. Owner is optional only for operator views across
 /// organizations (e.g. the KYC review queue).
+///
+/// `parentIDs` and `statusKeys` match any of their values, so "fills of these orders" and
+/// "orders in any open status" are one indexed query with the page cut in the store, never
+/// a filter over pages already cut. An empty list matches nothing.
 public struct DocumentQuery: Sendable, Equatable {
     public var owner: OrganizationID?
-    public var parentID: String?
+    public var parentIDs: [String]?
     public var lookupKey: String?
-    public var statusKey: String?
+    public var statusKeys: [String]?
     public var page: PageRequest
 
-    public init(owner: OrganizationID?, parentID: String? = nil, lookupKey: String? = nil, statusKey: String? = nil, page: PageRequest = .init()) {
+    /// Most values one any-of filter may hold: a bound on the statement the SQL stores build.
+    public static let anyOfMax = PageRequest.limitMax
+
+    public init(
+        owner: OrganizationID?, parentID: String? = nil, parentIDs: [String]? = nil, lookupKey: String? = nil, statusKey: String? = nil,
+        statusKeys: [String]? = nil, page: PageRequest = .init()
+    ) {
+        precondition(parentID == nil || parentIDs == nil, "pass parentID or parentIDs, not both")
+        precondition(statusKey == nil || statusKeys == nil, "pass statusKey or statusKeys, not both")
+        precondition((parentIDs?.count ?? 0) <= Self.anyOfMax && (statusKeys?.count ?? 0) <= Self.anyOfMax, "too many values in a filter")
         self.owner = owner
-        self.parentID = parentID
+        self.parentIDs = parentIDs ?? parentID.map { [$0] }
         self.lookupKey = lookupKey
-        self.statusKey = statusKey
+        self.statusKeys = statusKeys ?? statusKey.map { [$0] }
         self.page = page
     }
 }

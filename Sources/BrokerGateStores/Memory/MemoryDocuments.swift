@@ -22,8 +22,14 @@ struct MemoryDocumentRow: Sendable {
     }
 
     func matches(_ query: DocumentQuery) -> Bool {
-        (query.owner == nil || query.owner == owner) && (query.parentID == nil || query.parentID == parentID)
-            && (query.lookupKey == nil || query.lookupKey == lookupKey) && (query.statusKey == nil || query.statusKey == statusKey)
+        (query.owner == nil || query.owner == owner) && Self.isAny(parentID, of: query.parentIDs)
+            && (query.lookupKey == nil || query.lookupKey == lookupKey) && Self.isAny(statusKey, of: query.statusKeys)
+    }
+
+    /// An any-of filter: nil matches every row, a list only rows holding one of its values.
+    private static func isAny(_ value: String?, of wanted: [String]?) -> Bool {
+        guard let wanted else { return true }
+        return value.map(wanted.contains) ?? false
     }
 }
 

@@ -89,11 +89,12 @@ extension MemoryTransaction {
         read { tables in tables.ledger.balances.values.filter { $0.id.owner == .customer(account) }.sorted { $0.id < $1.id } }
     }
 
-    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
+    func ledgerBalances(asset: LedgerAsset, after account: LedgerAccountID?, limit: Int) async throws -> [LedgerBalance] {
         read { tables in
-            let customers = tables.ledger.balances.values.filter { $0.id.asset == asset }
-            let house = tables.ledger.house.keys.filter { $0.asset == asset }.compactMap { tables.ledger.houseBalance($0) }
-            return (customers + house).sorted { $0.id < $1.id }
+            let isPast = { (id: LedgerAccountID) in id.asset == asset && account.map { id > $0 } ?? true }
+            let customers = tables.ledger.balances.values.filter { isPast($0.id) }
+            let house = tables.ledger.house.keys.filter(isPast).compactMap { tables.ledger.houseBalance($0) }
+            return Array((customers + house).sorted { $0.id < $1.id }.prefix(limit))
         }
     }
 }

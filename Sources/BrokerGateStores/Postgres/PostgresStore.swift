@@ -219,6 +219,7 @@ final class PostgresExecutor: SQLExecutor {
     }
 
     var lockForUpdateSuffix: String { " FOR UPDATE" }
+    var jsonPlaceholder: String { "CAST(? AS JSONB)" }
 
     func execute(_ sql: String, _ binds: [SQLValue]) async throws {
         _ = try await query(sql, binds)

@@ -7,14 +7,17 @@ struct MigrationRunner {
     let dialect: SQLDialect
     let logger: Logger
 
-    /// `inTransaction` runs a body inside one store transaction.
-    func apply(inTransaction: (@Sendable (any SQLExecutor) async throws -> Void) async throws -> Void) async throws {
+    /// `inTransaction` runs a body inside one store transaction. `through` stops at a version
+    /// (tests build a store as an older release left it, then let this build migrate it).
+    func apply(
+        through lastVersion: Int = .max, inTransaction: (@Sendable (any SQLExecutor) async throws -> Void) async throws -> Void
+    ) async throws {
         try await inTransaction { db in
             try await db.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
                 [])
         }
-        for migration in Migrations.all(dialect) {
+        for migration in Migrations.all(dialect) where migration.version <= lastVersion {
             try await inTransaction { db in
                 // Re-checked inside the transaction: another process may have applied it.
                 let done = try await db.query(

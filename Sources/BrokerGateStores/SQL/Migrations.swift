@@ -206,6 +206,7 @@ public enum Migrations {
                             "ALTER TABLE ledger_balances SET (fillfactor = 25)",
                             "ALTER TABLE ledger_holds SET (fillfactor = 50)",
                         ] : [])),
+            queryableDocuments(dialect),
         ]
     }
 }

@@ -137,15 +137,19 @@ extension SQLTransaction {
             [.text(prefix), .text("customer/\(account.rawValue)0")], Self.balance)
     }
 
-    /// Customer rows as they are, house accounts' slots summed into one row each.
-    func ledgerBalances(asset: LedgerAsset) async throws -> [LedgerBalance] {
-        try await all(
+    /// A keyset page over the (asset, account) indexes: customer rows as they are, house
+    /// accounts' slots summed into one row each; each page is one seek per table, however
+    /// deep the walk.
+    func ledgerBalances(asset: LedgerAsset, after account: LedgerAccountID?, limit: Int) async throws -> [LedgerBalance] {
+        let after = account?.rawValue ?? ""
+        return try await all(
             """
-            SELECT account, organization_id, balance_units, held_units FROM ledger_balances WHERE asset = ?
+            SELECT account, organization_id, balance_units, held_units FROM ledger_balances WHERE asset = ? AND account > ?
             UNION ALL
-            SELECT account, NULL, CAST(SUM(balance_units) AS BIGINT), 0 FROM ledger_house_slots WHERE asset = ? GROUP BY account
-            ORDER BY account
-            """, [.text(asset.rawValue), .text(asset.rawValue)], Self.balance)
+            SELECT account, NULL, CAST(SUM(balance_units) AS BIGINT), 0 FROM ledger_house_slots WHERE asset = ? AND account > ?
+            GROUP BY account
+            ORDER BY account LIMIT ?
+            """, [.text(asset.rawValue), .text(after), .text(asset.rawValue), .text(after), .integer(Int64(limit))], Self.balance)
     }
 
     static func balance(_ row: SQLRow) throws -> LedgerBalance {

@@ -82,9 +82,13 @@ public protocol SQLExecutor: Sendable {
     /// The house slot (`HouseSlots`) transactions on this connection write. Single-writer
     /// stores never run two transactions at once, so slot 0 serves them all.
     var houseSlot: Int { get }
+    /// The placeholder for a JSON document bound as text: "?" on SQLite, which keeps JSON as
+    /// text; "CAST(? AS JSONB)" on PostgreSQL, whose JSONB column takes no text implicitly.
+    var jsonPlaceholder: String { get }
 }
 
 extension SQLExecutor {
     public var lockForUpdateSuffix: String { "" }
     public var houseSlot: Int { 0 }
+    public var jsonPlaceholder: String { "?" }
 }
