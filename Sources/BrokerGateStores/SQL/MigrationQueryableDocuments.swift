@@ -1,4 +1,4 @@
-/// Migration 6: documents an operator can query with plain SQL, in fewer bytes.
+/// Migration 7: documents an operator can query with plain SQL, in fewer bytes.
 ///
 /// - Bodies become JSON the database understands: `JSONB` on PostgreSQL, JSON text on
 ///   SQLite (`json_extract`, `->>` work), converted in place from the JSON bytes they held.

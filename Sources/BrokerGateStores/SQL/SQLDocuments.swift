@@ -3,7 +3,7 @@ import Foundation
 
 /// Documents over SQL: one `documents` table keyed by (kind, id) with index columns and the
 /// body as JSON an operator can query (text on SQLite, JSONB on PostgreSQL; see
-/// `Migrations` version 6 and README's "Querying the store"), and write-once `blobs`.
+/// `Migrations` version 7 and README's "Querying the store"), and write-once `blobs`.
 /// Every value is bound; only fixed fragments are concatenated.
 extension SQLTransaction {
     func insertDocument<D: StoredDocument>(_ document: D) async throws {

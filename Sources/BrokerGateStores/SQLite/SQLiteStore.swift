@@ -122,8 +122,10 @@ public final class SQLiteStore: Store {
             if !tickets.isEmpty { counters.countCommit() }
             for ticket in tickets { ticket.resolve(.success(())) }
         } catch {
+            // Not the caller's fault and nothing of theirs was kept: 503, safe to retry.
             try? writer.run("ROLLBACK")
-            for ticket in tickets { ticket.resolve(.failure(error)) }
+            let failure = StoreError("the SQLite batch could not commit: \(error)")
+            for ticket in tickets { ticket.resolve(.failure(failure)) }
         }
     }
 
