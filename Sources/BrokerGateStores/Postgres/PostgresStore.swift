@@ -103,7 +103,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
         counters.countRead()
         return try await PostgresStoreError.converting {
             try await client.withConnection { connection in
-                let db = PostgresExecutor(connection: connection, logger: logger)
+                let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true)
                 try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
                 do {
                     let result = try await body(SQLTransaction(db))
@@ -211,14 +211,18 @@ final class PostgresExecutor: SQLExecutor {
     let logger: Logger
     /// The house slot this connection owns; no other running transaction writes it.
     let houseSlot: Int
+    /// In a READ ONLY snapshot nothing is written, so nothing is locked for update (and
+    /// PostgreSQL refuses `FOR UPDATE` there).
+    let isReadOnly: Bool
 
-    init(connection: PostgresConnection, logger: Logger, houseSlot: Int = 0) {
+    init(connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false) {
         self.connection = connection
         self.logger = logger
         self.houseSlot = houseSlot
+        self.isReadOnly = isReadOnly
     }
 
-    var lockForUpdateSuffix: String { " FOR UPDATE" }
+    var lockForUpdateSuffix: String { isReadOnly ? "" : " FOR UPDATE" }
     var jsonPlaceholder: String { "CAST(? AS JSONB)" }
 
     func execute(_ sql: String, _ binds: [SQLValue]) async throws {
