@@ -19,8 +19,17 @@ final class RequestMetrics: Sendable {
         let status: Int
     }
 
+    /// Requests answered 503 `store_unavailable`: the database, not the gateway, failed.
+    private let storeUnavailable: Counter
+
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
+        storeUnavailable = registry.makeCounter(
+            name: "brokergate_store_unavailable_total", help: "Requests answered 503 store_unavailable because the store failed")
+    }
+
+    func countStoreUnavailable() {
+        storeUnavailable.increment()
     }
 
     static let latencyBuckets: [Duration] = [

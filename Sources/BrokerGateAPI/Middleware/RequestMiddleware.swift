@@ -90,10 +90,12 @@ struct RequestMiddleware: RouterMiddleware {
             return WireJSON.tooLarge
         case let http as HTTPError where (400..<500).contains(http.status.code):
             return DomainError(.malformed, code: "bad_request", message: http.body ?? http.status.reasonPhrase)
-        case let store as StoreError:
-            // The store failed (a batch that could not commit, an unreadable row): not the
-            // client's fault and safe to retry, so 503, logged with its cause.
+        case let store as any StoreFailure where store.isUnavailability:
+            // The database failed or is out of reach (a batch that could not commit, a
+            // stopped server, retries exhausted): not the client's fault and safe to retry,
+            // so 503, logged as unavailability with its cause and counted.
             context.logger.warning("store unavailable", metadata: ["error": "\(store)"])
+            metrics.countStoreUnavailable()
             return DomainError(
                 .unavailable, code: "store_unavailable", message: "the store could not complete this request; retry after Retry-After seconds",
                 retryAfterSeconds: 1)

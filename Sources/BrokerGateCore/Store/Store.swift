@@ -76,3 +76,18 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// An error a store implementation throws from its database or driver. The API answers
+/// those that are unavailability 503 `store_unavailable` with Retry-After (the request is
+/// fine and may succeed when sent again); the rest (a constraint the code broke, a row it
+/// cannot decode) are bugs and stay 500.
+public protocol StoreFailure: Error {
+    /// The database is unreachable, out of space or memory, shutting down or busy, or the
+    /// transaction kept losing to concurrent ones past its retries.
+    var isUnavailability: Bool { get }
+}
+
+extension StoreError: StoreFailure {
+    /// A batch that could not commit, a store that is closed: not the request's fault.
+    public var isUnavailability: Bool { true }
+}

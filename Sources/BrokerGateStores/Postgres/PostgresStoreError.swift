@@ -62,6 +62,20 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible, Cust
     /// Serialization failure or deadlock: the whole transaction may simply run again.
     public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
 
+    /// SQLSTATE classes that say the server, not the statement, failed: connection (08),
+    /// transaction rollback (40: retries exhausted), insufficient resources (53), operator
+    /// intervention (57: shutdown, cancel), system error (58).
+    static let unavailabilityClasses: Set<Substring> = ["08", "40", "53", "57", "58"]
+}
+
+extension PostgresStoreError: StoreFailure {
+    /// Without a SQLSTATE the client side failed (connection refused or closed, pool shut
+    /// down, timeout): unavailability too, unless a cell did not decode (a bug).
+    public var isUnavailability: Bool {
+        guard let sqlState else { return code != "decoding" }
+        return Self.unavailabilityClasses.contains(sqlState.prefix(2))
+    }
+
     public var description: String {
         var text = "PostgreSQL error"
         if let sqlState { text += " \(sqlState)" }

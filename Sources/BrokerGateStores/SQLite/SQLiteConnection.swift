@@ -114,9 +114,15 @@ final class SQLiteConnection {
 }
 
 /// A failed SQLite call with its (extended) result code.
-struct SQLiteError: Error, CustomStringConvertible {
+struct SQLiteError: Error, CustomStringConvertible, StoreFailure {
     let code: Int32
     let message: String
     var primaryCode: Int32 { code & 0xff }
     var description: String { "SQLite error \(code): \(message)" }
+
+    /// Busy or locked (another process holds the file), out of memory, read-only or I/O
+    /// failures, a full disk, a file that cannot be opened: the database, not the request.
+    var isUnavailability: Bool {
+        [SQLITE_BUSY, SQLITE_LOCKED, SQLITE_NOMEM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN].contains(primaryCode)
+    }
 }
