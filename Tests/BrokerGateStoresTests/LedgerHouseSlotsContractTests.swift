@@ -90,4 +90,42 @@ struct LedgerHouseSlotsContractTests {
         let retriesAfter = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
         #expect(retriesAfter - retriesBefore < customers.count / 2)
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_concurrentTransfers_fromOneCustomer_takeTurns_andLeaveNoTurnHeld(kind: StoreKind) async throws {
+        // One busy account pays 32 fees at once. On PostgreSQL every transaction but the
+        // first fails once on the row ("concurrent update": its snapshot predates the
+        // commit it waited for); its retry then waits its turn before it begins, so it
+        // succeeds. Without turns the retries raced each other again, about n²/2 in all.
+        let store = try await kind.make()
+        let payer = LedgerAccountID.customer(.generate(), .usdPlus)
+        let ledger = ledger, reference = reference, payments = 32
+        try await store.transaction { tx in
+            try await ledger.transfer(100_000_000, from: Self.issuance, to: payer, reason: .faucet, reference: reference, in: tx)
+        }
+        let retriesBefore = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
+        let succeeded = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<payments {
+                group.addTask {
+                    do {
+                        try await store.transaction { tx in
+                            try await ledger.transfer(1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(succeeded == payments)
+        let balance = try await store.read { tx in try await tx.ledgerBalance(payer) }
+        #expect(balance?.balanceUnits == 100_000_000 - 1_000_000 * Int64(payments))
+        let retries = ((store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0) - retriesBefore
+        #expect(retries <= payments + payments / 2, "\(retries) retries for \(payments) payments from one account")
+        if let postgres = store as? PostgresStore {
+            #expect(try await postgres.rowTurnsHeld() == 0, "a turn outlived its transaction")
+        }
+    }
 }

@@ -7,6 +7,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import httpx
@@ -49,7 +50,10 @@ class Replica:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [os.environ["BROKERGATE_BIN"], "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", self.store, "--log-level", "warning"]
-        self.process = subprocess.Popen(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        # Warnings and errors go to a file the test prints when it fails: a 500's cause is
+        # in the log under its request id.
+        self.log = tempfile.NamedTemporaryFile(prefix="brokergate-replica-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(command, env=self.env, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + START_WAIT_S_MAX
         while time.monotonic() < deadline:
             try:
@@ -60,6 +64,10 @@ class Replica:
             time.sleep(0.1)
         self.process.kill()
         raise AssertionError("gateway did not become ready")
+
+    def log_tail(self, lines: int = 40) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as file:
+            return "".join(file.readlines()[-lines:])
 
     def kill9(self) -> None:
         self.process.send_signal(signal.SIGKILL)

@@ -45,9 +45,10 @@ def trading_cluster():
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         replicas = list(pool.map(lambda _: Replica(store, env), range(2)))
     yield replicas, partner, {"X-API-Key-Id": operator[0], "X-API-Secret-Key": operator[1]}
-    for replica in replicas:
+    for index, replica in enumerate(replicas):
         if replica.process.poll() is None:
             replica.kill9()
+        print(f"--- replica {index} log (last lines; pytest shows it only on failure) ---\n{replica.log_tail()}")
 
 
 def usd_plus(client: Dinari, account_id: str) -> tuple[Decimal, str]:

@@ -25,9 +25,15 @@ public final class PostgresStore: Store, StoreRetryCounting {
     let slotClaims: PostgresSlotClaims
     private let retries = Mutex<[String: Int]>([:])
 
-    /// How many times one transaction runs at most (the first go and its retries). 30 as
-    /// before: with 20, a debug build under 64 connections gave up (500) ten times as often.
-    static let attemptsMax = 30
+    /// How long and how many times one transaction is tried at most before the caller gets
+    /// a 503. Most retries on a young database are false conflicts: SERIALIZABLE locks btree
+    /// pages, and while a table is small every order shares a few pages with every other, so
+    /// a transaction can lose several times in a row through no real conflict. Each retry
+    /// makes progress (PostgreSQL never fails a retry for the same pair again), so the
+    /// budget is time, with a count as a backstop. 30 tries in about 1.5 s gave up under
+    /// the two-replica money load in CI.
+    static let retryBudget = Duration.seconds(5)
+    static let attemptsMax = 100
     /// Backoff before retry n is random in 0...min(cap, base × 2^n): full jitter, so
     /// transactions that collided once do not collide again in lockstep, and bounded, so
     /// the worst case (all attempts) waits about 1.5 s in total.
@@ -121,37 +127,47 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// backoff when PostgreSQL reports a serialization failure or deadlock (the body is
     /// re-run from the start on a fresh snapshot, which is why bodies touch nothing but the
     /// store). No lock of ours around it: transactions run on as many connections as the
-    /// pool has, and PostgreSQL alone decides who waits.
+    /// pool has, and PostgreSQL alone decides who waits. A retry first waits its turn on the
+    /// hot rows the failed attempt touched (`PostgresRowQueues`). Past the retry budget the
+    /// caller gets a `PostgresStoreError` that the API answers 503 with Retry-After.
     private func rawTransaction<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         var attempt = 0
+        var turns = Set<String>()
+        let started = ContinuousClock.now
         while true {
             attempt += 1
+            let queues = PostgresRowQueues(held: turns)
             do {
                 return try await PostgresStoreError.converting {
                     try await client.withConnection { connection in
                         let slot = try await slotClaims.slot(of: connection)
-                        let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot)
-                        try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
-                        do {
-                            let result = try await body(db)
-                            try await db.execute("COMMIT", [])
-                            return result
-                        } catch {
-                            try? await db.execute("ROLLBACK", [])
-                            throw error
+                        let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot, rowQueues: queues)
+                        return try await db.holdingTurns(on: queues.held) {
+                            try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
+                            do {
+                                let result = try await body(db)
+                                try await db.execute("COMMIT", [])
+                                return result
+                            } catch {
+                                try? await db.execute("ROLLBACK", [])
+                                throw error
+                            }
                         }
                     }
                 }
             } catch let error as PostgresStoreError where error.isRetryable {
                 let state = error.sqlState ?? "?"
                 retries.withLock { $0[state, default: 0] += 1 }
-                guard attempt < Self.attemptsMax else {
+                guard attempt < Self.attemptsMax, ContinuousClock.now - started < Self.retryBudget else {
                     logger.warning(
                         "store transaction gave up after retries",
                         metadata: ["attempts": "\(attempt)", "sqlstate": "\(state)", "error": "\(error)"])
                     throw error
                 }
-                logger.debug("store transaction retried", metadata: ["attempt": "\(attempt)", "sqlstate": "\(state)", "error": "\(error)"])
+                turns = queues.keys
+                logger.debug(
+                    "store transaction retried",
+                    metadata: ["attempt": "\(attempt)", "sqlstate": "\(state)", "rows_queued": "\(turns.count)", "error": "\(error)"])
                 try await Task.sleep(for: .microseconds(Self.backoffMicros(attempt: attempt)))
             }
         }
@@ -215,14 +231,51 @@ final class PostgresExecutor: SQLExecutor {
     /// PostgreSQL refuses `FOR UPDATE` there).
     let isReadOnly: Bool
 
-    init(connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false) {
+    /// The row turns of this transaction attempt; nil outside write transactions.
+    let rowQueues: PostgresRowQueues?
+
+    init(
+        connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false, rowQueues: PostgresRowQueues? = nil
+    ) {
         self.connection = connection
         self.logger = logger
         self.houseSlot = houseSlot
         self.isReadOnly = isReadOnly
+        self.rowQueues = rowQueues
     }
 
     var lockForUpdateSuffix: String { isReadOnly ? "" : " FOR UPDATE" }
+
+    func queue(forRow key: String) async throws {
+        guard !isReadOnly, let rowQueues, rowQueues.needsTurn(key) else { return }
+        try await execute(PostgresRowQueues.transactionLockSQL, [.text(key)])
+    }
+
+    /// Runs `body` (a whole transaction) holding session-level turns on `keys`, taken
+    /// before it begins and given back after it ends, whatever the outcome.
+    func holdingTurns<T>(on keys: Set<String>, _ body: () async throws -> T) async throws -> T {
+        guard !keys.isEmpty else { return try await body() }
+        let binds = keys.sorted().map { SQLValue.text($0) }
+        let outcome: Result<T, any Error>
+        do {
+            try await execute(PostgresRowQueues.sessionSQL(count: binds.count, release: false), binds)
+            outcome = .success(try await body())
+        } catch {
+            // Also when taking the turns failed half-way (a deadlock with a transaction that
+            // queues mid-body): session locks survive a failed statement, so the ones taken
+            // must be given back before the connection returns to the pool. Giving back one
+            // that was never taken is a no-op (false and a server notice).
+            outcome = .failure(error)
+        }
+        do {
+            try await execute(PostgresRowQueues.sessionSQL(count: binds.count, release: true), binds)
+        } catch {
+            // Only a broken connection fails here, and the server drops its locks with it;
+            // the transaction's own outcome stands (it may have committed).
+            logger.warning("could not give back row turns", metadata: ["error": "\(error)"])
+        }
+        return try outcome.get()
+    }
     var jsonPlaceholder: String { "CAST(? AS JSONB)" }
 
     func execute(_ sql: String, _ binds: [SQLValue]) async throws {

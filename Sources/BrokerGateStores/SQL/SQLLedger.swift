@@ -8,6 +8,9 @@ import Foundation
 extension SQLTransaction {
     func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         guard id.isCustomer else { return try await houseBalance(id) }
+        // One queue per customer account, not per asset row: an order moves the account's
+        // cash and stock rows in either order, and one turn covers both without deadlocks.
+        if case .customer(let account) = id.owner { try await db.queue(forRow: "customer/\(account.rawValue)") }
         return try await one(
             "SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
     }

@@ -79,6 +79,11 @@ public protocol SQLExecutor: Sendable {
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
+    /// Called before a hot row (a customer balance) is read for update: on PostgreSQL the
+    /// transaction joins a queue for `key` that every replica honours, so writers of one row
+    /// take turns instead of failing each other (see `PostgresRowQueues`). Nothing on
+    /// SQLite, whose single writer already takes turns.
+    func queue(forRow key: String) async throws
     /// The house slot (`HouseSlots`) transactions on this connection write. Single-writer
     /// stores never run two transactions at once, so slot 0 serves them all.
     var houseSlot: Int { get }
@@ -89,6 +94,7 @@ public protocol SQLExecutor: Sendable {
 
 extension SQLExecutor {
     public var lockForUpdateSuffix: String { "" }
+    public func queue(forRow key: String) async throws {}
     public var houseSlot: Int { 0 }
     public var jsonPlaceholder: String { "?" }
 }
