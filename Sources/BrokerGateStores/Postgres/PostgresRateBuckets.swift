@@ -38,7 +38,7 @@ extension PostgresStore: SharedRateBuckets {
         let binds: [SQLValue] = [.text(key), .integer(capacity), .integer(nowMicros), .integer(rate), .integer(Self.refillSpanMaxMicros)]
         let logger = logger
         let row: SQLRow? = try await PostgresStoreError.converting {
-            try await client.withConnection { connection in
+            try await withLeasedConnection { connection in
                 try await PostgresExecutor(connection: connection, logger: logger).query(sql, binds).first
             }
         }

@@ -24,6 +24,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     public let counters = StoreCounters()
     let slotClaims: PostgresSlotClaims
     private let retries = Mutex<[String: Int]>([:])
+    /// When a wait for a connection last ran out, until a connection arrives again.
+    private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
 
     /// How long and how many times one transaction is tried at most before the caller gets
     /// a 503. Most retries on a young database are false conflicts: SERIALIZABLE locks btree
@@ -108,7 +110,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         counters.countRead()
         return try await PostgresStoreError.converting {
-            try await client.withConnection { connection in
+            try await withLeasedConnection { connection in
                 let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true)
                 try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
                 do {
@@ -139,7 +141,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
             let queues = PostgresRowQueues(held: turns)
             do {
                 return try await PostgresStoreError.converting {
-                    try await client.withConnection { connection in
+                    try await withLeasedConnection { connection in
                         let slot = try await slotClaims.slot(of: connection)
                         let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot, rowQueues: queues)
                         return try await db.holdingTurns(on: queues.held) {
@@ -172,6 +174,56 @@ public final class PostgresStore: Store, StoreRetryCounting {
             }
         }
     }
+
+    /// Runs `body` on a pooled connection, waiting at most `leaseWaitMax` for one. The
+    /// driver's own wait has no bound short of its one-minute circuit breaker, so with the
+    /// server down every request hung until its client gave up; now it gets a
+    /// `PostgresStoreError` the API answers 503. Only the wait is bounded: once `body` has
+    /// its connection it runs to the end (cutting a transaction short could hide whether it
+    /// committed), and a connection that arrives after the caller gave up goes back unused.
+    ///
+    /// While the database is known unreachable (a wait ran out in the last
+    /// `unreachableRecheck`), callers fail at once instead of each waiting in turn: one
+    /// request makes several store calls (rate limit, key, command, audit record).
+    func withLeasedConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
+        if let since = unreachableSince.withLock({ $0 }), ContinuousClock.now - since < Self.unreachableRecheck {
+            throw PostgresStoreError(code: "connectionUnavailable", message: "the database did not answer in the last \(Self.leaseWaitMax)")
+        }
+        let lease = LeaseWait()
+        return try await withoutActuallyEscaping(body) { body in
+            try await withThrowingTaskGroup(of: R?.self) { group in
+                group.addTask {
+                    try await self.client.withConnection { connection in
+                        guard lease.begin() else { throw CancellationError() }
+                        self.unreachableSince.withLock { $0 = nil }
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: Self.leaseWaitMax)
+                    return nil
+                }
+                while let next = try await group.next() {
+                    if let value = next {
+                        group.cancelAll()
+                        return value
+                    }
+                    if lease.giveUp() {
+                        unreachableSince.withLock { $0 = .now }
+                        group.cancelAll()
+                        throw PostgresStoreError(
+                            code: "connectionUnavailable", message: "no database connection within \(Self.leaseWaitMax) (is PostgreSQL up?)")
+                    }
+                }
+                throw CancellationError()
+            }
+        }
+    }
+
+    /// How long a transaction waits for a pooled connection before its request gets a 503.
+    static let leaseWaitMax = Duration.seconds(5)
+    /// How long callers fail fast after a wait ran out, before one waits again.
+    static let unreachableRecheck = Duration.seconds(2)
 
     /// Full jitter over an exponentially growing, capped window.
     static func backoffMicros(attempt: Int) -> Int {
@@ -336,4 +388,16 @@ final class PostgresExecutor: SQLExecutor {
         }
     }
 
+}
+
+/// Whether a transaction got its connection in time or gave up waiting, decided once.
+private final class LeaseWait: Sendable {
+    private enum State { case waiting, running, gaveUp }
+    private let state = Mutex(State.waiting)
+
+    /// The connection arrived: true if the caller still waits for it.
+    func begin() -> Bool { state.withLock { if $0 == .waiting { $0 = .running; return true } else { return false } } }
+
+    /// The wait is over: true if no connection arrived before it.
+    func giveUp() -> Bool { state.withLock { if $0 == .waiting { $0 = .gaveUp; return true } else { return false } } }
 }
