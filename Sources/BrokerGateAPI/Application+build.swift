@@ -34,9 +34,12 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
             store: environment.store, payer: environment.interestPayer, clock: environment.clock, role: environment.schedulerRole,
             logger: environment.logger))
     app.addServices(
-        OrderEngineService(store: environment.store, engine: environment.orderEngine, role: environment.schedulerRole, logger: environment.logger))
+        OrderEngineService(
+            store: environment.store, engine: environment.orderEngine, role: environment.schedulerRole, logger: environment.logger))
     app.addServices(
-        ReconciliationService(store: environment.store, clock: environment.clock, broker: environment.broker, recorder: environment.reconciliationRecorder, logger: environment.logger))
+        ReconciliationService(
+            store: environment.store, clock: environment.clock, broker: environment.broker, recorder: environment.reconciliationRecorder,
+            logger: environment.logger))
     return app
 }
 
@@ -52,7 +55,8 @@ public func buildRouter(_ environment: GatewayEnvironment) -> Router<AppRequestC
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
     let guardrail = RouteGuard(
-        auth: AuthService(store: environment.store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive)), rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits,
+        auth: AuthService(store: environment.store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive)),
+        rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits,
         sharedBuckets: environment.store.sharedRateBuckets, wallClock: environment.wallClock, logger: environment.logger)
     for route in table.routes {
         router.on(RouterPath(route.path), method: route.method) { request, context in
@@ -71,30 +75,41 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
         store: environment.store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
         scheduler: environment.schedulerRole
     ).routes
-    routes += OrderDeskController(store: environment.store, desk: OrderDesk(broker: environment.broker), role: environment.schedulerRole).routes
+    routes +=
+        OrderDeskController(store: environment.store, desk: OrderDesk(broker: environment.broker), role: environment.schedulerRole).routes
     routes += EntitiesController(store: environment.store, commands: commands, entities: EntityService(clock: environment.clock)).routes
     routes += AccountsController(store: environment.store, commands: commands, accounts: AccountService(clock: environment.clock)).routes
-    routes += WalletController(
-        store: environment.store, commands: commands, wallets: WalletService(clock: environment.clock, walletKey: environment.walletKey)
-    ).routes
+    routes +=
+        WalletController(
+            store: environment.store, commands: commands, wallets: WalletService(clock: environment.clock, walletKey: environment.walletKey)
+        ).routes
     routes += OperatorController(commands: commands, organizations: OrganizationService(clock: environment.clock)).routes
     routes += MarketDataController(clock: environment.clock).routes
     let kyc = KYCService(clock: environment.clock)
     routes += KYCController(store: environment.store, commands: commands, kyc: kyc).routes
     routes += KYCSessionController(store: environment.store, kyc: kyc).routes
-    routes += KYCReviewController(
-        store: environment.store, commands: commands, reviews: KYCReviewService(clock: environment.clock), kyc: kyc
-    ).routes
+    routes +=
+        KYCReviewController(
+            store: environment.store, commands: commands, reviews: KYCReviewService(clock: environment.clock), kyc: kyc
+        ).routes
     let funding = FundingService(clock: environment.clock)
     routes += CashController(store: environment.store, funding: funding, interest: environment.interestPayer).routes
-    routes += WithdrawalsController(store: environment.store, commands: commands, withdrawals: WithdrawalService(clock: environment.clock)).routes
-    routes += TokenTransfersController(store: environment.store, commands: commands, transfers: TokenTransferService(clock: environment.clock)).routes
+    routes +=
+        WithdrawalsController(store: environment.store, commands: commands, withdrawals: WithdrawalService(clock: environment.clock)).routes
+    routes +=
+        TokenTransfersController(store: environment.store, commands: commands, transfers: TokenTransferService(clock: environment.clock))
+        .routes
     routes += OperatorLedgerController(store: environment.store, history: LedgerHistory()).routes
     routes += AuditLogController(store: environment.store).routes
-    routes += OrderRequestsController(store: environment.store, commands: commands, queries: environment.orderQueries, engine: environment.orderEngine).routes
+    routes +=
+        OrderRequestsController(
+            store: environment.store, commands: commands, queries: environment.orderQueries, engine: environment.orderEngine
+        ).routes
     routes += OrdersController(store: environment.store, commands: commands, queries: environment.orderQueries).routes
     routes += ActivityController(store: environment.store, activity: AccountActivity(clock: environment.clock)).routes
-    routes += PortfolioController(store: environment.store, portfolio: PortfolioService(market: MarketDataService(clock: environment.clock))).routes
+    routes +=
+        PortfolioController(store: environment.store, portfolio: PortfolioService(market: MarketDataService(clock: environment.clock)))
+        .routes
     routes += issuanceAndReservesRoutes(environment, commands: commands)
     if environment.sandbox {
         routes += SandboxController(clock: environment.clock).routes

@@ -64,7 +64,8 @@ public struct GatewayEnvironment: Sendable {
         let broker = broker ?? SimulatedBroker(store: store, clock: clock)
         self.broker = broker
         self.orderFaults = orderFaults
-        reserves = ReservesAttestor(store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey), broker: broker)
+        reserves = ReservesAttestor(
+            store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey), broker: broker)
         precondition((0...InterestAccrual.rateBpsMax).contains(usdPlusAnnualRateBps), "USD+ rate outside 0...10,000 bps")
         self.usdPlusAnnualRateBps = usdPlusAnnualRateBps
         self.walletKey = walletKey

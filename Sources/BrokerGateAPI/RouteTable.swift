@@ -24,7 +24,10 @@ public struct RouteDefinition: Sendable {
     public let access: RouteAccess
     let handler: @Sendable (Request, AppRequestContext) async throws -> Response
 
-    init(_ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess, _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
+    init(
+        _ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess,
+        _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
+    ) {
         self.method = method
         self.path = path
         self.access = access

@@ -31,7 +31,8 @@ public struct SimulatedBroker: BrokerAdapter {
     static let bookOwner = OrganizationID(trusted: "00000000-0000-0000-0000-00000000b0c5")
 
     public init(
-        store: any Store, clock: any BusinessClock, model: PriceModel = .standard, calendar: TradingCalendar = .nyse, halted: Set<String> = []
+        store: any Store, clock: any BusinessClock, model: PriceModel = .standard, calendar: TradingCalendar = .nyse,
+        halted: Set<String> = []
     ) {
         self.store = store
         self.clock = clock
@@ -44,7 +45,8 @@ public struct SimulatedBroker: BrokerAdapter {
         let now = clock.now()
         return try await store.transaction { tx in
             if let existing = try await tx.document(SimBrokerOrder.self, id: instruction.brokerOrderID) { return existing.state }
-            var order = SimBrokerOrder(instruction: instruction, state: .init(brokerOrderID: instruction.brokerOrderID, status: .working), createdAt: now)
+            var order = SimBrokerOrder(
+                instruction: instruction, state: .init(brokerOrderID: instruction.brokerOrderID, status: .working), createdAt: now)
             if let reason = try rejection(of: instruction, at: now) {
                 order.state.status = .rejected
                 order.state.reason = reason
@@ -73,7 +75,8 @@ public struct SimulatedBroker: BrokerAdapter {
             guard var order = try await tx.document(SimBrokerOrder.self, id: brokerOrderID) else {
                 // Never seen: record the cancel, so a submission still in flight cannot open it.
                 let tombstone = SimBrokerOrder(
-                    instruction: nil, state: .init(brokerOrderID: brokerOrderID, status: .cancelled, reason: "cancelled before it reached the broker"),
+                    instruction: nil,
+                    state: .init(brokerOrderID: brokerOrderID, status: .cancelled, reason: "cancelled before it reached the broker"),
                     createdAt: now)
                 try await tx.insertDocument(tombstone)
                 return tombstone.state
@@ -129,7 +132,8 @@ public struct SimulatedBroker: BrokerAdapter {
         }
         if order.state.status == .working, instruction.tif == .ioc || instruction.tif == .fok {
             order.state.status = .cancelled
-            order.state.reason = order.state.fills.isEmpty
+            order.state.reason =
+                order.state.fills.isEmpty
                 ? "\(instruction.tif.rawValue) order was not marketable" : "IOC order: the unfilled rest is cancelled"
         }
     }
@@ -165,7 +169,8 @@ public struct SimulatedBroker: BrokerAdapter {
             let held = try await SimBrokerPosition.totalUnits(of: instruction.symbol, in: tx)
             if held < quantity {
                 order.state.status = .rejected
-                order.state.reason = "the broker holds \(held) units of \(instruction.symbol) in custody, fewer than the \(quantity) to sell"
+                order.state.reason =
+                    "the broker holds \(held) units of \(instruction.symbol) in custody, fewer than the \(quantity) to sell"
                 return
             }
         }
@@ -173,14 +178,19 @@ public struct SimulatedBroker: BrokerAdapter {
         // once never touch the same document.
         let slot = tx.houseSlot
         let stored = try await tx.document(SimBrokerPosition.self, id: SimBrokerPosition.id(instruction.symbol, slot: slot))
-        var position = stored ?? SimBrokerPosition(symbol: instruction.symbol, slot: slot, quantityUnits: 0, netCashUnits: 0, createdAt: now)
+        var position =
+            stored ?? SimBrokerPosition(symbol: instruction.symbol, slot: slot, quantityUnits: 0, netCashUnits: 0, createdAt: now)
         let sign: Int64 = instruction.side == .buy ? 1 : -1
         position.quantityUnits += sign * quantity
         position.netCashUnits += sign * cash
         if stored == nil { try await tx.insertDocument(position) } else { try await tx.updateDocument(position) }
         order.state.fills.append(
-            BrokerFill(id: "\(instruction.brokerOrderID)-\(order.state.fills.count + 1)", quantityUnits: quantity, cashUnits: cash, price: price, at: now))
-        let done = instruction.notionalUnits.map { filledCash + cash >= $0 } ?? (order.state.filledQuantityUnits >= (instruction.quantityUnits ?? 0))
+            BrokerFill(
+                id: "\(instruction.brokerOrderID)-\(order.state.fills.count + 1)", quantityUnits: quantity, cashUnits: cash, price: price,
+                at: now))
+        let done =
+            instruction.notionalUnits.map { filledCash + cash >= $0 }
+            ?? (order.state.filledQuantityUnits >= (instruction.quantityUnits ?? 0))
         if done { order.state.status = .filled }
     }
 }

@@ -30,7 +30,8 @@ public enum StoreSpec: Sendable, Equatable, CustomStringConvertible {
             }
             self = .postgres(url: text)
         } else {
-            throw .invalidField("--store", "expected memory, sqlite:PATH or postgres://USER[:PASSWORD]@HOST:PORT/DATABASE (got \(text.prefix(80)))")
+            throw .invalidField(
+                "--store", "expected memory, sqlite:PATH or postgres://USER[:PASSWORD]@HOST:PORT/DATABASE (got \(text.prefix(80)))")
         }
     }
 

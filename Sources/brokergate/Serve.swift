@@ -19,7 +19,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "TCP port, 0-65535; 0 picks a free port (env BROKERGATE_PORT). Default 8080.")
     var port: Int?
 
-    @Option(help: "Store: memory | sqlite:PATH | postgres://USER[:PW]@HOST:PORT/DB (env BROKERGATE_STORE). Default sqlite:./data/brokergate.sqlite.")
+    @Option(
+        help:
+            "Store: memory | sqlite:PATH | postgres://USER[:PW]@HOST:PORT/DB (env BROKERGATE_STORE). Default sqlite:./data/brokergate.sqlite."
+    )
     var store: String?
 
     @Flag(
@@ -27,7 +30,10 @@ struct Serve: AsyncParsableCommand {
         help: "Sandbox mode: faucet and the settable business clock (env BROKERGATE_SANDBOX=true|false). Default on.")
     var sandbox: Bool?
 
-    @Option(help: "Start the business clock at this ISO 8601 instant, e.g. 2026-11-28T15:00:00Z; it then runs at real speed (env BROKERGATE_CLOCK). Default: now.")
+    @Option(
+        help:
+            "Start the business clock at this ISO 8601 instant, e.g. 2026-11-28T15:00:00Z; it then runs at real speed (env BROKERGATE_CLOCK). Default: now."
+    )
     var clock: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BROKERGATE_LOG_LEVEL). Default info.")

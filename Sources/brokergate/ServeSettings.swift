@@ -46,13 +46,15 @@ struct ServeSettings {
         sandbox = try flags.sandbox ?? Self.boolean(env["BROKERGATE_SANDBOX"], flag: "BROKERGATE_SANDBOX") ?? true
         clockStart = try value(flags.clock, "CLOCK").map { text in
             guard let date = ISO8601Instant.parse(text) else {
-                throw ConfigurationError(message: "--clock must be an ISO 8601 instant such as 2026-11-28T15:00:00Z (got \(text.prefix(60)))")
+                throw ConfigurationError(
+                    message: "--clock must be an ISO 8601 instant such as 2026-11-28T15:00:00Z (got \(text.prefix(60)))")
             }
             return date
         }
         let levelText = value(flags.logLevel, "LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw ConfigurationError(message: "--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(levelText.prefix(40)))")
+            throw ConfigurationError(
+                message: "--log-level must be one of trace, debug, info, notice, warning, error, critical (got \(levelText.prefix(40)))")
         }
         logLevel = level
         webRoot = URL(fileURLWithPath: value(flags.webRoot, "WEB_ROOT") ?? FileManager.default.currentDirectoryPath)
@@ -82,20 +84,24 @@ struct ServeSettings {
                 flags.maxConnections, "MAX_CONNECTIONS", "--max-connections", connections.connectionsMax, 1...1_000_000))
         bootstrapKeys = try BootstrapKeys(environment: env)
         usdPlusAnnualRateBps = try Self.integer(
-            nil, env["BROKERGATE_USD_PLUS_APY_BPS"], flag: "BROKERGATE_USD_PLUS_APY_BPS", default: 400, range: 0...InterestAccrual.rateBpsMax)
+            nil, env["BROKERGATE_USD_PLUS_APY_BPS"], flag: "BROKERGATE_USD_PLUS_APY_BPS", default: 400,
+            range: 0...InterestAccrual.rateBpsMax)
         reservesKey = try env["BROKERGATE_RESERVES_KEY"].map { hex in
             guard let bytes = Hex.decode(hex), bytes.count == 32 else {
-                throw ConfigurationError(message: "BROKERGATE_RESERVES_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
+                throw ConfigurationError(
+                    message: "BROKERGATE_RESERVES_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
             }
             return SymmetricKey(data: bytes)
         }
-        haltedSymbols = try Set((env["BROKERGATE_HALTED_SYMBOLS"] ?? "").split(separator: ",").map { raw in
-            let symbol = raw.trimmingCharacters(in: .whitespaces).uppercased()
-            guard StockUniverse.standard.stock(symbol: symbol) != nil else {
-                throw ConfigurationError(message: "BROKERGATE_HALTED_SYMBOLS names \(symbol.prefix(12)), which is not a listed stock symbol")
-            }
-            return symbol
-        })
+        haltedSymbols = try Set(
+            (env["BROKERGATE_HALTED_SYMBOLS"] ?? "").split(separator: ",").map { raw in
+                let symbol = raw.trimmingCharacters(in: .whitespaces).uppercased()
+                guard StockUniverse.standard.stock(symbol: symbol) != nil else {
+                    throw ConfigurationError(
+                        message: "BROKERGATE_HALTED_SYMBOLS names \(symbol.prefix(12)), which is not a listed stock symbol")
+                }
+                return symbol
+            })
         let sandbox = sandbox
         crashAt = try env["BROKERGATE_CRASH_AT"].map { text in
             let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
@@ -103,18 +109,23 @@ struct ServeSettings {
             guard parts.count == 2, let point = OrderFaultPoint(rawValue: parts[0]), !parts[1].isEmpty else {
                 throw ConfigurationError(message: "BROKERGATE_CRASH_AT must be POINT:MARKER_FILE with POINT one of \(points)")
             }
-            guard sandbox else { throw ConfigurationError(message: "BROKERGATE_CRASH_AT is a sandbox-only test hook; unset it or run with --sandbox") }
+            guard sandbox else {
+                throw ConfigurationError(message: "BROKERGATE_CRASH_AT is a sandbox-only test hook; unset it or run with --sandbox")
+            }
             return (point, parts[1])
         }
         walletKey = try env["BROKERGATE_WALLET_KEY"].map { hex in
             guard let bytes = Hex.decode(hex), bytes.count == 32 else {
-                throw ConfigurationError(message: "BROKERGATE_WALLET_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
+                throw ConfigurationError(
+                    message: "BROKERGATE_WALLET_KEY must be 64 hex digits (32 random bytes, e.g. openssl rand -hex 32)")
             }
             return SymmetricKey(data: bytes)
         }
     }
 
-    private static func integer(_ flag: Int?, _ env: String?, flag name: String, default fallback: Int, range: ClosedRange<Int>) throws -> Int {
+    private static func integer(
+        _ flag: Int?, _ env: String?, flag name: String, default fallback: Int, range: ClosedRange<Int>
+    ) throws -> Int {
         let parsed: Int
         if let flag {
             parsed = flag
@@ -164,7 +175,8 @@ struct BootstrapKeys {
                 throw ConfigurationError(message: "\(prefix)_KEY_ID must be 1-128 characters of A-Z a-z 0-9 - _ .")
             }
             guard (APIKeyRecord.secretLengthMin...APIKeyRecord.secretLengthMax).contains(secret.count) else {
-                throw ConfigurationError(message: "\(prefix)_SECRET must be \(APIKeyRecord.secretLengthMin) to \(APIKeyRecord.secretLengthMax) characters")
+                throw ConfigurationError(
+                    message: "\(prefix)_SECRET must be \(APIKeyRecord.secretLengthMin) to \(APIKeyRecord.secretLengthMax) characters")
             }
             return Pair(id: keyID, secret: secret)
         default:
@@ -198,7 +210,9 @@ struct Bootstrap {
                 // Printed once, on the first start, to stdout and never logged: only its hash is stored.
                 // Written unbuffered: a buffered print could be lost if the process is killed.
                 FileHandle.standardOutput.write(
-                    Data("Generated \(role.rawValue.lowercased()) API key (shown once, store it now): key id \(generated.id)  secret \(generated.secret)\n".utf8))
+                    Data(
+                        "Generated \(role.rawValue.lowercased()) API key (shown once, store it now): key id \(generated.id)  secret \(generated.secret)\n"
+                            .utf8))
             }
         }
     }

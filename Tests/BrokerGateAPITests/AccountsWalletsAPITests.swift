@@ -62,7 +62,8 @@ struct AccountsWalletsAPITests {
             let (_, accountID) = try await Self.newAccount(client)
             let key = Secp256k1PrivateKey.generate()
             let address = key.publicKey.ethereumAddress.checksummed
-            let nonceResponse = try await client.call(.get, "/api/v2/accounts/\(accountID)/wallet/external/nonce?chain_id=eip155:1&wallet_address=\(address)")
+            let nonceResponse = try await client.call(
+                .get, "/api/v2/accounts/\(accountID)/wallet/external/nonce?chain_id=eip155:1&wallet_address=\(address)")
             let challenge = try nonceResponse.json()
             let message = try #require(challenge["message"] as? String)
             let nonce = try #require(challenge["nonce"] as? String)
@@ -107,7 +108,10 @@ struct AccountsWalletsAPITests {
                 (.get, "/api/v2/entities/\(entityID)/accounts", nil),
                 (.post, "/api/v2/entities/\(entityID)/accounts", "{}"),
                 (.get, "/api/v2/accounts/\(accountID)/wallet", nil),
-                (.post, "/api/v2/accounts/\(accountID)/wallet/internal", #"{"chain_id": "eip155:1", "wallet_address": "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"}"#),
+                (
+                    .post, "/api/v2/accounts/\(accountID)/wallet/internal",
+                    #"{"chain_id": "eip155:1", "wallet_address": "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"}"#
+                ),
                 (.post, "/api/v2/accounts/\(accountID)/wallet/managed", nil),
             ]
             for (method, path, body) in probes {

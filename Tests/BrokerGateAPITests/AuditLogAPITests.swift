@@ -98,7 +98,9 @@ struct AuditLogAPITests {
         let frozen = ContinuousClock.now
         let gateway = try await TestGateway(rateLimit: .init(requestsPerSecond: 1, burst: 2, authFailuresMax: 10_000, now: { frozen }))
         try await gateway.test { client in
-            let statuses = try await (0..<4).asyncMap { _ in try await client.call(.post, "/api/v2/entities", json: #"{"name": "Anna"}"#).status.code }
+            let statuses = try await (0..<4).asyncMap { _ in
+                try await client.call(.post, "/api/v2/entities", json: #"{"name": "Anna"}"#).status.code
+            }
             #expect(statuses == [201, 201, 429, 429])
             #expect(try await Self.records(client).map { $0["status"] as? Int } == [201, 201])
         }

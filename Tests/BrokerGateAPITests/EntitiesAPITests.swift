@@ -34,7 +34,8 @@ struct EntitiesAPITests {
     @Test func test_list_pagesWithCursors_andFiltersByReferenceID() async throws {
         try await TestGateway().test { client in
             for index in 0..<5 {
-                try await client.call(.post, "/api/v2/entities/", json: #"{"name": "Customer \#(index)", "reference_id": "r\#(index % 2)"}"#)
+                try await client.call(
+                    .post, "/api/v2/entities/", json: #"{"name": "Customer \#(index)", "reference_id": "r\#(index % 2)"}"#)
             }
             let first = try await client.call(.get, "/api/v2/entities/?limit=2")
             let firstPage = try first.json()

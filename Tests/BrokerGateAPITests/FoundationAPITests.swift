@@ -35,7 +35,8 @@ struct FoundationAPITests {
 
     @Test func test_wrongSecret_andUnknownKey_lookTheSame() async throws {
         try await TestGateway().test { client in
-            let wrongSecret = try await client.call(.get, "/api/v2/entities/me", key: .custom(id: TestGateway.partnerKey.id, secret: "not-the-secret-000"))
+            let wrongSecret = try await client.call(
+                .get, "/api/v2/entities/me", key: .custom(id: TestGateway.partnerKey.id, secret: "not-the-secret-000"))
             let unknownKey = try await client.call(.get, "/api/v2/entities/me", key: .custom(id: "nobody", secret: "not-the-secret-000"))
             #expect(wrongSecret.status == .unauthorized)
             #expect(unknownKey.status == .unauthorized)

@@ -13,8 +13,10 @@ struct IdempotencyAPITests {
         let store = MemoryStore()
         try await TestGateway(store: store).test { client in
             let body = #"{"name": "Replay Co"}"#
-            let first = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: body, headers: ["Idempotency-Key": "k-1"])
-            let second = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: body, headers: ["Idempotency-Key": "k-1"])
+            let first = try await client.call(
+                .post, "/api/v2/operator/organizations", key: .operator, json: body, headers: ["Idempotency-Key": "k-1"])
+            let second = try await client.call(
+                .post, "/api/v2/operator/organizations", key: .operator, json: body, headers: ["Idempotency-Key": "k-1"])
             #expect(first.status == .created)
             #expect(second.status == .created)
             #expect(first.text == second.text)
@@ -27,8 +29,10 @@ struct IdempotencyAPITests {
 
     @Test func test_sameKeyOtherBody_is422() async throws {
         try await TestGateway().test { client in
-            try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "A"}"#, headers: ["Idempotency-Key": "k-2"])
-            let conflict = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "B"}"#, headers: ["Idempotency-Key": "k-2"])
+            try await client.call(
+                .post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "A"}"#, headers: ["Idempotency-Key": "k-2"])
+            let conflict = try await client.call(
+                .post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "B"}"#, headers: ["Idempotency-Key": "k-2"])
             #expect(conflict.status == .unprocessableContent)
             #expect(try conflict.error().code == "idempotency_key_reused")
         }
@@ -53,7 +57,8 @@ struct IdempotencyAPITests {
 
     @Test func test_createdPartnerKey_works_andSeesItsOwnOrganization() async throws {
         try await TestGateway().test { client in
-            let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Fresh Partner"}"#)
+            let created = try await client.call(
+                .post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Fresh Partner"}"#)
             let key = try #require(try created.json()["api_key"] as? [String: String])
             let me = try await client.call(.get, "/api/v2/entities/me", key: .custom(id: key["id"]!, secret: key["secret"]!))
             #expect(me.status == .ok)

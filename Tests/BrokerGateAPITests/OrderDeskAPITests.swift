@@ -19,7 +19,8 @@ struct OrderDeskAPITests {
             let (_, accountID) = try await client.tradingAccount(gateway)
             let resting = #"{"stock_id": "\#(Support.aapl.id)", "asset_quantity": 2, "limit_price": 1.50, "order_tif": "GTC"}"#
             _ = try await client.acceptedOrder(accountID, "limit_buy", resting)
-            let (_, bought) = try await client.acceptedOrder(accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
+            let (_, bought) = try await client.acceptedOrder(
+                accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
             #expect(bought.status == "FILLED")
 
             let desk = try await client.call(.get, "/api/v2/operator/order_desk", key: .operator).json()
@@ -43,9 +44,11 @@ struct OrderDeskAPITests {
         gateway.clock.set(Support.mondayMorning)
         try await gateway.test { client in
             let (_, accountID) = try await client.tradingAccount(gateway)
-            let (_, first) = try await client.acceptedOrder(accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
+            let (_, first) = try await client.acceptedOrder(
+                accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
             gateway.clock.set(Support.mondayMorning.addingTimeInterval(60))
-            let (_, second) = try await client.acceptedOrder(accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 20}"#)
+            let (_, second) = try await client.acceptedOrder(
+                accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 20}"#)
             let path = "/api/v2/accounts/\(accountID)/activities/brokerage"
             let page = try Self.array(try await client.call(.get, "\(path)?page_size=1"))
             #expect(page.compactMap { $0["order_id"] as? String } == [second.id])

@@ -22,7 +22,8 @@ struct TestGateway {
     let clock: FixedClock
 
     init(
-        store: (any Store)? = nil, sandbox: Bool = true, rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
+        store: (any Store)? = nil, sandbox: Bool = true,
+        rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
         walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil,
         apiKeyCacheTimeToLive: Duration = .seconds(2)
     ) async throws {
@@ -30,8 +31,10 @@ struct TestGateway {
         clock = FixedClock(Self.saturdayMorning)
         let service = OrganizationService(clock: clock)
         try await store.transaction { tx in
-            try await service.ensureBootstrapKey(role: .partner, keyID: APIKeyID(parsing: Self.partnerKey.id)!, secret: Self.partnerKey.secret, in: tx)
-            try await service.ensureBootstrapKey(role: .operator, keyID: APIKeyID(parsing: Self.operatorKey.id)!, secret: Self.operatorKey.secret, in: tx)
+            try await service.ensureBootstrapKey(
+                role: .partner, keyID: APIKeyID(parsing: Self.partnerKey.id)!, secret: Self.partnerKey.secret, in: tx)
+            try await service.ensureBootstrapKey(
+                role: .operator, keyID: APIKeyID(parsing: Self.operatorKey.id)!, secret: Self.operatorKey.secret, in: tx)
         }
         let webRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var logger = Logger(label: "brokergate.test")

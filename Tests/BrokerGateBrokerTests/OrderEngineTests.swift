@@ -32,9 +32,11 @@ struct OrderEngineTests {
             var entity = try await EntityService(clock: clock).create(name: "Ada", referenceID: nil, for: principal, in: tx)
             entity.isKYCComplete = true
             try await tx.updateDocument(entity)
-            let account = try await AccountService(clock: clock).create(entityID: entity.id, jurisdiction: .baseline, for: principal, in: tx)
+            let account = try await AccountService(clock: clock).create(
+                entityID: entity.id, jurisdiction: .baseline, for: principal, in: tx)
             _ = try await WalletService(clock: clock, walletKey: nil).linkInternal(
-                account.id, chainID: "eip155:1", address: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", isShared: false, for: principal, in: tx)
+                account.id, chainID: "eip155:1", address: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", isShared: false, for: principal,
+                in: tx)
             try await Ledger(clock: clock).transfer(
                 dollars * 1_000_000, from: .house(.usdPlusIssuance, .usdPlus), to: .customer(account.id, .usdPlus), reason: .deposit,
                 reference: ("test", "fund"), in: tx)
@@ -67,7 +69,9 @@ struct OrderEngineTests {
 
     @Test func test_marketBuy_inRegularSession_fillsAndMintsTokensEqualToCustody() async throws {
         let account = try await customer()
-        let order = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 100_000, scale: 2)), account)
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 100_000, scale: 2)),
+            account)
         #expect(order.status == .pendingSubmit)
         #expect(try await engine.advance(order.id, store: store))
         let filled = try await reload(order)
@@ -95,7 +99,9 @@ struct OrderEngineTests {
         let account = try await customer()
         clock.set(Self.saturday)
         do {
-            _ = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+            _ = try await place(
+                OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)),
+                account)
             Issue.record("a market order was accepted on a Saturday")
         } catch let error as DomainError {
             #expect(error.code == "market_closed")
@@ -108,7 +114,10 @@ struct OrderEngineTests {
         let account = try await customer()
         clock.set(Self.saturday)
         let high = Amount(units: 100_000, scale: 2)  // $1,000, far above the price: marketable as soon as it routes
-        let order = try await place(OrderRequestInput(side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 10_000, scale: 4), limitPrice: high), account)
+        let order = try await place(
+            OrderRequestInput(
+                side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 10_000, scale: 4), limitPrice: high),
+            account)
         #expect(try await engine.advance(order.id, store: store) == false)
         #expect(try await reload(order).status == .pendingSubmit)
         clock.set(Self.mondayMorning.addingTimeInterval(-5 * 3600))  // Monday 05:00 ET, pre-market: limit orders route
@@ -125,7 +134,10 @@ struct OrderEngineTests {
     @Test func test_dayLimitOrder_expiresAfterAfterHours_andReleasesItsHold() async throws {
         let account = try await customer()
         let low = Amount(units: 100, scale: 2)  // $1: never marketable
-        let order = try await place(OrderRequestInput(side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: low), account)
+        let order = try await place(
+            OrderRequestInput(
+                side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: low),
+            account)
         try await engine.advance(order.id, store: store)
         #expect(try await reload(order).status == .submitted)
         #expect(try await balance(.customer(account, .usdPlus))?.heldUnits ?? 0 > 0)
@@ -140,7 +152,9 @@ struct OrderEngineTests {
     @Test func test_iocLimitOrder_notMarketable_isCancelledAtOnce() async throws {
         let account = try await customer()
         let order = try await place(
-            OrderRequestInput(side: .buy, type: .limit, tif: .ioc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: Amount(units: 100, scale: 2)),
+            OrderRequestInput(
+                side: .buy, type: .limit, tif: .ioc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4),
+                limitPrice: Amount(units: 100, scale: 2)),
             account)
         try await engine.advance(order.id, store: store)
         #expect(try await reload(order).status == .cancelled)
@@ -149,10 +163,14 @@ struct OrderEngineTests {
 
     @Test func test_sellAfterBuy_burnsTokens_creditsProceeds_andCustodyFollows() async throws {
         let account = try await customer()
-        let buy = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 50_000, scale: 2)), account)
+        let buy = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 50_000, scale: 2)), account
+        )
         try await engine.advance(buy.id, store: store)
         let bought = try await reload(buy).filledQuantityUnits
-        let sell = try await place(OrderRequestInput(side: .sell, type: .market, stockID: aapl.id.rawValue, assetQuantity: Amount(units: Int128(bought), scale: 6)), account)
+        let sell = try await place(
+            OrderRequestInput(
+                side: .sell, type: .market, stockID: aapl.id.rawValue, assetQuantity: Amount(units: Int128(bought), scale: 6)), account)
         try await engine.advance(sell.id, store: store)
         let sold = try await reload(sell)
         #expect(sold.status == .filled)
@@ -164,7 +182,9 @@ struct OrderEngineTests {
     @Test func test_sellingMoreThanHeld_isInsufficientFunds() async throws {
         let account = try await customer()
         do {
-            _ = try await place(OrderRequestInput(side: .sell, type: .market, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 1, scale: 0)), account)
+            _ = try await place(
+                OrderRequestInput(side: .sell, type: .market, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 1, scale: 0)), account
+            )
             Issue.record("a sell without tokens was accepted")
         } catch let error as DomainError {
             #expect(error.code == "insufficient_funds")
@@ -174,13 +194,17 @@ struct OrderEngineTests {
     @Test func test_cancel_voidsTheHold_andTerminalOrdersCannotChange() async throws {
         let account = try await customer()
         let order = try await place(
-            OrderRequestInput(side: .buy, type: .limit, tif: .gtc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4), limitPrice: Amount(units: 100, scale: 2)),
+            OrderRequestInput(
+                side: .buy, type: .limit, tif: .gtc, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 20_000, scale: 4),
+                limitPrice: Amount(units: 100, scale: 2)),
             account)
         let service = service, principal = principal
         let asked = try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }
         #expect(asked.status == .pendingCancel)
         // Asking twice is harmless; the engine then ends it with the broker's answer.
-        #expect(try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }.status == .pendingCancel)
+        #expect(
+            try await store.transaction { tx in try await service.cancel(order.id, accountID: account, for: principal, in: tx) }.status
+                == .pendingCancel)
         #expect(try await engine.advance(order.id, store: store))
         let cancelled = try await reload(order)
         #expect(cancelled.status == .cancelled)
@@ -203,11 +227,24 @@ struct OrderEngineTests {
                 return "\(error)"
             }
         }
-        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 10_001, scale: 3))) == "amount_too_precise")
-        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 50, scale: 2))) == "below_minimum_notional")
-        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 500, scale: 2))) == "insufficient_funds")
-        #expect(await code(OrderRequestInput(side: .buy, type: .market, stockID: "nope", paymentAmount: Amount(units: 500, scale: 2))) == "unknown_stock")
-        #expect(await code(OrderRequestInput(side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 123_456, scale: 5), limitPrice: Amount(units: 100, scale: 0))) == "amount_too_precise")
+        #expect(
+            await code(
+                OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 10_001, scale: 3)))
+                == "amount_too_precise")
+        #expect(
+            await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 50, scale: 2)))
+                == "below_minimum_notional")
+        #expect(
+            await code(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 500, scale: 2)))
+                == "insufficient_funds")
+        #expect(
+            await code(OrderRequestInput(side: .buy, type: .market, stockID: "nope", paymentAmount: Amount(units: 500, scale: 2)))
+                == "unknown_stock")
+        #expect(
+            await code(
+                OrderRequestInput(
+                    side: .buy, type: .limit, stockID: aapl.id.rawValue, assetQuantity: Amount(units: 123_456, scale: 5),
+                    limitPrice: Amount(units: 100, scale: 0))) == "amount_too_precise")
     }
 
     @Test func test_stateMachine_refusesIllegalTransitions() throws {
@@ -250,8 +287,10 @@ extension OrderEngineTests {
     @Test func test_oneFailingOrder_doesNotStallTheOthers() async throws {
         let account = try await customer()
         let msft = StockUniverse.standard.stocks.first { $0.symbol == "MSFT" }!
-        let stuck = try await place(OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
-        let moving = try await place(OrderRequestInput(side: .buy, type: .market, stockID: msft.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let stuck = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let moving = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: msft.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
         let engine = OrderEngine(clock: clock, broker: FailingBroker(failing: "AAPL", working: broker))
         await #expect(throws: OrderEngineFailure.self) { try await engine.runDue(store: store) }
         #expect(try await reload(moving).status == .filled)

@@ -97,7 +97,8 @@ extension SimulatedBrokerTests {
     func test_crashAtEveryPoint_resumes_andTheOrderCompletesOnce(point: OrderFaultPoint) async throws {
         let account = try await base.customer()
         let order = try await base.place(
-            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 25_000, scale: 2)), account)
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 25_000, scale: 2)), account
+        )
         let crashing = OrderEngine(clock: base.clock, broker: base.broker, faults: OrderFaultInjector { if $0 == point { throw Crash() } })
         await #expect(throws: OrderEngineFailure.self) { try await crashing.runDue(store: base.store) }
         #expect(try await base.reload(order).status == .pendingSubmit)

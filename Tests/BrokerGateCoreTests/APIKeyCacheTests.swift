@@ -47,7 +47,10 @@ struct APIKeyCacheTests {
         let reads = Mutex(0)
         let id = APIKeyID.generate()
         for _ in 0..<3 {
-            #expect(try await cache.entry(id) { reads.withLock { $0 += 1 }; return nil } == nil)
+            #expect(
+                try await cache.entry(id) {
+                    reads.withLock { $0 += 1 }; return nil
+                } == nil)
         }
         #expect(reads.withLock { $0 } == 3)
     }
@@ -59,7 +62,9 @@ struct APIKeyCacheTests {
         // The newest is always served from the cache; the bound is kept by emptying it.
         let reads = Mutex(0)
         let last = entries[9]
-        _ = try await cache.entry(last.key.id) { reads.withLock { $0 += 1 }; return last }
+        _ = try await cache.entry(last.key.id) {
+            reads.withLock { $0 += 1 }; return last
+        }
         #expect(reads.withLock { $0 } == 0)
         #expect(cache.count <= 4)
     }

@@ -378,8 +378,7 @@ func test_nationalDayOfMourning_closed(_ mourning: String) throws {
         week.map(\.date.description) == [
             "2026-11-23", "2026-11-24", "2026-11-25", "2026-11-27", "2026-11-30",
         ])
-    #expect(throws: CalendarError.invalidRange(start: date("2026-12-01"), end: date("2026-11-30")))
-    {
+    #expect(throws: CalendarError.invalidRange(start: date("2026-12-01"), end: date("2026-11-30"))) {
         try nyse.tradingDays(from: date("2026-12-01"), through: date("2026-11-30"))
     }
 }

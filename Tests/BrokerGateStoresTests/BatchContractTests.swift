@@ -118,7 +118,8 @@ struct SQLiteGroupCommitTests {
                 let db = (tx as! SQLTransaction).db
                 try await db.execute("PRAGMA defer_foreign_keys = ON", [])
                 try await tx.insertAPIKey(
-                    APIKeyRecord.hashing(secret: "secret-secret-secret", id: .generate(), organizationID: .generate(), createdAt: contractInstant))
+                    APIKeyRecord.hashing(
+                        secret: "secret-secret-secret", id: .generate(), organizationID: .generate(), createdAt: contractInstant))
             }
         }
         for task in [holder, joiner, poison] {

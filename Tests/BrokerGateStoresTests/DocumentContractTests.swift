@@ -24,7 +24,9 @@ struct Widget: StoredDocument, Equatable {
     var statusKey: String? { status }
 }
 
-func widget(_ owner: OrganizationID, second: Int, parent: String? = nil, reference: String? = nil, unique: String? = nil, status: String? = nil) -> Widget {
+func widget(
+    _ owner: OrganizationID, second: Int, parent: String? = nil, reference: String? = nil, unique: String? = nil, status: String? = nil
+) -> Widget {
     Widget(
         id: String(format: "w-%04d", second), owner: owner, parent: parent, reference: reference, unique: unique, status: status,
         note: "note \(second) — ✓", createdAt: contractInstant.addingTimeInterval(TimeInterval(second)))
@@ -93,7 +95,8 @@ struct DocumentContractTests {
             #expect(pages.map(\.items.count) == [3, 3, 1])
             #expect(pages[0].previous == nil)
             // Walking back from the last page returns the middle page.
-            let back = DocumentQuery(owner: owner, page: PageRequest(limit: 3, order: order, direction: .before(try #require(pages[2].previous))))
+            let back = DocumentQuery(
+                owner: owner, page: PageRequest(limit: 3, order: order, direction: .before(try #require(pages[2].previous))))
             let middle = try await store.transaction { tx in try await tx.page(Widget.self, query: back) }
             #expect(middle.items.map(\.id) == pages[1].items.map(\.id))
         }
@@ -137,7 +140,9 @@ struct DocumentContractTests {
         #expect(try await ids(.init(owner: nil, parentIDs: ["p1"], statusKeys: ["A"])) == ["w-0001", "w-0005"])
         #expect(try await ids(.init(owner: a, parentIDs: [])) == [], "an empty list matches nothing")
         #expect(try await ids(.init(owner: nil, statusKeys: [])) == [])
-        let count = try await store.transaction { tx in try await tx.countDocuments(Widget.self, query: .init(owner: nil, statusKeys: ["B", "C"])) }
+        let count = try await store.transaction { tx in
+            try await tx.countDocuments(Widget.self, query: .init(owner: nil, statusKeys: ["B", "C"]))
+        }
         #expect(count == 3)
         // The page is cut after filtering: two full pages, newest first, then the rest.
         var query = DocumentQuery(owner: nil, statusKeys: ["A", "C"], page: PageRequest(limit: 2, order: .desc))

@@ -53,7 +53,9 @@ struct LedgerContractTests {
         try await fund(.customer(theirs, .usdPlus), 1_000_000, store)
         let ledger = ledger, reference = reference
         try await store.transaction { tx in
-            try await ledger.transfer(7, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(mine, .stock("AAPL")), reason: .tokenMint, reference: reference, in: tx)
+            try await ledger.transfer(
+                7, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(mine, .stock("AAPL")), reason: .tokenMint,
+                reference: reference, in: tx)
         }
         let rows = try await store.transaction { tx in try await tx.ledgerBalances(customer: mine) }
         #expect(rows.map(\.id) == [.customer(mine, .stock("AAPL")), .customer(mine, .usdPlus)].sorted())
@@ -156,7 +158,8 @@ struct LedgerContractTests {
                 let newHold: LedgerHoldID? = try await store.transaction { tx in
                     switch operation {
                     case 0: try await ledger.transfer(units, from: Self.issuance, to: a, reason: .faucet, reference: reference, in: tx)
-                    case 1 where a != b: try await ledger.transfer(units, from: a, to: b, reason: .tokenTransfer, reference: reference, in: tx)
+                    case 1 where a != b:
+                        try await ledger.transfer(units, from: a, to: b, reason: .tokenTransfer, reference: reference, in: tx)
                     case 2: return try await ledger.hold(units, on: a, reference: reference, in: tx).id
                     case 3: if let heldID { try await ledger.post(units, of: heldID, to: Self.issuance, reason: .withdrawal, in: tx) }
                     default: if let heldID { try await ledger.void(heldID, in: tx) }

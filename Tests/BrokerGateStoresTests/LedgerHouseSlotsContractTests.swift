@@ -28,8 +28,11 @@ struct LedgerHouseSlotsContractTests {
             try await tx.addToHouseBalance(Self.issuance, deltaUnits: -3_000_000, slot: 7)
         }
         let (fees, issuance, rows, sums) = try await store.transaction { tx in
-            (try await tx.ledgerBalance(Self.fees), try await tx.ledgerBalance(Self.issuance), try await tx.ledgerBalances(asset: .usdPlus, after: nil, limit: 100),
-             try await tx.ledgerSums())
+            (
+                try await tx.ledgerBalance(Self.fees), try await tx.ledgerBalance(Self.issuance),
+                try await tx.ledgerBalances(asset: .usdPlus, after: nil, limit: 100),
+                try await tx.ledgerSums()
+            )
         }
         #expect(fees?.balanceUnits == 3_000_000)
         #expect(issuance?.balanceUnits == -13_000_000)
@@ -69,7 +72,8 @@ struct LedgerHouseSlotsContractTests {
                 group.addTask {
                     do {
                         try await store.transaction { tx in
-                            try await ledger.transfer(250_000, from: customer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
+                            try await ledger.transfer(
+                                250_000, from: customer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
                         }
                         return true
                     } catch {
@@ -109,7 +113,8 @@ struct LedgerHouseSlotsContractTests {
                 group.addTask {
                     do {
                         try await store.transaction { tx in
-                            try await ledger.transfer(1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
+                            try await ledger.transfer(
+                                1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
                         }
                         return true
                     } catch {

@@ -10,18 +10,22 @@ struct PostgresStoreErrorTests {
     @Test func test_description_namesSQLStateMessageDetailAndHint() {
         let error = PostgresStoreError(
             code: "server", sqlState: "40001", message: "could not serialize access due to read/write dependencies among transactions",
-            detail: "Reason code: Canceled on identification as a pivot, during commit attempt.", hint: "The transaction might succeed if retried.")
+            detail: "Reason code: Canceled on identification as a pivot, during commit attempt.",
+            hint: "The transaction might succeed if retried.")
         #expect(
             error.description
                 == "PostgreSQL error 40001 (server): could not serialize access due to read/write dependencies among transactions; "
-                + "detail: Reason code: Canceled on identification as a pivot, during commit attempt.; hint: The transaction might succeed if retried.")
+                + "detail: Reason code: Canceled on identification as a pivot, during commit attempt.; hint: The transaction might succeed if retried."
+        )
         #expect(String(reflecting: error) == error.description)
         #expect(error.isRetryable)
     }
 
     @Test func test_rowValuesTheServerQuotes_areWithheld() {
         #expect(PostgresStoreError.withholdingRowValues("Key (id)=(secret-value) already exists.") == "Key (id)=(…) already exists.")
-        #expect(PostgresStoreError.withholdingRowValues("Key (a, b)=(x (y), z) is not present in table \"t\".") == "Key (a, b)=(…) is not present in table \"t\".")
+        #expect(
+            PostgresStoreError.withholdingRowValues("Key (a, b)=(x (y), z) is not present in table \"t\".")
+                == "Key (a, b)=(…) is not present in table \"t\".")
         #expect(PostgresStoreError.withholdingRowValues("Failing row contains (Anna, 1990-04-17, …).") == "Failing row contains (…).")
         #expect(PostgresStoreError.withholdingRowValues("Reason code: Canceled.") == "Reason code: Canceled.")
         let long = PostgresStoreError(code: "server", message: String(repeating: "m", count: 1_000))

@@ -93,7 +93,8 @@ struct QueryableDocumentsTests {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [
-                        .text(row.kind), .text(row.id), .text(row.document.ownerOrganizationID.rawValue), .optionalText(row.document.parentID),
+                        .text(row.kind), .text(row.id), .text(row.document.ownerOrganizationID.rawValue),
+                        .optionalText(row.document.parentID),
                         .optionalText(row.document.lookupKey), .optionalText(row.document.uniqueKey), .optionalText(row.statusKey),
                         .integer(PageCursor.micros(row.document.createdAt)), .blob(row.body),
                     ])

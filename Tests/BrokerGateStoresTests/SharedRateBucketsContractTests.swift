@@ -34,7 +34,9 @@ struct SharedRateBucketsContractTests {
         let buckets = try #require(store.sharedRateBuckets)
         let now: Int64 = 1_800_000_000_000_000
         let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<40 { group.addTask { try await buckets.takeRateToken("hot", ratePerSecond: 1, burst: 10, nowMicros: now).allowed } }
+            for _ in 0..<40 {
+                group.addTask { try await buckets.takeRateToken("hot", ratePerSecond: 1, burst: 10, nowMicros: now).allowed }
+            }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(granted == 10)

@@ -61,7 +61,8 @@ struct StoreContractTests {
     func test_apiKey_roundTripsAndVerifiesOnlyItsSecret(kind: StoreKind) async throws {
         let store = try await kind.make()
         let organization = makeOrganization()
-        let key = APIKeyRecord.hashing(secret: "s3cret-s3cret-s3cret", id: .generate(), organizationID: organization.id, createdAt: contractInstant)
+        let key = APIKeyRecord.hashing(
+            secret: "s3cret-s3cret-s3cret", id: .generate(), organizationID: organization.id, createdAt: contractInstant)
         try await store.transaction { tx in
             try await tx.insertOrganization(organization)
             try await tx.insertAPIKey(key)
@@ -102,17 +103,21 @@ struct StoreContractTests {
         let store = try await kind.make()
         let first = makeOrganization(), second = makeOrganization()
         let record = IdempotencyRecord(
-            organizationID: first.id, keyHashHex: "key-1", requestHashHex: "abc", status: 201, sealedBody: Array(#"{"a":1}"#.utf8), createdAt: contractInstant)
+            organizationID: first.id, keyHashHex: "key-1", requestHashHex: "abc", status: 201, sealedBody: Array(#"{"a":1}"#.utf8),
+            createdAt: contractInstant)
         try await store.transaction { tx in
             try await tx.insertOrganization(first)
             try await tx.insertOrganization(second)
             try await tx.insertIdempotencyRecord(record)
         }
-        #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == record)
+        #expect(
+            try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == record)
         #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: second.id, keyHashHex: "key-1") } == nil)
         let keptCount = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant) }
         #expect(keptCount == 0)
-        let removed = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant.addingTimeInterval(1)) }
+        let removed = try await store.transaction { tx in
+            try await tx.deleteIdempotencyRecords(createdBefore: contractInstant.addingTimeInterval(1))
+        }
         #expect(removed == 1)
         #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == nil)
     }

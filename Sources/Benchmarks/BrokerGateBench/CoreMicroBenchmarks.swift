@@ -87,7 +87,8 @@ enum CoreMicroBenchmarks {
             try await store.transaction { tx in
                 for customer in customers {
                     try await Ledger(clock: clock).transfer(
-                        unitsPerCustomer, from: .house(.usdPlusIssuance, .usdPlus), to: customer, reason: .deposit, reference: ("bench", "fund"), in: tx)
+                        unitsPerCustomer, from: .house(.usdPlusIssuance, .usdPlus), to: customer, reason: .deposit,
+                        reference: ("bench", "fund"), in: tx)
                 }
             }
             return store
@@ -98,7 +99,8 @@ enum CoreMicroBenchmarks {
             try await store.transaction { tx in
                 for step in 0..<batchedCount {
                     try await Ledger(clock: clock).transfer(
-                        1, from: customers[step % 16], to: customers[(step + 1) % 16], reason: .tokenTransfer, reference: ("bench", "t"), in: tx)
+                        1, from: customers[step % 16], to: customers[(step + 1) % 16], reason: .tokenTransfer, reference: ("bench", "t"),
+                        in: tx)
                 }
                 return batchedCount
             }
@@ -112,7 +114,8 @@ enum CoreMicroBenchmarks {
             for step in 0..<singleCount {
                 _ = try await store.transaction { tx in
                     try await Ledger(clock: clock).transfer(
-                        1, from: customers[step % 16], to: customers[(step + 1) % 16], reason: .tokenTransfer, reference: ("bench", "t"), in: tx)
+                        1, from: customers[step % 16], to: customers[(step + 1) % 16], reason: .tokenTransfer, reference: ("bench", "t"),
+                        in: tx)
                 }
             }
             return singleCount

@@ -21,7 +21,8 @@ func measure(_ iterations: Int, rounds: Int = 5, _ body: (Int) -> Int) -> Measur
         best = min(best, ContinuousClock.now - started)
     }
     return Measurement(
-        opsPerSecond: Double(iterations) / best.seconds, allocationsPerOp: allocationsPerOp(since: allocationsBefore, operations: iterations * rounds),
+        opsPerSecond: Double(iterations) / best.seconds,
+        allocationsPerOp: allocationsPerOp(since: allocationsBefore, operations: iterations * rounds),
         sink: sink)
 }
 
@@ -61,7 +62,8 @@ func report(_ name: String, _ result: Measurement, baseline: Measurement?, targe
     let allocations = result.allocationsPerOp.map { String(format: "%.1f allocs/op", $0) } ?? "allocs n/a"
     print(
         name.padding(toLength: 50, withPad: " ", startingAt: 0) + rate.padding(toLength: 18, withPad: " ", startingAt: 0)
-            + allocations.padding(toLength: 18, withPad: " ", startingAt: 0) + ratio.padding(toLength: 20, withPad: " ", startingAt: 0) + target)
+            + allocations.padding(toLength: 18, withPad: " ", startingAt: 0) + ratio.padding(toLength: 20, withPad: " ", startingAt: 0)
+            + target)
 }
 
 extension Duration {

@@ -40,7 +40,9 @@ enum SQLiteInsertBaseline {
     /// Commits rows one transaction each for `seconds`; returns each commit's duration (µs).
     static func commitTimes(path: String, seconds: Double, rowBytes: Int) throws -> [Double] {
         var handle: OpaquePointer?
-        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK, let db = handle else {
+        guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+            let db = handle
+        else {
             fail("cannot open \(path)")
         }
         defer { sqlite3_close_v2(db) }
@@ -52,7 +54,8 @@ enum SQLiteInsertBaseline {
             try exec(db, pragma)
         }
         var insert: OpaquePointer?
-        guard sqlite3_prepare_v2(db, "INSERT INTO rows (id, created_at, body) VALUES (?, ?, ?)", -1, &insert, nil) == SQLITE_OK, let insert else {
+        guard sqlite3_prepare_v2(db, "INSERT INTO rows (id, created_at, body) VALUES (?, ?, ?)", -1, &insert, nil) == SQLITE_OK, let insert
+        else {
             fail("prepare failed: \(String(cString: sqlite3_errmsg(db)))")
         }
         defer { sqlite3_finalize(insert) }

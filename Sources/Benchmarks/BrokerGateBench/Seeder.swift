@@ -64,11 +64,13 @@ enum Seeder {
     /// One customer, as the HTTP flow would make it, inside the batch's transaction.
     static func seedCustomer(_ index: Int, orders: Int, principal: Principal, clock: FixedClock, in tx: any StoreTransaction) async throws {
         clock.advance(by: 0.005)
-        let entity = try await EntityService(clock: clock).create(name: "Seed Customer \(index)", referenceID: "seed-\(index)", for: principal, in: tx)
+        let entity = try await EntityService(clock: clock).create(
+            name: "Seed Customer \(index)", referenceID: "seed-\(index)", for: principal, in: tx)
         let data = BaselineKYCCheckData(
             addressCountryCode: "DE", countryCode: "DE", lastName: "Müller", addressCity: "Berlin", addressPostalCode: "10115",
             birthDate: "1990-04-17", email: "seed\(index)@example.de", firstName: "Anna")
-        let check = try await KYCService(clock: clock).submit(entityID: entity.id, data: .baseline(data), providerName: "Bench KYC", for: principal, in: tx)
+        let check = try await KYCService(clock: clock).submit(
+            entityID: entity.id, data: .baseline(data), providerName: "Bench KYC", for: principal, in: tx)
         guard check.decision.status == .pass else { throw StoreError("seed KYC did not pass: \(check.decision.findings)") }
         let account = try await AccountService(clock: clock).create(entityID: entity.id, jurisdiction: .baseline, for: principal, in: tx)
         let address = "0x" + String(repeating: "0", count: 24) + String(format: "%016x", 0xbe_0000_0000 + index)

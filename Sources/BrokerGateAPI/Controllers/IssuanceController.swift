@@ -38,7 +38,8 @@ struct IssuanceController {
         let input = try WireJSON.decode(CreateInput.self, from: body)
         let principal = try context.caller()
         let issuance = issuance
-        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: IssuanceOrderDTO.init) { tx in
+        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: IssuanceOrderDTO.init)
+        { tx in
             try await issuance.request(
                 direction, IssuanceInput(stockID: input.stock_id, quantity: input.quantity, clientOrderID: input.client_order_id),
                 accountID: accountID, for: principal, in: tx)

@@ -31,7 +31,8 @@ struct OperatorController {
         let input = try WireJSON.decode(CreateOrganizationInput.self, from: body)
         let organizations = organizations
         return try await commands.run(request, context, body: body, status: .created) { (created: (Organization, IssuedKey)) in
-            CreatedOrganization(organization: EntityDTO(organization: created.0), api_key: .init(id: created.1.id.rawValue, secret: created.1.secret))
+            CreatedOrganization(
+                organization: EntityDTO(organization: created.0), api_key: .init(id: created.1.id.rawValue, secret: created.1.secret))
         } _: { tx in
             try await organizations.createPartner(named: input.name, in: tx)
         }

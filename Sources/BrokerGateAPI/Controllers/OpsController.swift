@@ -68,19 +68,24 @@ struct OpsController {
     /// store that does not answer leaves them at their last value rather than failing the scrape.
     @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let counts = try? await OrderDesk.counts(store: store) {
-            metrics.makeGauge(name: "brokergate_outbox_depth", help: "Open orders the engine still delivers or follows").set(Int64(counts.open))
+            metrics.makeGauge(name: "brokergate_outbox_depth", help: "Open orders the engine still delivers or follows").set(
+                Int64(counts.open))
             for (status, count) in counts.ended {
                 metrics.makeGauge(name: "brokergate_orders_ended", labels: [("status", status.rawValue)], help: "Ended orders by status")
                     .set(Int64(count))
             }
-            metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(counts.ledgerSequence)
+            metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(
+                counts.ledgerSequence)
         }
         let counters = store.counters
         metrics.makeGauge(name: "brokergate_store_write_transactions", help: "Write transactions run since start")
             .set(Int64(counters.writeTransactions))
-        metrics.makeGauge(name: "brokergate_store_commits", help: "Durable commits since start; one may hold many write transactions (group commit)")
-            .set(Int64(counters.commits))
-        metrics.makeGauge(name: "brokergate_store_read_transactions", help: "Read-only snapshots since start").set(Int64(counters.readTransactions))
+        metrics.makeGauge(
+            name: "brokergate_store_commits", help: "Durable commits since start; one may hold many write transactions (group commit)"
+        )
+        .set(Int64(counters.commits))
+        metrics.makeGauge(name: "brokergate_store_read_transactions", help: "Read-only snapshots since start").set(
+            Int64(counters.readTransactions))
         if let counting = store as? StoreRetryCounting {
             for (sqlState, count) in counting.transactionRetries {
                 metrics.makeGauge(

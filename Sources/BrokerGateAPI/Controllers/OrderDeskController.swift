@@ -45,7 +45,8 @@ struct OrderDeskDTO: Encodable, Sendable {
             depth: status.outbox.depth,
             by_status: Dictionary(uniqueKeysWithValues: status.outbox.byStatus.map { ($0.key.rawValue, $0.value) }),
             oldest_created_dt: status.outbox.oldestCreatedAt)
-        scheduler = Scheduler(holder: status.scheduler?.holder, expires_dt: status.scheduler?.expiresAt, this_replica_leads: thisReplicaLeads)
+        scheduler = Scheduler(
+            holder: status.scheduler?.holder, expires_dt: status.scheduler?.expiresAt, this_replica_leads: thisReplicaLeads)
         broker_book = Book(
             positions: status.book.positions.mapValues(OrderDTO.ledger), net_cash: OrderDTO.ledger(status.book.netCashUnits))
     }

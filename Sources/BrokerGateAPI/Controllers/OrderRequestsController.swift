@@ -102,7 +102,8 @@ struct OrderRequestsController {
         let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
         let principal = try context.caller()
         let orders = queries.orders
-        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: OrderRequestDTO.init) { tx in
+        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: OrderRequestDTO.init) {
+            tx in
             try await orders.create(input, accountID: accountID, for: principal, in: tx)
         }
         guard let placed else { return recorded }

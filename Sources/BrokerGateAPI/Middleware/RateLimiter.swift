@@ -97,7 +97,8 @@ struct ClusterRateLimiter: Sendable {
         let retry = max(1, Int((decision.retryAfterMicros + 999_999) / 1_000_000))
         throw DomainError(
             .rateLimited, code: "rate_limited",
-            message: "too many requests for this API key across the cluster; retry after \(retry) s (limit \(configuration.requestsPerSecond)/s, burst \(configuration.burst))",
+            message:
+                "too many requests for this API key across the cluster; retry after \(retry) s (limit \(configuration.requestsPerSecond)/s, burst \(configuration.burst))",
             retryAfterSeconds: retry)
     }
 }

@@ -13,7 +13,9 @@ struct RequestMiddleware: RouterMiddleware {
     /// Records state-changing requests once their status is known (nil: no audit trail).
     var audit: AuditTrailWriter? = nil
 
-    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    ) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
@@ -31,7 +33,9 @@ struct RequestMiddleware: RouterMiddleware {
         response.headers[.requestID] = context.requestID
         await audit?.recordIfAuditable(request, status: Int(response.status.code), errorCode: errorCode, context: context)
         let elapsed = ContinuousClock.now - started
-        metrics.record(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code), elapsed: elapsed)
+        metrics.record(
+            route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: Int(response.status.code), elapsed: elapsed
+        )
         log(request, response, context: context, elapsed: elapsed)
         return response
     }
@@ -47,7 +51,8 @@ struct RequestMiddleware: RouterMiddleware {
         else {
             // 404 like any path that names nothing: no route or file has such a name.
             throw DomainError(
-                .notFound, code: "route_not_found", message: "no route or file has control characters or broken percent-encoding in its path")
+                .notFound, code: "route_not_found",
+                message: "no route or file has control characters or broken percent-encoding in its path")
         }
     }
 
@@ -85,7 +90,9 @@ struct RequestMiddleware: RouterMiddleware {
                     .methodNotAllowed, code: "method_not_allowed",
                     message: "\(request.method.rawValue) is not allowed on this path; see the Allow header")
             }
-            return DomainError(.notFound, code: "route_not_found", message: "no route \(request.method.rawValue) \(request.uri.path.prefix(200)); see /openapi.yaml")
+            return DomainError(
+                .notFound, code: "route_not_found",
+                message: "no route \(request.method.rawValue) \(request.uri.path.prefix(200)); see /openapi.yaml")
         case let http as HTTPError where http.status == .contentTooLarge:
             return WireJSON.tooLarge
         case let http as HTTPError where (400..<500).contains(http.status.code):
@@ -97,11 +104,14 @@ struct RequestMiddleware: RouterMiddleware {
             context.logger.warning("store unavailable", metadata: ["error": "\(store)"])
             metrics.countStoreUnavailable()
             return DomainError(
-                .unavailable, code: "store_unavailable", message: "the store could not complete this request; retry after Retry-After seconds",
+                .unavailable, code: "store_unavailable",
+                message: "the store could not complete this request; retry after Retry-After seconds",
                 retryAfterSeconds: 1)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return DomainError(.internal, code: "internal_error", message: "the gateway failed to process this request; it has been logged with this request id")
+            return DomainError(
+                .internal, code: "internal_error",
+                message: "the gateway failed to process this request; it has been logged with this request id")
         }
     }
 

@@ -20,10 +20,13 @@ struct RouteGuard: Sendable {
 
     init(
         auth: AuthService, rateLimit: RateLimitConfiguration, connectionLimits: ConnectionLimits,
-        sharedBuckets: (any SharedRateBuckets)? = nil, wallClock: any BusinessClock = SystemClock(), logger: Logger = Logger(label: "brokergate")
+        sharedBuckets: (any SharedRateBuckets)? = nil, wallClock: any BusinessClock = SystemClock(),
+        logger: Logger = Logger(label: "brokergate")
     ) {
         self.auth = auth
-        clusterKeyLimiter = sharedBuckets.map { ClusterRateLimiter(buckets: $0, configuration: rateLimit, wallClock: wallClock, logger: logger) }
+        clusterKeyLimiter = sharedBuckets.map {
+            ClusterRateLimiter(buckets: $0, configuration: rateLimit, wallClock: wallClock, logger: logger)
+        }
         keyLimiter = .perKey(rateLimit)
         addressLimiter = .perAddress(rateLimit)
         failures = AuthFailureThrottle(rateLimit)

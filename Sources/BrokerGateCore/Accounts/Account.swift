@@ -34,7 +34,9 @@ public struct AccountService: Sendable {
 
     /// Opens an account for a customer. Allowed before KYC completes (trading checks KYC);
     /// each jurisdiction's account is separate, as Dinari's are.
-    public func create(entityID: EntityID, jurisdiction: KYCJurisdiction, for principal: Principal, in tx: any StoreTransaction) async throws -> Account {
+    public func create(
+        entityID: EntityID, jurisdiction: KYCJurisdiction, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> Account {
         let entity = try await EntityService(clock: clock).get(entityID, for: principal, in: tx)
         let id = AccountID.generate()
         let account = Account(
@@ -44,9 +46,12 @@ public struct AccountService: Sendable {
         return account
     }
 
-    public func list(entityID: EntityID, page: PageRequest, for principal: Principal, in tx: any StoreTransaction) async throws -> Page<Account> {
+    public func list(
+        entityID: EntityID, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> Page<Account> {
         _ = try await EntityService(clock: clock).get(entityID, for: principal, in: tx)
-        return try await tx.page(Account.self, query: DocumentQuery(owner: principal.organizationID, parentID: entityID.rawValue, page: page))
+        return try await tx.page(
+            Account.self, query: DocumentQuery(owner: principal.organizationID, parentID: entityID.rawValue, page: page))
     }
 
     /// The caller's account, or 404 for a missing or foreign id alike.

@@ -25,7 +25,9 @@ public struct WalletService: Sendable {
     }
 
     /// Links a partner-managed address (`POST …/wallet/internal`).
-    public func linkInternal(_ accountID: AccountID, chainID: String, address: String, isShared: Bool, for principal: Principal, in tx: any StoreTransaction) async throws -> WalletRecord {
+    public func linkInternal(
+        _ accountID: AccountID, chainID: String, address: String, isShared: Bool, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> WalletRecord {
         let account = try await linkableAccount(accountID, for: principal, in: tx)
         let wallet = WalletRecord(
             accountID: account.id, organizationID: principal.organizationID, address: try Self.address(address),
@@ -36,7 +38,9 @@ public struct WalletService: Sendable {
     }
 
     /// Issues the single-use message a customer signs to prove they own `address`.
-    public func issueNonce(_ accountID: AccountID, chainID: String, address: String, for principal: Principal, in tx: any StoreTransaction) async throws -> WalletNonce {
+    public func issueNonce(
+        _ accountID: AccountID, chainID: String, address: String, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> WalletNonce {
         let account = try await linkableAccount(accountID, for: principal, in: tx)
         let parsed = try Self.address(address)
         let chain = try WalletChains.validated(chainID)
@@ -98,7 +102,9 @@ public struct WalletService: Sendable {
     /// Generates and custodies a wallet (`POST …/wallet/managed`, our extension). The private
     /// key is sealed under the configured wallet key, bound to the account id, and never
     /// leaves the store.
-    public func generateManaged(_ accountID: AccountID, chainID: String, for principal: Principal, in tx: any StoreTransaction) async throws -> WalletRecord {
+    public func generateManaged(
+        _ accountID: AccountID, chainID: String, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> WalletRecord {
         // Ownership first: a foreign account is a 404 whatever this gateway's configuration.
         let account = try await linkableAccount(accountID, for: principal, in: tx)
         guard let walletKey else {
@@ -121,7 +127,8 @@ public struct WalletService: Sendable {
     private func linkableAccount(_ id: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> Account {
         let account = try await AccountService(clock: clock).get(id, for: principal, in: tx)
         guard account.isActive else {
-            throw DomainError(.ruleViolation, code: "account_inactive", message: "the account is deactivated; open a new account to link a wallet")
+            throw DomainError(
+                .ruleViolation, code: "account_inactive", message: "the account is deactivated; open a new account to link a wallet")
         }
         guard try await tx.document(WalletRecord.self, id: account.id.rawValue) == nil else {
             throw DomainError(

@@ -155,7 +155,9 @@ public struct TradingCalendar: Sendable {
 
     /// The trading days from `start` through `end`, both inclusive, in date order.
     /// - Throws: `outOfRange` for either end outside the range; `invalidRange` if start > end.
-    public func tradingDays(from start: CalendarDate, through end: CalendarDate) throws
+    public func tradingDays(
+        from start: CalendarDate, through end: CalendarDate
+    ) throws
         -> [TradingDay]
     {
         try checkInRange(start)

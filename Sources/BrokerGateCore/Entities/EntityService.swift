@@ -8,7 +8,9 @@ public struct EntityService: Sendable {
         self.clock = clock
     }
 
-    public func create(name: String, referenceID: String?, for principal: Principal, in tx: any StoreTransaction) async throws -> CustomerEntity {
+    public func create(
+        name: String, referenceID: String?, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> CustomerEntity {
         let entity = CustomerEntity(
             id: .generate(), organizationID: principal.organizationID, name: try TextRules.name(name, field: "name"),
             referenceID: try referenceID.map { raw throws(DomainError) in try TextRules.identifier(raw, field: "reference_id") },
@@ -17,7 +19,9 @@ public struct EntityService: Sendable {
         return entity
     }
 
-    public func list(referenceID: String?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction) async throws -> Page<CustomerEntity> {
+    public func list(
+        referenceID: String?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> Page<CustomerEntity> {
         try await tx.page(CustomerEntity.self, query: DocumentQuery(owner: principal.organizationID, lookupKey: referenceID, page: page))
     }
 
@@ -26,7 +30,9 @@ public struct EntityService: Sendable {
         try await tx.owned(CustomerEntity.self, id: id.rawValue, by: principal, name: "entity")
     }
 
-    public func updateReferenceID(_ id: EntityID, to referenceID: String?, for principal: Principal, in tx: any StoreTransaction) async throws -> CustomerEntity {
+    public func updateReferenceID(
+        _ id: EntityID, to referenceID: String?, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> CustomerEntity {
         var entity = try await get(id, for: principal, in: tx)
         entity.referenceID = try referenceID.map { raw throws(DomainError) in try TextRules.identifier(raw, field: "reference_id") }
         try await tx.updateDocument(entity)

@@ -21,7 +21,9 @@ public struct IdempotencyRecord: Sendable, Equatable, Codable {
     public let sealedBody: [UInt8]
     public let createdAt: Date
 
-    public init(organizationID: OrganizationID, keyHashHex: String, requestHashHex: String, status: Int, sealedBody: [UInt8], createdAt: Date) {
+    public init(
+        organizationID: OrganizationID, keyHashHex: String, requestHashHex: String, status: Int, sealedBody: [UInt8], createdAt: Date
+    ) {
         self.organizationID = organizationID
         self.keyHashHex = keyHashHex
         self.requestHashHex = requestHashHex

@@ -51,7 +51,9 @@ public struct Ledger: Sendable {
     }
 
     /// Reserves `amountUnits` of a customer balance for a pending operation.
-    public func hold(_ amountUnits: Int64, on account: LedgerAccountID, reference: (kind: String, id: String), in tx: any LedgerRepository) async throws -> LedgerHold {
+    public func hold(
+        _ amountUnits: Int64, on account: LedgerAccountID, reference: (kind: String, id: String), in tx: any LedgerRepository
+    ) async throws -> LedgerHold {
         precondition(account.isCustomer, "holds reserve customer balances only")
         guard amountUnits > 0 else { throw Self.nonPositive }
         var row = try await balance(account, in: tx)
@@ -72,18 +74,22 @@ public struct Ledger: Sendable {
     /// Posts part (or all) of a pending hold as a transfer to `credit`. The hold stays
     /// pending until fully posted or voided.
     @discardableResult
-    public func post(_ amountUnits: Int64, of holdID: LedgerHoldID, to credit: LedgerAccountID, reason: TransferReason, in tx: any LedgerRepository) async throws -> LedgerTransfer {
+    public func post(
+        _ amountUnits: Int64, of holdID: LedgerHoldID, to credit: LedgerAccountID, reason: TransferReason, in tx: any LedgerRepository
+    ) async throws -> LedgerTransfer {
         guard var hold = try await tx.ledgerHold(holdID), hold.status == .pending else {
             throw DomainError(.ruleViolation, code: "hold_not_pending", message: "the hold was already posted or voided")
         }
         guard amountUnits > 0, amountUnits <= hold.remainingUnits else {
-            throw DomainError(.ruleViolation, code: "hold_exceeded", message: "cannot post more than the hold's remaining \(hold.remainingUnits) units")
+            throw DomainError(
+                .ruleViolation, code: "hold_exceeded", message: "cannot post more than the hold's remaining \(hold.remainingUnits) units")
         }
         var row = try await balance(hold.account, in: tx)
         row.heldUnits -= amountUnits
         try await tx.saveLedgerBalance(row)
         let transfer = try await self.transfer(
-            amountUnits, from: hold.account, to: credit, reason: reason, reference: (hold.referenceKind, hold.referenceID), holdID: hold.id, in: tx)
+            amountUnits, from: hold.account, to: credit, reason: reason, reference: (hold.referenceKind, hold.referenceID), holdID: hold.id,
+            in: tx)
         hold.postedUnits += amountUnits
         if hold.postedUnits == hold.amountUnits { hold.status = .posted }
         hold.updatedAt = clock.now()
@@ -104,7 +110,9 @@ public struct Ledger: Sendable {
     }
 
     /// The balance row, or an empty one (accounts come into being on first use).
-    public func balance(_ id: LedgerAccountID, organizationID: OrganizationID? = nil, in tx: any LedgerRepository) async throws -> LedgerBalance {
+    public func balance(
+        _ id: LedgerAccountID, organizationID: OrganizationID? = nil, in tx: any LedgerRepository
+    ) async throws -> LedgerBalance {
         try await tx.ledgerBalance(id) ?? LedgerBalance(id: id, organizationID: organizationID)
     }
 
@@ -121,7 +129,8 @@ public struct Ledger: Sendable {
         for id in ids where id.isCustomer {
             guard let row = try await tx.ledgerBalance(id) else { continue }
             guard row.balanceUnits >= 0, row.heldUnits >= 0, row.heldUnits <= row.balanceUnits else {
-                throw DomainError(.internal, code: "ledger_invariant", message: "ledger invariant broken on \(id); the change was rolled back")
+                throw DomainError(
+                    .internal, code: "ledger_invariant", message: "ledger invariant broken on \(id); the change was rolled back")
             }
         }
     }

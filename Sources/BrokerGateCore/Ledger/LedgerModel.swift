@@ -137,7 +137,8 @@ public struct LedgerTransfer: Sendable, Equatable, Codable {
     public let createdAt: Date
 
     public init(
-        id: LedgerTransferID, asset: LedgerAsset, debit: LedgerAccountID, credit: LedgerAccountID, amountUnits: Int64, reason: TransferReason,
+        id: LedgerTransferID, asset: LedgerAsset, debit: LedgerAccountID, credit: LedgerAccountID, amountUnits: Int64,
+        reason: TransferReason,
         referenceKind: String, referenceID: String, holdID: LedgerHoldID?, createdAt: Date
     ) {
         self.id = id

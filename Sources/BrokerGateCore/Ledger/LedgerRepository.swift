@@ -19,7 +19,9 @@ public protocol LedgerRepository: Sendable {
     /// Appends a transfer; the journal's order is its sequence.
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws
     /// Transfers touching `account`, newest last, at most `limit`, after `afterSequence`.
-    func ledgerTransfers(touching account: LedgerAccountID, afterSequence: Int64, limit: Int) async throws -> [(sequence: Int64, transfer: LedgerTransfer)]
+    func ledgerTransfers(
+        touching account: LedgerAccountID, afterSequence: Int64, limit: Int
+    ) async throws -> [(sequence: Int64, transfer: LedgerTransfer)]
     /// The journal's last sequence number (0 when empty): what a reserves report is computed at.
     func ledgerSequence() async throws -> Int64
     func insertLedgerHold(_ hold: LedgerHold) async throws

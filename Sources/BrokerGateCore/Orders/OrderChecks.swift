@@ -3,17 +3,22 @@ import Foundation
 /// The checks an order request must pass, each with its own error code.
 enum OrderChecks {
     /// Owned, active, KYC passed, with a wallet to mint into.
-    static func tradableAccount(_ id: AccountID, for principal: Principal, clock: any BusinessClock, in tx: any StoreTransaction) async throws -> Account {
+    static func tradableAccount(
+        _ id: AccountID, for principal: Principal, clock: any BusinessClock, in tx: any StoreTransaction
+    ) async throws -> Account {
         let account = try await AccountService(clock: clock).get(id, for: principal, in: tx)
         guard account.isActive else {
-            throw DomainError(.ruleViolation, code: "account_inactive", message: "the account is deactivated; orders need an active account")
+            throw DomainError(
+                .ruleViolation, code: "account_inactive", message: "the account is deactivated; orders need an active account")
         }
         let entity = try await EntityService(clock: clock).get(account.entityID, for: principal, in: tx)
         guard entity.isKYCComplete else {
-            throw DomainError(.ruleViolation, code: "kyc_not_passed", message: "the account holder's KYC has not passed; submit KYC before trading")
+            throw DomainError(
+                .ruleViolation, code: "kyc_not_passed", message: "the account holder's KYC has not passed; submit KYC before trading")
         }
         guard try await tx.document(WalletRecord.self, id: account.id.rawValue) != nil else {
-            throw DomainError(.ruleViolation, code: "wallet_required", message: "link a wallet to the account first: tokens are minted to it")
+            throw DomainError(
+                .ruleViolation, code: "wallet_required", message: "link a wallet to the account first: tokens are minted to it")
         }
         return account
     }
@@ -37,7 +42,9 @@ enum OrderChecks {
         do {
             stock = try market.stock(id: id)
         } catch let error as DomainError where error.kind == .notFound {
-            throw DomainError(.ruleViolation, code: "unknown_stock", message: "stock_id \(id.prefix(40)) is not a listed stock; see /api/v2/market_data/stocks/")
+            throw DomainError(
+                .ruleViolation, code: "unknown_stock",
+                message: "stock_id \(id.prefix(40)) is not a listed stock; see /api/v2/market_data/stocks/")
         }
         guard stock.isTradable else {
             throw DomainError(.ruleViolation, code: "stock_not_tradable", message: "\(stock.symbol) is not tradable now")
@@ -81,7 +88,9 @@ enum OrderChecks {
         } catch {
             throw DomainError(.ruleViolation, code: error.code, message: error.message)
         }
-        guard exact.isPositive else { throw DomainError(.ruleViolation, code: "amount_not_positive", message: "\(field) must be greater than 0") }
+        guard exact.isPositive else {
+            throw DomainError(.ruleViolation, code: "amount_not_positive", message: "\(field) must be greater than 0")
+        }
         guard exact <= Amount(units: 10_000_000_000, scale: 2) else {
             throw DomainError(.ruleViolation, code: "amount_too_large", message: "\(field) must be at most 100000000")
         }
@@ -95,7 +104,9 @@ enum OrderChecks {
 
     static func requireMinimum(_ notionalUnits: Int64) throws {
         guard notionalUnits >= (try OrderPricing.units(OrderPricing.minimumNotional)) else {
-            throw DomainError(.ruleViolation, code: "below_minimum_notional", message: "orders must be worth at least \(OrderPricing.minimumNotional) USD")
+            throw DomainError(
+                .ruleViolation, code: "below_minimum_notional", message: "orders must be worth at least \(OrderPricing.minimumNotional) USD"
+            )
         }
     }
 

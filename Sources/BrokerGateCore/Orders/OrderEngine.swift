@@ -24,7 +24,8 @@ public struct OrderEngine: Sendable {
     public let calendar: TradingCalendar
     public let faults: OrderFaultInjector
 
-    public init(clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none) {
+    public init(clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none)
+    {
         self.clock = clock
         self.broker = broker
         self.calendar = calendar
@@ -108,7 +109,9 @@ public struct OrderEngine: Sendable {
     /// Settles the fills the order has not settled yet, then follows the broker's status.
     /// An answer older than what the order already settled (a concurrent pass got a newer
     /// one) changes nothing.
-    func record(_ state: BrokerOrderState, on order: inout OrderRecord, cause: OrderCancelCause?, now: Date, in tx: any StoreTransaction) async throws {
+    func record(
+        _ state: BrokerOrderState, on order: inout OrderRecord, cause: OrderCancelCause?, now: Date, in tx: any StoreTransaction
+    ) async throws {
         let settled = order.settledFillCount ?? 0
         guard state.fills.count >= settled else { return }
         for fill in state.fills[settled...] {
@@ -122,24 +125,31 @@ public struct OrderEngine: Sendable {
         case .filled:
             try await Self.close(&order, as: .filled, requestStatus: order.requestStatus, message: nil, clock: clock, in: tx)
         case .cancelled:
-            let message = switch cause {
-            case .partner: order.origin == .issuance ? "cancelled by the issuer" : "cancelled by the partner"
-            case .expiry: order.tif == .gtc ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
-            case nil: state.reason ?? "cancelled by the broker"
-            }
-            try await Self.close(&order, as: .cancelled, requestStatus: cause == .expiry ? .expired : .cancelled, message: message, clock: clock, in: tx)
+            let message =
+                switch cause {
+                case .partner: order.origin == .issuance ? "cancelled by the issuer" : "cancelled by the partner"
+                case .expiry:
+                    order.tif == .gtc
+                        ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
+                case nil: state.reason ?? "cancelled by the broker"
+                }
+            try await Self.close(
+                &order, as: .cancelled, requestStatus: cause == .expiry ? .expired : .cancelled, message: message, clock: clock, in: tx)
         case .rejected:
             // Rejected after partial fills (e.g. a sell slice beyond custody): the fills
             // stand, so the order ends cancelled, with the broker's reason.
             let reason = "rejected by the broker: \(state.reason ?? "no reason given")"
             let partly = order.filledQuantityUnits > 0
-            try await Self.close(&order, as: partly ? .cancelled : .rejected, requestStatus: partly ? .cancelled : .rejected, message: reason, clock: clock, in: tx)
+            try await Self.close(
+                &order, as: partly ? .cancelled : .rejected, requestStatus: partly ? .cancelled : .rejected, message: reason, clock: clock,
+                in: tx)
         }
     }
 
     /// Ends an open order: voids what is left of its hold, records why.
     static func close(
-        _ order: inout OrderRecord, as status: BrokerageOrderStatus, requestStatus: OrderRequestStatus, message: String?, clock: any BusinessClock,
+        _ order: inout OrderRecord, as status: BrokerageOrderStatus, requestStatus: OrderRequestStatus, message: String?,
+        clock: any BusinessClock,
         in tx: any StoreTransaction
     ) async throws {
         try order.move(to: status, at: clock.now())
@@ -162,7 +172,8 @@ public struct OrderEngine: Sendable {
         order.updatedAt = now
         let fulfillment = FulfillmentRecord(
             id: .generate(), orderID: order.id, accountID: order.accountID, organizationID: order.organizationID, stockID: order.stockID,
-            side: order.side, quantityUnits: moves.quantityUnits, paymentUnits: moves.paymentUnits, feeUnits: moves.feeUnits, price: fill.price,
+            side: order.side, quantityUnits: moves.quantityUnits, paymentUnits: moves.paymentUnits, feeUnits: moves.feeUnits,
+            price: fill.price,
             transactionHash: CashAmount.transactionHash(kind: FulfillmentRecord.kind, id: fill.id), createdAt: fill.at)
         try await tx.insertDocument(fulfillment)
     }

@@ -21,7 +21,9 @@ public enum OrderPricing {
     /// Ledger units of an amount at any scale ≤ 6, exactly.
     public static func units(_ amount: Amount) throws -> Int64 {
         let rescaled = try amount.rescaled(to: scale, rounding: .exact)
-        guard let units = Int64(exactly: rescaled.units) else { throw DomainError(.ruleViolation, code: "amount_overflow", message: "amount too large") }
+        guard let units = Int64(exactly: rescaled.units) else {
+            throw DomainError(.ruleViolation, code: "amount_overflow", message: "amount too large")
+        }
         return units
     }
 

@@ -11,7 +11,10 @@ public struct OrderRequestInput: Sendable {
     public var limitPrice: Amount?
     public var clientOrderID: String?
 
-    public init(side: OrderSide, type: OrderType, tif: OrderTIF = .day, stockID: String?, paymentAmount: Amount? = nil, assetQuantity: Amount? = nil, limitPrice: Amount? = nil, clientOrderID: String? = nil) {
+    public init(
+        side: OrderSide, type: OrderType, tif: OrderTIF = .day, stockID: String?, paymentAmount: Amount? = nil,
+        assetQuantity: Amount? = nil, limitPrice: Amount? = nil, clientOrderID: String? = nil
+    ) {
         self.side = side
         self.type = type
         self.tif = tif
@@ -35,7 +38,9 @@ public struct OrderService: Sendable {
 
     /// Checks the request, holds cash (buys) or tokens (sells) and stores the order as
     /// PENDING_SUBMIT: the engine routes it when its session allows.
-    public func create(_ input: OrderRequestInput, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+    public func create(
+        _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
         let now = clock.now()
         let account = try await OrderChecks.tradableAccount(accountID, for: principal, clock: clock, in: tx)
         let stock = try OrderChecks.stock(input.stockID, market: market)
@@ -47,7 +52,8 @@ public struct OrderService: Sendable {
         let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
         let hold = try await Ledger(clock: clock).hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
         let order = OrderRecord(
-            id: orderID, requestID: .generate(), accountID: account.id, entityID: account.entityID, organizationID: principal.organizationID,
+            id: orderID, requestID: .generate(), accountID: account.id, entityID: account.entityID,
+            organizationID: principal.organizationID,
             stockID: stock.id, symbol: stock.symbol, side: input.side, type: input.type, tif: input.tif, paymentAmount: input.paymentAmount,
             assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: sized.feeUnits, holdID: hold.id,
             clientOrderID: clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0, paymentUnits: 0,
@@ -58,28 +64,38 @@ public struct OrderService: Sendable {
     }
 
     /// The caller's order by order id, or 404.
-    public func order(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+    public func order(
+        _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
         let order = try await tx.owned(OrderRecord.self, id: id.rawValue, by: principal, name: "order")
         guard order.accountID == accountID else { throw DomainError.notFound("order") }
         return order
     }
 
     /// The caller's order by order-request id, or 404.
-    public func order(requestID: OrderRequestID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+    public func order(
+        requestID: OrderRequestID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
         let found = try await tx.page(
-            OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID.rawValue, lookupKey: requestID.rawValue))
+            OrderRecord.self,
+            query: DocumentQuery(owner: principal.organizationID, parentID: accountID.rawValue, lookupKey: requestID.rawValue))
         guard let order = found.items.first else { throw DomainError.notFound("order request") }
         return order
     }
 
-    public func list(accountID: AccountID?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction) async throws -> Page<OrderRecord> {
+    public func list(
+        accountID: AccountID?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> Page<OrderRecord> {
         if let accountID { _ = try await AccountService(clock: clock).get(accountID, for: principal, in: tx) }
-        return try await tx.page(OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID?.rawValue, page: page))
+        return try await tx.page(
+            OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID?.rawValue, page: page))
     }
 
     /// Asks to cancel an open order (PENDING_CANCEL): the order engine cancels it at the
     /// broker and voids what is left of its hold. Fills made before the broker's answer stand.
-    public func cancel(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderRecord {
+    public func cancel(
+        _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
         var order = try await order(id, accountID: accountID, for: principal, in: tx)
         try order.requestCancel(.partner, at: clock.now())
         try await tx.updateDocument(order)

@@ -31,19 +31,27 @@ enum OrderSettlement {
             try await ledger.post(moves.feeUnits, of: order.holdID, to: .house(.fees, .usdPlus), reason: .orderFee, in: tx)
         }
         let reference = (kind: "order", id: order.id.rawValue)
-        try await ledger.transfer(moves.quantityUnits, from: .house(.market, stock), to: .house(.brokerCustody, stock), reason: .custody, reference: reference, in: tx)
-        try await ledger.transfer(moves.quantityUnits, from: .house(.tokenIssuance, stock), to: .customer(order.accountID, stock), reason: .tokenMint, reference: reference, in: tx)
+        try await ledger.transfer(
+            moves.quantityUnits, from: .house(.market, stock), to: .house(.brokerCustody, stock), reason: .custody, reference: reference,
+            in: tx)
+        try await ledger.transfer(
+            moves.quantityUnits, from: .house(.tokenIssuance, stock), to: .customer(order.accountID, stock), reason: .tokenMint,
+            reference: reference, in: tx)
     }
 
     static func settleSell(_ order: OrderRecord, _ moves: Moves, ledger: Ledger, in tx: any StoreTransaction) async throws {
         let stock = LedgerAsset.stock(order.symbol)
         let reference = (kind: "order", id: order.id.rawValue)
         try await ledger.post(moves.quantityUnits, of: order.holdID, to: .house(.tokenIssuance, stock), reason: .tokenBurn, in: tx)
-        try await ledger.transfer(moves.quantityUnits, from: .house(.brokerCustody, stock), to: .house(.market, stock), reason: .custody, reference: reference, in: tx)
+        try await ledger.transfer(
+            moves.quantityUnits, from: .house(.brokerCustody, stock), to: .house(.market, stock), reason: .custody, reference: reference,
+            in: tx)
         let customerCash = LedgerAccountID.customer(order.accountID, .usdPlus)
-        try await ledger.transfer(moves.paymentUnits, from: .house(.brokerCash, .usdPlus), to: customerCash, reason: .orderProceeds, reference: reference, in: tx)
+        try await ledger.transfer(
+            moves.paymentUnits, from: .house(.brokerCash, .usdPlus), to: customerCash, reason: .orderProceeds, reference: reference, in: tx)
         if moves.feeUnits > 0 {
-            try await ledger.transfer(moves.feeUnits, from: customerCash, to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference, in: tx)
+            try await ledger.transfer(
+                moves.feeUnits, from: customerCash, to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference, in: tx)
         }
     }
 }

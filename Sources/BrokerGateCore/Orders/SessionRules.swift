@@ -26,7 +26,9 @@ public enum SessionRules {
         let next = state.nextRegularOpenDay.regularOpen.formatted(.iso8601)
         throw DomainError(
             .ruleViolation, code: "market_closed",
-            message: "market orders are accepted only in the regular session; next open \(next). Limit orders are accepted now and wait for the next session.")
+            message:
+                "market orders are accepted only in the regular session; next open \(next). Limit orders are accepted now and wait for the next session."
+        )
     }
 
     /// When a resting order expires. DAY: the end of the last session of the trading day it

@@ -50,7 +50,9 @@ public struct APIKeyRecord: Sendable, Equatable, Codable {
     public let createdAt: Date
     public var revokedAt: Date?
 
-    public init(id: APIKeyID, organizationID: OrganizationID, saltHex: String, secretHashHex: String, createdAt: Date, revokedAt: Date? = nil) {
+    public init(
+        id: APIKeyID, organizationID: OrganizationID, saltHex: String, secretHashHex: String, createdAt: Date, revokedAt: Date? = nil
+    ) {
         self.id = id
         self.organizationID = organizationID
         self.saltHex = saltHex

@@ -31,14 +31,17 @@ public struct OrganizationService: Sendable {
     public func ensureBootstrapKey(role: OrganizationRole, keyID: APIKeyID, secret: String, in tx: any StoreTransaction) async throws {
         guard secret.count >= APIKeyRecord.secretLengthMin, secret.utf8.count <= APIKeyRecord.secretLengthMax else {
             throw DomainError.invalidField(
-                "\(role.rawValue.lowercased()) secret", "must be \(APIKeyRecord.secretLengthMin) to \(APIKeyRecord.secretLengthMax) characters")
+                "\(role.rawValue.lowercased()) secret",
+                "must be \(APIKeyRecord.secretLengthMin) to \(APIKeyRecord.secretLengthMax) characters")
         }
         if let existing = try await tx.apiKey(keyID) {
             let owner = try await tx.organization(existing.organizationID)
             guard existing.verifies(secret: secret), owner?.role == role else {
                 throw DomainError(
                     .ruleViolation, code: "bootstrap_key_mismatch",
-                    message: "API key id \(keyID) already exists with another secret or role; choose another key id or restore the original secret")
+                    message:
+                        "API key id \(keyID) already exists with another secret or role; choose another key id or restore the original secret"
+                )
             }
             return
         }

@@ -40,7 +40,9 @@ public struct BrokerSide: Sendable, Equatable {
 
 extension Reconciliation {
     /// Breaks between our custody and cash at the broker and the broker's own book.
-    static func brokerComparisons(_ positions: LedgerPositions, _ broker: BrokerSide) -> [(Check, LedgerAsset, expected: Int64, actual: Int64)] {
+    static func brokerComparisons(
+        _ positions: LedgerPositions, _ broker: BrokerSide
+    ) -> [(Check, LedgerAsset, expected: Int64, actual: Int64)] {
         let symbols = Set(positions.stockAssets.compactMap(\.stockSymbol)).union(broker.book.positions.keys)
         var comparisons = symbols.sorted().map { symbol in
             let stock = LedgerAsset.stock(symbol)

@@ -37,7 +37,8 @@ public actor ReservesAttestor {
     private var latest: SignedReserves?
 
     public init(
-        store: any Store, clock: any BusinessClock, sealing: ReservesSealingKey?, broker: (any BrokerAdapter)? = nil, universe: StockUniverse = .standard
+        store: any Store, clock: any BusinessClock, sealing: ReservesSealingKey?, broker: (any BrokerAdapter)? = nil,
+        universe: StockUniverse = .standard
     ) {
         self.broker = broker
         self.store = store

@@ -84,7 +84,8 @@ public struct PageCursor: Sendable, Equatable {
         guard token.utf8.count <= 200, let data = Data(base64Encoded: base64), let text = String(data: data, encoding: .utf8),
             let colon = text.firstIndex(of: ":"), let micros = Int64(text[..<colon])
         else {
-            throw .invalidField("next/previous", "is not a cursor returned by this API; pass pagination_metadata.next or .previous unchanged")
+            throw .invalidField(
+                "next/previous", "is not a cursor returned by this API; pass pagination_metadata.next or .previous unchanged")
         }
         createdAtMicros = micros
         id = String(text[text.index(after: colon)...])
@@ -147,7 +148,9 @@ public protocol DocumentRepository: Sendable {
     func document<D: StoredDocument>(_ type: D.Type, owner: OrganizationID, uniqueKey: String) async throws -> D?
     /// Raw rows for a page walk: filtered, ordered by (created_at, id) ascending when
     /// `ascending`, strictly beyond `cursor` when given, at most `limit` rows.
-    func fetchDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int) async throws -> [D]
+    func fetchDocuments<D: StoredDocument>(
+        _ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int
+    ) async throws -> [D]
     func countDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> Int
     /// Opaque binary content (KYC document files), write-once.
     func insertBlob(id: String, bytes: [UInt8]) async throws

@@ -67,7 +67,9 @@ extension MemoryTransaction {
         return try row.map { try DocumentCodec.decode(type, $0.body) }
     }
 
-    func fetchDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int) async throws -> [D] {
+    func fetchDocuments<D: StoredDocument>(
+        _ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int
+    ) async throws -> [D] {
         let rows = read { tables in Array((tables.documents[D.kind] ?? [:]).values.filter { $0.matches(query) }) }
         let key = { (row: MemoryDocumentRow) in (row.cursor.createdAtMicros, row.cursor.id) }
         let sorted = rows.sorted { ascending ? key($0) < key($1) : key($0) > key($1) }

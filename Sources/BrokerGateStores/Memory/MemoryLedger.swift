@@ -43,7 +43,9 @@ extension MemoryTransaction {
         try write { $0.ledger.journal.append(transfer) }
     }
 
-    func ledgerTransfers(touching account: LedgerAccountID, afterSequence: Int64, limit: Int) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
+    func ledgerTransfers(
+        touching account: LedgerAccountID, afterSequence: Int64, limit: Int
+    ) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
         read { tables in
             var found: [(sequence: Int64, transfer: LedgerTransfer)] = []
             for (index, transfer) in tables.ledger.journal.enumerated().dropFirst(Int(max(0, afterSequence)))
@@ -79,7 +81,9 @@ extension MemoryTransaction {
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {
         read { tables in
-            var sums = tables.ledger.balances.values.reduce(into: [LedgerAsset: Int64]()) { sums, row in sums[row.id.asset, default: 0] += row.balanceUnits }
+            var sums = tables.ledger.balances.values.reduce(into: [LedgerAsset: Int64]()) { sums, row in
+                sums[row.id.asset, default: 0] += row.balanceUnits
+            }
             for (id, slots) in tables.ledger.house { sums[id.asset, default: 0] += slots.values.reduce(0, +) }
             return sums
         }

@@ -212,7 +212,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
                         unreachableSince.withLock { $0 = .now }
                         group.cancelAll()
                         throw PostgresStoreError(
-                            code: "connectionUnavailable", message: "no database connection within \(Self.leaseWaitMax) (is PostgreSQL up?)")
+                            code: "connectionUnavailable", message: "no database connection within \(Self.leaseWaitMax) (is PostgreSQL up?)"
+                        )
                     }
                 }
                 throw CancellationError()

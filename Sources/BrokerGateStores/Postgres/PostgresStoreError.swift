@@ -56,7 +56,8 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible, Cust
         // Never the cell's bytes: only where it was and what it was supposed to be.
         self.init(
             code: "decoding",
-            message: "column \(error.columnName) (#\(error.columnIndex)) of type \(error.postgresType) did not decode as \(error.targetType)")
+            message:
+                "column \(error.columnName) (#\(error.columnIndex)) of type \(error.postgresType) did not decode as \(error.targetType)")
     }
 
     /// Serialization failure or deadlock: the whole transaction may simply run again.

@@ -46,7 +46,9 @@ extension SQLTransaction {
         ) { row in try DocumentCodec.decode(type, try row.blob("body")) }
     }
 
-    func fetchDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int) async throws -> [D] {
+    func fetchDocuments<D: StoredDocument>(
+        _ type: D.Type, query: DocumentQuery, ascending: Bool, cursor: PageCursor?, limit: Int
+    ) async throws -> [D] {
         var (sql, binds) = Self.filter(D.kind, query)
         if let cursor {
             // A row-value comparison, not the equivalent `a > ? OR (a = ? AND b > ?)`: both
@@ -95,7 +97,8 @@ extension SQLTransaction {
         var sql = "kind = ?"
         var binds: [SQLValue] = [.text(kind)]
         let anyOf: [(String, [String]?)] = [
-            ("organization_id", query.owner.map { [$0.rawValue] }), ("parent_id", query.parentIDs), ("lookup_key", query.lookupKey.map { [$0] }),
+            ("organization_id", query.owner.map { [$0.rawValue] }), ("parent_id", query.parentIDs),
+            ("lookup_key", query.lookupKey.map { [$0] }),
             ("status_key", query.statusKeys),
         ]
         for case (let column, let values?) in anyOf {

@@ -77,7 +77,9 @@ extension SQLTransaction {
             ])
     }
 
-    func ledgerTransfers(touching account: LedgerAccountID, afterSequence: Int64, limit: Int) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
+    func ledgerTransfers(
+        touching account: LedgerAccountID, afterSequence: Int64, limit: Int
+    ) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
         try await all(
             "SELECT * FROM ledger_transfers WHERE (debit = ? OR credit = ?) AND sequence > ? ORDER BY sequence LIMIT ?",
             [.text(account.rawValue), .text(account.rawValue), .integer(afterSequence), .integer(Int64(limit))]

@@ -166,7 +166,9 @@ public final class SQLiteStore: Store {
             try database.query("SELECT MAX(version) AS v FROM schema_migrations").first?.optionalInteger("v")
         }
         guard version == Int64(Migrations.latestVersion) else {
-            throw DomainError(.unavailable, code: "store_not_migrated", message: "SQLite schema is at version \(version ?? 0), expected \(Migrations.latestVersion)")
+            throw DomainError(
+                .unavailable, code: "store_not_migrated",
+                message: "SQLite schema is at version \(version ?? 0), expected \(Migrations.latestVersion)")
         }
     }
 
