@@ -26,15 +26,20 @@ public final class PostgresStore: Store, StoreRetryCounting {
     private let retries = Mutex<[String: Int]>([:])
     /// When a wait for a connection last ran out, until a connection arrives again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// When a pooled connection was last handed out or given back: the database answers.
+    private let lastPoolActivity = Mutex(ContinuousClock.now)
 
     /// How long and how many times one transaction is tried at most before the caller gets
     /// a 503. Most retries on a young database are false conflicts: SERIALIZABLE locks btree
     /// pages, and while a table is small every order shares a few pages with every other, so
     /// a transaction can lose several times in a row through no real conflict. Each retry
-    /// makes progress (PostgreSQL never fails a retry for the same pair again), so the
-    /// budget is time, with a count as a backstop. 30 tries in about 1.5 s gave up under
-    /// the two-replica money load in CI.
+    /// makes progress (PostgreSQL never fails a retry for the same pair again), so a
+    /// transaction gives up only after both `attemptsMin` tries and `retryBudget` (a slow,
+    /// busy machine gets its tries, a fast one its time), or after `attemptsMax`. 30 tries
+    /// in about 1.5 s gave up under the two-replica money load in CI; 5 s alone gave up
+    /// before 30 tries when the machine was busy.
     static let retryBudget = Duration.seconds(5)
+    static let attemptsMin = 30
     static let attemptsMax = 100
     /// Backoff before retry n is random in 0...min(cap, base × 2^n): full jitter, so
     /// transactions that collided once do not collide again in lockstep, and bounded, so
@@ -160,7 +165,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
             } catch let error as PostgresStoreError where error.isRetryable {
                 let state = error.sqlState ?? "?"
                 retries.withLock { $0[state, default: 0] += 1 }
-                guard attempt < Self.attemptsMax, ContinuousClock.now - started < Self.retryBudget else {
+                let exhausted = attempt >= Self.attemptsMin && ContinuousClock.now - started >= Self.retryBudget
+                guard !exhausted, attempt < Self.attemptsMax else {
                     logger.warning(
                         "store transaction gave up after retries",
                         metadata: ["attempts": "\(attempt)", "sqlstate": "\(state)", "error": "\(error)"])
@@ -175,15 +181,17 @@ public final class PostgresStore: Store, StoreRetryCounting {
         }
     }
 
-    /// Runs `body` on a pooled connection, waiting at most `leaseWaitMax` for one. The
-    /// driver's own wait has no bound short of its one-minute circuit breaker, so with the
-    /// server down every request hung until its client gave up; now it gets a
+    /// Runs `body` on a pooled connection. The driver's own wait has no bound short of its
+    /// one-minute circuit breaker, so with the server down every request hung until its
+    /// client gave up. Now a caller gives up when no connection was handed out or given
+    /// back for `leaseWaitMax` (the database does not answer; a pool that is merely busy
+    /// keeps moving, and its callers keep their place in the queue) and gets a
     /// `PostgresStoreError` the API answers 503. Only the wait is bounded: once `body` has
     /// its connection it runs to the end (cutting a transaction short could hide whether it
     /// committed), and a connection that arrives after the caller gave up goes back unused.
     ///
-    /// While the database is known unreachable (a wait ran out in the last
-    /// `unreachableRecheck`), callers fail at once instead of each waiting in turn: one
+    /// While the database is known unreachable (a wait ran out and nothing moved since),
+    /// callers fail at once for `unreachableRecheck` instead of each waiting in turn: one
     /// request makes several store calls (rate limit, key, command, audit record).
     func withLeasedConnection<R: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> R) async throws -> R {
         if let since = unreachableSince.withLock({ $0 }), ContinuousClock.now - since < Self.unreachableRecheck {
@@ -195,7 +203,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
                 group.addTask {
                     try await self.client.withConnection { connection in
                         guard lease.begin() else { throw CancellationError() }
-                        self.unreachableSince.withLock { $0 = nil }
+                        self.poolMoved()
+                        defer { self.poolMoved() }
                         return try await body(connection)
                     }
                 }
@@ -208,12 +217,20 @@ public final class PostgresStore: Store, StoreRetryCounting {
                         group.cancelAll()
                         return value
                     }
+                    let idle = ContinuousClock.now - lastPoolActivity.withLock { $0 }
+                    if idle < Self.leaseWaitMax {
+                        group.addTask {
+                            try? await Task.sleep(for: Self.leaseWaitMax - idle)
+                            return nil
+                        }
+                        continue
+                    }
                     if lease.giveUp() {
                         unreachableSince.withLock { $0 = .now }
                         group.cancelAll()
                         throw PostgresStoreError(
-                            code: "connectionUnavailable", message: "no database connection within \(Self.leaseWaitMax) (is PostgreSQL up?)"
-                        )
+                            code: "connectionUnavailable",
+                            message: "no database connection was handed out or given back for \(Self.leaseWaitMax) (is PostgreSQL up?)")
                     }
                 }
                 throw CancellationError()
@@ -221,7 +238,12 @@ public final class PostgresStore: Store, StoreRetryCounting {
         }
     }
 
-    /// How long a transaction waits for a pooled connection before its request gets a 503.
+    private func poolMoved() {
+        lastPoolActivity.withLock { $0 = .now }
+        unreachableSince.withLock { $0 = nil }
+    }
+
+    /// How long the pool may stand still before a waiting transaction's request gets a 503.
     static let leaseWaitMax = Duration.seconds(5)
     /// How long callers fail fast after a wait ran out, before one waits again.
     static let unreachableRecheck = Duration.seconds(2)
