@@ -1,4 +1,3 @@
-import BrokerGateBroker
 import BrokerGateCore
 import Crypto
 import Foundation
@@ -33,7 +32,8 @@ public struct GatewayEnvironment: Sendable {
     /// USD+ interest: the nominal annual rate in basis points, accrued as rate/365 per
     /// calendar day (`BROKERGATE_USD_PLUS_APY_BPS`, 0...10,000; 0 pays none).
     public let usdPlusAnnualRateBps: Int
-    /// Where orders execute: the simulated broker unless a real adapter is configured.
+    /// Where orders execute. No default: a test that forgot it must not silently trade
+    /// against a production-like simulator (the executable passes `SimulatedBroker`).
     public let broker: any BrokerAdapter
     /// Crash points for the durability tests (sandbox only); `.none` in production.
     public let orderFaults: OrderFaultInjector
@@ -55,13 +55,12 @@ public struct GatewayEnvironment: Sendable {
         wallClock: any BusinessClock = SystemClock(), auditStore: (any Store)? = nil,
         webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
-        broker: (any BrokerAdapter)? = nil, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
+        broker: any BrokerAdapter, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2)
     ) {
         self.apiKeyCacheTimeToLive = apiKeyCacheTimeToLive
         // The lease runs on real time: moving the sandbox clock must not hand the jobs around.
         schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: { wallClock.now() })
-        let broker = broker ?? SimulatedBroker(store: store, clock: clock)
         self.broker = broker
         self.orderFaults = orderFaults
         reserves = ReservesAttestor(

@@ -1,3 +1,4 @@
+import BrokerGateBroker
 import BrokerGateCore
 import BrokerGateStores
 import Crypto
@@ -24,7 +25,9 @@ struct AccessMatrixTests {
     }
 
     static let routes: [RouteDefinition] = {
-        let environment = GatewayEnvironment(store: MemoryStore(), clock: FixedClock(TestGateway.saturdayMorning), sandbox: true)
+        let store = MemoryStore(), clock = FixedClock(TestGateway.saturdayMorning)
+        let environment = GatewayEnvironment(
+            store: store, clock: clock, sandbox: true, broker: SimulatedBroker(store: store, clock: clock))
         return allRoutes(environment)
     }()
 

@@ -1,4 +1,5 @@
 import BrokerGateAPI
+import BrokerGateBroker
 import BrokerGateCore
 import BrokerGateStores
 import Crypto
@@ -41,7 +42,8 @@ struct TestGateway {
         logger.logLevel = .warning
         environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
-            webRoot: webRoot, walletKey: walletKey, logger: logger, apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
+            webRoot: webRoot, walletKey: walletKey, logger: logger, broker: SimulatedBroker(store: store, clock: clock),
+            apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
     }
 
     /// Runs `body` against the live HTTP server on an ephemeral loopback port.

@@ -1,5 +1,4 @@
 import BrokerGateCore
-import BrokerGateStores
 import Foundation
 import Hummingbird
 import Prometheus
