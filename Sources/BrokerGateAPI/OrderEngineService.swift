@@ -37,6 +37,10 @@ struct OrderEngineService: Service, CustomStringConvertible {
             let changed = try await engine.runDue(store: store)
             if changed > 0 { logger.debug("orders advanced", metadata: ["changed": "\(changed)"]) }
             return changed
+        } catch let failure as any StoreFailure where failure.isUnavailability {
+            // The database is out of reach or busy: an outage to watch, not a bug to page for.
+            logger.warning("order engine pass skipped, store unavailable; retried next tick", metadata: ["error": "\(failure)"])
+            return 0
         } catch {
             logger.error("order engine pass failed; retried next tick", metadata: ["error": "\(error)"])
             return 0

@@ -67,21 +67,8 @@ struct LedgerHouseSlotsContractTests {
             }
         }
         let retriesBefore = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
-        let succeeded = await withTaskGroup(of: Bool.self) { group in
-            for customer in customers {
-                group.addTask {
-                    do {
-                        try await store.transaction { tx in
-                            try await ledger.transfer(
-                                250_000, from: customer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
-                        }
-                        return true
-                    } catch {
-                        return false
-                    }
-                }
-            }
-            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let succeeded = await Self.succeeding(customers.count, in: store) { index, tx in
+            try await ledger.transfer(250_000, from: customers[index], to: Self.fees, reason: .orderFee, reference: reference, in: tx)
         }
         #expect(succeeded == customers.count)
         let fees = try await store.transaction { tx in try await tx.ledgerBalance(Self.fees) }
@@ -108,21 +95,8 @@ struct LedgerHouseSlotsContractTests {
             try await ledger.transfer(100_000_000, from: Self.issuance, to: payer, reason: .faucet, reference: reference, in: tx)
         }
         let retriesBefore = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
-        let succeeded = await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<payments {
-                group.addTask {
-                    do {
-                        try await store.transaction { tx in
-                            try await ledger.transfer(
-                                1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
-                        }
-                        return true
-                    } catch {
-                        return false
-                    }
-                }
-            }
-            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        let succeeded = await Self.succeeding(payments, in: store) { _, tx in
+            try await ledger.transfer(1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
         }
         #expect(succeeded == payments)
         let balance = try await store.read { tx in try await tx.ledgerBalance(payer) }
@@ -131,6 +105,18 @@ struct LedgerHouseSlotsContractTests {
         #expect(retries <= payments + payments / 2, "\(retries) retries for \(payments) payments from one account")
         if let postgres = store as? PostgresStore {
             #expect(try await postgres.rowTurnsHeld() == 0, "a turn outlived its transaction")
+        }
+    }
+
+    /// Runs `count` transactions at once (`body` gets its index); how many committed.
+    static func succeeding(
+        _ count: Int, in store: any Store, _ body: @escaping @Sendable (Int, any StoreTransaction) async throws -> Void
+    ) async -> Int {
+        await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<count {
+                group.addTask { (try? await store.transaction { tx in try await body(index, tx) }) != nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
     }
 }
