@@ -106,24 +106,10 @@ struct AuditLogAPITests {
         }
     }
 
-    /// A store that refuses every transaction, standing in for an audit store that is down.
-    struct UnavailableStore: Store {
-        func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-            throw StoreError("audit store unavailable (test)")
-        }
-        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-            throw StoreError("audit store unavailable (test)")
-        }
-        var counters: StoreCounters { StoreCounters() }
-        func checkReady() async throws {}
-        func close() async throws {}
-        var displayName: String { "unavailable" }
-    }
-
     /// The business change committed before the audit write: the client still gets its 201
     /// (a 500 would invite a duplicate retry), and the failure is counted for alerting.
     @Test func test_auditWriteFailure_keepsTheSuccess_andIsCounted() async throws {
-        let gateway = try await TestGateway(auditStore: UnavailableStore())
+        let gateway = try await TestGateway(auditStore: FailingStore(failing: StoreError("audit store unavailable (test)")))
         try await gateway.test { client in
             let created = try await client.call(.post, "/api/v2/entities", json: #"{"name": "Anna Müller"}"#)
             #expect(created.status == .created)

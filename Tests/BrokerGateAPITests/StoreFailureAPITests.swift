@@ -12,27 +12,6 @@ import Testing
 /// `store_unavailable` with Retry-After (SDKs retry it), counted in `/metrics`; a failure
 /// that means our code is wrong (a broken constraint) stays 500 `internal_error`.
 struct StoreFailureAPITests {
-    /// A memory store whose transactions and reads throw `failure` while it is set.
-    final class FailingStore: Store {
-        let inner = MemoryStore()
-        let failure = Mutex<(any Error & Sendable)?>(nil)
-        var counters: StoreCounters { inner.counters }
-        var displayName: String { "failing" }
-
-        func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-            if let error = failure.withLock({ $0 }) { throw error }
-            return try await inner.transaction(body)
-        }
-
-        func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-            if let error = failure.withLock({ $0 }) { throw error }
-            return try await inner.read(body)
-        }
-
-        func checkReady() async throws { try await inner.checkReady() }
-        func close() async throws { try await inner.close() }
-    }
-
     static let unavailable: [any Error & Sendable] = [
         StoreError("the batch could not commit"),
         PostgresStoreError(code: "connectionClosed"),
