@@ -24,8 +24,17 @@ let package = Package(
         .target(
             name: "BrokerGateCore",
             dependencies: [
-                .product(name: "Crypto", package: "swift-crypto")
+                "BrokerGateCrypto",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Test support shared by every module's tests: the memory store set up with a
+        // trading customer, and broker doubles.
+        .target(name: "BrokerGateTesting", dependencies: ["BrokerGateCore", "BrokerGateStores"]),
+        // secp256k1, Keccak-256, EIP-55 addresses and EIP-191 signing: plain Swift, no Core types.
+        .target(
+            name: "BrokerGateCrypto",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
@@ -45,6 +54,7 @@ let package = Package(
             name: "BrokerGateAPI",
             dependencies: [
                 "BrokerGateCore",
+                "BrokerGateCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -60,6 +70,7 @@ let package = Package(
             dependencies: [
                 "BrokerGateAPI",
                 "BrokerGateCore",
+                "BrokerGateCrypto",
                 "BrokerGateStores",
                 "BrokerGateBroker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -90,19 +101,23 @@ let package = Package(
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Sources/Benchmarks/BaselineHummingbird"),
         .testTarget(name: "brokergateTests", dependencies: ["brokergate"]),
-        .testTarget(name: "BrokerGateCoreTests", dependencies: ["BrokerGateCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "BrokerGateCoreTests",
+            dependencies: ["BrokerGateCore", "BrokerGateCrypto", "BrokerGateTesting", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "BrokerGateCryptoTests", dependencies: ["BrokerGateCrypto"]),
         .testTarget(
             name: "BrokerGateStoresTests",
             dependencies: ["BrokerGateStores", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "BrokerGateBrokerTests",
-            dependencies: ["BrokerGateBroker", "BrokerGateStores", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["BrokerGateBroker", "BrokerGateStores", "BrokerGateTesting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "BrokerGateAPITests",
             dependencies: [
                 "BrokerGateAPI",
+                "BrokerGateCrypto",
                 "BrokerGateStores",
                 "BrokerGateBroker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

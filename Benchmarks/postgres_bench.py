@@ -166,7 +166,7 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
             stock = gateway.stock_id("AAPL")
             for account in accounts:
                 gateway.call("POST", f"/api/v2/accounts/{account}/order_requests/market_buy", {"stock_id": stock, "payment_amount": 1}, 201)
-            row_bytes = int(server.psql("brokergate", "SELECT COALESCE(CAST(AVG(LENGTH(body)) AS INTEGER), 1000) FROM documents WHERE kind = 'order'"))
+            row_bytes = int(server.psql("brokergate", "SELECT COALESCE(CAST(AVG(LENGTH(body::text)) AS INTEGER), 1000) FROM documents WHERE kind = 'order'"))
             for connections in connections_list:
                 retries_before = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries")
                 started = time.monotonic()

@@ -6,7 +6,10 @@ import Prometheus
 
 /// Every dependency of the gateway in one value, as isowords' `ServerEnvironment`: tests
 /// build it with a memory store and a fixed clock, the executable with the configured
-/// ones, and `buildApplication` takes nothing else.
+/// ones, and `buildApplication` takes nothing else (its composition root,
+/// `GatewayServices`, builds every service from it once). What decides behaviour has no
+/// default: the broker, the trading calendar and the price model are always given, and a
+/// test that wants none passes `UnimplementedBroker`, which fails loudly if used.
 public struct GatewayEnvironment: Sendable {
     public let store: any Store
     /// The business clock; settable so the sandbox can move it.
@@ -35,6 +38,10 @@ public struct GatewayEnvironment: Sendable {
     /// Where orders execute. No default: a test that forgot it must not silently trade
     /// against a production-like simulator (the executable passes `SimulatedBroker`).
     public let broker: any BrokerAdapter
+    /// The exchange calendar every session rule, expiry and market-hours answer reads.
+    public let calendar: TradingCalendar
+    /// Prices and the stock universe (the simulated market's model).
+    public let prices: PriceModel
     /// Crash points for the durability tests (sandbox only); `.none` in production.
     public let orderFaults: OrderFaultInjector
     /// Signs reserves reports. Its key is sealed in the store under `BROKERGATE_RESERVES_KEY`,
@@ -55,13 +62,16 @@ public struct GatewayEnvironment: Sendable {
         wallClock: any BusinessClock = SystemClock(), auditStore: (any Store)? = nil,
         webRoot: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
-        broker: any BrokerAdapter, reservesKey: SymmetricKey? = nil, orderFaults: OrderFaultInjector = .none,
+        broker: any BrokerAdapter, calendar: TradingCalendar, prices: PriceModel, reservesKey: SymmetricKey? = nil,
+        orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2)
     ) {
         self.apiKeyCacheTimeToLive = apiKeyCacheTimeToLive
         // The lease runs on real time: moving the sandbox clock must not hand the jobs around.
         schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: { wallClock.now() })
         self.broker = broker
+        self.calendar = calendar
+        self.prices = prices
         self.orderFaults = orderFaults
         reserves = ReservesAttestor(
             store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey), broker: broker)
@@ -80,6 +90,47 @@ public struct GatewayEnvironment: Sendable {
         self.webRoot = webRoot
         self.logger = logger
     }
+}
+
+extension GatewayEnvironment {
+    /// An environment still holding stand-ins for dependencies: `buildApplication` refuses
+    /// it at start, naming each, rather than failing at the first request that needs one.
+    public struct Incomplete: Error, CustomStringConvertible {
+        public let missing: [String]
+
+        public var description: String {
+            "GatewayEnvironment is missing \(missing.joined(separator: ", ")): pass a real implementation"
+                + " (the executable passes SimulatedBroker; tests pass SimulatedBroker or a test double)"
+        }
+    }
+
+    /// The dependencies still left as stand-ins.
+    public var unimplemented: [String] {
+        [broker as Any].compactMap { ($0 as? any UnimplementedDependency)?.dependencyName }
+    }
+
+    func requireComplete() throws {
+        if !unimplemented.isEmpty { throw Incomplete(missing: unimplemented) }
+    }
+}
+
+/// A stand-in for a dependency nobody provided (isowords' "unimplemented" values): any use
+/// throws, naming it, and `buildApplication` refuses an environment that holds one.
+public protocol UnimplementedDependency {
+    var dependencyName: String { get }
+}
+
+/// The broker of an environment that must not trade: every call throws `Incomplete`.
+public struct UnimplementedBroker: BrokerAdapter, UnimplementedDependency {
+    public var dependencyName: String { "broker" }
+
+    public init() {}
+
+    private func fail() -> GatewayEnvironment.Incomplete { GatewayEnvironment.Incomplete(missing: [dependencyName]) }
+    public func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState { throw fail() }
+    public func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { throw fail() }
+    public func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { throw fail() }
+    public func book() async throws -> BrokerBook { throw fail() }
 }
 
 /// Token-bucket settings per API key and per network address, and the failed-authentication

@@ -53,8 +53,3 @@ struct InterestAccrualService: Service, CustomStringConvertible {
         }
     }
 }
-
-extension GatewayEnvironment {
-    /// The interest payer at the configured rate, shared by the service and the listing.
-    var interestPayer: InterestPayer { InterestPayer(clock: clock, rateBps: usdPlusAnnualRateBps) }
-}

@@ -47,13 +47,3 @@ struct OrderEngineService: Service, CustomStringConvertible {
         }
     }
 }
-
-extension GatewayEnvironment {
-    /// The order engine over the configured broker, shared by the service and the routes.
-    var orderEngine: OrderEngine { OrderEngine(clock: clock, broker: broker, faults: orderFaults) }
-
-    /// The order services every order route shares.
-    var orderQueries: OrderQueries {
-        OrderQueries(orders: OrderService(clock: clock, market: MarketDataService(clock: clock)))
-    }
-}

@@ -71,7 +71,3 @@ struct ReconciliationService: Service, CustomStringConvertible {
         }
     }
 }
-
-extension GatewayEnvironment {
-    var reconciliationRecorder: ReconciliationRecorder { ReconciliationRecorder(monitor: reconciliation, metrics: metrics) }
-}

@@ -97,7 +97,8 @@ struct Serve: AsyncParsableCommand {
             store: store, clock: clock, sandbox: settings.sandbox,
             rateLimit: settings.rateLimit, connectionLimits: settings.connectionLimits, webRoot: settings.webRoot,
             walletKey: settings.walletKey, logger: logger, usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps,
-            broker: SimulatedBroker(store: store, clock: clock, halted: settings.haltedSymbols), reservesKey: settings.reservesKey,
+            broker: SimulatedBroker(store: store, clock: clock, model: .standard, calendar: .nyse, halted: settings.haltedSymbols),
+            calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
@@ -106,7 +107,7 @@ struct Serve: AsyncParsableCommand {
         } catch let error as DomainError {
             throw ConfigurationError(message: error.message)
         }
-        let app = buildApplication(environment: environment, host: settings.host, port: settings.port)
+        let app = try buildApplication(environment: environment, host: settings.host, port: settings.port)
         logger.info(
             "starting",
             metadata: [

@@ -1,5 +1,6 @@
 import BrokerGateAPI
 import BrokerGateCore
+import BrokerGateCrypto
 import BrokerGateStores
 import Crypto
 import Foundation

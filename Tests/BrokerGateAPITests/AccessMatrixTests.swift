@@ -27,7 +27,8 @@ struct AccessMatrixTests {
     static let routes: [RouteDefinition] = {
         let store = MemoryStore(), clock = FixedClock(TestGateway.saturdayMorning)
         let environment = GatewayEnvironment(
-            store: store, clock: clock, sandbox: true, broker: SimulatedBroker(store: store, clock: clock))
+            store: store, clock: clock, sandbox: true, broker: SimulatedBroker(store: store, clock: clock), calendar: .nyse,
+            prices: .standard)
         return allRoutes(environment)
     }()
 

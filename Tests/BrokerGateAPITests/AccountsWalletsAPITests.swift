@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateCrypto
 import Crypto
 import Foundation
 import HTTPTypes

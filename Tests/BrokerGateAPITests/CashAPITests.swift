@@ -205,7 +205,8 @@ struct CashAPITests {
             gateway.clock.set(Date(timeIntervalSince1970: 1_796_137_200))  // Tuesday 2026-12-01 10:00
             let environment = gateway.environment
             let service = InterestAccrualService(
-                store: environment.store, payer: environment.interestPayer, clock: environment.clock, role: environment.schedulerRole,
+                store: environment.store, payer: GatewayServices(environment).interest, clock: environment.clock,
+                role: environment.schedulerRole,
                 logger: environment.logger)
             #expect(await service.runDue(now: gateway.clock.now()).payments.count == 3)
             #expect(await service.runDue(now: gateway.clock.now()).payments.isEmpty, "a second run pays nothing")

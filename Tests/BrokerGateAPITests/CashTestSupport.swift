@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateCrypto
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

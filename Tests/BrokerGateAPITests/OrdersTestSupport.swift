@@ -1,5 +1,6 @@
 import BrokerGateBroker
 import BrokerGateCore
+import BrokerGateCrypto
 import Foundation
 import HTTPTypes
 import HummingbirdTesting

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateCrypto
 import BrokerGateStores
 import Crypto
 import Foundation

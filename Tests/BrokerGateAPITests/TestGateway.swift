@@ -42,13 +42,14 @@ struct TestGateway {
         logger.logLevel = .warning
         environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
-            webRoot: webRoot, walletKey: walletKey, logger: logger, broker: SimulatedBroker(store: store, clock: clock),
+            webRoot: webRoot, walletKey: walletKey, logger: logger, broker: SimulatedBroker(store: store, clock: clock), calendar: .nyse,
+            prices: .standard,
             apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
     }
 
     /// Runs `body` against the live HTTP server on an ephemeral loopback port.
     func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = buildApplication(environment: environment, host: "127.0.0.1", port: 0)
+        let app = try buildApplication(environment: environment, host: "127.0.0.1", port: 0)
         try await app.test(.live, body)
     }
 

@@ -1,5 +1,6 @@
 import BrokerGateCore
 import BrokerGateStores
+import BrokerGateTesting
 import Foundation
 import Testing
 
@@ -13,35 +14,20 @@ struct OrderEngineTests {
     /// Saturday 2026-11-28 10:00 ET.
     static let saturday = Date(timeIntervalSince1970: 1_795_878_000)
 
-    let clock = FixedClock(Self.mondayMorning)
-    let store = MemoryStore()
-    let principal = Principal(
-        organization: Organization(id: .generate(), name: "Partner", role: .partner, createdAt: Self.saturday),
-        keyID: APIKeyID(parsing: "k")!)
+    let fixture = TradingFixture(now: Self.mondayMorning)
+    var clock: FixedClock { fixture.clock }
+    var store: any Store { fixture.store }
+    var principal: Principal { fixture.principal }
 
     var market: MarketDataService { MarketDataService(clock: clock) }
-    var service: OrderService { OrderService(clock: clock, market: market) }
+    var service: OrderCommands { OrderCommands(clock: clock, market: market) }
     var broker: SimulatedBroker { SimulatedBroker(store: store, clock: clock) }
     var engine: OrderEngine { OrderEngine(clock: clock, broker: broker) }
     var aapl: Stock { StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }! }
 
     /// A KYC-passed customer with a wallet and `dollars` of USD+.
     func customer(dollars: Int64 = 10_000) async throws -> AccountID {
-        let principal = principal, clock = clock
-        return try await store.transaction { tx in
-            var entity = try await EntityService(clock: clock).create(name: "Ada", referenceID: nil, for: principal, in: tx)
-            entity.isKYCComplete = true
-            try await tx.updateDocument(entity)
-            let account = try await AccountService(clock: clock).create(
-                entityID: entity.id, jurisdiction: .baseline, for: principal, in: tx)
-            _ = try await WalletService(clock: clock, walletKey: nil).linkInternal(
-                account.id, chainID: "eip155:1", address: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed", isShared: false, for: principal,
-                in: tx)
-            try await Ledger(clock: clock).transfer(
-                dollars * 1_000_000, from: .house(.usdPlusIssuance, .usdPlus), to: .customer(account.id, .usdPlus), reason: .deposit,
-                reference: ("test", "fund"), in: tx)
-            return account.id
-        }
+        try await fixture.customer(dollars: dollars)
     }
 
     func place(_ input: OrderRequestInput, _ account: AccountID) async throws -> OrderRecord {
@@ -50,21 +36,18 @@ struct OrderEngineTests {
     }
 
     func reload(_ order: OrderRecord) async throws -> OrderRecord {
-        try #require(try await store.transaction { tx in try await tx.document(OrderRecord.self, id: order.id.rawValue) })
+        try #require(try await fixture.reload(order))
     }
 
     func balance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
-        try await store.transaction { tx in try await tx.ledgerBalance(id) }
+        try await fixture.balance(id)
     }
 
     /// Tokens outstanding equal shares in custody, and every asset sums to zero.
     func assertBacked(_ symbol: String) async throws {
-        let stock = LedgerAsset.stock(symbol)
-        let issued = try await balance(.house(.tokenIssuance, stock))?.balanceUnits ?? 0
-        let custody = try await balance(.house(.brokerCustody, stock))?.balanceUnits ?? 0
-        #expect(-issued == custody)
-        let sums = try await store.transaction { tx in try await tx.ledgerSums() }
-        #expect(sums.values.allSatisfy { $0 == 0 }, "\(sums)")
+        let backing = try await fixture.backing(symbol)
+        #expect(backing.issued == backing.custody)
+        #expect(backing.balanced)
     }
 
     @Test func test_marketBuy_inRegularSession_fillsAndMintsTokensEqualToCustody() async throws {

@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 import Testing
 

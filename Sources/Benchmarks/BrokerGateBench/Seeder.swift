@@ -79,7 +79,7 @@ enum Seeder {
         _ = try await FundingService(clock: clock).deposit(account.id, units: 1_000 * 1_000_000, chainID: nil, for: principal, in: tx)
         // The engine and the broker open their own transactions; here they join the batch's.
         let joined = JoinedTransactionStore(tx: tx)
-        let orderService = OrderService(clock: clock, market: MarketDataService(clock: clock))
+        let orderService = OrderCommands(clock: clock, market: MarketDataService(clock: clock))
         let engine = OrderEngine(clock: clock, broker: SimulatedBroker(store: joined, clock: clock))
         for _ in 0..<orders {
             let order = try await orderService.create(

@@ -8,7 +8,7 @@ struct IssuanceController {
     let store: any Store
     let commands: Commands
     let issuance: IssuanceService
-    let engine: OrderEngine
+    let placement: OrderPlacement
 
     static let base = "/api/v2/issuance/accounts/{account_id}"
 
@@ -29,31 +29,21 @@ struct IssuanceController {
         let client_order_id: String?
     }
 
-    /// Accepts a mint or redeem. As with order requests, the engine gets one go at the new
-    /// order after it commits, so in the regular session the answer already shows it filled;
-    /// a replayed `Idempotency-Key` returns the recorded first outcome (as committed).
+    /// Accepts a mint or redeem through `OrderPlacement`, as order requests are placed: in
+    /// the regular session the answer already shows it filled; a replayed `Idempotency-Key`
+    /// returns the recorded first outcome (as committed).
     func create(_ direction: IssuanceDirection, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body)
-        let principal = try context.caller()
-        let issuance = issuance
-        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: IssuanceOrderDTO.init)
-        { tx in
-            try await issuance.request(
-                direction, IssuanceInput(stockID: input.stock_id, quantity: input.quantity, clientOrderID: input.client_order_id),
-                accountID: accountID, for: principal, in: tx)
-        }
-        guard let placed else { return recorded }
-        // Best effort, as for order requests: the engine's next tick advances what this go did not.
-        do {
-            let routed = try await engine.advance(placed.order, store: store) ?? placed.order
-            return try Reply.json(IssuanceOrderDTO(IssuanceView(record: placed.record, order: routed)), status: .created)
-        } catch {
-            context.logger.warning(
-                "a new issuance order was not advanced; the engine's next tick will",
-                metadata: ["order_id": "\(placed.order.id)", "error": "\(String(reflecting: error))"])
-            return recorded
+        let command = try commands.envelope(request, context, body: body, status: .created, render: IssuanceOrderDTO.init)
+        let issuanceInput = IssuanceInput(stockID: input.stock_id, quantity: input.quantity, clientOrderID: input.client_order_id)
+        switch try await placement.place(direction, issuanceInput, accountID: accountID, for: try context.caller(), command: command) {
+        case .replayed(let recorded):
+            return commands.respond(recorded, context)
+        case .placed(let view, let firstGoError):
+            if let firstGoError { OrderRequestsController.logFirstGoFailed(view.order.id, firstGoError, context) }
+            return try commands.respond(fresh: IssuanceOrderDTO(view), status: .created, context)
         }
     }
 

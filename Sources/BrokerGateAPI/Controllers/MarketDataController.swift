@@ -10,10 +10,6 @@ import Hummingbird
 struct MarketDataController {
     let service: MarketDataService
 
-    init(clock: any BusinessClock) {
-        service = MarketDataService(clock: clock)
-    }
-
     var routes: [RouteDefinition] {
         let stock = "/api/v2/market_data/stocks/{stock_id}"
         return [

@@ -8,8 +8,8 @@ import Logging
 struct OrderRequestsController {
     let store: any Store
     let commands: Commands
+    let placement: OrderPlacement
     let queries: OrderQueries
-    let engine: OrderEngine
 
     var routes: [RouteDefinition] {
         let base = "/api/v2/accounts/{account_id}/order_requests"
@@ -92,32 +92,30 @@ struct OrderRequestsController {
         }
     }
 
-    /// Places an order. After the order commits, the engine gets one go at it so a market
-    /// order in the regular session fills before the response; the response shows the
-    /// request as it is then. A replayed `Idempotency-Key` returns the recorded first
-    /// outcome (the request as committed, before that go).
+    /// Places an order (`OrderPlacement`: committed with its hold, idempotency and audit
+    /// records, then one go of the engine), answering the request as it is then. A replayed
+    /// `Idempotency-Key` returns the recorded first outcome (the request as committed).
     @Sendable func create(_ side: OrderSide, _ type: OrderType, _ request: Request, _ context: AppRequestContext) async throws -> Response {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
-        let principal = try context.caller()
-        let orders = queries.orders
-        let (recorded, placed) = try await commands.runTyped(request, context, body: body, status: .created, render: OrderRequestDTO.init) {
-            tx in
-            try await orders.create(input, accountID: accountID, for: principal, in: tx)
+        let command = try commands.envelope(request, context, body: body, status: .created) { (order: OrderRecord) in OrderRequestDTO(order)
         }
-        guard let placed else { return recorded }
-        // Best effort by design: the order is durable and open, so if this go fails the
-        // engine service's next tick makes it, and the answer is the order as committed.
-        do {
-            let routed = try await engine.advance(placed, store: store) ?? placed
-            return try Reply.json(OrderRequestDTO(routed), status: .created)
-        } catch {
-            context.logger.warning(
-                "order engine could not advance a new order; its next tick will",
-                metadata: ["order_id": "\(placed.id)", "error": "\(String(reflecting: error))"])
-            return recorded
+        switch try await placement.place(input, accountID: accountID, for: try context.caller(), command: command) {
+        case .replayed(let recorded):
+            return commands.respond(recorded, context)
+        case .placed(let order, let firstGoError):
+            if let firstGoError { Self.logFirstGoFailed(order.id, firstGoError, context) }
+            return try commands.respond(fresh: OrderRequestDTO(order), status: .created, context)
         }
+    }
+
+    /// The order is durable and open, so the engine's next tick makes the go that failed;
+    /// a warning, not an error.
+    static func logFirstGoFailed(_ id: OrderID, _ error: any Error, _ context: AppRequestContext) {
+        context.logger.warning(
+            "order engine could not advance a new order; its next tick will",
+            metadata: ["order_id": "\(id)", "error": "\(String(reflecting: error))"])
     }
 
     /// Filters: `order_id`, `order_request_id`, `client_order_id` (each names one request).

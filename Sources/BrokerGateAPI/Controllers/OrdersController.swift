@@ -7,6 +7,7 @@ import Hummingbird
 struct OrdersController {
     let store: any Store
     let commands: Commands
+    let orders: OrderCommands
     let queries: OrderQueries
 
     var routes: [RouteDefinition] {
@@ -71,7 +72,7 @@ struct OrdersController {
         let principal = try context.caller()
         let queries = queries
         return try await commands.run(request, context, body: body, status: .ok, render: OrderDTO.init) { tx in
-            _ = try await queries.orders.cancel(id, accountID: accountID, for: principal, in: tx)
+            _ = try await orders.cancel(id, accountID: accountID, for: principal, in: tx)
             return try await queries.order(id, accountID: accountID, for: principal, in: tx)
         }
     }
@@ -113,7 +114,7 @@ struct OrdersController {
                     failed.append(OrderDTO(view))
                     continue
                 }
-                _ = try await queries.orders.cancel(id, accountID: accountID, for: principal, in: tx)
+                _ = try await orders.cancel(id, accountID: accountID, for: principal, in: tx)
                 queued.append(OrderDTO(try await queries.order(id, accountID: accountID, for: principal, in: tx)))
             }
             return BatchCancelDTO(cancel_queued_orders: queued, failed_to_cancel_orders: failed)

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateCrypto
 import Foundation
 import Hummingbird
 
@@ -163,19 +164,4 @@ struct ReconciliationDTO: Encodable, Sendable {
         broker_positions = Reconciliation.brokerPositions(compared: result.brokerCompared)
         broker_positions_note = Reconciliation.brokerPositionsNote(compared: result.brokerCompared)
     }
-}
-
-/// The issuance and reserves routes, gathered for `allRoutes`.
-func issuanceAndReservesRoutes(_ environment: GatewayEnvironment, commands: Commands) -> [RouteDefinition] {
-    let store = environment.store, clock = environment.clock
-    var routes = ReservesController(
-        store: store, clock: clock, broker: environment.broker, reserves: environment.reserves, recorder: environment.reconciliationRecorder
-    ).routes
-    routes += IssuerEligibilityController(store: store, commands: commands, eligibility: IssuerEligibilityService(clock: clock)).routes
-    routes +=
-        IssuanceController(
-            store: store, commands: commands, issuance: IssuanceService(clock: clock, market: MarketDataService(clock: clock)),
-            engine: environment.orderEngine
-        ).routes
-    return routes
 }

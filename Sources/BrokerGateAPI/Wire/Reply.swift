@@ -23,62 +23,94 @@ enum Reply {
     }
 }
 
+/// A rendered object with a top-level `id`: a created object's id reaches the audit trail
+/// from the typed value, never by decoding the JSON that was sent.
+protocol IdentifiedDTO {
+    var id: String { get }
+}
+
+// The objects the API creates (201).
+extension AccountDTO: IdentifiedDTO {}
+extension EntityDTO: IdentifiedDTO {}
+extension FundingDTO: IdentifiedDTO {}
+extension IssuanceOrderDTO: IdentifiedDTO {}
+extension KYCDocumentDTO: IdentifiedDTO {}
+extension KYCInfoDTO: IdentifiedDTO {}
+extension OrderRequestDTO: IdentifiedDTO {}
+extension TokenTransferDTO: IdentifiedDTO {}
+extension WithdrawalRequestDTO: IdentifiedDTO {}
+
 /// Runs write commands for handlers: reads the idempotency key, fingerprints the request
-/// and hands both to Core's `CommandRunner`, so the change, its idempotency record and its
-/// audit record commit together.
+/// and hands both to Core's `CommandRunner` (or a Core use case that runs it), so the
+/// change, its idempotency record and its audit record commit together.
 struct Commands: Sendable {
     let runner: CommandRunner
     /// Builds the audit record that rides in the command's transaction; nil when the trail
     /// lives in another store (then the middleware writes it afterwards).
     let audit: AuditTrailWriter?
 
-    func run<T: Sendable>(
+    /// Runs `command` and answers its rendered outcome, fresh or replayed.
+    func run<T: Sendable, DTO: Encodable & Sendable>(
         _ request: Request, _ context: AppRequestContext, body: [UInt8], status: HTTPResponse.Status,
-        render: @escaping @Sendable (T) throws -> some Encodable & Sendable,
+        render: @escaping @Sendable (T) throws -> DTO,
         _ command: @escaping @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> Response {
-        try await runTyped(request, context, body: body, status: status, render: render, command).response
+        let envelope = try envelope(request, context, body: body, status: status, render: render)
+        return respond(try await runner.run(envelope, command).recorded, context)
     }
 
-    /// As `run`, also handing back the command's value when it ran now (nil on a replay).
-    func runTyped<T: Sendable>(
+    /// What Core needs besides the work: the idempotency key and request fingerprint, the
+    /// status and rendering of a fresh outcome, and the audit record it leaves.
+    func envelope<T: Sendable, DTO: Encodable & Sendable>(
         _ request: Request, _ context: AppRequestContext, body: [UInt8], status: HTTPResponse.Status,
-        render: @escaping @Sendable (T) throws -> some Encodable & Sendable,
-        _ command: @escaping @Sendable (any StoreTransaction) async throws -> T
-    ) async throws -> (response: Response, value: T?) {
+        render: @escaping @Sendable (T) throws -> DTO
+    ) throws -> CommandEnvelope<T> {
         let principal = try context.caller()
         let idempotency = try request.headers[.idempotencyKey].map { raw in
             IdempotencyRequest(
                 organizationID: principal.organizationID, key: try IdempotencyPolicy.validatedKey(raw),
                 requestHashHex: IdempotencyPolicy.requestHash(method: request.method.rawValue, path: request.uri.description, body: body))
         }
-        let outcome = try await runner.run(
-            idempotency: idempotency, status: Int(status.code), render: { try WireJSON.encode(try render($0)) },
-            audit: audit.map { Self.auditRecord($0, request, context) }, command)
-        let recorded = outcome.recorded
+        let creates = status == .created
+        return CommandEnvelope(
+            idempotency: idempotency, status: Int(status.code),
+            render: { value in
+                let dto = try render(value)
+                return RenderedBody(bytes: try WireJSON.encode(dto), objectID: creates ? (dto as? any IdentifiedDTO)?.id : nil)
+            },
+            audit: audit.map { Self.auditRecord($0, request, context) })
+    }
+
+    /// The response for a command's recorded outcome; notes for the audit middleware that
+    /// the record is stored already (or, when the trail lives elsewhere, which object it names).
+    func respond(_ recorded: RecordedResponse, _ context: AppRequestContext) -> Response {
+        noteStored(objectID: recorded.objectID, context)
+        return Reply.recorded(recorded)
+    }
+
+    /// The response for a fresh outcome shown as it is now, after its transaction (an order
+    /// after the engine's first go): the same status, rendered again.
+    func respond(
+        fresh dto: some IdentifiedDTO & Encodable, status: HTTPResponse.Status, _ context: AppRequestContext
+    ) throws
+        -> Response
+    {
+        noteStored(objectID: status == .created ? dto.id : nil, context)
+        return try Reply.json(dto, status: status)
+    }
+
+    private func noteStored(objectID: String?, _ context: AppRequestContext) {
+        let stored = audit != nil
         context.audit.update { facts in
-            if recorded.status == 201, let created = Self.createdID(recorded.body) { facts.objectID = created }
-            facts.isStored = audit != nil
+            if let objectID { facts.objectID = objectID }
+            facts.isStored = stored
         }
-        return (Reply.recorded(recorded), outcome.value)
     }
 
     /// The audit record of this request for the response its command produced.
     private static func auditRecord(
         _ audit: AuditTrailWriter, _ request: Request, _ context: AppRequestContext
     ) -> @Sendable (RecordedResponse) -> AuditRecord? {
-        { recorded in
-            let created = recorded.status == 201 ? createdID(recorded.body) : nil
-            return audit.record(request, status: recorded.status, errorCode: nil, objectID: created, context: context)
-        }
-    }
-
-    private struct Created: Decodable {
-        let id: String
-    }
-
-    /// The top-level `id` of a created object's JSON, for the audit trail.
-    static func createdID(_ body: [UInt8]) -> String? {
-        (try? JSONDecoder().decode(Created.self, from: Data(body)))?.id
+        { recorded in audit.record(request, status: recorded.status, errorCode: nil, objectID: recorded.objectID, context: context) }
     }
 }

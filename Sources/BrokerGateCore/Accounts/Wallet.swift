@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 
 /// How a wallet came to be linked to an account.

@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Crypto
 import Foundation
 
@@ -108,19 +109,61 @@ public struct RecordedResponse: Sendable, Equatable {
     public let body: [UInt8]
     /// True when this is the stored first outcome replayed for a retry.
     public let isReplay: Bool
+    /// The id of the object a fresh outcome created or changed, taken from the typed value
+    /// before it was rendered (for the audit trail); nil on a replay, whose first outcome
+    /// already left that record.
+    public let objectID: String?
 
-    public init(status: Int, body: [UInt8], isReplay: Bool) {
+    public init(status: Int, body: [UInt8], isReplay: Bool, objectID: String? = nil) {
         self.status = status
         self.body = body
         self.isReplay = isReplay
+        self.objectID = objectID
     }
 }
 
-/// What a command produced: the response to send, and the typed value when it ran now
-/// (nil when the response is the recorded first outcome replayed).
-public struct CommandOutcome<T: Sendable>: Sendable {
-    public let recorded: RecordedResponse
-    public let value: T?
+/// A fresh outcome rendered for the wire: the body, and the id of the object it shows.
+public struct RenderedBody: Sendable {
+    public let bytes: [UInt8]
+    public let objectID: String?
+
+    public init(bytes: [UInt8], objectID: String?) {
+        self.bytes = bytes
+        self.objectID = objectID
+    }
+}
+
+/// What the transport hands a command besides its work: the idempotency key, the status a
+/// fresh outcome answers with, how that outcome renders, and the audit record it leaves.
+public struct CommandEnvelope<T: Sendable>: Sendable {
+    public let idempotency: IdempotencyRequest?
+    public let status: Int
+    public let render: @Sendable (T) throws -> RenderedBody
+    public let audit: (@Sendable (RecordedResponse) -> AuditRecord?)?
+
+    public init(
+        idempotency: IdempotencyRequest?, status: Int, render: @escaping @Sendable (T) throws -> RenderedBody,
+        audit: (@Sendable (RecordedResponse) -> AuditRecord?)?
+    ) {
+        self.idempotency = idempotency
+        self.status = status
+        self.render = render
+        self.audit = audit
+    }
+}
+
+/// What a command produced: ran now, with its typed value and rendered response, or the
+/// recorded first outcome replayed for a retry.
+public enum CommandOutcome<T: Sendable>: Sendable {
+    case fresh(T, RecordedResponse)
+    case replayed(RecordedResponse)
+
+    /// The response to send.
+    public var recorded: RecordedResponse {
+        switch self {
+        case .fresh(_, let recorded), .replayed(let recorded): recorded
+        }
+    }
 }
 
 /// Runs write commands so that the business change, its idempotency record and its audit
@@ -136,45 +179,41 @@ public struct CommandRunner: Sendable {
         self.clock = clock
     }
 
-    /// Runs `body` and renders its result with `render`, recording the rendered response
-    /// under `idempotency` when given, and the audit record `audit` makes of the response.
-    /// Failures (thrown errors) are not recorded here: they changed nothing, so a retry is
-    /// simply evaluated again (the API audits them on their own).
+    /// Runs `body` and renders its result as the envelope says, recording the rendered
+    /// response under its idempotency key when given, and the audit record the envelope
+    /// makes of the response. Failures (thrown errors) are not recorded here: they changed
+    /// nothing, so a retry is simply evaluated again (the API audits them on their own).
     public func run<T: Sendable>(
-        idempotency: IdempotencyRequest?,
-        status: Int,
-        render: @escaping @Sendable (T) throws -> [UInt8],
-        audit: (@Sendable (RecordedResponse) -> AuditRecord?)? = nil,
-        _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
+        _ envelope: CommandEnvelope<T>, _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> CommandOutcome<T> {
         let now = clock.now()
         return try await store.transaction { tx in
-            let outcome = try await Self.outcome(idempotency: idempotency, status: status, now: now, render: render, body, in: tx)
-            if let record = audit?(outcome.recorded) { try await AuditLog().record(record, in: tx) }
+            let outcome = try await Self.outcome(envelope, now: now, body, in: tx)
+            if let record = envelope.audit?(outcome.recorded) { try await AuditLog().record(record, in: tx) }
             return outcome
         }
     }
 
     private static func outcome<T: Sendable>(
-        idempotency: IdempotencyRequest?, status: Int, now: Date, render: @Sendable (T) throws -> [UInt8],
-        _ body: @Sendable (any StoreTransaction) async throws -> T, in tx: any StoreTransaction
+        _ envelope: CommandEnvelope<T>, now: Date, _ body: @Sendable (any StoreTransaction) async throws -> T,
+        in tx: any StoreTransaction
     ) async throws -> CommandOutcome<T> {
-        if let idempotency {
+        if let idempotency = envelope.idempotency {
             let existing = try await tx.idempotencyRecord(organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex)
             if let replay = try IdempotencyPolicy.decide(existing: existing, requestHashHex: idempotency.requestHashHex) {
-                let recorded = RecordedResponse(status: replay.status, body: try idempotency.open(replay.sealedBody), isReplay: true)
-                return CommandOutcome(recorded: recorded, value: nil)
+                return .replayed(RecordedResponse(status: replay.status, body: try idempotency.open(replay.sealedBody), isReplay: true))
             }
         }
         let value = try await body(tx)
-        let bytes = try render(value)
-        if let idempotency {
+        let rendered = try envelope.render(value)
+        if let idempotency = envelope.idempotency {
             try await tx.insertIdempotencyRecord(
                 IdempotencyRecord(
                     organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex,
-                    requestHashHex: idempotency.requestHashHex, status: status, sealedBody: try idempotency.seal(bytes),
-                    createdAt: now))
+                    requestHashHex: idempotency.requestHashHex, status: envelope.status,
+                    sealedBody: try idempotency.seal(rendered.bytes), createdAt: now))
         }
-        return CommandOutcome(recorded: RecordedResponse(status: status, body: bytes, isReplay: false), value: value)
+        let recorded = RecordedResponse(status: envelope.status, body: rendered.bytes, isReplay: false, objectID: rendered.objectID)
+        return .fresh(value, recorded)
     }
 }

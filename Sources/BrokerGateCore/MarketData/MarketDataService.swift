@@ -45,7 +45,7 @@ public struct NewsArticle: Sendable, Hashable {
 
 /// Answers every market-data question — market hours, the session calendar, the stock list,
 /// prices, quotes, charts and corporate actions — from the stock universe, the price model,
-/// the NYSE calendar and the business clock. "Now" is always `clock.now()`.
+/// the trading calendar (NYSE unless given) and the business clock. "Now" is always `clock.now()`.
 ///
 /// Raw query values come in as text and are validated here, so the rules (and the errors
 /// that name the offending parameter) live in one place; the HTTP layer only reads and renders.
@@ -53,7 +53,7 @@ public struct MarketDataService: Sendable {
     public let clock: any BusinessClock
     public let model: PriceModel
     public var universe: StockUniverse { model.universe }
-    let calendar = TradingCalendar.nyse
+    public let calendar: TradingCalendar
 
     /// Most symbols one `symbols` filter may list.
     public static let symbolsFilterMax = 100
@@ -62,9 +62,10 @@ public struct MarketDataService: Sendable {
     /// Most news articles one request may ask for (Dinari's documented maximum).
     public static let newsLimitMax = 25
 
-    public init(clock: any BusinessClock, model: PriceModel = .standard) {
+    public init(clock: any BusinessClock, model: PriceModel = .standard, calendar: TradingCalendar = .nyse) {
         self.clock = clock
         self.model = model
+        self.calendar = calendar
     }
 
     // MARK: - Calendar

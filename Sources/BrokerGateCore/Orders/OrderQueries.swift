@@ -44,21 +44,19 @@ public struct FulfillmentView: Sendable {
 /// Reading orders and fulfillments the way Dinari's list and retrieve calls ask for them,
 /// always inside the caller's organization (a foreign id is a 404, never someone's data).
 public struct OrderQueries: Sendable {
-    public let orders: OrderService
+    let accounts: AccountService
     /// Most `order_ids` one fulfillment query may name.
     public static let orderIDsMax = 100
 
-    public init(orders: OrderService) {
-        self.orders = orders
+    public init(accounts: AccountService) {
+        self.accounts = accounts
     }
-
-    var accounts: AccountService { AccountService(clock: orders.clock) }
 
     /// The caller's order by id, within the account.
     public func order(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderView
     {
         var chains = AccountChains()
-        return try await chains.view(try await orders.order(id, accountID: accountID, for: principal, in: tx), in: tx)
+        return try await chains.view(try await Self.record(id, accountID: accountID, for: principal, in: tx), in: tx)
     }
 
     /// The caller's order by its request's id, within the account.
@@ -66,7 +64,7 @@ public struct OrderQueries: Sendable {
         requestID: OrderRequestID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> OrderView {
         var chains = AccountChains()
-        return try await chains.view(try await orders.order(requestID: requestID, accountID: accountID, for: principal, in: tx), in: tx)
+        return try await chains.view(try await Self.record(requestID: requestID, accountID: accountID, for: principal, in: tx), in: tx)
     }
 
     /// A page of one account's orders, or (`accountID` nil) of the whole organization's.
@@ -123,6 +121,26 @@ public struct OrderQueries: Sendable {
         return order
     }
 
+    /// The caller's order by order id, or 404.
+    static func record(
+        _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
+        let order = try await tx.owned(OrderRecord.self, id: id.rawValue, by: principal, name: "order")
+        guard order.accountID == accountID else { throw DomainError.notFound("order") }
+        return order
+    }
+
+    /// The caller's order by order-request id, or 404.
+    static func record(
+        requestID: OrderRequestID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
+        let found = try await tx.page(
+            OrderRecord.self,
+            query: DocumentQuery(owner: principal.organizationID, parentID: accountID.rawValue, lookupKey: requestID.rawValue))
+        guard let order = found.items.first else { throw DomainError.notFound("order request") }
+        return order
+    }
+
     // MARK: - Fulfillments
 
     /// A page of one order's fulfillments.
@@ -131,7 +149,7 @@ public struct OrderQueries: Sendable {
     )
         async throws -> Page<FulfillmentView>
     {
-        let order = try await orders.order(id, accountID: accountID, for: principal, in: tx)
+        let order = try await Self.record(id, accountID: accountID, for: principal, in: tx)
         let found = try await tx.page(
             FulfillmentRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: order.id.rawValue, page: page))
         var chains = AccountChains()

@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 
 /// A JSON value with exactly one byte encoding, so a signature over those bytes can be

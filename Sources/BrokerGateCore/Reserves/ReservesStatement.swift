@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 
 /// One stock's line of the reserves report.

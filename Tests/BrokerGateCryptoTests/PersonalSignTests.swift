@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BrokerGateCore
+@testable import BrokerGateCrypto
 
 /// EIP-191 personal_sign: the digest layout, recovery of wallet signatures made by
 /// eth-account (`PersonalSignVectors`), and refusal of malformed signatures.

@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Crypto
 import Foundation
 

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BrokerGateCore
+@testable import BrokerGateCrypto
 
 /// secp256k1 key derivation, RFC 6979 signing and public-key recovery, against published
 /// vectors and against itself (sign → recover) on random keys.

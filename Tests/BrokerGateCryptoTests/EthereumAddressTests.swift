@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import BrokerGateCore
+@testable import BrokerGateCrypto
 
 /// EIP-55 checksums and the parsing rules for addresses partners send us.
 struct EthereumAddressTests {

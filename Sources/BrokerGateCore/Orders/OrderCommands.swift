@@ -26,8 +26,10 @@ public struct OrderRequestInput: Sendable {
     }
 }
 
-/// Accepting, listing and cancelling orders. Each check has its own error code.
-public struct OrderService: Sendable {
+/// The order writes a partner asks for: accepting an order (inside `OrderPlacement`, which
+/// owns the transaction and the engine's first go) and asking to cancel one. Reads are
+/// `OrderQueries`'. Each check has its own error code.
+public struct OrderCommands: Sendable {
     public let clock: any BusinessClock
     public let market: MarketDataService
 
@@ -63,40 +65,12 @@ public struct OrderService: Sendable {
         return order
     }
 
-    /// The caller's order by order id, or 404.
-    public func order(
-        _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
-    ) async throws -> OrderRecord {
-        let order = try await tx.owned(OrderRecord.self, id: id.rawValue, by: principal, name: "order")
-        guard order.accountID == accountID else { throw DomainError.notFound("order") }
-        return order
-    }
-
-    /// The caller's order by order-request id, or 404.
-    public func order(
-        requestID: OrderRequestID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
-    ) async throws -> OrderRecord {
-        let found = try await tx.page(
-            OrderRecord.self,
-            query: DocumentQuery(owner: principal.organizationID, parentID: accountID.rawValue, lookupKey: requestID.rawValue))
-        guard let order = found.items.first else { throw DomainError.notFound("order request") }
-        return order
-    }
-
-    public func list(
-        accountID: AccountID?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
-    ) async throws -> Page<OrderRecord> {
-        if let accountID { _ = try await AccountService(clock: clock).get(accountID, for: principal, in: tx) }
-        return try await tx.page(
-            OrderRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID?.rawValue, page: page))
-    }
-
     /// Asks to cancel an open order (PENDING_CANCEL): the order engine cancels it at the
     /// broker and voids what is left of its hold. Fills made before the broker's answer stand.
     public func cancel(
         _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> OrderRecord {
-        var order = try await order(id, accountID: accountID, for: principal, in: tx)
+        var order = try await OrderQueries.record(id, accountID: accountID, for: principal, in: tx)
         try order.requestCancel(.partner, at: clock.now())
         try await tx.updateDocument(order)
         return order

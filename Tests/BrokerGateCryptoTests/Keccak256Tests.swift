@@ -1,6 +1,6 @@
 import Testing
 
-@testable import BrokerGateCore
+@testable import BrokerGateCrypto
 
 /// Keccak-256 against published vectors. The long-input digests were cross-checked with
 /// pycryptodome's Keccak (through eth-hash); the 200 × 0xA3 one is the Keccak team's

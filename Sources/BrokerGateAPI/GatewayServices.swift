@@ -1,0 +1,103 @@
+import BrokerGateCore
+
+/// The composition root: every service of the gateway, built once from its environment.
+/// Routes and background services take what they need from here; nothing else constructs
+/// a service, so each dependency (store, clock, calendar, price model, broker) reaches
+/// every user the same way.
+struct GatewayServices: Sendable {
+    let environment: GatewayEnvironment
+    let market: MarketDataService
+    let commands: Commands
+    let auditTrail: AuditTrailWriter
+    let accounts: AccountService
+    let entities: EntityService
+    let wallets: WalletService
+    let organizations: OrganizationService
+    let kyc: KYCService
+    let kycReviews: KYCReviewService
+    let funding: FundingService
+    let withdrawals: WithdrawalService
+    let transfers: TokenTransferService
+    let interest: InterestPayer
+    let engine: OrderEngine
+    let orders: OrderCommands
+    let orderQueries: OrderQueries
+    let issuance: IssuanceService
+    let eligibility: IssuerEligibilityService
+    let placement: OrderPlacement
+    let desk: OrderDesk
+    let activity: AccountActivity
+    let portfolio: PortfolioService
+    let ledgerHistory: LedgerHistory
+    let reconciliationRecorder: ReconciliationRecorder
+
+    init(_ environment: GatewayEnvironment) {
+        self.environment = environment
+        let store = environment.store, clock = environment.clock
+        market = MarketDataService(clock: clock, model: environment.prices, calendar: environment.calendar)
+        auditTrail = AuditTrailWriter(
+            store: environment.auditStore, wallClock: environment.wallClock, businessClock: clock, registry: environment.metrics)
+        let runner = CommandRunner(store: store, clock: clock)
+        commands = Commands(runner: runner, audit: environment.auditSharesStore ? auditTrail : nil)
+        accounts = AccountService(clock: clock)
+        entities = EntityService(clock: clock)
+        wallets = WalletService(clock: clock, walletKey: environment.walletKey)
+        organizations = OrganizationService(clock: clock)
+        kyc = KYCService(clock: clock)
+        kycReviews = KYCReviewService(clock: clock)
+        funding = FundingService(clock: clock)
+        withdrawals = WithdrawalService(clock: clock)
+        transfers = TokenTransferService(clock: clock)
+        interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps)
+        engine = OrderEngine(clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults)
+        orders = OrderCommands(clock: clock, market: market)
+        orderQueries = OrderQueries(accounts: accounts)
+        issuance = IssuanceService(clock: clock, market: market)
+        eligibility = IssuerEligibilityService(clock: clock)
+        placement = OrderPlacement(store: store, runner: runner, orders: orders, issuance: issuance, engine: engine)
+        desk = OrderDesk(broker: environment.broker)
+        activity = AccountActivity(clock: clock)
+        portfolio = PortfolioService(market: market)
+        ledgerHistory = LedgerHistory()
+        reconciliationRecorder = ReconciliationRecorder(monitor: environment.reconciliation, metrics: environment.metrics)
+    }
+
+    /// Every route the gateway serves.
+    var routes: [RouteDefinition] {
+        let store = environment.store
+        var routes = OpsController(
+            store: store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
+            scheduler: environment.schedulerRole
+        ).routes
+        routes += OrderDeskController(store: store, desk: desk, role: environment.schedulerRole).routes
+        routes += EntitiesController(store: store, commands: commands, entities: entities).routes
+        routes += AccountsController(store: store, commands: commands, accounts: accounts).routes
+        routes += WalletController(store: store, commands: commands, wallets: wallets).routes
+        routes += OperatorController(commands: commands, organizations: organizations).routes
+        routes += MarketDataController(service: market).routes
+        routes += KYCController(store: store, commands: commands, kyc: kyc).routes
+        routes += KYCSessionController(store: store, kyc: kyc).routes
+        routes += KYCReviewController(store: store, commands: commands, reviews: kycReviews, kyc: kyc).routes
+        routes += CashController(store: store, funding: funding, interest: interest).routes
+        routes += WithdrawalsController(store: store, commands: commands, withdrawals: withdrawals).routes
+        routes += TokenTransfersController(store: store, commands: commands, transfers: transfers).routes
+        routes += OperatorLedgerController(store: store, history: ledgerHistory).routes
+        routes += AuditLogController(store: store).routes
+        routes += OrderRequestsController(store: store, commands: commands, placement: placement, queries: orderQueries).routes
+        routes += OrdersController(store: store, commands: commands, orders: orders, queries: orderQueries).routes
+        routes += ActivityController(store: store, activity: activity).routes
+        routes += PortfolioController(store: store, portfolio: portfolio).routes
+        routes +=
+            ReservesController(
+                store: store, clock: environment.clock, broker: environment.broker, reserves: environment.reserves,
+                recorder: reconciliationRecorder
+            ).routes
+        routes += IssuerEligibilityController(store: store, commands: commands, eligibility: eligibility).routes
+        routes += IssuanceController(store: store, commands: commands, issuance: issuance, placement: placement).routes
+        if environment.sandbox {
+            routes += SandboxController(clock: environment.clock).routes
+            routes += FaucetController(commands: commands, funding: funding).routes
+        }
+        return routes
+    }
+}

@@ -1,0 +1,69 @@
+/// What placing an order produced.
+public enum Placement<T: Sendable>: Sendable {
+    /// Placed by this call, as the engine's first go left it; as committed when that go
+    /// failed (`firstGoError`, worth a warning: the order is durable and open, and the
+    /// engine's next tick advances it).
+    case placed(T, firstGoError: (any Error)?)
+    /// The recorded first outcome of the same request, replayed (the order as committed then).
+    case replayed(RecordedResponse)
+}
+
+/// Placing an order: the one write use case behind the four order-request create calls and
+/// issuance's mint and redeem. The checks, the hold, the order (the engine's outbox entry),
+/// the idempotency record and the audit record commit in one transaction (`CommandRunner`);
+/// then the engine gets one go at the new order outside it, so a market order in the regular
+/// session fills before the answer. The broker call never runs inside the placement's
+/// transaction.
+public struct OrderPlacement: Sendable {
+    let store: any Store
+    let runner: CommandRunner
+    let orders: OrderCommands
+    let issuance: IssuanceService
+    let engine: OrderEngine
+
+    public init(store: any Store, runner: CommandRunner, orders: OrderCommands, issuance: IssuanceService, engine: OrderEngine) {
+        self.store = store
+        self.runner = runner
+        self.orders = orders
+        self.issuance = issuance
+        self.engine = engine
+    }
+
+    /// A partner's market or limit order request.
+    public func place(
+        _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, command: CommandEnvelope<OrderRecord>
+    ) async throws -> Placement<OrderRecord> {
+        let orders = orders
+        return try await commitThenAdvance(command, order: { $0 }, routed: { _, routed in routed }) { tx in
+            try await orders.create(input, accountID: accountID, for: principal, in: tx)
+        }
+    }
+
+    /// An eligible issuer's mint or redeem of an exact number of tokens.
+    public func place(
+        _ direction: IssuanceDirection, _ input: IssuanceInput, accountID: AccountID, for principal: Principal,
+        command: CommandEnvelope<IssuanceView>
+    ) async throws -> Placement<IssuanceView> {
+        let issuance = issuance
+        return try await commitThenAdvance(command, order: \.order, routed: { IssuanceView(record: $0.record, order: $1) }) { tx in
+            try await issuance.request(direction, input, accountID: accountID, for: principal, in: tx)
+        }
+    }
+
+    private func commitThenAdvance<T: Sendable>(
+        _ command: CommandEnvelope<T>, order: (T) -> OrderRecord, routed: (T, OrderRecord) -> T,
+        _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
+    ) async throws -> Placement<T> {
+        let placed: T
+        switch try await runner.run(command, body) {
+        case .replayed(let recorded): return .replayed(recorded)
+        case .fresh(let value, _): placed = value
+        }
+        do {
+            guard let advanced = try await engine.advance(order(placed), store: store) else { return .placed(placed, firstGoError: nil) }
+            return .placed(routed(placed, advanced), firstGoError: nil)
+        } catch {
+            return .placed(placed, firstGoError: error)
+        }
+    }
+}

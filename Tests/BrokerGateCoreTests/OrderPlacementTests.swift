@@ -1,0 +1,97 @@
+import BrokerGateCore
+import BrokerGateTesting
+import Foundation
+import Testing
+
+/// `OrderPlacement`, Core's one use case behind every order a partner places: the order,
+/// its hold and its idempotency record commit together, the engine gets one go after the
+/// commit, and a retry of the same request replays the first outcome without a second
+/// order or a second broker call. Runs on the memory store with a fixed-price broker.
+struct OrderPlacementTests {
+    let fixture = TradingFixture()
+    let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
+
+    func placement(_ broker: any BrokerAdapter) -> OrderPlacement {
+        let clock = fixture.clock
+        let market = MarketDataService(clock: clock)
+        return OrderPlacement(
+            store: fixture.store, runner: CommandRunner(store: fixture.store, clock: clock),
+            orders: OrderCommands(clock: clock, market: market), issuance: IssuanceService(clock: clock, market: market),
+            engine: OrderEngine(clock: clock, broker: broker))
+    }
+
+    func command(key: String? = nil) -> CommandEnvelope<OrderRecord> {
+        let idempotency = key.map {
+            IdempotencyRequest(organizationID: fixture.principal.organizationID, key: $0, requestHashHex: "request-\($0)")
+        }
+        return CommandEnvelope(
+            idempotency: idempotency, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
+            audit: nil)
+    }
+
+    var buyTenShares: OrderRequestInput {
+        OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 1_000_00, scale: 2))
+    }
+
+    func orders() async throws -> [OrderRecord] {
+        try await fixture.store.transaction { tx in
+            try await tx.page(OrderRecord.self, query: DocumentQuery(owner: fixture.principal.organizationID, page: PageRequest())).items
+        }
+    }
+
+    @Test func test_place_commitsThenFillsOnTheFirstGo_oneBrokerCall() async throws {
+        let account = try await fixture.customer()
+        let broker = try FixedPriceBroker(price: Amount(units: 100, scale: 0))
+        let outcome = try await placement(broker).place(
+            buyTenShares, accountID: account, for: fixture.principal, command: command(key: "k1"))
+        guard case .placed(let order, let firstGoError) = outcome else { Issue.record("expected a placement, got \(outcome)"); return }
+        #expect(firstGoError == nil)
+        #expect(order.status == .filled)
+        #expect(order.filledQuantityUnits == 10_000_000)
+        #expect(broker.instructions.map(\.brokerOrderID) == [order.id.rawValue])
+        let backing = try await fixture.backing("AAPL")
+        #expect(backing.issued == 10_000_000 && backing.custody == 10_000_000 && backing.balanced)
+    }
+
+    @Test func test_replay_answersTheFirstOutcome_withoutASecondOrderOrBrokerCall() async throws {
+        let account = try await fixture.customer()
+        let broker = try FixedPriceBroker(price: Amount(units: 100, scale: 0))
+        let placement = placement(broker)
+        let first = try await placement.place(buyTenShares, accountID: account, for: fixture.principal, command: command(key: "k2"))
+        let again = try await placement.place(buyTenShares, accountID: account, for: fixture.principal, command: command(key: "k2"))
+        guard case .placed(let order, _) = first, case .replayed(let recorded) = again else {
+            Issue.record("expected placed then replayed, got \(first) and \(again)")
+            return
+        }
+        #expect(recorded.isReplay && recorded.status == 201 && recorded.body == Array(order.id.rawValue.utf8))
+        #expect(try await orders().count == 1)
+        #expect(broker.instructions.count == 1)
+    }
+
+    @Test func test_aFailedFirstGo_leavesTheOrderCommittedAndHeld_forTheEngine() async throws {
+        let account = try await fixture.customer()
+        let outcome = try await placement(try FixedPriceBroker(price: Amount(units: 100, scale: 0), failing: true)).place(
+            buyTenShares, accountID: account, for: fixture.principal, command: command())
+        guard case .placed(let order, let firstGoError) = outcome else { Issue.record("expected a placement, got \(outcome)"); return }
+        #expect(firstGoError is FixedPriceBroker.Unreachable)
+        #expect(order.status == .pendingSubmit)
+        #expect(try await fixture.reload(order)?.status == .pendingSubmit)
+        let cash = try #require(try await fixture.balance(.customer(account, .usdPlus)))
+        #expect(cash.availableUnits < cash.balanceUnits, "the buy's hold stays until the engine routes it")
+    }
+
+    @Test func test_aRefusedOrder_changesNothing_andRecordsNoOutcome() async throws {
+        let account = try await fixture.customer(dollars: 10)
+        let broker = try FixedPriceBroker(price: Amount(units: 100, scale: 0))
+        await #expect(throws: DomainError.self) {
+            _ = try await placement(broker).place(buyTenShares, accountID: account, for: fixture.principal, command: command(key: "k3"))
+        }
+        #expect(try await orders().isEmpty)
+        #expect(broker.instructions.isEmpty)
+        let keyHash = IdempotencyRequest(organizationID: fixture.principal.organizationID, key: "k3", requestHashHex: "").keyHashHex
+        let record = try await fixture.store.transaction { tx in
+            try await tx.idempotencyRecord(organizationID: fixture.principal.organizationID, keyHashHex: keyHash)
+        }
+        #expect(record == nil)
+    }
+}
