@@ -25,6 +25,9 @@ public struct AppRequestContext: RequestContext {
         remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
+    /// Handlers' DTOs render with the wire encoder (`ResponseEncodable`).
+    public var responseEncoder: WireResponseEncoder { WireResponseEncoder() }
+
     /// Every body we accept is small JSON or a KYC document; 1 MiB bounds both.
     public var maxUploadSize: Int { WireLimits.bodyBytesMax }
 

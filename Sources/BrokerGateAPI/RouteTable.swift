@@ -18,20 +18,24 @@ public enum RouteAccess: String, Sendable, CaseIterable {
 /// One routed endpoint: method, path in OpenAPI syntax (`/api/v2/entities/{entity_id}`),
 /// access and handler. Controllers return these; the builder registers them with the
 /// router and keeps the table for 405 answers and for the spec-vs-router test.
+///
+/// A handler returns a typed value that renders itself (`ResponseGenerator`): a DTO
+/// (`ResponseEncodable`, written by `WireResponseEncoder`), `EditedResponse` for another
+/// status, or a recorded command outcome. The table erases that type only here.
 public struct RouteDefinition: Sendable {
     public let method: HTTPRequest.Method
     public let path: String
     public let access: RouteAccess
     let handler: @Sendable (Request, AppRequestContext) async throws -> Response
 
-    init(
+    init<Output: ResponseGenerator>(
         _ method: HTTPRequest.Method, _ path: String, _ access: RouteAccess,
-        _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
+        _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Output
     ) {
         self.method = method
         self.path = path
         self.access = access
-        self.handler = handler
+        self.handler = { request, context in try await handler(request, context).response(from: request, context: context) }
     }
 }
 

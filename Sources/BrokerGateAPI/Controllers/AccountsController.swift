@@ -22,7 +22,7 @@ struct AccountsController {
     }
 
     /// Opens an account; the body is optional (jurisdiction defaults to BASELINE).
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
         let input = body.isEmpty ? CreateInput(jurisdiction: nil) : try WireJSON.decode(CreateInput.self, from: body)
@@ -33,21 +33,21 @@ struct AccountsController {
         }
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
         let found = try await store.read { tx in try await accounts.list(entityID: entityID, page: page, for: principal, in: tx) }
-        return try Reply.json(PaginatedDTO(found, AccountDTO.init))
+        return PaginatedDTO(found, AccountDTO.init)
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let principal = try context.caller()
-        return try Reply.json(AccountDTO(try await store.read { tx in try await accounts.get(id, for: principal, in: tx) }))
+        return AccountDTO(try await store.read { tx in try await accounts.get(id, for: principal, in: tx) })
     }
 
-    @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func deactivate(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
         let principal = try context.caller()
@@ -59,7 +59,7 @@ struct AccountsController {
 }
 
 /// Dinari's `Account` wire shape.
-struct AccountDTO: Encodable, Sendable {
+struct AccountDTO: ResponseEncodable, Sendable {
     let id: String
     let created_dt: Date
     let entity_id: String

@@ -16,7 +16,7 @@ struct ActivityController {
 
     /// Executions newest first; `page_size` 1…100 (default 100), `page_token` the id of the
     /// last activity of the previous page.
-    @Sendable func brokerage(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func brokerage(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let size = try query.integer("page_size", range: 1...AccountActivity.pageSizeMax) ?? AccountActivity.pageSizeMax
@@ -25,11 +25,11 @@ struct ActivityController {
         let found = try await store.read { tx in
             try await activity.brokerage(id, pageSize: size, after: token, for: principal, in: tx)
         }
-        return try Reply.json(found.map(BrokerageActivityDTO.init))
+        return found.map(BrokerageActivityDTO.init)
     }
 
     /// Payments with `payment_date` in `start_date..<end_date` (New York dates), paginated.
-    @Sendable func dividends(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func dividends(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let start = try CashController.date(query, "start_date")
@@ -43,12 +43,12 @@ struct ActivityController {
         let found = try await store.read { tx in
             try await activity.dividends(id, start: start, end: end, stockID: stockID, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, DividendPaymentDTO.init))
+        return PaginatedDTO(found, DividendPaymentDTO.init)
     }
 }
 
 /// One execution on the account: what was bought or sold, at what price, for how much.
-struct BrokerageActivityDTO: Encodable, Sendable {
+struct BrokerageActivityDTO: ResponseEncodable, Sendable {
     let id: String
     let type: String
     let order_id: String
@@ -80,7 +80,7 @@ struct BrokerageActivityDTO: Encodable, Sendable {
 }
 
 /// Dinari's `DividendPayment`.
-struct DividendPaymentDTO: Encodable, Sendable {
+struct DividendPaymentDTO: ResponseEncodable, Sendable {
     let amount: Amount
     let currency: String
     let payment_date: String

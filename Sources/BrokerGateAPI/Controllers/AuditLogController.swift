@@ -17,7 +17,7 @@ struct AuditLogController {
         [RouteDefinition(.get, "/api/v2/operator/audit_log", .operator, list)]
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let query = QueryParameters(request: request)
         let page = try query.page()
         let organizationID = try query.string("organization_id", lengthMax: 36).map { raw in
@@ -29,12 +29,12 @@ struct AuditLogController {
         let found = try await store.read { tx in
             try await auditLog.list(organizationID: organizationID, objectID: objectID, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, AuditRecordDTO.init))
+        return PaginatedDTO(found, AuditRecordDTO.init)
     }
 }
 
 /// One audit record on the wire.
-struct AuditRecordDTO: Encodable, Sendable {
+struct AuditRecordDTO: ResponseEncodable, Sendable {
     let id: String
     let organization_id: String
     let api_key_id: String?

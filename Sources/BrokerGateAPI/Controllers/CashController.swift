@@ -16,15 +16,15 @@ struct CashController {
     }
 
     /// One line: USD+ on the account's reporting chain (the wallet's, else Arbitrum One).
-    @Sendable func cash(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func cash(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let principal = try context.caller()
         let balance = try await store.read { tx in try await funding.cash(id, for: principal, in: tx) }
-        return try Reply.json([CashBalanceDTO(balance)])
+        return [CashBalanceDTO(balance)]
     }
 
     /// Payments with `payment_date` in `start_date..<end_date` (New York dates), paginated.
-    @Sendable func interestPayments(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func interestPayments(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let start = try Self.date(query, "start_date")
@@ -35,7 +35,7 @@ struct CashController {
         let found = try await store.read { tx in
             try await interest.list(id, start: start, end: end, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, InterestPaymentDTO.init))
+        return PaginatedDTO(found, InterestPaymentDTO.init)
     }
 
     /// A required `YYYY-MM-DD` query parameter within 1970…2999 (a limit on everything).

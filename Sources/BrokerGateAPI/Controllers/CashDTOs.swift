@@ -1,5 +1,6 @@
 import BrokerGateCore
 import Foundation
+import Hummingbird
 
 // Wire shapes of cash: Dinari's (dinari-api-sdk 0.15.0 `types/v2/…`) and our extensions.
 // Amounts are `Amount`: JSON numbers rendered from the exact value, never a binary float.
@@ -7,7 +8,7 @@ import Foundation
 /// Dinari's `AccountGetCashBalancesResponseItem`. `amount` is the total balance, including
 /// USD+ that pending withdrawal requests hold (Dinari's one `amount` is the token balance
 /// of the wallet, which still holds it until the payout).
-struct CashBalanceDTO: Encodable, Sendable {
+struct CashBalanceDTO: ResponseEncodable, Sendable {
     let amount: Amount
     let chain_id: String
     let symbol: String
@@ -22,7 +23,7 @@ struct CashBalanceDTO: Encodable, Sendable {
 }
 
 /// Dinari's `WithdrawalRequest`.
-struct WithdrawalRequestDTO: Encodable, Sendable {
+struct WithdrawalRequestDTO: ResponseEncodable, Sendable {
     let id: String
     let account_id: String
     let created_dt: Date
@@ -43,7 +44,7 @@ struct WithdrawalRequestDTO: Encodable, Sendable {
 }
 
 /// Dinari's `Withdrawal`.
-struct WithdrawalDTO: Encodable, Sendable {
+struct WithdrawalDTO: ResponseEncodable, Sendable {
     let id: String
     let account_id: String
     let chain_id: String
@@ -70,7 +71,7 @@ struct WithdrawalDTO: Encodable, Sendable {
 }
 
 /// Dinari's `TokenTransfer`.
-struct TokenTransferDTO: Encodable, Sendable {
+struct TokenTransferDTO: ResponseEncodable, Sendable {
     let id: String
     let chain_id: String
     let created_dt: Date
@@ -97,7 +98,7 @@ struct TokenTransferDTO: Encodable, Sendable {
 }
 
 /// Dinari's interest payment item (`AccountGetInterestPaymentsResponse.data`).
-struct InterestPaymentDTO: Encodable, Sendable {
+struct InterestPaymentDTO: ResponseEncodable, Sendable {
     let amount: Amount
     let currency: String
     let payment_date: CalendarDate
@@ -110,7 +111,7 @@ struct InterestPaymentDTO: Encodable, Sendable {
 }
 
 /// Our extension: USD+ minted by the faucet or a simulated deposit.
-struct FundingDTO: Encodable, Sendable {
+struct FundingDTO: ResponseEncodable, Sendable {
     let id: String
     let account_id: String
     let source: String
@@ -135,15 +136,15 @@ struct FundingDTO: Encodable, Sendable {
 }
 
 /// Our extension: an operator's page of an account's ledger.
-struct LedgerHistoryDTO: Encodable, Sendable {
-    struct Balance: Encodable, Sendable {
+struct LedgerHistoryDTO: ResponseEncodable, Sendable {
+    struct Balance: ResponseEncodable, Sendable {
         let asset: String
         let balance: Amount
         let held: Amount
         let available: Amount
     }
 
-    struct Entry: Encodable, Sendable {
+    struct Entry: ResponseEncodable, Sendable {
         let sequence: Int64
         let id: String
         let asset: String

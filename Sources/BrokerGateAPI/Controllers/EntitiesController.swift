@@ -18,8 +18,8 @@ struct EntitiesController {
     }
 
     /// The calling organization, as a Dinari `Entity` of type ORGANIZATION.
-    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(EntityDTO(organization: try context.caller().organization))
+    @Sendable func me(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        EntityDTO(organization: try context.caller().organization)
     }
 
     struct CreateInput: Decodable {
@@ -27,7 +27,7 @@ struct EntitiesController {
         let reference_id: String?
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body)
         let principal = try context.caller()
@@ -37,7 +37,7 @@ struct EntitiesController {
         }
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let query = QueryParameters(request: request)
         let page = try query.page()
         let referenceID = try query.string("reference_id")
@@ -45,35 +45,35 @@ struct EntitiesController {
         let found = try await store.read { tx in
             try await entities.list(referenceID: referenceID, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, EntityDTO.init(customer:)))
+        return PaginatedDTO(found, EntityDTO.init(customer:))
     }
 
     /// A customer, or the caller's own organization when its id is asked for.
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let principal = try context.caller()
-        if id == principal.organizationID { return try Reply.json(EntityDTO(organization: principal.organization)) }
+        if id == principal.organizationID { return EntityDTO(organization: principal.organization) }
         let entity = try await store.read { tx in try await entities.get(id, for: principal, in: tx) }
-        return try Reply.json(EntityDTO(customer: entity))
+        return EntityDTO(customer: entity)
     }
 
     struct UpdateInput: Decodable {
         let reference_id: String?
     }
 
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let input = try await WireJSON.decodeBody(UpdateInput.self, from: request, context: context)
         let principal = try context.caller()
         let entity = try await store.transaction { tx in
             try await entities.updateReferenceID(id, to: input.reference_id, for: principal, in: tx)
         }
-        return try Reply.json(EntityDTO(customer: entity))
+        return EntityDTO(customer: entity)
     }
 }
 
 /// Dinari's `Entity` wire shape (`types/v2/entity.py`).
-struct EntityDTO: Encodable, Sendable {
+struct EntityDTO: ResponseEncodable, Sendable {
     let id: String
     let entity_type: String
     let is_kyc_complete: Bool

@@ -23,7 +23,7 @@ struct FaucetController {
     }
 
     /// Mints 1,000 USD+ to the account's wallet. The SDK ignores the body; it describes the mint.
-    @Sendable func faucet(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func faucet(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
         let input = body.isEmpty ? FaucetInput(chain_id: nil) : try WireJSON.decode(FaucetInput.self, from: body)
@@ -40,7 +40,7 @@ struct FaucetController {
     }
 
     /// Simulates `amount` USDC arriving at the account's wallet: mints as much USD+.
-    @Sendable func deposit(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func deposit(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(DepositInput.self, from: body)

@@ -32,7 +32,7 @@ struct IssuanceController {
     /// Accepts a mint or redeem through `OrderPlacement`, as order requests are placed: in
     /// the regular session the answer already shows it filled; a replayed `Idempotency-Key`
     /// returns the recorded first outcome (as committed).
-    func create(_ direction: IssuanceDirection, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+    func create(_ direction: IssuanceDirection, _ request: Request, _ context: AppRequestContext) async throws -> CommandReply {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body)
@@ -47,23 +47,21 @@ struct IssuanceController {
         }
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
         let found = try await store.read { tx in try await issuance.list(accountID: accountID, page: page, for: principal, in: tx) }
-        return try Reply.json(PaginatedDTO(found, IssuanceOrderDTO.init))
+        return PaginatedDTO(found, IssuanceOrderDTO.init)
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let (accountID, id) = try ids(request, context)
         let principal = try context.caller()
-        return try Reply.json(
-            IssuanceOrderDTO(try await store.read { tx in try await issuance.get(id, accountID: accountID, for: principal, in: tx) })
-        )
+        return IssuanceOrderDTO(try await store.read { tx in try await issuance.get(id, accountID: accountID, for: principal, in: tx) })
     }
 
-    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let (accountID, id) = try ids(request, context)
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
         let principal = try context.caller()
@@ -83,7 +81,7 @@ struct IssuanceController {
 
 /// An issuance order on the wire. Quantities and amounts are exact JSON numbers; the
 /// status fields are the order's (Dinari's `BrokerageOrderStatus` / `OrderRequestStatus`).
-struct IssuanceOrderDTO: Encodable, Sendable {
+struct IssuanceOrderDTO: ResponseEncodable, Sendable {
     let id: String
     let account_id: String
     let direction: IssuanceDirection

@@ -26,7 +26,7 @@ struct IssuerEligibilityController {
         let reason: String
     }
 
-    @Sendable func decide(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func decide(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let organizationID = try request.id("organization_id", context: context, as: OrganizationID.self, what: "organization")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(DecideInput.self, from: body)
@@ -37,27 +37,25 @@ struct IssuerEligibilityController {
         }
     }
 
-    @Sendable func record(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func record(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let organizationID = try request.id("organization_id", context: context, as: OrganizationID.self, what: "organization")
-        return try Reply.json(
-            IssuerEligibilityDTO(try await store.read { tx in try await eligibility.record(organizationID, in: tx) }))
+        return IssuerEligibilityDTO(try await store.read { tx in try await eligibility.record(organizationID, in: tx) })
     }
 
     /// The caller's own standing: the decision in force, without the operator's identity.
-    @Sendable func own(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func own(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let principal = try context.caller()
         let found = try await store.read { tx in try await tx.document(IssuerEligibility.self, id: principal.organizationID.rawValue)
         }
-        return try Reply.json(
-            OwnEligibilityDTO(
-                organization_id: principal.organizationID.rawValue, eligible: found?.isEligible ?? false,
-                reason: Nullable(found?.latest.reason), decided_dt: Nullable(found?.latest.decidedAt)))
+        return OwnEligibilityDTO(
+            organization_id: principal.organizationID.rawValue, eligible: found?.isEligible ?? false,
+            reason: Nullable(found?.latest.reason), decided_dt: Nullable(found?.latest.decidedAt))
     }
 }
 
 /// The full record, for operators: every decision with who, when and why.
-struct IssuerEligibilityDTO: Encodable, Sendable {
-    struct Decision: Encodable, Sendable {
+struct IssuerEligibilityDTO: ResponseEncodable, Sendable {
+    struct Decision: ResponseEncodable, Sendable {
         let eligible: Bool
         let reason: String
         let decided_dt: Date
@@ -81,7 +79,7 @@ struct IssuerEligibilityDTO: Encodable, Sendable {
     }
 }
 
-struct OwnEligibilityDTO: Encodable, Sendable {
+struct OwnEligibilityDTO: ResponseEncodable, Sendable {
     let organization_id: String
     let eligible: Bool
     let reason: Nullable<String>

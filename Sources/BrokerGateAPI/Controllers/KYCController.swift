@@ -24,7 +24,7 @@ struct KYCController {
     }
 
     /// Submits KYC data; the answer carries the decision (PASS, FAIL, NEEDS_REVIEW, INCOMPLETE).
-    @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(KYCSubmissionInput.self, from: body)
@@ -36,11 +36,10 @@ struct KYCController {
         }
     }
 
-    @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func current(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let principal = try context.caller()
-        return try Reply.json(
-            KYCInfoDTO(try await store.read { tx in try await kyc.current(entityID: entityID, for: principal, in: tx) }))
+        return KYCInfoDTO(try await store.read { tx in try await kyc.current(entityID: entityID, for: principal, in: tx) })
     }
 
     struct ManagedCheckInput: Decodable {
@@ -50,7 +49,7 @@ struct KYCController {
     /// Issues a single-use link to the hosted form. The token rides in the URL fragment
     /// (`/kyc.html#token=…`), which browsers never send to a server: it stays out of access
     /// logs, proxies and Referer headers; the page sends it as a bearer token.
-    @Sendable func createManagedCheck(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func createManagedCheck(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
         let raw = body.isEmpty ? nil : try WireJSON.decode(ManagedCheckInput.self, from: body).jurisdiction
@@ -70,7 +69,7 @@ struct KYCController {
     /// Uploads a document (multipart/form-data, the file in the part named `file`; the SDK
     /// sends `document_type` in the query). Bodies up to 10 MiB plus form overhead are read;
     /// larger ones get 413 without being buffered.
-    @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func upload(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let kycID = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
         let (body, form) = try await MultipartForm.read(request, context: context, contentBytesMax: KYCDocumentFiles.sizeBytesMax)
@@ -95,7 +94,7 @@ struct KYCController {
 
     /// The documents of a check (a JSON array, as the SDK's `DocumentRetrieveResponse`), each
     /// with a fresh one-hour URL.
-    @Sendable func documents(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func documents(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let entityID = try request.id("entity_id", context: context, as: EntityID.self, what: "entity")
         let kycID = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
         let principal = try context.caller()
@@ -103,7 +102,7 @@ struct KYCController {
             try await kyc.documents(entityID: entityID, kycID: kycID, for: principal, in: tx)
         }
         let origin = PublicOrigin.of(request)
-        return try Reply.json(records.map { KYCDocumentDTO($0, kyc: kyc, origin: origin) })
+        return records.map { KYCDocumentDTO($0, kyc: kyc, origin: origin) }
     }
 
     /// The bytes behind a document URL. Served as a download with the type its content was

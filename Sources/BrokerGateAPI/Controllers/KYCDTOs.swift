@@ -45,7 +45,7 @@ struct KYCSubmissionInput: Decodable, Sendable {
 
 /// One rule result on the wire (extension field: Dinari's `KYCInfo` has no findings, and the
 /// SDK's models accept extra keys). Tells a partner why a check is not PASS and what to do.
-struct KYCFindingDTO: Encodable, Sendable {
+struct KYCFindingDTO: ResponseEncodable, Sendable {
     let rule: String
     let outcome: String
     let field: String?
@@ -61,7 +61,7 @@ struct KYCFindingDTO: Encodable, Sendable {
 
 /// Dinari's `KYCInfo` (`BaselineKYC` | `UsKYC`, discriminated by `jurisdiction`), plus the
 /// `findings` extension.
-struct KYCInfoDTO: Encodable, Sendable {
+struct KYCInfoDTO: ResponseEncodable, Sendable {
     let id: String
     let status: String
     let checked_dt: Date
@@ -80,7 +80,7 @@ struct KYCInfoDTO: Encodable, Sendable {
 }
 
 /// Dinari's `KYCDocument`. `url` is a temporary signed link to the bytes (one hour).
-struct KYCDocumentDTO: Encodable, Sendable {
+struct KYCDocumentDTO: ResponseEncodable, Sendable {
     let id: String
     let document_type: String
     let filename: String
@@ -98,7 +98,7 @@ struct KYCDocumentDTO: Encodable, Sendable {
 }
 
 /// Dinari's `KYCCreateManagedCheckResponse`.
-struct ManagedCheckDTO: Encodable, Sendable {
+struct ManagedCheckDTO: ResponseEncodable, Sendable {
     let embed_url: String
     let expiration_dt: Date
 }

@@ -20,7 +20,7 @@ struct KYCReviewController {
     }
 
     /// NEEDS_REVIEW checks, oldest first, each with its findings and documents.
-    @Sendable func queue(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func queue(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
         let origin = PublicOrigin.of(request)
@@ -34,11 +34,11 @@ struct KYCReviewController {
             }
             return Page(items: items, next: checks.next, previous: checks.previous)
         }
-        return try Reply.json(PaginatedDTO(found) { $0 })
+        return PaginatedDTO(found) { $0 }
     }
 
     /// Any check, whatever its status, with its review record: the audit view.
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
         let principal = try context.caller()
         let origin = PublicOrigin.of(request)
@@ -48,22 +48,22 @@ struct KYCReviewController {
             let documents = try await reviews.documents(of: check, for: principal, in: tx)
             return KYCReviewDTO(check, documents: documents.map { KYCDocumentDTO($0, kyc: kyc, origin: origin) })
         }
-        return try Reply.json(dto)
+        return dto
     }
 
     struct DecisionInput: Decodable {
         let note: String
     }
 
-    @Sendable func approve(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func approve(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         try await decide(.approved, request, context)
     }
 
-    @Sendable func reject(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func reject(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         try await decide(.rejected, request, context)
     }
 
-    private func decide(_ outcome: KYCReviewOutcome, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+    private func decide(_ outcome: KYCReviewOutcome, _ request: Request, _ context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("kyc_id", context: context, as: KYCCheckID.self, what: "kyc check")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(DecisionInput.self, from: body)
@@ -77,8 +77,8 @@ struct KYCReviewController {
 
 /// A check as an operator sees it: every rule result, the findings, whether approval is
 /// possible, the documents and the decision record.
-struct KYCReviewDTO: Encodable, Sendable {
-    struct Review: Encodable, Sendable {
+struct KYCReviewDTO: ResponseEncodable, Sendable {
+    struct Review: ResponseEncodable, Sendable {
         let outcome: String
         let reviewer_key_id: String
         let reviewer_organization_id: String

@@ -20,12 +20,12 @@ struct KYCSessionController {
         ]
     }
 
-    struct Country: Encodable, Sendable {
+    struct Country: ResponseEncodable, Sendable {
         let code: String
         let name: String
     }
 
-    struct SessionDTO: Encodable, Sendable {
+    struct SessionDTO: ResponseEncodable, Sendable {
         let jurisdiction: String
         let expiration_dt: Date
         let organization_name: String
@@ -34,27 +34,26 @@ struct KYCSessionController {
     }
 
     /// What the form needs to render; does not spend the token.
-    @Sendable func session(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func session(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let token = try Self.token(request)
         let session = try await store.read { tx in try await kyc.hostedSession(token: token, in: tx) }
-        return try Reply.json(
-            SessionDTO(
-                jurisdiction: session.jurisdiction.rawValue, expiration_dt: session.expiresAt,
-                organization_name: session.organizationName, countries: Self.countries))
+        return SessionDTO(
+            jurisdiction: session.jurisdiction.rawValue, expiration_dt: session.expiresAt,
+            organization_name: session.organizationName, countries: Self.countries)
     }
 
-    struct SubmittedDTO: Encodable, Sendable {
+    struct SubmittedDTO: ResponseEncodable, Sendable {
         let kyc_id: String
         let status: String
     }
 
     /// Submits the form's data; spends the token once a check is stored. Only the status goes
     /// back: the rule findings are for the partner and the operators, not the customer.
-    @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func submit(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let token = try Self.token(request)
         let input = try await WireJSON.decodeBody(KYCSubmissionInput.self, from: request, context: context)
         let check = try await store.transaction { tx in try await kyc.submitHostedForm(token: token, data: input.data, in: tx) }
-        return try Reply.json(SubmittedDTO(kyc_id: check.id.rawValue, status: check.status.rawValue), status: .created)
+        return EditedResponse(status: .created, response: SubmittedDTO(kyc_id: check.id.rawValue, status: check.status.rawValue))
     }
 
     static func token(_ request: Request) throws -> String {

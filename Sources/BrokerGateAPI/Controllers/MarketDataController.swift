@@ -26,57 +26,57 @@ struct MarketDataController {
         ]
     }
 
-    @Sendable func marketHours(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(MarketHoursDTO(try service.marketState()))
+    @Sendable func marketHours(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        MarketHoursDTO(try service.marketState())
     }
 
     /// Our extension: every session from `start` through `end`, with UTC instants.
-    @Sendable func calendar(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func calendar(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let query = QueryParameters(request: request)
         let sessions = try service.sessions(start: try query.string("start", lengthMax: 40), end: try query.string("end", lengthMax: 40))
-        return try Reply.json(sessions.map(CalendarSessionDTO.init))
+        return sessions.map(CalendarSessionDTO.init)
     }
 
     /// `symbols` may repeat (`symbols=AAPL&symbols=MSFT`, the SDK's form) or hold a comma list.
-    @Sendable func listStocks(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func listStocks(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let symbols = request.uri.queryParameters.getAll("symbols")
         let page = try service.stocks(symbols: symbols, page: try QueryParameters(request: request).page())
-        return try Reply.json(PaginatedDTO(page, StockDTO.init))
+        return PaginatedDTO(page, StockDTO.init)
     }
 
-    @Sendable func currentPrice(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func currentPrice(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let (stock, summary) = try service.currentPrice(stockID: try stockID(context))
-        return try Reply.json(CurrentPriceDTO(stock, summary))
+        return CurrentPriceDTO(stock, summary)
     }
 
-    @Sendable func currentQuote(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func currentQuote(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let (stock, quote) = try service.currentQuote(stockID: try stockID(context))
-        return try Reply.json(QuoteDTO(stock, quote))
+        return QuoteDTO(stock, quote)
     }
 
-    @Sendable func historicalPrices(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func historicalPrices(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let timespan = try QueryParameters(request: request).string("timespan", lengthMax: 20)
         let bars = try service.historicalPrices(stockID: try stockID(context), timespan: timespan)
-        return try Reply.json(bars.map(HistoricalPriceDTO.init))
+        return bars.map(HistoricalPriceDTO.init)
     }
 
-    @Sendable func dividends(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(try service.dividends(stockID: try stockID(context)).map(DividendDTO.init))
+    @Sendable func dividends(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        try service.dividends(stockID: try stockID(context)).map(DividendDTO.init)
     }
 
-    @Sendable func listSplits(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func listSplits(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let page = try service.splits(stockID: nil, page: try QueryParameters(request: request).page())
-        return try Reply.json(PaginatedDTO(page, StockSplitDTO.init))
+        return PaginatedDTO(page, StockSplitDTO.init)
     }
 
-    @Sendable func listSplitsForStock(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func listSplitsForStock(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let page = try service.splits(stockID: try stockID(context), page: try QueryParameters(request: request).page())
-        return try Reply.json(PaginatedDTO(page, StockSplitDTO.init))
+        return PaginatedDTO(page, StockSplitDTO.init)
     }
 
-    @Sendable func news(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func news(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let limit = try QueryParameters(request: request).string("limit", lengthMax: 20)
-        return try Reply.json(try service.news(stockID: try stockID(context), limit: limit).map(NewsArticleDTO.init))
+        return try service.news(stockID: try stockID(context), limit: limit).map(NewsArticleDTO.init)
     }
 
     /// The `{stock_id}` path segment; the service answers 404 for anything that is not a

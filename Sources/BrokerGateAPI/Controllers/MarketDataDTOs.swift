@@ -1,12 +1,13 @@
 import BrokerGateCore
 import Foundation
+import Hummingbird
 
 // Wire shapes of the market-data routes, field for field as dinari-api-sdk 0.15.0 declares
 // them (`types/v2/market_data*`). Optional fields are sent as explicit nulls rather than left
 // out, so every field the SDK knows is present in every response.
 
 /// A value that encodes as JSON `null` when absent (synthesized `Encodable` would omit the key).
-struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
+struct Nullable<Value: Encodable & Sendable>: ResponseEncodable, Sendable {
     let value: Value?
 
     init(_ value: Value?) {
@@ -21,7 +22,7 @@ struct Nullable<Value: Encodable & Sendable>: Encodable, Sendable {
 
 /// `MarketDataRetrieveMarketHoursResponse`. Dinari's "session" is a whole trading day
 /// (overnight through after-hours); see `MarketState` for the mapping.
-struct MarketHoursDTO: Encodable, Sendable {
+struct MarketHoursDTO: ResponseEncodable, Sendable {
     let is_market_open: Bool
     let next_session_open_dt: Date
     let next_session_close_dt: Date
@@ -66,7 +67,7 @@ struct MarketHoursDTO: Encodable, Sendable {
 
 /// One trading session of `GET /api/v2/market_data/calendar` (our extension). Instants are
 /// UTC; `open_dt`/`close_dt` bound the regular session.
-struct CalendarSessionDTO: Encodable, Sendable {
+struct CalendarSessionDTO: ResponseEncodable, Sendable {
     let date: CalendarDate
     let open_dt: Date
     let close_dt: Date
@@ -85,7 +86,7 @@ struct CalendarSessionDTO: Encodable, Sendable {
 }
 
 /// `StockListResponse.Data`: a stock available for trading.
-struct StockDTO: Encodable, Sendable {
+struct StockDTO: ResponseEncodable, Sendable {
     let id: String
     let symbol: String
     let name: String
@@ -120,7 +121,7 @@ struct StockDTO: Encodable, Sendable {
 /// `StockRetrieveCurrentPriceResponse`. `open`/`high`/`low`/`close`/`volume` describe the
 /// current (or last) trading day's regular session so far; market capitalisation and shares
 /// outstanding are null because the gateway has no source for them.
-struct CurrentPriceDTO: Encodable, Sendable {
+struct CurrentPriceDTO: ResponseEncodable, Sendable {
     let price: Amount
     let stock_id: String
     let timestamp: Date
@@ -154,7 +155,7 @@ struct CurrentPriceDTO: Encodable, Sendable {
 }
 
 /// `StockRetrieveCurrentQuoteResponse`.
-struct QuoteDTO: Encodable, Sendable {
+struct QuoteDTO: ResponseEncodable, Sendable {
     let ask_price: Amount
     let ask_size: Int64
     let bid_price: Amount
@@ -175,7 +176,7 @@ struct QuoteDTO: Encodable, Sendable {
 
 /// `StockRetrieveHistoricalPricesResponseItem`: one chart tick. `timestamp` is the Unix
 /// second the bar's window starts. The SDK's shape has no volume, so none is sent.
-struct HistoricalPriceDTO: Encodable, Sendable {
+struct HistoricalPriceDTO: ResponseEncodable, Sendable {
     let open: Amount
     let high: Amount
     let low: Amount
@@ -192,7 +193,7 @@ struct HistoricalPriceDTO: Encodable, Sendable {
 }
 
 /// `StockSplit`.
-struct StockSplitDTO: Encodable, Sendable {
+struct StockSplitDTO: ResponseEncodable, Sendable {
     let id: String
     let stock_id: String
     let ex_date: CalendarDate
@@ -215,7 +216,7 @@ struct StockSplitDTO: Encodable, Sendable {
 }
 
 /// `StockRetrieveDividendsResponseItem`.
-struct DividendDTO: Encodable, Sendable {
+struct DividendDTO: ResponseEncodable, Sendable {
     let ticker: String
     let cash_amount: Amount
     let currency: String
@@ -236,7 +237,7 @@ struct DividendDTO: Encodable, Sendable {
 }
 
 /// `StockRetrieveNewsResponseItem`.
-struct NewsArticleDTO: Encodable, Sendable {
+struct NewsArticleDTO: ResponseEncodable, Sendable {
     let article_url: String
     let amp_url: Nullable<String>
     let description: String

@@ -14,8 +14,8 @@ struct OperatorController {
         let name: String
     }
 
-    struct CreatedOrganization: Encodable, Sendable {
-        struct Key: Encodable, Sendable {
+    struct CreatedOrganization: ResponseEncodable, Sendable {
+        struct Key: ResponseEncodable, Sendable {
             let id: String
             /// Shown once; only its salted hash is stored.
             let secret: String
@@ -26,7 +26,7 @@ struct OperatorController {
     }
 
     /// Creates a partner organization with its first API key.
-    @Sendable func createOrganization(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func createOrganization(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateOrganizationInput.self, from: body)
         let organizations = organizations

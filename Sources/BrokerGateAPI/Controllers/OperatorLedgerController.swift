@@ -13,7 +13,7 @@ struct OperatorLedgerController {
 
     /// Query: `asset` (USD+ or a stock symbol; all when absent), `after_sequence` (the
     /// previous page's `next_after_sequence`), `limit` (1…200, default 50).
-    @Sendable func ledger(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func ledger(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let asset = try history.asset(named: try query.string("asset", lengthMax: 20))
@@ -22,6 +22,6 @@ struct OperatorLedgerController {
         let found = try await store.read { tx in
             try await history.page(of: id, asset: asset, afterSequence: Int64(after), limit: limit, in: tx)
         }
-        return try Reply.json(LedgerHistoryDTO(found))
+        return LedgerHistoryDTO(found)
     }
 }

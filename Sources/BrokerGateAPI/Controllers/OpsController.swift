@@ -22,7 +22,7 @@ struct OpsController {
         ]
     }
 
-    struct Status: Encodable {
+    struct Status: ResponseEncodable {
         let status: String
         let store: String?
         var reconciliation: ReconciliationDTO? = nil
@@ -31,22 +31,22 @@ struct OpsController {
     }
 
     /// Open orders: instructions the engine still delivers or follows ("draining" while > 0).
-    struct Outbox: Encodable {
+    struct Outbox: ResponseEncodable {
         let depth: Int
     }
 
-    struct Scheduler: Encodable {
+    struct Scheduler: ResponseEncodable {
         let leader: Bool
     }
 
     /// Liveness: the process answers. Touches no store, so a slow database never gets a
     /// healthy process restarted.
-    @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(Status(status: "ok", store: nil))
+    @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        Status(status: "ok", store: nil)
     }
 
     /// Readiness: the store answers and its schema is current.
-    @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func ready(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         do {
             try await store.checkReady()
         } catch let error as DomainError {
@@ -57,10 +57,9 @@ struct OpsController {
         // A reconciliation break is shown, not turned into a 503: the replica can still serve,
         // and taking every replica out of rotation would hide the break behind an outage.
         let depth = try? await OrderDesk.outboxDepth(store: store)
-        return try Reply.json(
-            Status(
-                status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init),
-                outbox: depth.map { Outbox(depth: $0) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) }))
+        return Status(
+            status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init),
+            outbox: depth.map { Outbox(depth: $0) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) })
     }
 
     /// Order and ledger gauges are read from the store at each scrape (indexed counts); a

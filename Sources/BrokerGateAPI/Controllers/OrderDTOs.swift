@@ -1,5 +1,6 @@
 import BrokerGateCore
 import Foundation
+import Hummingbird
 
 // Wire shapes of the order routes, field for field as dinari-api-sdk 0.15.0 declares them
 // (`types/v2/accounts/{order_request,order,fulfillment}.py`, `types/v2_list_orders_response.py`,
@@ -9,7 +10,7 @@ import Foundation
 
 /// Dinari's `OrderRequest`: the partner's request. Requests that fail a check are refused
 /// with a 422 and never stored, so `order_id` is always set and `reject_message` always null.
-struct OrderRequestDTO: Encodable, Sendable {
+struct OrderRequestDTO: ResponseEncodable, Sendable {
     let id: String
     let account_id: String
     let created_dt: Date
@@ -52,7 +53,7 @@ struct OrderRequestDTO: Encodable, Sendable {
 /// was paid (buys) or received (sells) once filled, else the market buy's payment; `fee` is
 /// the fee charged once filled, the fee quoted (and held) while open, 0 for an order that
 /// ended unfilled.
-struct OrderDTO: Encodable, Sendable {
+struct OrderDTO: ResponseEncodable, Sendable {
     let id: String
     let chain_id: String
     let created_dt: Date
@@ -108,7 +109,7 @@ struct OrderDTO: Encodable, Sendable {
 
 /// `V2ListOrdersResponse.Data`: an organization-wide list names each order's account and
 /// customer too.
-struct EntityOrderDTO: Encodable, Sendable {
+struct EntityOrderDTO: ResponseEncodable, Sendable {
     let order: OrderDTO
     let account_id: String
     let entity_id: String
@@ -133,7 +134,7 @@ struct EntityOrderDTO: Encodable, Sendable {
 /// Dinari's `Fulfillment`. One side of each pair is 0: a buy fills asset tokens and spends
 /// payment tokens, a sell spends asset tokens and fills payment tokens (the proceeds before
 /// the fee, which is `payment_token_fee`).
-struct FulfillmentDTO: Encodable, Sendable {
+struct FulfillmentDTO: ResponseEncodable, Sendable {
     let id: String
     let asset_token_filled: Amount
     let asset_token_spent: Amount
@@ -169,15 +170,15 @@ struct FulfillmentDTO: Encodable, Sendable {
 }
 
 /// `OrderBatchCancelResponse`.
-struct BatchCancelDTO: Encodable, Sendable {
+struct BatchCancelDTO: ResponseEncodable, Sendable {
     let cancel_queued_orders: [OrderDTO]
     let failed_to_cancel_orders: [OrderDTO]
 }
 
 /// `AccountGetPortfolioResponse`, plus two BrokerGate extensions per asset: `price` (the
 /// model price now) and `market_value` (amount × price, rounded down to the cent).
-struct PortfolioDTO: Encodable, Sendable {
-    struct Asset: Encodable, Sendable {
+struct PortfolioDTO: ResponseEncodable, Sendable {
+    struct Asset: ResponseEncodable, Sendable {
         let amount: Amount
         let chain_id: String
         let stock_id: String

@@ -13,25 +13,25 @@ struct OrderDeskController {
         [RouteDefinition(.get, "/api/v2/operator/order_desk", .operator, status)]
     }
 
-    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(OrderDeskDTO(try await desk.status(store: store), thisReplicaLeads: role.isLeader))
+    @Sendable func status(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        OrderDeskDTO(try await desk.status(store: store), thisReplicaLeads: role.isLeader)
     }
 }
 
-struct OrderDeskDTO: Encodable, Sendable {
-    struct Outbox: Encodable, Sendable {
+struct OrderDeskDTO: ResponseEncodable, Sendable {
+    struct Outbox: ResponseEncodable, Sendable {
         let depth: Int
         let by_status: [String: Int]
         let oldest_created_dt: Date?
     }
 
-    struct Scheduler: Encodable, Sendable {
+    struct Scheduler: ResponseEncodable, Sendable {
         let holder: String?
         let expires_dt: Date?
         let this_replica_leads: Bool
     }
 
-    struct Book: Encodable, Sendable {
+    struct Book: ResponseEncodable, Sendable {
         let positions: [String: Amount]
         let net_cash: Amount
     }

@@ -95,7 +95,9 @@ struct OrderRequestsController {
     /// Places an order (`OrderPlacement`: committed with its hold, idempotency and audit
     /// records, then one go of the engine), answering the request as it is then. A replayed
     /// `Idempotency-Key` returns the recorded first outcome (the request as committed).
-    @Sendable func create(_ side: OrderSide, _ type: OrderType, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+    @Sendable func create(
+        _ side: OrderSide, _ type: OrderType, _ request: Request, _ context: AppRequestContext
+    ) async throws -> CommandReply {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
@@ -119,7 +121,7 @@ struct OrderRequestsController {
     }
 
     /// Filters: `order_id`, `order_request_id`, `client_order_id` (each names one request).
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let filter = OrderFilter(
@@ -130,16 +132,16 @@ struct OrderRequestsController {
         let found = try await store.read { tx in
             try await queries.orders(accountID: accountID, filter: filter, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found) { OrderRequestDTO($0) })
+        return PaginatedDTO(found) { OrderRequestDTO($0) }
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let requestID = try request.id("order_request_id", context: context, as: OrderRequestID.self, what: "order request")
         let principal = try context.caller()
         let found = try await store.read { tx in
             try await queries.order(requestID: requestID, accountID: accountID, for: principal, in: tx)
         }
-        return try Reply.json(OrderRequestDTO(found))
+        return OrderRequestDTO(found)
     }
 }

@@ -25,7 +25,7 @@ struct OrdersController {
     }
 
     /// Filters: `chain_id`, `client_order_id`, `order_transaction_hash`.
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let filter = OrderFilter(
@@ -36,12 +36,12 @@ struct OrdersController {
         let found = try await store.read { tx in
             try await queries.orders(accountID: accountID, filter: filter, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found) { OrderDTO($0) })
+        return PaginatedDTO(found) { OrderDTO($0) }
     }
 
     /// Every account's orders in the caller's organization (`v2.list_orders`). Filters:
     /// `chain_id`, `order_request_id`, `order_transaction_hash`, `order_fulfillment_transaction_hash`.
-    @Sendable func listOrganization(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func listOrganization(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let query = QueryParameters(request: request)
         let filter = OrderFilter(
             requestID: try query.string("order_request_id"), orderTransactionHash: try query.string("order_transaction_hash"),
@@ -51,21 +51,21 @@ struct OrdersController {
         let found = try await store.read { tx in
             try await queries.orders(accountID: nil, filter: filter, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found) { EntityOrderDTO($0) })
+        return PaginatedDTO(found) { EntityOrderDTO($0) }
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let id = try request.id("order_id", context: context, as: OrderID.self, what: "order")
         let principal = try context.caller()
         let found = try await store.read { tx in try await queries.order(id, accountID: accountID, for: principal, in: tx) }
-        return try Reply.json(OrderDTO(found))
+        return OrderDTO(found)
     }
 
     /// Cancels an open order at once (the simulated broker has no cancel latency) and
     /// releases the rest of its hold; a filled, cancelled or rejected order is a 422
     /// `order_not_open`. The SDK sends no body.
-    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let id = try request.id("order_id", context: context, as: OrderID.self, what: "order")
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
@@ -87,7 +87,7 @@ struct OrdersController {
     /// Cancels every open order of `order_ids` in one transaction; orders already closed are
     /// listed as failed. An id that is not one of the account's orders is a 404 naming it,
     /// and then nothing is cancelled: the response can only describe orders it may show.
-    @Sendable func batchCancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func batchCancel(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(BatchCancelInput.self, from: body)
@@ -121,7 +121,7 @@ struct OrdersController {
         }
     }
 
-    @Sendable func orderFulfillments(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func orderFulfillments(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let id = try request.id("order_id", context: context, as: OrderID.self, what: "order")
         let page = try QueryParameters(request: request).page()
@@ -129,11 +129,11 @@ struct OrdersController {
         let found = try await store.read { tx in
             try await queries.fulfillments(ofOrder: id, accountID: accountID, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, FulfillmentDTO.init))
+        return PaginatedDTO(found, FulfillmentDTO.init)
     }
 
     /// `order_ids` may repeat (`order_ids=a&order_ids=b`, the SDK's form) or hold a comma list.
-    @Sendable func queryFulfillments(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func queryFulfillments(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let values = request.uri.queryParameters.getAll("order_ids").prefix(OrderQueries.orderIDsMax + 1)
         let orderIDs = values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: true).map(String.init) }
@@ -142,14 +142,14 @@ struct OrdersController {
         let found = try await store.read { tx in
             try await queries.fulfillments(accountID: accountID, orderIDs: orderIDs, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, FulfillmentDTO.init))
+        return PaginatedDTO(found, FulfillmentDTO.init)
     }
 
-    @Sendable func fulfillment(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func fulfillment(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let id = try request.id("order_fulfillment_id", context: context, as: FulfillmentID.self, what: "order fulfillment")
         let principal = try context.caller()
         let found = try await store.read { tx in try await queries.fulfillment(id, accountID: accountID, for: principal, in: tx) }
-        return try Reply.json(FulfillmentDTO(found))
+        return FulfillmentDTO(found)
     }
 }

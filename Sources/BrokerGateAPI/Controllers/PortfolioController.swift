@@ -11,7 +11,7 @@ struct PortfolioController {
     }
 
     /// Dinari pages the portfolio by number: `page` (from 1) and `page_size` (1-200).
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let page = try query.integer("page", range: 1...1_000_000) ?? 1
@@ -20,6 +20,6 @@ struct PortfolioController {
         let positions = try await store.read { tx in
             try await portfolio.positions(accountID: accountID, page: page, pageSize: pageSize, for: principal, in: tx)
         }
-        return try Reply.json(PortfolioDTO(assets: positions.map(PortfolioDTO.Asset.init)))
+        return PortfolioDTO(assets: positions.map(PortfolioDTO.Asset.init))
     }
 }

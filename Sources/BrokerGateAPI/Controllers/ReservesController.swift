@@ -23,45 +23,44 @@ struct ReservesController {
     }
 
     /// The current signed report; anyone may fetch and verify it.
-    @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(SignedReservesDTO(try await reserves.current()))
+    @Sendable func report(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        SignedReservesDTO(try await reserves.current())
     }
 
-    @Sendable func publicKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func publicKey(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let keys = try await reserves.signingKeys()
-        return try Reply.json(
-            ReservesPublicKeyDTO(
-                algorithm: SignedReservesDTO.algorithm, public_key: Hex.encode(keys.publicKey),
-                public_key_base64: Data(keys.publicKey).base64EncodedString(), key_persistence: keys.persistence.rawValue,
-                sealing_key_source: Nullable(reserves.sealingSource)))
+        return ReservesPublicKeyDTO(
+            algorithm: SignedReservesDTO.algorithm, public_key: Hex.encode(keys.publicKey),
+            public_key_base64: Data(keys.publicKey).base64EncodedString(), key_persistence: keys.persistence.rawValue,
+            sealing_key_source: Nullable(reserves.sealingSource))
     }
 
     /// The caller's account's inclusion proofs with the signed report they belong to.
-    @Sendable func proof(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func proof(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let found = try await reserves.proofs(for: accountID, principal: try context.caller())
-        return try Reply.json(ReservesProofDTO(accountID: accountID, report: found.report, proofs: found.proofs))
+        return ReservesProofDTO(accountID: accountID, report: found.report, proofs: found.proofs)
     }
 
     /// The last reconciliation this replica ran (its job runs every minute); 404 before the first.
-    @Sendable func latestReconciliation(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func latestReconciliation(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         guard let latest = recorder.monitor.current else {
             throw DomainError.notFound("reconciliation (none has run yet; POST to run one)")
         }
-        return try Reply.json(ReconciliationDTO(latest))
+        return ReconciliationDTO(latest)
     }
 
     /// Runs a reconciliation now and records it.
-    @Sendable func reconcile(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func reconcile(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
         recorder.record(result)
-        return try Reply.json(ReconciliationDTO(result))
+        return ReconciliationDTO(result)
     }
 }
 
 /// A signed report: verify `signature` (Ed25519, hex) over the UTF-8 bytes of `canonical`
 /// with `public_key`; `report` is the same value parsed, for reading only.
-struct SignedReservesDTO: Encodable, Sendable {
+struct SignedReservesDTO: ResponseEncodable, Sendable {
     static let algorithm = "Ed25519"
 
     let algorithm: String
@@ -79,7 +78,7 @@ struct SignedReservesDTO: Encodable, Sendable {
     }
 }
 
-struct ReservesPublicKeyDTO: Encodable, Sendable {
+struct ReservesPublicKeyDTO: ResponseEncodable, Sendable {
     let algorithm: String
     /// Raw 32-byte Ed25519 public key, hex.
     let public_key: String
@@ -90,15 +89,15 @@ struct ReservesPublicKeyDTO: Encodable, Sendable {
 
 /// One account's proofs. Each recomputes to the `liabilities.root_hash` of its asset in the
 /// report; the byte layout is `MerkleSumTree`'s (and `scripts/verify-reserves.py`'s).
-struct ReservesProofDTO: Encodable, Sendable {
-    struct Step: Encodable, Sendable {
+struct ReservesProofDTO: ResponseEncodable, Sendable {
+    struct Step: ResponseEncodable, Sendable {
         /// Where the sibling sits: LEFT (hash it before ours) or RIGHT.
         let side: String
         let hash: String
         let sum: String
     }
 
-    struct AssetProof: Encodable, Sendable {
+    struct AssetProof: ResponseEncodable, Sendable {
         let asset: String
         let balance: String
         /// The leaf's salt, given only to the account's owner.
@@ -133,8 +132,8 @@ struct ReservesProofDTO: Encodable, Sendable {
 }
 
 /// A reconciliation result for operators and `/ready`.
-struct ReconciliationDTO: Encodable, Sendable {
-    struct Break: Encodable, Sendable {
+struct ReconciliationDTO: ResponseEncodable, Sendable {
+    struct Break: ResponseEncodable, Sendable {
         let check: String
         let asset: String
         let expected: String

@@ -13,23 +13,23 @@ struct SandboxController {
         ]
     }
 
-    struct ClockDTO: Codable, Sendable {
+    struct ClockDTO: Codable, ResponseEncodable, Sendable {
         let now: Date
     }
 
-    @Sendable func readClock(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try Reply.json(ClockDTO(now: clock.now()))
+    @Sendable func readClock(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        ClockDTO(now: clock.now())
     }
 
     /// Moves business time; it keeps running from the new instant. Bounded to the
     /// calendar's range so every rule that reads the clock stays defined.
-    @Sendable func setClock(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func setClock(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let input = try await WireJSON.decodeBody(ClockDTO.self, from: request, context: context)
         guard (Self.earliest...Self.latest).contains(input.now) else {
             throw DomainError.invalidField("now", "must be between 2000-01-01T05:00:00Z and 2040-12-31T23:59:59Z")
         }
         clock.set(input.now)
-        return try Reply.json(ClockDTO(now: clock.now()))
+        return ClockDTO(now: clock.now())
     }
 
     static let earliest = Date(timeIntervalSince1970: 946_702_800)  // 2000-01-01T05:00:00Z

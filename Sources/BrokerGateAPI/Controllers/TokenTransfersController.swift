@@ -23,7 +23,7 @@ struct TokenTransfersController {
     }
 
     /// Token and quantity are checked first (no store needed), then the accounts.
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body)
@@ -35,19 +35,19 @@ struct TokenTransfersController {
         }
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let page = try QueryParameters(request: request).page()
         let principal = try context.caller()
         let found = try await store.read { tx in try await transfers.list(id, page: page, for: principal, in: tx) }
-        return try Reply.json(PaginatedDTO(found, TokenTransferDTO.init))
+        return PaginatedDTO(found, TokenTransferDTO.init)
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let transferID = try request.id("transfer_id", context: context, as: TokenTransferID.self, what: "token transfer")
         let principal = try context.caller()
         let found = try await store.read { tx in try await transfers.get(transferID, of: id, for: principal, in: tx) }
-        return try Reply.json(TokenTransferDTO(found))
+        return TokenTransferDTO(found)
     }
 }

@@ -17,10 +17,10 @@ struct WalletController {
         ]
     }
 
-    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let principal = try context.caller()
-        return try Reply.json(WalletDTO(try await store.read { tx in try await wallets.wallet(of: id, for: principal, in: tx) }))
+        return WalletDTO(try await store.read { tx in try await wallets.wallet(of: id, for: principal, in: tx) })
     }
 
     struct InternalInput: Decodable {
@@ -29,7 +29,7 @@ struct WalletController {
         let is_shared: Bool?
     }
 
-    @Sendable func linkInternal(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func linkInternal(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(InternalInput.self, from: body)
@@ -41,14 +41,14 @@ struct WalletController {
         }
     }
 
-    struct NonceDTO: Encodable, Sendable {
+    struct NonceDTO: ResponseEncodable, Sendable {
         let message: String
         let nonce: String
     }
 
     /// Issues a nonce. A GET that writes: the nonce must be durable to be checked later,
     /// and Dinari's SDK defines this call as a GET with query parameters.
-    @Sendable func nonce(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func nonce(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         guard let chainID = try query.string("chain_id") else { throw DomainError.invalidField("chain_id", "is required") }
@@ -57,7 +57,7 @@ struct WalletController {
         let issued = try await store.transaction { tx in
             try await wallets.issueNonce(id, chainID: chainID, address: address, for: principal, in: tx)
         }
-        return try Reply.json(NonceDTO(message: issued.message, nonce: issued.nonce))
+        return NonceDTO(message: issued.message, nonce: issued.nonce)
     }
 
     struct ExternalInput: Decodable {
@@ -67,7 +67,7 @@ struct WalletController {
         let wallet_address: String
     }
 
-    @Sendable func connectExternal(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func connectExternal(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(ExternalInput.self, from: body)
@@ -84,7 +84,7 @@ struct WalletController {
         let chain_id: String?
     }
 
-    @Sendable func generateManaged(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func generateManaged(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readOptionalJSONBody(request, context: context)
         let input = body.isEmpty ? ManagedInput(chain_id: nil) : try WireJSON.decode(ManagedInput.self, from: body)
@@ -97,7 +97,7 @@ struct WalletController {
 }
 
 /// Dinari's `Wallet` wire shape. Never carries key material.
-struct WalletDTO: Encodable, Sendable {
+struct WalletDTO: ResponseEncodable, Sendable {
     let address: String
     let chain_id: String
     let is_aml_flagged: Bool

@@ -25,7 +25,7 @@ struct WithdrawalsController {
 
     /// Holds the USD+, then (simulated chain) burns it and pays the USDC in the same
     /// transaction: the response is already SUBMITTED, with its `Withdrawal` listed.
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> CommandReply {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body)
@@ -37,24 +37,24 @@ struct WithdrawalsController {
         }
     }
 
-    @Sendable func listRequests(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func listRequests(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let page = try Self.newestFirst(QueryParameters(request: request))
         let principal = try context.caller()
         let found = try await store.read { tx in try await withdrawals.requests(id, page: page, for: principal, in: tx) }
-        return try Reply.json(PaginatedDTO(found, WithdrawalRequestDTO.init))
+        return PaginatedDTO(found, WithdrawalRequestDTO.init)
     }
 
-    @Sendable func getRequest(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func getRequest(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let requestID = try request.id("withdrawal_request_id", context: context, as: WithdrawalRequestID.self, what: "withdrawal request")
         let principal = try context.caller()
         let found = try await store.read { tx in try await withdrawals.request(requestID, of: id, for: principal, in: tx) }
-        return try Reply.json(WithdrawalRequestDTO(found))
+        return WithdrawalRequestDTO(found)
     }
 
     /// `withdrawal_request_id` narrows the list to one request's payouts.
-    @Sendable func listWithdrawals(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func listWithdrawals(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let query = QueryParameters(request: request)
         let page = try Self.newestFirst(query)
@@ -68,15 +68,15 @@ struct WithdrawalsController {
         let found = try await store.read { tx in
             try await withdrawals.withdrawals(id, requestID: requestID, page: page, for: principal, in: tx)
         }
-        return try Reply.json(PaginatedDTO(found, WithdrawalDTO.init))
+        return PaginatedDTO(found, WithdrawalDTO.init)
     }
 
-    @Sendable func getWithdrawal(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func getWithdrawal(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let id = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let withdrawalID = try request.id("withdrawal_id", context: context, as: WithdrawalID.self, what: "withdrawal")
         let principal = try context.caller()
         let found = try await store.read { tx in try await withdrawals.withdrawal(withdrawalID, of: id, for: principal, in: tx) }
-        return try Reply.json(WithdrawalDTO(found))
+        return WithdrawalDTO(found)
     }
 
     /// Dinari lists withdrawals and their requests "sorted by most recent": newest first

@@ -67,15 +67,8 @@ struct RequestMiddleware: RouterMiddleware {
     }
 
     func render(_ domain: DomainError, request: Request, context: AppRequestContext) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if let retry = domain.retryAfterSeconds { headers[.retryAfter] = String(retry) }
-        if domain.kind == .methodNotAllowed {
-            headers[.allow] = routes.allowedMethods(for: request.uri.path).map(\.rawValue).joined(separator: ", ")
-        }
-        let body = ErrorBody(error: .init(code: domain.code, message: domain.message, request_id: context.requestID))
-        let bytes = (try? WireJSON.encode(body)) ?? Array(#"{"error":{"code":"internal_error","message":"error","request_id":""}}"#.utf8)
-        return Response(status: domain.kind.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        let allowed = domain.kind == .methodNotAllowed ? routes.allowedMethods(for: request.uri.path) : []
+        return ErrorReply(error: domain, requestID: context.requestID, allowed: allowed).rendered
     }
 
     /// Maps any error to a `DomainError`. Anything unexpected is logged in full and answered

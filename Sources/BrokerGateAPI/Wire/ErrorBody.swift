@@ -13,6 +13,28 @@ struct ErrorBody: Encodable {
     let error: Detail
 }
 
+/// A refused or failed request as a typed value that renders itself: the one error shape,
+/// its status, and the headers its kind calls for (`Retry-After`, `Allow` on 405).
+struct ErrorReply: ResponseGenerator {
+    let error: DomainError
+    let requestID: String
+    /// The methods the path allows, sent with 405.
+    let allowed: [HTTPRequest.Method]
+
+    func response(from request: Request, context: some RequestContext) -> Response { rendered }
+
+    /// Never fails: an error answer must always go out.
+    var rendered: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let retry = error.retryAfterSeconds { headers[.retryAfter] = String(retry) }
+        if error.kind == .methodNotAllowed { headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ") }
+        let body = ErrorBody(error: .init(code: error.code, message: error.message, request_id: requestID))
+        let bytes = (try? WireJSON.encode(body)) ?? Array(#"{"error":{"code":"internal_error","message":"error","request_id":""}}"#.utf8)
+        return Response(status: error.kind.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}
+
 extension DomainError.Kind {
     /// The HTTP status for each kind of failure (DESIGN.md, "Wire contract").
     var status: HTTPResponse.Status {

@@ -38,7 +38,7 @@ struct QueryParameters {
 }
 
 /// Dinari's paginated list envelope.
-struct PaginatedDTO<Item: Encodable & Sendable>: Encodable, Sendable {
+struct PaginatedDTO<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     struct Metadata: Encodable, Sendable {
         let next: String?
         let previous: String?

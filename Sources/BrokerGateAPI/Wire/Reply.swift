@@ -3,6 +3,14 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
+/// Renders the DTOs handlers return (`ResponseEncodable`) exactly as `Reply.json` does:
+/// the wire encoder, `application/json`, status 200 unless an `EditedResponse` says otherwise.
+public struct WireResponseEncoder: ResponseEncoder {
+    public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
+        try Reply.json(value)
+    }
+}
+
 /// Building responses: JSON bodies with the wire encoder, and replays of recorded ones.
 enum Reply {
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
@@ -21,6 +29,14 @@ enum Reply {
         if recorded.isReplay { response.headers[.idempotentReplayed] = "true" }
         return response
     }
+}
+
+/// A command's answer, typed: its outcome as recorded (fresh, or replayed byte for byte
+/// with `Idempotent-Replayed: true`).
+struct CommandReply: ResponseGenerator {
+    let recorded: RecordedResponse
+
+    func response(from request: Request, context: some RequestContext) -> Response { Reply.recorded(recorded) }
 }
 
 /// A rendered object with a top-level `id`: a created object's id reaches the audit trail
@@ -54,7 +70,7 @@ struct Commands: Sendable {
         _ request: Request, _ context: AppRequestContext, body: [UInt8], status: HTTPResponse.Status,
         render: @escaping @Sendable (T) throws -> DTO,
         _ command: @escaping @Sendable (any StoreTransaction) async throws -> T
-    ) async throws -> Response {
+    ) async throws -> CommandReply {
         let envelope = try envelope(request, context, body: body, status: status, render: render)
         return respond(try await runner.run(envelope, command).recorded, context)
     }
@@ -83,20 +99,18 @@ struct Commands: Sendable {
 
     /// The response for a command's recorded outcome; notes for the audit middleware that
     /// the record is stored already (or, when the trail lives elsewhere, which object it names).
-    func respond(_ recorded: RecordedResponse, _ context: AppRequestContext) -> Response {
+    func respond(_ recorded: RecordedResponse, _ context: AppRequestContext) -> CommandReply {
         noteStored(objectID: recorded.objectID, context)
-        return Reply.recorded(recorded)
+        return CommandReply(recorded: recorded)
     }
 
     /// The response for a fresh outcome shown as it is now, after its transaction (an order
     /// after the engine's first go): the same status, rendered again.
     func respond(
         fresh dto: some IdentifiedDTO & Encodable, status: HTTPResponse.Status, _ context: AppRequestContext
-    ) throws
-        -> Response
-    {
+    ) throws -> CommandReply {
         noteStored(objectID: status == .created ? dto.id : nil, context)
-        return try Reply.json(dto, status: status)
+        return CommandReply(recorded: RecordedResponse(status: Int(status.code), body: try WireJSON.encode(dto), isReplay: false))
     }
 
     private func noteStored(objectID: String?, _ context: AppRequestContext) {
