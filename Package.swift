@@ -104,10 +104,10 @@ let package = Package(
         .testTarget(
             name: "BrokerGateCoreTests",
             dependencies: ["BrokerGateCore", "BrokerGateCrypto", "BrokerGateTesting", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "BrokerGateCryptoTests", dependencies: ["BrokerGateCrypto"]),
+        .testTarget(name: "BrokerGateCryptoTests", dependencies: ["BrokerGateCrypto", "BrokerGateTesting"]),
         .testTarget(
             name: "BrokerGateStoresTests",
-            dependencies: ["BrokerGateStores", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: ["BrokerGateStores", "BrokerGateTesting", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "BrokerGateBrokerTests",

@@ -17,6 +17,8 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 requirements="$repo_root/Tests/browser/requirements.txt"
 venv="${CONFORMANCE_VENV:-$repo_root/.venv-browser}"
 python="${PYTHON:-python3}"
+# shellcheck source=lib/python-venv.sh
+source "$repo_root/scripts/lib/python-venv.sh"
 
 if [[ -z "${BROKERGATE_BIN:-}" || ! -x "${BROKERGATE_BIN}" ]]; then
     echo "browser-tests.sh: set BROKERGATE_BIN to the brokergate executable (e.g. .build/debug/brokergate; build it with: swift build --product brokergate)" >&2
@@ -28,18 +30,9 @@ for tool in "${CHROMIUM_BIN:-/usr/bin/chromium}" "${CHROMEDRIVER_BIN:-/usr/bin/c
         exit 2
     fi
 done
-# The server starts with the repo root as its working directory: make the path absolute.
-BROKERGATE_BIN="$(cd "$(dirname "$BROKERGATE_BIN")" && pwd)/$(basename "$BROKERGATE_BIN")"
+BROKERGATE_BIN="$(absolute_path "$BROKERGATE_BIN")"
 export BROKERGATE_BIN
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    "$python" -m venv "$venv"
-fi
-stamp="$venv/.browser-requirements.txt"
-if ! cmp -s "$requirements" "$stamp"; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-    cp "$requirements" "$stamp"
-fi
+ensure_venv "$venv" "$python" "$requirements"
 
 cd "$repo_root/Tests/browser"
 exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"

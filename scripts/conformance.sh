@@ -18,6 +18,8 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 requirements="$repo_root/Tests/conformance/requirements.txt"
 venv="${CONFORMANCE_VENV:-$repo_root/.venv-conformance}"
 python="${PYTHON:-python3}"
+# shellcheck source=lib/python-venv.sh
+source "$repo_root/scripts/lib/python-venv.sh"
 
 if [[ -z "${BROKERGATE_BIN:-}" && -z "${BROKERGATE_BASE_URL:-}" ]]; then
     cat >&2 <<'MSG'
@@ -34,21 +36,10 @@ if [[ -n "${BROKERGATE_BIN:-}" && ! -x "${BROKERGATE_BIN}" ]]; then
     exit 2
 fi
 if [[ -n "${BROKERGATE_BIN:-}" ]]; then
-    # The server starts with the repo root as its working directory; an absolute path
-    # keeps a relative BROKERGATE_BIN meaning what the caller meant.
-    BROKERGATE_BIN="$(cd "$(dirname "$BROKERGATE_BIN")" && pwd)/$(basename "$BROKERGATE_BIN")"
+    BROKERGATE_BIN="$(absolute_path "$BROKERGATE_BIN")"
     export BROKERGATE_BIN
 fi
-
-if [[ ! -x "$venv/bin/python" ]]; then
-    "$python" -m venv "$venv"
-fi
-# Install only when the requirements changed since the last install into this venv.
-stamp="$venv/.conformance-requirements.txt"
-if ! cmp -s "$requirements" "$stamp"; then
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
-    cp "$requirements" "$stamp"
-fi
+ensure_venv "$venv" "$python" "$requirements"
 
 cd "$repo_root"
 exec "$venv/bin/python" -m pytest Tests/conformance -q "$@"

@@ -1,3 +1,4 @@
+import BrokerGateTesting
 import Foundation
 import Testing
 
@@ -37,7 +38,7 @@ struct InterestAccrualTests {
 
     @Test func test_rounding_keepsTheHouseAheadByLessThanOneCent_overAThousandDays() {
         // Balances that change every few days by odd amounts, accrued in runs of at most 366 days.
-        var random = SplitMix(seed: 7)
+        var random = SeededRandom(seed: 7)
         var movements: [InterestAccrual.Movement] = []
         var balance: Int64 = 0
         for index in 0..<300 {
@@ -124,18 +125,5 @@ struct InterestAccrualTests {
         #expect(NewYorkDay.start(of: springForward) == Date(timeIntervalSince1970: 1_772_946_000))  // 05:00Z, EST
         #expect(NewYorkDay.end(of: springForward) == Date(timeIntervalSince1970: 1_773_028_800))  // 04:00Z, EDT: a 23-hour day
         #expect(NewYorkDay.date(of: Date(timeIntervalSince1970: 1_773_028_799)) == springForward)
-    }
-}
-
-/// SplitMix64: reproducible randomness.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

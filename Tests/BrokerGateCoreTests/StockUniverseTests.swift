@@ -61,24 +61,19 @@ private let universe = StockUniverse.standard
     }
 }
 
+/// Every identifier `field` gives passes `isValid`; at least 40 stocks have one.
+private func expectValidIdentifiers(_ field: (Stock) -> String?, _ isValid: (String) -> Bool) {
+    let identified = universe.stocks.compactMap { stock in field(stock).map { (stock.symbol, $0) } }
+    for (symbol, identifier) in identified { #expect(isValid(identifier), "\(symbol): \(identifier)") }
+    #expect(identified.count >= 40)
+}
+
 @Test func test_cusips_haveValidCheckDigits() {
-    var checked = 0
-    for stock in universe.stocks {
-        guard let cusip = stock.cusip else { continue }
-        #expect(CheckDigits.isValidCUSIP(cusip), "\(stock.symbol): \(cusip)")
-        checked += 1
-    }
-    #expect(checked >= 40)
+    expectValidIdentifiers(\.cusip, CheckDigits.isValidCUSIP)
 }
 
 @Test func test_compositeFIGIs_haveValidCheckDigits() {
-    var checked = 0
-    for stock in universe.stocks {
-        guard let figi = stock.compositeFIGI else { continue }
-        #expect(CheckDigits.isValidFIGI(figi), "\(stock.symbol): \(figi)")
-        checked += 1
-    }
-    #expect(checked >= 40)
+    expectValidIdentifiers(\.compositeFIGI, CheckDigits.isValidFIGI)
 }
 
 @Test func test_checkDigitValidators_rejectMutatedIdentifiers() {

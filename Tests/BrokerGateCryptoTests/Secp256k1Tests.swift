@@ -1,3 +1,4 @@
+import BrokerGateTesting
 import Testing
 
 @testable import BrokerGateCrypto
@@ -99,7 +100,7 @@ struct Secp256k1Tests {
 
     /// 200 keys and digests from a seeded generator, so a failure names a reproducible case.
     @Test func test_signThenRecover_roundTripsFor200RandomKeys() throws {
-        var random = TestKeyRandom(seed: 0x5EED_B40C_E6A7_E000)
+        var random = SeededRandom(seed: 0x5EED_B40C_E6A7_E000)
         for round in 0..<200 {
             let privateKey = Secp256k1PrivateKey.generate(using: &random)
             let digest = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -213,7 +214,7 @@ struct Secp256k1Tests {
     }
 
     @Test func test_inverses_timesTheirValue_areOne() {
-        var random = TestKeyRandom(seed: 42)
+        var random = SeededRandom(seed: 42)
         for _ in 0..<20 {
             let limbs = (0..<4).map { _ in random.next() }
             let raw = UInt256(l0: limbs[0], l1: limbs[1], l2: limbs[2], l3: limbs[3])
@@ -222,21 +223,5 @@ struct Secp256k1Tests {
             #expect((field * field.inverted()).equalMask(.one) != 0)
             #expect((scalar * scalar.inverted()).value.equalMask(Scalar.one.value) != 0)
         }
-    }
-}
-
-/// A tiny seeded generator (the SplitMix64 step) so randomized tests are reproducible. Never use it
-/// for real keys: `Secp256k1PrivateKey.generate()` takes the system generator.
-private struct TestKeyRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

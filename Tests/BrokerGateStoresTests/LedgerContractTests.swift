@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateTesting
 import Foundation
 import Testing
 
@@ -222,18 +223,5 @@ extension LedgerRepository {
         var rows: [LedgerBalance] = []
         try await LedgerBalancePages.forEach(asset, in: self, pageSize: 3) { rows += $0 }
         return rows
-    }
-}
-
-/// SplitMix64: reproducible randomness for property-style tests.
-struct SeededRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -22,6 +22,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def fresh_postgres_store(prefix: str) -> str:
+    """A new, empty database on the test server (BROKERGATE_TEST_POSTGRES_URL), as a --store value."""
+    database = f"{prefix}_{secrets.token_hex(6)}"
+    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
+    return PG.rsplit("/", 1)[0] + "/" + database
+
+
 def random_key(role: str) -> tuple[str, str]:
     """A fresh (key id, secret) for a bootstrap key."""
     return f"{role}-{secrets.token_hex(4)}", secrets.token_urlsafe(24)

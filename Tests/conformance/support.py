@@ -102,3 +102,19 @@ def assert_error_response(response: httpx.Response, status: int) -> dict[str, An
 def sdk_error(exc: APIStatusError) -> dict[str, Any]:
     """The checked error object of an exception the SDK raised."""
     return assert_error_response(exc.response, exc.status_code)
+
+
+def baseline_kyc(**overrides: Any) -> dict[str, Any]:
+    """A German adult's BASELINE KYC data (PASS under the rules); a None override removes the key."""
+    data: dict[str, Any] = {
+        "address_country_code": "DE",
+        "country_code": "DE",
+        "last_name": "Müller",
+        "first_name": "Anna",
+        "birth_date": "1990-04-17",
+        "email": "anna.mueller@example.de",
+        "address_city": "Berlin",
+        "address_postal_code": "10115",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}

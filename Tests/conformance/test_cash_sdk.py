@@ -11,30 +11,15 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 from dinari_api_sdk import Dinari, NotFoundError, UnprocessableEntityError
 
 from eth_sign import new_account
-from support import assert_error_response, sdk_error
+from support import assert_error_response, baseline_kyc, sdk_error
 
 CHAIN = "eip155:42161"
-
-
-def baseline_kyc() -> dict[str, Any]:
-    """A German adult's BASELINE data (PASS under the rules)."""
-    return {
-        "address_country_code": "DE",
-        "country_code": "DE",
-        "last_name": "Müller",
-        "first_name": "Anna",
-        "birth_date": "1990-04-17",
-        "email": "anna.mueller@example.de",
-        "address_city": "Berlin",
-        "address_postal_code": "10115",
-    }
 
 
 def cash_account(client: Dinari, *, kyc: bool = True, name: str = "Anna Müller") -> str:

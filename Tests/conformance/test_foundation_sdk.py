@@ -42,6 +42,13 @@ def _is_canonical_uuid(text: str) -> bool:
         return False
 
 
+def _post_raw_organization(
+    http: httpx.Client, operator_headers: dict[str, str], content: bytes, content_type: str = "application/json"
+) -> httpx.Response:
+    """POST /api/v2/operator/organizations with raw bytes, for the body-handling tests."""
+    return http.post(ORGANIZATIONS, content=content, headers={**operator_headers, "Content-Type": content_type})
+
+
 def _post_organization(client: Dinari, body: object, idempotency_key: str) -> httpx.Response:
     return client.post(
         ORGANIZATIONS,
@@ -241,22 +248,14 @@ def _json_body_of_exact_size(size_bytes: int) -> bytes:
 
 
 def test_bodyOver1MiB_is413(http: httpx.Client, operator_headers: dict[str, str]) -> None:
-    response = http.post(
-        ORGANIZATIONS,
-        content=_json_body_of_exact_size(BODY_BYTES_MAX + 1),
-        headers={**operator_headers, "Content-Type": "application/json"},
-    )
+    response = _post_raw_organization(http, operator_headers, _json_body_of_exact_size(BODY_BYTES_MAX + 1))
     assert_error_response(response, 413)
 
 
 def test_bodyOfExactly1MiB_isNotRejectedForSize(
     http: httpx.Client, operator_headers: dict[str, str], gateway: Gateway
 ) -> None:
-    response = http.post(
-        ORGANIZATIONS,
-        content=_json_body_of_exact_size(BODY_BYTES_MAX),
-        headers={**operator_headers, "Content-Type": "application/json"},
-    )
+    response = _post_raw_organization(http, operator_headers, _json_body_of_exact_size(BODY_BYTES_MAX))
     assert response.status_code != 413, "the limit is 'larger than 1 MiB', not '1 MiB or more'"
     assert response.status_code < 500, (response.status_code, response.text[:300])
     if response.status_code == 201:
@@ -264,22 +263,14 @@ def test_bodyOfExactly1MiB_isNotRejectedForSize(
 
 
 def test_wrongContentType_is415(http: httpx.Client, operator_headers: dict[str, str]) -> None:
-    response = http.post(
-        ORGANIZATIONS,
-        content=b'{"name": "Plain Text"}',
-        headers={**operator_headers, "Content-Type": "text/plain"},
-    )
+    response = _post_raw_organization(http, operator_headers, b'{"name": "Plain Text"}', "text/plain")
     assert_error_response(response, 415)
 
 
 def test_jsonContentTypeWithCharset_isAccepted(
     http: httpx.Client, operator_headers: dict[str, str], gateway: Gateway
 ) -> None:
-    response = http.post(
-        ORGANIZATIONS,
-        content=b'{"name": "Charset Partner"}',
-        headers={**operator_headers, "Content-Type": "application/json; charset=utf-8"},
-    )
+    response = _post_raw_organization(http, operator_headers, b'{"name": "Charset Partner"}', "application/json; charset=utf-8")
     assert response.status_code == 201, (response.status_code, response.text[:300])
     gateway.remember_secret(response.json()["api_key"]["secret"], "the charset probe organization")
 

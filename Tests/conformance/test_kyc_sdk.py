@@ -20,7 +20,7 @@ from dinari_api_sdk.types.v2.entities import KYCCreateManagedCheckResponse
 from dinari_api_sdk.types.v2.entities.kyc import KYCDocument
 from dinari_api_sdk.types.v2.entities.kyc_info import BaselineKYC, UsKYC
 
-from support import Gateway, PartnerOrganization, assert_error_response, sdk_error
+from support import Gateway, PartnerOrganization, assert_error_response, baseline_kyc, sdk_error
 
 REVIEWS = "/api/v2/operator/kyc_reviews"
 SESSION = "/api/v2/kyc_session"
@@ -31,18 +31,7 @@ PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 
 def baseline(**overrides: Any) -> dict[str, Any]:
     """A German adult's BASELINE data; a None override removes the key."""
-    data: dict[str, Any] = {
-        "address_country_code": "DE",
-        "country_code": "DE",
-        "last_name": "Müller",
-        "first_name": "Anna",
-        "birth_date": "1990-04-17",
-        "email": "anna.mueller@example.de",
-        "address_city": "Berlin",
-        "address_postal_code": "10115",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+    return baseline_kyc(**overrides)
 
 
 def us_data() -> dict[str, Any]:

@@ -24,7 +24,7 @@ from dinari_api_sdk import Dinari, NotFoundError, UnprocessableEntityError
 from dinari_api_sdk.types.v2.accounts import Fulfillment, Order, OrderRequest
 
 from eth_sign import new_account
-from support import PartnerOrganization, sdk_error
+from support import PartnerOrganization, baseline_kyc, sdk_error
 
 SANDBOX_CLOCK = "/api/v2/sandbox/clock"
 MONDAY_REGULAR = "2026-11-30T15:00:00Z"  # 10:00 ET
@@ -72,16 +72,7 @@ def trading_account(client: Dinari, grants: int = 1) -> str:
         entity.id,
         provider_name="Acme KYC",
         jurisdiction="BASELINE",
-        data={
-            "address_country_code": "DE",
-            "country_code": "DE",
-            "last_name": "Müller",
-            "first_name": "Anna",
-            "birth_date": "1990-04-17",
-            "email": "anna.mueller@example.de",
-            "address_city": "Berlin",
-            "address_postal_code": "10115",
-        },
+        data=baseline_kyc(),
     )
     assert kyc.status == "PASS"
     account = client.v2.entities.accounts.create(entity.id, jurisdiction="BASELINE")

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import subprocess
 import time
 import uuid
 
 import httpx
 import pytest
 
-from processes import PG, Replica, isolated_env, random_key
+from processes import PG, Replica, fresh_postgres_store, isolated_env, random_key
 
 pytestmark = pytest.mark.skipif(
     not (PG and os.environ.get("BROKERGATE_BIN")), reason="needs BROKERGATE_BIN and BROKERGATE_TEST_POSTGRES_URL"
@@ -22,9 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture()
 def cluster():
-    database = "replicas_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
-    store = PG.rsplit("/", 1)[0] + "/" + database
+    store = fresh_postgres_store("replicas")
     operator, partner = random_key("operator"), random_key("partner")
     env = isolated_env(partner, operator, BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000")
     # Both start together: migrations and bootstrap keys must apply once.
@@ -125,11 +122,9 @@ def test_replicaKilledUnderLoad_losesNoAcknowledgedWrite(cluster) -> None:
 
 
 def test_perKeyRateLimit_holdsForTheCluster_notPerReplica() -> None:
-    database = "ratelimit_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
+    store = fresh_postgres_store("ratelimit")
     partner = random_key("partner")
     env = isolated_env(partner, random_key("operator"), BROKERGATE_RATE_LIMIT_RPS="1", BROKERGATE_RATE_LIMIT_BURST="10")
-    store = PG.rsplit("/", 1)[0] + "/" + database
     replicas = [Replica(store, env), Replica(store, env)]
     try:
         headers = {"X-API-Key-Id": partner[0], "X-API-Secret-Key": partner[1]}

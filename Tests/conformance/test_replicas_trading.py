@@ -12,7 +12,6 @@ import concurrent.futures
 import os
 import random
 import re
-import subprocess
 import time
 import uuid
 from decimal import Decimal
@@ -22,7 +21,7 @@ import pytest
 from dinari_api_sdk import Dinari
 
 from test_orders_sdk import trading_account
-from processes import PG, Replica, isolated_env, random_key
+from processes import PG, Replica, fresh_postgres_store, isolated_env, random_key
 
 pytestmark = pytest.mark.skipif(
     not (PG and os.environ.get("BROKERGATE_BIN")), reason="needs BROKERGATE_BIN and BROKERGATE_TEST_POSTGRES_URL"
@@ -36,9 +35,7 @@ TAKEOVER_WAIT_S_MAX = 20.0
 
 @pytest.fixture()
 def trading_cluster():
-    database = "trading_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
-    store = PG.rsplit("/", 1)[0] + "/" + database
+    store = fresh_postgres_store("trading")
     partner, operator = random_key("partner"), random_key("operator")
     env = isolated_env(
         partner, operator, BROKERGATE_RATE_LIMIT_RPS="100000", BROKERGATE_RATE_LIMIT_BURST="100000", BROKERGATE_CLOCK=TUESDAY_REGULAR)

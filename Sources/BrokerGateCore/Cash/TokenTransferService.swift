@@ -59,17 +59,14 @@ public struct TokenTransferService: Sendable {
     public func list(
         _ accountID: AccountID, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> Page<TokenTransferRecord> {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
-        return try await tx.page(
-            TokenTransferRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: account.id.rawValue, page: page))
+        try await tx.page(TokenTransferRecord.self, ofAccount: accountID, page: page, for: principal)
     }
 
     /// One transfer the account sent; 404 for any other.
     public func get(
         _ id: TokenTransferID, of accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> TokenTransferRecord {
-        let record = try await tx.owned(TokenTransferRecord.self, id: id.rawValue, by: principal, name: "token transfer")
-        guard record.senderAccountID == accountID else { throw DomainError.notFound("token transfer") }
-        return record
+        try await tx.owned(
+            TokenTransferRecord.self, id: id.rawValue, in: accountID, account: \.senderAccountID, by: principal, name: "token transfer")
     }
 }

@@ -98,36 +98,28 @@ public struct WithdrawalService: Sendable {
     public func requests(
         _ accountID: AccountID, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> Page<WithdrawalRequestRecord> {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
-        return try await tx.page(
-            WithdrawalRequestRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: account.id.rawValue, page: page))
+        try await tx.page(WithdrawalRequestRecord.self, ofAccount: accountID, page: page, for: principal)
     }
 
     /// One request of the account; 404 for another account's or organization's alike.
     public func request(
         _ id: WithdrawalRequestID, of accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> WithdrawalRequestRecord {
-        let record = try await tx.owned(WithdrawalRequestRecord.self, id: id.rawValue, by: principal, name: "withdrawal request")
-        guard record.accountID == accountID else { throw DomainError.notFound("withdrawal request") }
-        return record
+        try await tx.owned(
+            WithdrawalRequestRecord.self, id: id.rawValue, in: accountID, account: \.accountID, by: principal, name: "withdrawal request")
     }
 
     /// The account's withdrawals, optionally those of one request.
     public func withdrawals(
         _ accountID: AccountID, requestID: WithdrawalRequestID?, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> Page<WithdrawalRecord> {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
-        let query = DocumentQuery(
-            owner: principal.organizationID, parentID: account.id.rawValue, lookupKey: requestID?.rawValue, page: page)
-        return try await tx.page(WithdrawalRecord.self, query: query)
+        try await tx.page(WithdrawalRecord.self, ofAccount: accountID, lookupKey: requestID?.rawValue, page: page, for: principal)
     }
 
     public func withdrawal(
         _ id: WithdrawalID, of accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> WithdrawalRecord {
-        let record = try await tx.owned(WithdrawalRecord.self, id: id.rawValue, by: principal, name: "withdrawal")
-        guard record.accountID == accountID else { throw DomainError.notFound("withdrawal") }
-        return record
+        try await tx.owned(WithdrawalRecord.self, id: id.rawValue, in: accountID, account: \.accountID, by: principal, name: "withdrawal")
     }
 
     /// Dinari's rule: the USDC goes to an account of the same customer whose wallet the

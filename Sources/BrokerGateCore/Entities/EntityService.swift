@@ -49,4 +49,24 @@ extension DocumentRepository {
         }
         return document
     }
+
+    /// A document of one of the caller's accounts (`account` reads which), or `not_found`:
+    /// another account's document gets the same answer as a missing one.
+    public func owned<D: StoredDocument>(
+        _ type: D.Type, id: String, in accountID: AccountID, account: (D) -> AccountID, by principal: Principal, name: String
+    ) async throws -> D {
+        let document = try await owned(type, id: id, by: principal, name: name)
+        guard account(document) == accountID else { throw DomainError.notFound(name) }
+        return document
+    }
+
+    /// A page of the documents of a kind filed under one of the caller's accounts (their
+    /// parent), optionally with one lookup key; `not_found` when the account is not theirs.
+    public func page<D: StoredDocument>(
+        _ type: D.Type, ofAccount accountID: AccountID, lookupKey: String? = nil, page: PageRequest, for principal: Principal
+    ) async throws -> Page<D> {
+        let account = try await owned(Account.self, id: accountID.rawValue, by: principal, name: "account")
+        return try await self.page(
+            type, query: DocumentQuery(owner: principal.organizationID, parentID: account.id.rawValue, lookupKey: lookupKey, page: page))
+    }
 }

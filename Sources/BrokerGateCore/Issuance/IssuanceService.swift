@@ -70,8 +70,8 @@ public struct IssuanceService: Sendable {
     /// The caller's issuance order in `accountID`, or 404 (also for a partner order's id).
     public func get(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> IssuanceView
     {
-        let record = try await tx.owned(IssuanceRecord.self, id: id.rawValue, by: principal, name: "issuance order")
-        guard record.accountID == accountID else { throw DomainError.notFound("issuance order") }
+        let record = try await tx.owned(
+            IssuanceRecord.self, id: id.rawValue, in: accountID, account: \.accountID, by: principal, name: "issuance order")
         return try await view(record, in: tx)
     }
 
@@ -79,9 +79,7 @@ public struct IssuanceService: Sendable {
     public func list(
         accountID: AccountID, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> Page<IssuanceView> {
-        _ = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
-        let records = try await tx.page(
-            IssuanceRecord.self, query: DocumentQuery(owner: principal.organizationID, parentID: accountID.rawValue, page: page))
+        let records = try await tx.page(IssuanceRecord.self, ofAccount: accountID, page: page, for: principal)
         var views: [IssuanceView] = []
         for record in records.items { views.append(try await view(record, in: tx)) }
         return Page(items: views, next: records.next, previous: records.previous)

@@ -125,9 +125,7 @@ public struct OrderQueries: Sendable {
     static func record(
         _ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> OrderRecord {
-        let order = try await tx.owned(OrderRecord.self, id: id.rawValue, by: principal, name: "order")
-        guard order.accountID == accountID else { throw DomainError.notFound("order") }
-        return order
+        try await tx.owned(OrderRecord.self, id: id.rawValue, in: accountID, account: \.accountID, by: principal, name: "order")
     }
 
     /// The caller's order by order-request id, or 404.
