@@ -1,7 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// Dependencies point inward: API → Core ← Stores/Broker. Core has no HTTP and no SQL.
+// Dependencies point inward: API → Core ← Stores/Broker, and Core → Crypto. Core has no
+// HTTP and no SQL. Each target lists exactly the modules it imports.
 let package = Package(
     name: "BrokerGate",
     platforms: [.macOS(.v15)],
@@ -43,6 +44,7 @@ let package = Package(
                 "BrokerGateCore",
                 "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
@@ -107,20 +109,29 @@ let package = Package(
         .testTarget(name: "BrokerGateCryptoTests", dependencies: ["BrokerGateCrypto", "BrokerGateTesting"]),
         .testTarget(
             name: "BrokerGateStoresTests",
-            dependencies: ["BrokerGateStores", "BrokerGateTesting", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "BrokerGateCore", "BrokerGateStores", "BrokerGateTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "BrokerGateBrokerTests",
-            dependencies: ["BrokerGateBroker", "BrokerGateStores", "BrokerGateTesting", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "BrokerGateBroker", "BrokerGateCore", "BrokerGateStores", "BrokerGateTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(
             name: "BrokerGateAPITests",
             dependencies: [
                 "BrokerGateAPI",
+                "BrokerGateBroker",
+                "BrokerGateCore",
                 "BrokerGateCrypto",
                 "BrokerGateStores",
-                "BrokerGateBroker",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
