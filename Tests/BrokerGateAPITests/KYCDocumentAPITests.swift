@@ -57,18 +57,18 @@ struct KYCDocumentAPITests {
         }
     }
 
+    /// A body past the limit is refused while it is read. The boundary itself (a file of
+    /// exactly 10 MiB stored, one byte more refused) is checked against the release build in
+    /// Tests/conformance/test_kyc_sdk.py: parsing and storing 10 MiB in a debug build took
+    /// longer than the test client's 20 s read timeout on a loaded machine.
     @Test func test_over10MiB_is413() async throws {
         try await TestGateway().test { client in
             let (entityID, kycID) = try await Self.passedCheck(client)
-            let justOver = KYCTestSupport.png + Array(repeating: 0, count: KYCDocumentFiles.sizeBytesMax + 1 - KYCTestSupport.png.count)
-            let fileTooBig = try await client.uploadDocument(entityID, kycID, bytes: justOver, filename: "big.png")
-            #expect(fileTooBig.status == .contentTooLarge)
             let bodyTooBig = try await client.uploadDocument(
-                entityID, kycID, bytes: justOver + Array(repeating: 0, count: 1 << 20), filename: "big.png")
+                entityID, kycID, bytes: KYCTestSupport.png + Array(repeating: 0, count: KYCDocumentFiles.sizeBytesMax + (1 << 20)),
+                filename: "big.png")
             #expect(bodyTooBig.status == .contentTooLarge)
             #expect(try bodyTooBig.error().code == "payload_too_large")
-            let exactly = KYCTestSupport.png + Array(repeating: 0, count: KYCDocumentFiles.sizeBytesMax - KYCTestSupport.png.count)
-            #expect(try await client.uploadDocument(entityID, kycID, bytes: exactly, filename: "max.png").status == .created)
         }
     }
 

@@ -224,6 +224,26 @@ def test_upload_isCheckedByContent_andSize(partner: Dinari, http: httpx.Client, 
     assert [d.id for d in partner.v2.entities.kyc.document.retrieve(kyc_id, entity_id=entity_id)] == [png.id]
 
 
+def test_documentSizeLimit_isExactly10MiB(partner: Dinari, http: httpx.Client, partner_headers: dict[str, str]) -> None:
+    """The boundary, in the release build (a debug build's API test timed out parsing 10 MiB
+    on a loaded machine): a file of exactly 10 MiB is stored, one byte more is 413."""
+    entity_id = new_entity(partner)
+    kyc_id = partner.v2.entities.kyc.submit(entity_id, data=baseline(), provider_name="Acme KYC").id
+
+    def upload(size: int, name: str) -> httpx.Response:
+        return http.post(
+            f"/api/v2/entities/{entity_id}/kyc/{kyc_id}/document",
+            params={"document_type": "GOVERNMENT_ID"},
+            files={"file": (name, PNG + bytes(size - len(PNG)), "image/png")},
+            headers=partner_headers,
+        )
+
+    assert_error_response(upload(DOCUMENT_BYTES_MAX + 1, "over.png"), 413)
+    exactly = upload(DOCUMENT_BYTES_MAX, "max.png")
+    assert exactly.status_code == 201, exactly.text[:300]
+    assert exactly.json()["filename"] == "max.png"
+
+
 # --- isolation -------------------------------------------------------------------------
 
 
