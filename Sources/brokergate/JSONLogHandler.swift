@@ -25,20 +25,36 @@ struct JSONLogHandler: LogHandler {
         function: String, line: UInt
     ) {
         var fields: [String: String] = [:]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
-            fields[key] = "\(value)"
-        }
+        for (key, value) in metadata { fields[key] = "\(value)" }
+        for (key, value) in explicit ?? [:] { fields[key] = "\(value)" }
         // Log timestamps are operational wall time, not business time.
-        fields["ts"] = Date().formatted(.iso8601)
+        fields["ts"] = LogTimestamp.now()
         fields["level"] = level.rawValue
         fields["msg"] = "\(message)"
         fields["logger"] = label
         var line = JSONLogLine.render(fields)
         line.append(0x0a)
-        Self.output.withLock { _ in FileHandle.standardError.write(Data(line)) }
+        Self.output.withLock { _ in Self.writeAll(line) }
     }
 
-    /// Serializes writes so concurrent lines never interleave.
+    /// One write(2) per line on stderr, no Data or FileHandle in between (the /health
+    /// profile showed both); retried on a partial write or EINTR so a line is never cut.
+    private static func writeAll(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(2, raw.baseAddress! + offset, raw.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+
     private static let output = Mutex(())
 }
 
@@ -48,6 +64,32 @@ struct JSONLogHandler: LogHandler {
 /// (ICU collation) and bridges through NSDictionary; that was over half of the CPU a `GET
 /// /health` cost, since every request writes one access-log line (scripts/bench, perf). Keys
 /// here are our own ASCII names, so code-point order is the order a reader expects.
+/// The `ts` field: UTC to the second, as `Date().formatted(.iso8601)` writes it
+/// (`2026-12-03T14:52:10Z`), formatted once per second instead of once per line.
+enum LogTimestamp {
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
+
+    static func now() -> String {
+        var clock = timespec()
+        clock_gettime(CLOCK_REALTIME, &clock)
+        let second = clock.tv_sec
+        return cache.withLock { cached in
+            if cached.second == second { return cached.text }
+            cached = (second, format(epochSecond: second))
+            return cached.text
+        }
+    }
+
+    static func format(epochSecond: Int) -> String {
+        var time = time_t(epochSecond)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))Z"
+    }
+}
+
 enum JSONLogLine {
     static func render(_ fields: [String: String]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]

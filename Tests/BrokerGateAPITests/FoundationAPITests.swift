@@ -62,6 +62,19 @@ struct FoundationAPITests {
         }
     }
 
+    /// Generated ids are random version-4 UUIDs in lowercase, as `UUID().uuidString` gave
+    /// before the hand-written formatter.
+    @Test func test_generatedRequestIDs_areLowercaseVersion4UUIDs_andDistinct() {
+        let ids = (0..<1_000).map { _ in RequestMiddleware.newRequestID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            let uuid = UUID(uuidString: id)
+            #expect(uuid?.uuidString.lowercased() == id, "\(id)")
+            let bytes = Array(id.utf8)
+            #expect(bytes[14] == UInt8(ascii: "4") && "89ab".utf8.contains(bytes[19]), "\(id)")
+        }
+    }
+
     @Test func test_unknownRoute_is404JSON() async throws {
         try await TestGateway().test { client in
             let response = try await client.call(.get, "/api/v2/does-not-exist")

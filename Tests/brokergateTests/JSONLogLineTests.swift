@@ -28,4 +28,12 @@ struct JSONLogLineTests {
     @Test func test_noFields_isAnEmptyObject() throws {
         #expect(try parsed([:]).isEmpty)
     }
+
+    @Test func test_timestamp_isISO8601UTCToTheSecond_asFoundationWritesIt() {
+        for second in [0, 951_782_400, 1_796_050_800, 1_798_761_599, 4_102_444_800] {
+            let date = Date(timeIntervalSince1970: TimeInterval(second))
+            #expect(LogTimestamp.format(epochSecond: second) == date.formatted(.iso8601))
+        }
+        #expect(LogTimestamp.now() == LogTimestamp.format(epochSecond: Int(Date().timeIntervalSince1970)))
+    }
 }

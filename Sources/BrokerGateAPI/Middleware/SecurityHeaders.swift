@@ -12,16 +12,32 @@ import Hummingbird
 /// A handler that set a stricter value keeps it (the KYC document download sends
 /// `default-src 'none'; sandbox`), so this middleware only fills in what is missing.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        Self.apply(to: &response.headers)
+        return response
+    }
+
+    static func apply(to fields: inout HTTPFields) {
+        for (name, value) in SecurityHeaders.all where fields[name] == nil {
+            fields[name] = value
+        }
+    }
+}
+
+/// The header values, built once: every response carries them (the /health profile showed
+/// the list rebuilt, and the policy string joined, per response).
+enum SecurityHeaders {
     /// Scripts, styles, fetches and images from this origin only; SVG charts are DOM
     /// elements, `data:` images cover icons; no framing, no `<base>` hijack, forms post home.
-    static var contentSecurityPolicy: String {
+    static let contentSecurityPolicy: String = {
         [
             "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
             "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'",
         ].joined(separator: "; ")
-    }
+    }()
 
-    static var headers: [(HTTPField.Name, String)] {
+    static let all: [(HTTPField.Name, String)] = {
         [
             (.contentSecurityPolicy, contentSecurityPolicy),
             // Never let a browser guess that an uploaded PNG or a JSON error is HTML.
@@ -32,19 +48,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             (.xFrameOptions, "DENY"),
             (.crossOriginOpenerPolicy, "same-origin"),
         ]
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response = try await next(request, context)
-        Self.apply(to: &response.headers)
-        return response
-    }
-
-    static func apply(to fields: inout HTTPFields) {
-        for (name, value) in headers where fields[name] == nil {
-            fields[name] = value
-        }
-    }
+    }()
 }
 
 // `.contentSecurityPolicy` and `.xContentTypeOptions` come with HTTPTypes.

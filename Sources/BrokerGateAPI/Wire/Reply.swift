@@ -39,6 +39,18 @@ struct CommandReply: ResponseGenerator {
     func response(from request: Request, context: some RequestContext) -> Response { Reply.recorded(recorded) }
 }
 
+/// A value encoded once, for answers that never change; renders as the value would.
+struct EncodedJSON: ResponseGenerator, Sendable {
+    let bytes: [UInt8]
+
+    init(_ value: some Encodable) {
+        // The values given are plain structs of strings; encoding them cannot fail.
+        bytes = (try? WireJSON.encode(value)) ?? Array("{}".utf8)
+    }
+
+    func response(from request: Request, context: some RequestContext) -> Response { Reply.bytes(bytes, status: .ok) }
+}
+
 /// A rendered object with a top-level `id`: a created object's id reaches the audit trail
 /// from the typed value, never by decoding the JSON that was sent.
 protocol IdentifiedDTO {
