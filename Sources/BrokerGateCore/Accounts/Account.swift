@@ -56,7 +56,7 @@ public struct AccountService: Sendable {
 
     /// The caller's account, or 404 for a missing or foreign id alike.
     public func get(_ id: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> Account {
-        try await tx.owned(Account.self, id: id.rawValue, by: principal, name: "account")
+        try await tx.account(id, for: principal)
     }
 
     /// Stops new orders on the account. Idempotent: deactivating twice keeps the first time.

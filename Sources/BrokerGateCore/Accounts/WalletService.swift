@@ -18,7 +18,7 @@ public struct WalletService: Sendable {
     }
 
     public func wallet(of accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> WalletRecord {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         guard let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue) else {
             throw DomainError.notFound("wallet (link one with wallet/internal, wallet/external or wallet/managed)")
         }
@@ -126,7 +126,7 @@ public struct WalletService: Sendable {
 
     /// The account, if it may receive a wallet: owned, active, and without one yet.
     private func linkableAccount(_ id: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> Account {
-        let account = try await AccountService(clock: clock).get(id, for: principal, in: tx)
+        let account = try await tx.account(id, for: principal)
         guard account.isActive else {
             throw DomainError(
                 .ruleViolation, code: "account_inactive", message: "the account is deactivated; open a new account to link a wallet")

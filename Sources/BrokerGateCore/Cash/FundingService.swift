@@ -4,6 +4,7 @@ import Foundation
 /// Both fundings mint USD+ 1:1 against USDC received into the reserve (`CashLedger.mint`).
 public struct FundingService: Sendable {
     public let clock: any BusinessClock
+    let cash: CashLedger
 
     /// USD+ per faucet call: 1,000, as Dinari's faucet mints.
     public static let faucetUnits: Int64 = 1_000 * CashAmount.unitsPerWhole
@@ -12,6 +13,7 @@ public struct FundingService: Sendable {
 
     public init(clock: any BusinessClock) {
         self.clock = clock
+        cash = CashLedger(clock: clock)
     }
 
     /// Mints `faucetUnits` to the account's wallet (`POST …/faucet`, sandbox only). Needs an
@@ -21,7 +23,7 @@ public struct FundingService: Sendable {
     public func faucet(
         _ accountID: AccountID, chainID: String?, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> CashFunding {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         try CashChecks.requireActive(account)
         let wallet = try await CashChecks.requireWallet(account, purpose: "the faucet mints to the account's wallet", in: tx)
         let chain =
@@ -44,7 +46,7 @@ public struct FundingService: Sendable {
     public func deposit(
         _ accountID: AccountID, units: Int64, chainID: String?, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> CashFunding {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         try CashChecks.requireActive(account)
         let wallet = try await CashChecks.requireWallet(account, purpose: "deposits arrive at the account's wallet", in: tx)
         let chain =
@@ -55,7 +57,7 @@ public struct FundingService: Sendable {
 
     /// The account's USD+ as Dinari's cash view reports it: one line on the reporting chain.
     public func cash(_ accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> CashBalance {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue)
         let row = try await tx.ledgerBalance(.customer(account.id, .usdPlus))
         let chain = PaymentTokens.reportingChain(of: wallet)
@@ -76,7 +78,7 @@ public struct FundingService: Sendable {
             createdAt: now)
         try await tx.insertDocument(record)
         let reason: TransferReason = source == .faucet ? .faucet : .deposit
-        try await CashLedger(clock: clock).mint(units, to: account, reason: reason, reference: (CashFunding.kind, id.rawValue), in: tx)
+        try await cash.mint(units, to: account, reason: reason, reference: (CashFunding.kind, id.rawValue), in: tx)
         return record
     }
 }

@@ -82,6 +82,7 @@ public struct InterestRunSummary: Sendable, Equatable {
 /// Running again for the same instant finds nothing due, so it pays once.
 public struct InterestPayer: Sendable {
     public let clock: any BusinessClock
+    let cash: CashLedger
     /// The nominal annual rate in basis points, applied as rate/365 per calendar day.
     public let rateBps: Int
 
@@ -92,6 +93,7 @@ public struct InterestPayer: Sendable {
     public init(clock: any BusinessClock, rateBps: Int) {
         precondition((0...InterestAccrual.rateBpsMax).contains(rateBps), "rate out of range")
         self.clock = clock
+        cash = CashLedger(clock: clock)
         self.rateBps = rateBps
     }
 
@@ -153,7 +155,7 @@ public struct InterestPayer: Sendable {
         _ accountID: AccountID, start: CalendarDate, end: CalendarDate, page: PageRequest, for principal: Principal,
         in tx: any StoreTransaction
     ) async throws -> Page<InterestPayment> {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         let range = PageCursor.micros(NewYorkDay.start(of: start))..<PageCursor.micros(NewYorkDay.start(of: end))
         let query = DocumentQuery(owner: principal.organizationID, parentID: account.id.rawValue, page: page)
         return try await DateRangePage.walk(InterestPayment.self, query: query, range: range, in: tx)
@@ -169,7 +171,7 @@ public struct InterestPayer: Sendable {
             paidAt: clock.now(),
             createdAt: NewYorkDay.start(of: paymentDate))
         try await tx.insertDocument(payment)
-        try await CashLedger(clock: clock).payInterest(day.paidUnits, to: account, reference: (InterestPayment.kind, id.rawValue), in: tx)
+        try await cash.payInterest(day.paidUnits, to: account, reference: (InterestPayment.kind, id.rawValue), in: tx)
         return payment
     }
 

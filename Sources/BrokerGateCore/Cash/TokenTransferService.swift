@@ -8,10 +8,12 @@ import Foundation
 /// an account of another organization is refused exactly like one that does not exist.
 public struct TokenTransferService: Sendable {
     public let clock: any BusinessClock
+    let cash: CashLedger
     public let tokens: TokenDirectory
 
     public init(clock: any BusinessClock, tokens: TokenDirectory = .standard) {
         self.clock = clock
+        cash = CashLedger(clock: clock)
         self.tokens = tokens
     }
 
@@ -28,7 +30,7 @@ public struct TokenTransferService: Sendable {
         _ accountID: AccountID, token: TransferableToken, units: Int64, recipient recipientText: String, for principal: Principal,
         in tx: any StoreTransaction
     ) async throws -> TokenTransferRecord {
-        let sender = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let sender = try await tx.account(accountID, for: principal)
         try await CashChecks.requireKYCPassed(sender, role: .account, in: tx)
         let recipient = try await CashChecks.recipient(recipientText, field: "recipient_account_id", for: principal, in: tx)
         guard recipient.id != sender.id else {
@@ -40,7 +42,6 @@ public struct TokenTransferService: Sendable {
         }
         try await CashChecks.requireKYCPassed(recipient, role: .recipient, in: tx)
         let id = TokenTransferID.generate()
-        let cash = CashLedger(clock: clock)
         let credit = try await cash.openCustomerAccount(recipient, asset: token.asset, in: tx)
         try await cash.ledger.transfer(
             units, from: .customer(sender.id, token.asset), to: credit, reason: .tokenTransfer,

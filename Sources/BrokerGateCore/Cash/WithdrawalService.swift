@@ -9,12 +9,16 @@ import Foundation
 /// separate with an outbox.
 public struct WithdrawalService: Sendable {
     public let clock: any BusinessClock
+    let ledger: Ledger
+    let cash: CashLedger
 
     /// USD+ one account may request per New York day: 1,000,000 (a limit on everything).
     public static let dailyLimitUnits: Int64 = 1_000_000 * CashAmount.unitsPerWhole
 
     public init(clock: any BusinessClock) {
         self.clock = clock
+        ledger = Ledger(clock: clock)
+        cash = CashLedger(clock: clock)
     }
 
     /// Opens and settles a request (`POST …/withdrawal_requests`).
@@ -30,13 +34,12 @@ public struct WithdrawalService: Sendable {
     public func open(
         _ accountID: AccountID, units: Int64, recipient recipientText: String, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> WithdrawalRequestRecord {
-        let account = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         try await CashChecks.requireKYCPassed(account, role: .account, in: tx)
         let recipient = try await payoutRecipient(recipientText, of: account, for: principal, in: tx)
         let now = clock.now()
         try await countAgainstDailyLimit(units, account: account, now: now, in: tx)
         let id = WithdrawalRequestID.generate()
-        let cash = CashLedger(clock: clock)
         let source = try await cash.openCustomerAccount(account, asset: .usdPlus, in: tx)
         let hold = try await cash.ledger.hold(units, on: source, reference: (WithdrawalRequestRecord.kind, id.rawValue), in: tx)
         let record = WithdrawalRequestRecord(
@@ -56,7 +59,7 @@ public struct WithdrawalService: Sendable {
         let chain = PaymentTokens.reportingChain(of: wallet)
         let id = WithdrawalID.generate()
         let now = clock.now()
-        try await CashLedger(clock: clock).burnAndPayOut(
+        try await cash.burnAndPayOut(
             request.amountUnits, hold: request.holdID, reference: (WithdrawalRequestRecord.kind, request.id.rawValue), in: tx)
         let withdrawal = WithdrawalRecord(
             id: id, accountID: request.accountID, organizationID: request.organizationID, withdrawalRequestID: request.id,
@@ -74,7 +77,7 @@ public struct WithdrawalService: Sendable {
     /// Releases a pending request's hold; nothing was burned or paid.
     public func cancel(_ requestID: WithdrawalRequestID, in tx: any StoreTransaction) async throws -> WithdrawalRequestRecord {
         var request = try await pending(requestID, in: tx)
-        try await Ledger(clock: clock).void(request.holdID, in: tx)
+        try await ledger.void(request.holdID, in: tx)
         request.status = .cancelled
         request.updatedAt = clock.now()
         try await tx.updateDocument(request)

@@ -50,6 +50,11 @@ extension DocumentRepository {
         return document
     }
 
+    /// One of the caller's accounts, or `not_found` (a foreign account reads as missing).
+    public func account(_ id: AccountID, for principal: Principal) async throws -> Account {
+        try await owned(Account.self, id: id.rawValue, by: principal, name: "account")
+    }
+
     /// A document of one of the caller's accounts (`account` reads which), or `not_found`:
     /// another account's document gets the same answer as a missing one.
     public func owned<D: StoredDocument>(
@@ -65,7 +70,7 @@ extension DocumentRepository {
     public func page<D: StoredDocument>(
         _ type: D.Type, ofAccount accountID: AccountID, lookupKey: String? = nil, page: PageRequest, for principal: Principal
     ) async throws -> Page<D> {
-        let account = try await owned(Account.self, id: accountID.rawValue, by: principal, name: "account")
+        let account = try await account(accountID, for: principal)
         return try await self.page(
             type, query: DocumentQuery(owner: principal.organizationID, parentID: account.id.rawValue, lookupKey: lookupKey, page: page))
     }

@@ -7,10 +7,12 @@ import Foundation
 /// engine's: the same session rules, outbox, settlement and ledger moves as any order.
 public struct IssuanceService: Sendable {
     public let clock: any BusinessClock
+    let ledger: Ledger
     public let market: MarketDataService
 
     public init(clock: any BusinessClock, market: MarketDataService) {
         self.clock = clock
+        ledger = Ledger(clock: clock)
         self.market = market
     }
 
@@ -30,7 +32,7 @@ public struct IssuanceService: Sendable {
         let clientOrderID = try await OrderChecks.unusedClientOrderID(input.clientOrderID, account: account, in: tx)
         let id = OrderID.generate()
         let heldAsset: LedgerAsset = direction == .mint ? .usdPlus : .stock(stock.symbol)
-        let hold = try await Ledger(clock: clock).hold(
+        let hold = try await ledger.hold(
             sized.holdUnits, on: .customer(account.id, heldAsset), reference: ("order", id.rawValue), in: tx)
         let order = OrderRecord(
             id: id, requestID: .generate(), accountID: account.id, entityID: account.entityID, organizationID: principal.organizationID,

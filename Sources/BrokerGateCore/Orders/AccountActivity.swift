@@ -25,7 +25,7 @@ public struct AccountActivity: Sendable {
     public func brokerage(
         _ accountID: AccountID, pageSize: Int, after pageToken: String?, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> [FulfillmentView] {
-        _ = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        _ = try await tx.account(accountID, for: principal)
         var page = PageRequest(limit: pageSize, order: .desc)
         if let pageToken {
             let missing = DomainError(.notFound, code: "not_found", message: "page_token does not name an activity of this account")
@@ -48,7 +48,7 @@ public struct AccountActivity: Sendable {
         _ accountID: AccountID, start: CalendarDate, end: CalendarDate, stockID: StockID?, page: PageRequest, for principal: Principal,
         in tx: any StoreTransaction
     ) async throws -> Page<DividendPayment> {
-        _ = try await AccountService(clock: clock).get(accountID, for: principal, in: tx)
+        _ = try await tx.account(accountID, for: principal)
         guard start < end else { throw DomainError.invalidField("end_date", "must be after start_date (end_date is exclusive)") }
         if let stockID, StockUniverse.standard.stock(id: stockID) == nil { throw DomainError.notFound("stock") }
         return Page(items: [], next: nil, previous: nil)

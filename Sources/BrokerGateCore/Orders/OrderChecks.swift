@@ -6,7 +6,7 @@ enum OrderChecks {
     static func tradableAccount(
         _ id: AccountID, for principal: Principal, clock: any BusinessClock, in tx: any StoreTransaction
     ) async throws -> Account {
-        let account = try await AccountService(clock: clock).get(id, for: principal, in: tx)
+        let account = try await tx.account(id, for: principal)
         guard account.isActive else {
             throw DomainError(
                 .ruleViolation, code: "account_inactive", message: "the account is deactivated; orders need an active account")

@@ -31,10 +31,12 @@ public struct OrderRequestInput: Sendable {
 /// `OrderQueries`'. Each check has its own error code.
 public struct OrderCommands: Sendable {
     public let clock: any BusinessClock
+    let ledger: Ledger
     public let market: MarketDataService
 
     public init(clock: any BusinessClock, market: MarketDataService) {
         self.clock = clock
+        ledger = Ledger(clock: clock)
         self.market = market
     }
 
@@ -52,7 +54,7 @@ public struct OrderCommands: Sendable {
         let clientOrderID = try await OrderChecks.unusedClientOrderID(input.clientOrderID, account: account, in: tx)
         let orderID = OrderID.generate()
         let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
-        let hold = try await Ledger(clock: clock).hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
+        let hold = try await ledger.hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
         let order = OrderRecord(
             id: orderID, requestID: .generate(), accountID: account.id, entityID: account.entityID,
             organizationID: principal.organizationID,

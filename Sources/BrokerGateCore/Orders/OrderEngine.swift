@@ -20,6 +20,7 @@ public struct OrderEngineFailure: Error, CustomStringConvertible {
 /// transaction hash is unique), so a repeated answer settles nothing twice.
 public struct OrderEngine: Sendable {
     public let clock: any BusinessClock
+    let ledger: Ledger
     public let broker: any BrokerAdapter
     public let calendar: TradingCalendar
     public let faults: OrderFaultInjector
@@ -27,6 +28,7 @@ public struct OrderEngine: Sendable {
     public init(clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none)
     {
         self.clock = clock
+        ledger = Ledger(clock: clock)
         self.broker = broker
         self.calendar = calendar
         self.faults = faults
@@ -123,7 +125,7 @@ public struct OrderEngine: Sendable {
             if order.status == .pendingSubmit { try order.move(to: .submitted, at: now) }
             if state.fills.count > settled, order.status != .pendingCancel { try order.move(to: .partiallyFilled, at: now) }
         case .filled:
-            try await Self.close(&order, as: .filled, requestStatus: order.requestStatus, message: nil, clock: clock, in: tx)
+            try await close(&order, as: .filled, requestStatus: order.requestStatus, message: nil, in: tx)
         case .cancelled:
             let message =
                 switch cause {
@@ -133,34 +135,32 @@ public struct OrderEngine: Sendable {
                         ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
                 case nil: state.reason ?? "cancelled by the broker"
                 }
-            try await Self.close(
-                &order, as: .cancelled, requestStatus: cause == .expiry ? .expired : .cancelled, message: message, clock: clock, in: tx)
+            try await close(
+                &order, as: .cancelled, requestStatus: cause == .expiry ? .expired : .cancelled, message: message, in: tx)
         case .rejected:
             // Rejected after partial fills (e.g. a sell slice beyond custody): the fills
             // stand, so the order ends cancelled, with the broker's reason.
             let reason = "rejected by the broker: \(state.reason ?? "no reason given")"
             let partly = order.filledQuantityUnits > 0
-            try await Self.close(
-                &order, as: partly ? .cancelled : .rejected, requestStatus: partly ? .cancelled : .rejected, message: reason, clock: clock,
+            try await close(
+                &order, as: partly ? .cancelled : .rejected, requestStatus: partly ? .cancelled : .rejected, message: reason,
                 in: tx)
         }
     }
 
     /// Ends an open order: voids what is left of its hold, records why.
-    static func close(
+    func close(
         _ order: inout OrderRecord, as status: BrokerageOrderStatus, requestStatus: OrderRequestStatus, message: String?,
-        clock: any BusinessClock,
         in tx: any StoreTransaction
     ) async throws {
         try order.move(to: status, at: clock.now())
         order.requestStatus = requestStatus
         order.cancelMessage = message
-        try await Ledger(clock: clock).void(order.holdID, in: tx)
+        try await ledger.void(order.holdID, in: tx)
     }
 
     /// One broker fill in our books: the ledger moves and the fulfillment record.
     func settle(_ fill: BrokerFill, of order: inout OrderRecord, now: Date, in tx: any StoreTransaction) async throws {
-        let ledger = Ledger(clock: clock)
         let moves = OrderSettlement.moves(order, fill: fill)
         switch order.side {
         case .buy: try await OrderSettlement.settleBuy(order, moves, ledger: ledger, in: tx)

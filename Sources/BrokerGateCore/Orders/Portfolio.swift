@@ -32,7 +32,7 @@ public struct PortfolioService: Sendable {
     ) async throws
         -> [PortfolioPosition]
     {
-        let account = try await AccountService(clock: market.clock).get(accountID, for: principal, in: tx)
+        let account = try await tx.account(accountID, for: principal)
         let chain = OrderOnChain.chain(of: try await tx.document(WalletRecord.self, id: account.id.rawValue))
         let now = market.clock.now()
         var positions: [PortfolioPosition] = []

@@ -97,7 +97,7 @@ public actor ReservesAttestor {
         for accountID: AccountID, principal: Principal
     ) async throws -> (report: SignedReserves, proofs: [AccountReservesProof]) {
         let clock = clock
-        _ = try await store.read { tx in try await AccountService(clock: clock).get(accountID, for: principal, in: tx) }
+        _ = try await store.read { tx in try await tx.account(accountID, for: principal) }
         let report = try await current()
         let proofs = report.statement.trees.sorted { $0.key.rawValue < $1.key.rawValue }.compactMap { asset, tree in
             tree.proof(for: accountID).map { AccountReservesProof(asset: asset, proof: $0) }
