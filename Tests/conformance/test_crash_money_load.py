@@ -11,7 +11,6 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import random
-import subprocess
 import time
 import uuid
 from decimal import Decimal
@@ -21,7 +20,7 @@ import pytest
 from dinari_api_sdk import Dinari
 
 from test_orders_sdk import trading_account
-from processes import PG, Replica, isolated_env, random_key
+from processes import PG, Replica, fresh_postgres_store, isolated_env, random_key
 
 pytestmark = pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="needs BROKERGATE_BIN (kills and restarts the executable)")
 
@@ -41,9 +40,7 @@ def _stores() -> list[str]:
 def _store_url(kind: str, tmp_path) -> str:
     if kind == "sqlite":
         return f"sqlite:{tmp_path / 'crash-load.sqlite'}"
-    database = "crashload_" + uuid.uuid4().hex[:12]
-    subprocess.run(["psql", PG, "-qc", f"CREATE DATABASE {database}"], check=True)
-    return PG.rsplit("/", 1)[0] + "/" + database
+    return fresh_postgres_store("crashload")
 
 
 @pytest.mark.parametrize("writers", WRITER_COUNTS)
