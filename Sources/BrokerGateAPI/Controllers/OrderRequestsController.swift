@@ -101,8 +101,8 @@ struct OrderRequestsController {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
-        let command = try commands.envelope(request, context, body: body, status: .created) { (order: OrderRecord) in OrderRequestDTO(order)
-        }
+        let render: @Sendable (OrderRecord) -> OrderRequestDTO = { OrderRequestDTO($0) }
+        let command = try commands.envelope(request, context, body: body, status: .created, render: render)
         switch try await placement.place(input, accountID: accountID, for: try context.caller(), command: command) {
         case .replayed(let recorded):
             return commands.respond(recorded, context)
