@@ -14,13 +14,13 @@ public struct Identifier<Tag>: Sendable, Hashable, Comparable, Codable, CustomSt
     /// Parses a path or body value; `nil` when it is not a UUID, so callers answer 404
     /// (a malformed id is as unknown as a missing one) without touching the store.
     public init?(parsing text: String) {
-        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else { return nil }
-        self.rawValue = uuid.uuidString.lowercased()
+        guard let canonical = UUIDText.canonical(text) else { return nil }
+        self.rawValue = canonical
     }
 
     /// A new random (version 4) identifier.
     public static func generate() -> Self {
-        Self(trusted: UUID().uuidString.lowercased())
+        Self(trusted: UUIDText.random())
     }
 
     public var description: String { rawValue }
@@ -39,6 +39,50 @@ public struct Identifier<Tag>: Sendable, Hashable, Comparable, Codable, CustomSt
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
+    }
+}
+
+/// UUIDs as text, by hand: every document decoded parses several ids, and Foundation's
+/// `UUID(uuidString:)` + `uuidString.lowercased()` (a scanf, a printf and a copy) showed in
+/// the order path's profile. Same results: the 8-4-4-4-12 hex form in any case in, lowercase out.
+public enum UUIDText {
+    /// The lowercase form of `text` when it is a UUID (36 characters, hex digits in either
+    /// case, dashes at 8, 13, 18 and 23), else nil.
+    public static func canonical(_ text: String) -> String? {
+        guard text.utf8.count == 36 else { return nil }
+        var lowered: [UInt8] = []
+        lowered.reserveCapacity(36)
+        for (index, byte) in text.utf8.enumerated() {
+            switch byte {
+            case UInt8(ascii: "-") where index == 8 || index == 13 || index == 18 || index == 23: lowered.append(byte)
+            case _ where index == 8 || index == 13 || index == 18 || index == 23: return nil
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): lowered.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): lowered.append(byte + 32)
+            default: return nil
+            }
+        }
+        return String(decoding: lowered, as: UTF8.self)
+    }
+
+    /// A new random (version 4, RFC 4122 variant) UUID in lowercase.
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            var index = 0
+            for nibble in 0..<32 {
+                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
+                    buffer[index] = UInt8(ascii: "-")
+                    index += 1
+                }
+                let word = nibble < 16 ? high : low
+                let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble % 16))) & 0xF
+                buffer[index] = value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
+                index += 1
+            }
+            return index
+        }
     }
 }
 

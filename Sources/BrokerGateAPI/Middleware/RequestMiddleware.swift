@@ -66,28 +66,9 @@ struct RequestMiddleware: RouterMiddleware {
         return newRequestID()
     }
 
-    /// A random (version 4) UUID in lowercase, formatted by hand: `UUID().uuidString` goes
-    /// through a formatted print and `lowercased()` copies it again, which the /health
-    /// profile showed at about 8% of a request.
-    static func newRequestID() -> String {
-        var random = SystemRandomNumberGenerator()
-        let high = random.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000  // version 4
-        let low = random.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000  // RFC 4122 variant
-        return String(unsafeUninitializedCapacity: 36) { buffer in
-            var index = 0
-            for nibble in 0..<32 {
-                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                    buffer[index] = UInt8(ascii: "-")
-                    index += 1
-                }
-                let word = nibble < 16 ? high : low
-                let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble % 16))) & 0xF
-                buffer[index] = value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-                index += 1
-            }
-            return index
-        }
-    }
+    /// A random (version 4) UUID in lowercase, formatted by hand (`UUIDText`):
+    /// `UUID().uuidString.lowercased()` showed at about 8% of a /health request.
+    static func newRequestID() -> String { UUIDText.random() }
 
     func render(_ domain: DomainError, request: Request, context: AppRequestContext) -> Response {
         let allowed = domain.kind == .methodNotAllowed ? routes.allowedMethods(for: request.uri.path) : []

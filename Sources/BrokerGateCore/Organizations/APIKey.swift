@@ -17,7 +17,7 @@ public struct APIKeyID: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     public static func generate() -> APIKeyID {
-        APIKeyID(parsing: UUID().uuidString.lowercased())!
+        APIKeyID(parsing: UUIDText.random())!
     }
 
     public var description: String { rawValue }

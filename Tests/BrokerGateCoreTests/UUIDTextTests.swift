@@ -1,0 +1,61 @@
+import BrokerGateCore
+import BrokerGateTesting
+import Foundation
+import Testing
+
+/// `UUIDText` replaces Foundation's UUID parsing and printing on the hot path. On every
+/// well-formed UUID it gives what `UUID(uuidString:)?.uuidString.lowercased()` gives; every
+/// other text it refuses, including those Foundation's scanf-based parser on Linux let
+/// through and turned into another id (" f2504e0-…" became "f2504e00-…", "…33-1" became
+/// "…33ff"): a malformed id must name nothing.
+struct UUIDTextTests {
+    static let accepted = [
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "3F2504E0-4F89-11D3-9A0C-0305E82C3301", "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff", "aBcDeF01-2345-6789-abcd-EF0123456789",
+    ]
+    static let refused = [
+        "", "3f2504e0-4f89-11d3-9a0c-0305e82c330", "3f2504e0-4f89-11d3-9a0c-0305e82c33011", "3f2504e04f89-11d3-9a0c-0305e82c3301-",
+        "3f2504e0_4f89_11d3_9a0c_0305e82c3301", "3f2504g0-4f89-11d3-9a0c-0305e82c3301", " f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c33é", "{3f2504e0-4f89-11d3-9a0c-0305e82c33}", "3f2504e0-4f89-11d3-9a0c-0305e82c33\u{0}1",
+        "3f2504e0-4f8-911d3-9a0c-0305e82c3301", " f2504e0-4f89-11d3-9a0c-0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c33-1",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c33 1",
+    ]
+
+    /// The oracle: 8-4-4-4-12 hex digits in either case.
+    static func wellFormed(_ text: String) -> Bool {
+        text.range(of: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", options: .regularExpression) != nil
+    }
+
+    static func expected(_ text: String) -> String? {
+        wellFormed(text) ? UUID(uuidString: text)?.uuidString.lowercased() : nil
+    }
+
+    @Test func test_canonical_onFixedCases() {
+        for text in Self.accepted {
+            #expect(UUIDText.canonical(text) != nil && UUIDText.canonical(text) == Self.expected(text), "\(text)")
+        }
+        for text in Self.refused { #expect(UUIDText.canonical(text) == nil, "\(text)") }
+    }
+
+    @Test func test_canonical_onMutatedUUIDs() {
+        var random = SeededRandom(seed: 7)
+        let alphabet = Array("0123456789abcdefABCDEFgG-_ {}é".unicodeScalars)
+        for _ in 0..<5_000 {
+            var scalars = Array(UUID().uuidString.unicodeScalars)
+            let position = Int(random.next() % UInt64(scalars.count))
+            scalars[position] = alphabet[Int(random.next() % UInt64(alphabet.count))]
+            let text = String(String.UnicodeScalarView(scalars))
+            #expect(UUIDText.canonical(text) == Self.expected(text), "\(text)")
+        }
+    }
+
+    @Test func test_random_isALowercaseVersion4UUID_andDistinct() {
+        let made = (0..<1_000).map { _ in UUIDText.random() }
+        #expect(Set(made).count == made.count)
+        for text in made {
+            #expect(UUID(uuidString: text)?.uuidString.lowercased() == text)
+            let bytes = Array(text.utf8)
+            #expect(bytes[14] == UInt8(ascii: "4") && "89ab".utf8.contains(bytes[19]), "\(text)")
+        }
+    }
+}
