@@ -59,7 +59,7 @@ func buildRouter(_ services: GatewayServices) -> Router<AppRequestContext> {
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
     let guardrail = RouteGuard(
-        auth: AuthService(store: environment.store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive)),
+        auth: services.auth,
         rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits,
         sharedBuckets: environment.store.sharedRateBuckets, wallClock: environment.wallClock, logger: environment.logger)
     for route in table.routes {

@@ -30,6 +30,7 @@ struct GatewayServices: Sendable {
     let portfolio: PortfolioService
     let ledgerHistory: LedgerHistory
     let reconciliationRecorder: ReconciliationRecorder
+    let auth: AuthService
 
     init(_ environment: GatewayEnvironment) {
         self.environment = environment
@@ -60,6 +61,7 @@ struct GatewayServices: Sendable {
         portfolio = PortfolioService(market: market)
         ledgerHistory = LedgerHistory()
         reconciliationRecorder = ReconciliationRecorder(monitor: environment.reconciliation, metrics: environment.metrics)
+        auth = AuthService(store: store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive))
     }
 
     /// Every route the gateway serves.
