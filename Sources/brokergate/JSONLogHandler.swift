@@ -55,15 +55,10 @@ struct JSONLogHandler: LogHandler {
         }
     }
 
+    /// Serializes writes so concurrent lines never interleave.
     private static let output = Mutex(())
 }
 
-/// One log line: a flat JSON object of strings, keys in sorted order.
-///
-/// Why not JSONSerialization: with `.sortedKeys` it sorts with locale-aware string comparison
-/// (ICU collation) and bridges through NSDictionary; that was over half of the CPU a `GET
-/// /health` cost, since every request writes one access-log line (scripts/bench, perf). Keys
-/// here are our own ASCII names, so code-point order is the order a reader expects.
 /// The `ts` field: UTC to the second, as `Date().formatted(.iso8601)` writes it
 /// (`2026-12-03T14:52:10Z`), formatted once per second instead of once per line.
 enum LogTimestamp {
@@ -90,6 +85,12 @@ enum LogTimestamp {
     }
 }
 
+/// One log line: a flat JSON object of strings, keys in sorted order.
+///
+/// Why not JSONSerialization: with `.sortedKeys` it sorts with locale-aware string comparison
+/// (ICU collation) and bridges through NSDictionary; that was over half of the CPU a `GET
+/// /health` cost, since every request writes one access-log line (scripts/bench, perf). Keys
+/// here are our own ASCII names, so code-point order is the order a reader expects.
 enum JSONLogLine {
     static func render(_ fields: [String: String]) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
