@@ -68,7 +68,7 @@ public struct GatewayEnvironment: Sendable {
     ) {
         self.apiKeyCacheTimeToLive = apiKeyCacheTimeToLive
         // The lease runs on real time: moving the sandbox clock must not hand the jobs around.
-        schedulerLease = SchedulerLease(holder: "replica-\(UUID().uuidString.lowercased().prefix(8))", now: { wallClock.now() })
+        schedulerLease = SchedulerLease(holder: "replica-\(UUIDText.random().prefix(8))", now: { wallClock.now() })
         self.broker = broker
         self.calendar = calendar
         self.prices = prices

@@ -52,7 +52,7 @@ struct GatewayServices: Sendable {
         interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps)
         engine = OrderEngine(clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults)
         orders = OrderCommands(clock: clock, market: market)
-        orderQueries = OrderQueries(accounts: accounts)
+        orderQueries = OrderQueries()
         issuance = IssuanceService(clock: clock, market: market)
         eligibility = IssuerEligibilityService(clock: clock)
         placement = OrderPlacement(store: store, runner: runner, orders: orders, issuance: issuance, engine: engine)

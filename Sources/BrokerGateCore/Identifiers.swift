@@ -53,9 +53,10 @@ public enum UUIDText {
         var lowered: [UInt8] = []
         lowered.reserveCapacity(36)
         for (index, byte) in text.utf8.enumerated() {
+            let isDashPosition = index == 8 || index == 13 || index == 18 || index == 23
             switch byte {
-            case UInt8(ascii: "-") where index == 8 || index == 13 || index == 18 || index == 23: lowered.append(byte)
-            case _ where index == 8 || index == 13 || index == 18 || index == 23: return nil
+            case UInt8(ascii: "-") where isDashPosition: lowered.append(byte)
+            case _ where isDashPosition: return nil
             case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"): lowered.append(byte)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): lowered.append(byte + 32)
             default: return nil

@@ -30,25 +30,22 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 enum SecurityHeaders {
     /// Scripts, styles, fetches and images from this origin only; SVG charts are DOM
     /// elements, `data:` images cover icons; no framing, no `<base>` hijack, forms post home.
-    static let contentSecurityPolicy: String = {
+    static let contentSecurityPolicy =
         [
             "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
             "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'",
         ].joined(separator: "; ")
-    }()
 
-    static let all: [(HTTPField.Name, String)] = {
-        [
-            (.contentSecurityPolicy, contentSecurityPolicy),
-            // Never let a browser guess that an uploaded PNG or a JSON error is HTML.
-            (.xContentTypeOptions, "nosniff"),
-            // API paths carry ids; pages opened from the app must not leak them to others.
-            (.referrerPolicy, "no-referrer"),
-            // For browsers that predate frame-ancestors: no clickjacking of the console.
-            (.xFrameOptions, "DENY"),
-            (.crossOriginOpenerPolicy, "same-origin"),
-        ]
-    }()
+    static let all: [(HTTPField.Name, String)] = [
+        (.contentSecurityPolicy, contentSecurityPolicy),
+        // Never let a browser guess that an uploaded PNG or a JSON error is HTML.
+        (.xContentTypeOptions, "nosniff"),
+        // API paths carry ids; pages opened from the app must not leak them to others.
+        (.referrerPolicy, "no-referrer"),
+        // For browsers that predate frame-ancestors: no clickjacking of the console.
+        (.xFrameOptions, "DENY"),
+        (.crossOriginOpenerPolicy, "same-origin"),
+    ]
 }
 
 // `.contentSecurityPolicy` and `.xContentTypeOptions` come with HTTPTypes.

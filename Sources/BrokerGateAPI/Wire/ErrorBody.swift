@@ -25,13 +25,12 @@ struct ErrorReply: ResponseGenerator {
 
     /// Never fails: an error answer must always go out.
     var rendered: Response {
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        if let retry = error.retryAfterSeconds { headers[.retryAfter] = String(retry) }
-        if error.kind == .methodNotAllowed { headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ") }
         let body = ErrorBody(error: .init(code: error.code, message: error.message, request_id: requestID))
         let bytes = (try? WireJSON.encode(body)) ?? Array(#"{"error":{"code":"internal_error","message":"error","request_id":""}}"#.utf8)
-        return Response(status: error.kind.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        var response = Reply.bytes(bytes, status: error.kind.status)
+        if let retry = error.retryAfterSeconds { response.headers[.retryAfter] = String(retry) }
+        if error.kind == .methodNotAllowed { response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ") }
+        return response
     }
 }
 

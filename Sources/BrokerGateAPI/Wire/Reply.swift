@@ -99,12 +99,11 @@ struct Commands: Sendable {
                 organizationID: principal.organizationID, key: try IdempotencyPolicy.validatedKey(raw),
                 requestHashHex: IdempotencyPolicy.requestHash(method: request.method.rawValue, path: request.uri.description, body: body))
         }
-        let creates = status == .created
         return CommandEnvelope(
             idempotency: idempotency, status: Int(status.code),
             render: { value in
                 let dto = try render(value)
-                return RenderedBody(bytes: try WireJSON.encode(dto), objectID: creates ? (dto as? any IdentifiedDTO)?.id : nil)
+                return RenderedBody(bytes: try WireJSON.encode(dto), objectID: Self.createdID(dto, status))
             },
             audit: audit.map { Self.auditRecord($0, request, context) })
     }
@@ -121,8 +120,13 @@ struct Commands: Sendable {
     func respond(
         fresh dto: some IdentifiedDTO & Encodable, status: HTTPResponse.Status, _ context: AppRequestContext
     ) throws -> CommandReply {
-        noteStored(objectID: status == .created ? dto.id : nil, context)
+        noteStored(objectID: Self.createdID(dto, status), context)
         return CommandReply(recorded: RecordedResponse(status: Int(status.code), body: try WireJSON.encode(dto), isReplay: false))
+    }
+
+    /// The object a response names for the audit trail: the one it created (201), if any.
+    private static func createdID(_ dto: some Encodable, _ status: HTTPResponse.Status) -> String? {
+        status == .created ? (dto as? any IdentifiedDTO)?.id : nil
     }
 
     private func noteStored(objectID: String?, _ context: AppRequestContext) {

@@ -44,13 +44,10 @@ public struct FulfillmentView: Sendable {
 /// Reading orders and fulfillments the way Dinari's list and retrieve calls ask for them,
 /// always inside the caller's organization (a foreign id is a 404, never someone's data).
 public struct OrderQueries: Sendable {
-    let accounts: AccountService
     /// Most `order_ids` one fulfillment query may name.
     public static let orderIDsMax = 100
 
-    public init(accounts: AccountService) {
-        self.accounts = accounts
-    }
+    public init() {}
 
     /// The caller's order by id, within the account.
     public func order(_ id: OrderID, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> OrderView
@@ -76,7 +73,7 @@ public struct OrderQueries: Sendable {
     )
         async throws -> Page<OrderView>
     {
-        let account = try await accountID.asyncMap { id in try await accounts.get(id, for: principal, in: tx) }
+        let account = try await accountID.asyncMap { id in try await tx.account(id, for: principal) }
         var chains = AccountChains()
         let found: Page<OrderRecord>
         if filter.isIdentifying {
@@ -161,7 +158,7 @@ public struct OrderQueries: Sendable {
     )
         async throws -> Page<FulfillmentView>
     {
-        _ = try await accounts.get(accountID, for: principal, in: tx)
+        _ = try await tx.account(accountID, for: principal)
         guard orderIDs.count <= Self.orderIDsMax else {
             throw DomainError.invalidField("order_ids", "at most \(Self.orderIDsMax) order ids per query (got \(orderIDs.count))")
         }
