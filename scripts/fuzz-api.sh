@@ -110,10 +110,12 @@ run_pass() {
 }
 
 touch "$workdir/unbound.toml"
+# The event stream is left out: a stream never ends, and schemathesis waits for a whole
+# body (its cases would all time out). Tests/conformance/test_events.py drives it.
 run_pass partner-real-ids "$partner_id" "$partner_secret" "$max_seconds" "$workdir/bound.toml" \
-    --exclude-path-regex '^/api/v2/(operator|sandbox/clock)'
+    --exclude-path-regex '^/api/v2/(operator|sandbox/clock|events/stream)'
 run_pass partner-random-ids "$partner_id" "$partner_secret" "$((max_seconds / 2))" "$workdir/unbound.toml" \
-    --exclude-path-regex '^/api/v2/(operator|sandbox/clock)'
+    --exclude-path-regex '^/api/v2/(operator|sandbox/clock|events/stream)'
 run_pass operator "$operator_id" "$operator_secret" "$((max_seconds / 2))" "$workdir/unbound.toml" \
     --include-path-regex '^/api/v2/(operator|sandbox/clock)'
 

@@ -35,6 +35,7 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         InterestAccrualService(
             store: store, payer: services.interest, clock: environment.clock, role: environment.schedulerRole, logger: logger))
     app.addServices(OrderEngineService(store: store, engine: services.engine, role: environment.schedulerRole, logger: logger))
+    app.addServices(EventSequencerService(store: store, role: environment.schedulerRole, bell: services.eventBell, logger: logger))
     app.addServices(
         ReconciliationService(
             store: store, clock: environment.clock, broker: environment.broker, recorder: services.reconciliationRecorder, logger: logger))

@@ -31,6 +31,8 @@ struct GatewayServices: Sendable {
     let ledgerHistory: LedgerHistory
     let reconciliationRecorder: ReconciliationRecorder
     let auth: AuthService
+    /// Rung by the event sequencer, heard by this process's event streams.
+    let eventBell = EventBell()
 
     init(_ environment: GatewayEnvironment) {
         self.environment = environment
@@ -60,7 +62,8 @@ struct GatewayServices: Sendable {
         activity = AccountActivity(clock: clock)
         portfolio = PortfolioService(market: market)
         ledgerHistory = LedgerHistory()
-        reconciliationRecorder = ReconciliationRecorder(monitor: environment.reconciliation, metrics: environment.metrics)
+        reconciliationRecorder = ReconciliationRecorder(
+            monitor: environment.reconciliation, metrics: environment.metrics, store: environment.store)
         auth = AuthService(store: store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive))
     }
 
@@ -96,6 +99,7 @@ struct GatewayServices: Sendable {
             ).routes
         routes += IssuerEligibilityController(store: store, commands: commands, eligibility: eligibility).routes
         routes += IssuanceController(store: store, commands: commands, issuance: issuance, placement: placement).routes
+        routes += EventsController(store: store, bell: eventBell).routes
         if environment.sandbox {
             routes += SandboxController(clock: environment.clock).routes
             routes += FaucetController(commands: commands, funding: funding).routes

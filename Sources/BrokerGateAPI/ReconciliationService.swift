@@ -5,14 +5,16 @@ import Prometheus
 import ServiceLifecycle
 
 /// Records a reconciliation result where operators look: the monitor (`/ready`, the
-/// operator endpoint) and `/metrics`. Shared by the job and the operator's "run now".
+/// operator endpoint), `/metrics` and, for each break that appeared, an operator event.
+/// Shared by the job and the operator's "run now".
 struct ReconciliationRecorder: Sendable {
     let monitor: ReconciliationMonitor
     let metrics: PrometheusCollectorRegistry
+    let store: any Store
 
     /// Gauges carry counts and flags only, never amounts: Prometheus values are doubles and
     /// money never travels as one (DESIGN.md rule 1); the amounts are in the report.
-    func record(_ result: ReconciliationResult) {
+    func record(_ result: ReconciliationResult) async throws {
         let previous = monitor.current
         monitor.record(result)
         metrics.makeGauge(name: "brokergate_reconciliation_breaks", help: "Reconciliation breaks found by the last run").set(
@@ -25,6 +27,7 @@ struct ReconciliationRecorder: Sendable {
             breakGauge(labels).set(Int64(0))
         }
         for labels in current { breakGauge(labels).set(Int64(1)) }
+        try await Reconciliation.announce(result, previous: previous, store: store)
     }
 
     private func breakGauge(_ labels: BreakLabels) -> Gauge {
@@ -61,7 +64,7 @@ struct ReconciliationService: Service, CustomStringConvertible {
     func tick() async {
         do {
             let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
-            recorder.record(result)
+            try await recorder.record(result)
             for found in result.breaks {
                 logger.error(
                     "reconciliation break", metadata: ["check": "\(found.check)", "asset": "\(found.asset)", "detail": "\(found.message)"])

@@ -58,4 +58,18 @@ struct UUIDTextTests {
             #expect(bytes[14] == UInt8(ascii: "4") && "89ab".utf8.contains(bytes[19]), "\(text)")
         }
     }
+
+    @Test func test_version7_carriesItsMillisecond_andSortsByTime() {
+        let instant = Date(timeIntervalSince1970: 1_796_050_800.123)
+        let made = (0..<200).map { UUIDText.version7(at: instant.addingTimeInterval(Double($0) / 1000)) }
+        #expect(made.sorted() == made)
+        for text in made {
+            #expect(UUID(uuidString: text)?.uuidString.lowercased() == text)
+            let bytes = Array(text.utf8)
+            #expect(bytes[14] == UInt8(ascii: "7") && "89ab".utf8.contains(bytes[19]), "\(text)")
+        }
+        // The first 48 bits are the Unix time in milliseconds.
+        let hex = made[0].replacingOccurrences(of: "-", with: "").prefix(12)
+        #expect(UInt64(hex, radix: 16) == 1_796_050_800_123)
+    }
 }

@@ -53,7 +53,7 @@ struct ReservesController {
     /// Runs a reconciliation now and records it.
     @Sendable func reconcile(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
-        recorder.record(result)
+        try await recorder.record(result)
         return ReconciliationDTO(result)
     }
 }
@@ -139,6 +139,14 @@ struct ReconciliationDTO: ResponseEncodable, Sendable {
         let expected: String
         let actual: String
         let message: String
+
+        init(_ found: ReconciliationBreak) {
+            check = found.check
+            asset = found.asset
+            expected = ReservesProofDTO.units(found.expectedUnits)
+            actual = ReservesProofDTO.units(found.actualUnits)
+            message = found.message
+        }
     }
 
     let status: String
@@ -154,12 +162,7 @@ struct ReconciliationDTO: ResponseEncodable, Sendable {
         ledger_sequence = result.ledgerSequence
         checked_dt = result.checkedAt
         checks = result.checksRun
-        breaks = result.breaks.map {
-            Break(
-                check: $0.check, asset: $0.asset, expected: ReservesProofDTO.units($0.expectedUnits),
-                actual: ReservesProofDTO.units($0.actualUnits),
-                message: $0.message)
-        }
+        breaks = result.breaks.map(Break.init)
         broker_positions = Reconciliation.brokerPositions(compared: result.brokerCompared)
         broker_positions_note = Reconciliation.brokerPositionsNote(compared: result.brokerCompared)
     }

@@ -43,6 +43,7 @@ public struct AccountService: Sendable {
             id: id, entityID: entity.id, organizationID: principal.organizationID, jurisdiction: jurisdiction, isActive: true,
             brokerageAccountID: "SIM-\(id.rawValue.prefix(8).uppercased())", createdAt: clock.now(), deactivatedAt: nil)
         try await tx.insertDocument(account)
+        try await tx.emit(.accountCreated, .account(account), at: account.createdAt)
         return account
     }
 
@@ -64,8 +65,10 @@ public struct AccountService: Sendable {
         var account = try await get(id, for: principal, in: tx)
         guard account.isActive else { return account }
         account.isActive = false
-        account.deactivatedAt = clock.now()
+        let now = clock.now()
+        account.deactivatedAt = now
         try await tx.updateDocument(account)
+        try await tx.emit(.accountDeactivated, .account(account), at: now)
         return account
     }
 }

@@ -31,6 +31,13 @@ public struct WalletRecord: StoredDocument, Equatable {
     public var documentID: String { accountID.rawValue }
     public var ownerOrganizationID: OrganizationID { organizationID }
     public var lookupKey: String? { address.checksummed.lowercased() }
+
+    /// The wallet without its sealed key, for copies that leave the wallet's own row (events).
+    var withoutKey: WalletRecord {
+        WalletRecord(
+            accountID: accountID, organizationID: organizationID, address: address, chainID: chainID, custody: custody,
+            isShared: isShared, isAMLFlagged: isAMLFlagged, sealedPrivateKey: nil, createdAt: createdAt)
+    }
 }
 
 /// A single-use challenge for connecting an external wallet.

@@ -35,6 +35,7 @@ public struct WalletService: Sendable {
             chainID: try WalletChains.validated(chainID), custody: .partner, isShared: isShared, isAMLFlagged: false,
             sealedPrivateKey: nil, createdAt: clock.now())
         try await tx.insertDocument(wallet)
+        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
         return wallet
     }
 
@@ -97,6 +98,7 @@ public struct WalletService: Sendable {
             accountID: account.id, organizationID: principal.organizationID, address: claimed, chainID: chainID, custody: .external,
             isShared: false, isAMLFlagged: false, sealedPrivateKey: nil, createdAt: clock.now())
         try await tx.insertDocument(wallet)
+        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
         return wallet
     }
 
@@ -121,6 +123,7 @@ public struct WalletService: Sendable {
             chainID: try WalletChains.validated(chainID), custody: .managed, isShared: false, isAMLFlagged: false,
             sealedPrivateKey: Array(combined), createdAt: clock.now())
         try await tx.insertDocument(wallet)
+        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
         return wallet
     }
 

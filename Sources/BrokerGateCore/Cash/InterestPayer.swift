@@ -172,6 +172,7 @@ public struct InterestPayer: Sendable {
             createdAt: NewYorkDay.start(of: paymentDate))
         try await tx.insertDocument(payment)
         try await cash.payInterest(day.paidUnits, to: account, reference: (InterestPayment.kind, id.rawValue), in: tx)
+        try await tx.emit(.interestPaid, .interestPayment(payment), at: payment.paidAt)
         return payment
     }
 

@@ -53,6 +53,7 @@ public struct TokenTransferService: Sendable {
             chainID: token.chainID, tokenAddress: token.address, quantityUnits: units, status: .complete,
             transactionHash: CashAmount.transactionHash(kind: TokenTransferRecord.kind, id: id.rawValue), createdAt: now, updatedAt: now)
         try await tx.insertDocument(record)
+        try await tx.emit(.tokenTransferCompleted, .tokenTransfer(record), at: now)
         return record
     }
 

@@ -46,6 +46,7 @@ public struct WithdrawalService: Sendable {
             id: id, accountID: account.id, organizationID: account.organizationID, recipientAccountID: recipient.id, amountUnits: units,
             status: .pending, holdID: hold.id, createdAt: now, updatedAt: now)
         try await tx.insertDocument(record)
+        try await tx.emit(.withdrawalRequested, .withdrawalRequest(record), at: now)
         return record
     }
 
@@ -68,6 +69,7 @@ public struct WithdrawalService: Sendable {
             status: .filled, transactionHash: CashAmount.transactionHash(kind: WithdrawalRecord.kind, id: id.rawValue), transactionAt: now,
             createdAt: now)
         try await tx.insertDocument(withdrawal)
+        try await tx.emit(.withdrawalCompleted, .withdrawal(withdrawal), at: now)
         request.status = .submitted
         request.updatedAt = now
         try await tx.updateDocument(request)

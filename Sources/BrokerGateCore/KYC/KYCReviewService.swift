@@ -68,6 +68,7 @@ public struct KYCReviewService: Sendable {
             decidedAt: clock.now(), note: note)
         check.status = outcome.status
         try await tx.updateDocument(check)
+        try await tx.emitKYCStatus(check, at: check.review?.decidedAt ?? clock.now())
         if let entity = try await tx.document(CustomerEntity.self, id: check.entityID.rawValue) {
             try await KYCService.refreshEntity(entity, in: tx)
         }

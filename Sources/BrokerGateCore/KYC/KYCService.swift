@@ -62,6 +62,7 @@ public struct KYCService: Sendable {
             channel: channel, submittedByKeyID: submittedBy, decision: KYCRules.evaluate(data, documents: [], now: now),
             checkedAt: now, createdAt: now)
         try await tx.insertDocument(check)
+        try await tx.emitKYCStatus(check, at: now)
         var updated = entity
         updated.nationality = data.nationality
         try await Self.refreshEntity(updated, in: tx)
@@ -96,12 +97,14 @@ public struct KYCService: Sendable {
     /// PASS and FAIL are final and an operator's decision is never undone by the rules.
     func reevaluate(_ check: KYCCheck, documents: [KYCDocumentType], in tx: any StoreTransaction) async throws -> KYCCheck {
         guard check.isOpen else { return check }
+        let before = check.status
         var check = check
         let now = clock.now()
         check.decision = KYCRules.evaluate(check.data, documents: documents, now: now)
         check.status = check.decision.status
         check.checkedAt = now
         try await tx.updateDocument(check)
+        if check.status != before { try await tx.emitKYCStatus(check, at: now) }
         if let entity = try await tx.document(CustomerEntity.self, id: check.entityID.rawValue) {
             try await Self.refreshEntity(entity, in: tx)
         }

@@ -64,6 +64,7 @@ public struct OrderCommands: Sendable {
             feeUnits: 0, expiresAt: try SessionRules.expiry(tif: input.tif, type: input.type, acceptedAt: now), cancelMessage: nil,
             createdAt: now, updatedAt: now)
         try await tx.insertDocument(order)
+        try await tx.emit(.orderRequestAccepted, .orderRequest(order), at: now)
         return order
     }
 

@@ -87,6 +87,7 @@ public struct OrderEngine: Sendable {
             try await record(state, on: &fresh, cause: cause, now: now, in: tx)
             guard fresh != before else { return nil }
             try await tx.updateDocument(fresh)
+            try await announce(fresh, was: before, at: now, in: tx)
             return fresh
         }
     }
@@ -148,6 +149,16 @@ public struct OrderEngine: Sendable {
         }
     }
 
+    /// The events of one recorded answer: the order's new status (a partial fill each time
+    /// more fills), and the request's rejection.
+    func announce(_ order: OrderRecord, was before: OrderRecord, at now: Date, in tx: any StoreTransaction) async throws {
+        let filledMore = order.status == .partiallyFilled && order.filledQuantityUnits != before.filledQuantityUnits
+        if order.status != before.status || filledMore { try await tx.emitOrderStatus(order, at: now) }
+        if order.requestStatus == .rejected, before.requestStatus != .rejected {
+            try await tx.emit(.orderRequestRejected, .orderRequest(order), at: now)
+        }
+    }
+
     /// Ends an open order: voids what is left of its hold, records why.
     func close(
         _ order: inout OrderRecord, as status: BrokerageOrderStatus, requestStatus: OrderRequestStatus, message: String?,
@@ -176,5 +187,8 @@ public struct OrderEngine: Sendable {
             price: fill.price,
             transactionHash: CashAmount.transactionHash(kind: FulfillmentRecord.kind, id: fill.id), createdAt: fill.at)
         try await tx.insertDocument(fulfillment)
+        var chains = AccountChains()
+        let view = FulfillmentView(fulfillment: fulfillment, chainID: try await chains.chain(of: order.accountID, in: tx))
+        try await tx.emit(.fulfillmentCreated, .fulfillment(view), at: now)
     }
 }

@@ -30,13 +30,13 @@ public struct OrderFilter: Sendable, Equatable {
 }
 
 /// An order with the chain it settles on (its account's wallet's).
-public struct OrderView: Sendable {
+public struct OrderView: Sendable, Codable, Equatable {
     public let order: OrderRecord
     public let chainID: String
 }
 
 /// A fulfillment with the chain it settled on.
-public struct FulfillmentView: Sendable {
+public struct FulfillmentView: Sendable, Codable, Equatable {
     public let fulfillment: FulfillmentRecord
     public let chainID: String
 }

@@ -128,3 +128,20 @@ public final class ReconciliationMonitor: Sendable {
         latest.withLock { $0 = result }
     }
 }
+
+extension Reconciliation {
+    /// Writes a `reconciliation.break` event for each break `result` found that `previous`
+    /// (this process's last pass) did not: operators hear of a break once, when it appears.
+    public static func announce(_ result: ReconciliationResult, previous: ReconciliationResult?, store: any Store) async throws {
+        let known = Set((previous?.breaks ?? []).map { "\($0.check)|\($0.asset)" })
+        let appeared = result.breaks.filter { !known.contains("\($0.check)|\($0.asset)") }
+        guard !appeared.isEmpty else { return }
+        try await store.transaction { tx in
+            for found in appeared {
+                try await tx.emit(
+                    .reconciliationBreak, .reconciliationBreak(ReconciliationBreakNotice(found: found, checkedAt: result.checkedAt)),
+                    at: result.checkedAt)
+            }
+        }
+    }
+}

@@ -51,7 +51,7 @@ public final class StoreCounters: Sendable {
 
 /// Everything a transaction can read and write, one protocol per aggregate so each
 /// concept's persistence reads in one place.
-public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository, DocumentRepository, LedgerRepository {}
+public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository, DocumentRepository, LedgerRepository, EventRepository {}
 
 /// Organizations and their API keys.
 public protocol OrganizationRepository: Sendable {

@@ -47,6 +47,7 @@ struct MemoryTables: Sendable {
     var documents: [String: [String: MemoryDocumentRow]] = [:]
     var blobs: [String: [UInt8]] = [:]
     var ledger = MemoryLedgerTables()
+    var events = MemoryEventTables()
 
     struct IdempotencyKey: Hashable, Sendable {
         let organizationID: OrganizationID

@@ -207,6 +207,33 @@ public enum Migrations {
                             "ALTER TABLE ledger_holds SET (fillfactor = 50)",
                         ] : [])),
             queryableDocuments(dialect),
+            Migration(
+                version: 8, name: "events",
+                statements: [
+                    // The event outbox (issue 18). A row is written with its change, without a
+                    // position; the sequencer numbers committed rows in the order they were
+                    // written (`written`: a transaction's events in its order, a transaction
+                    // begun after another committed after it), and readers see numbered rows
+                    // only (see `EventRepository`). Not by created_at: one business instant
+                    // holds many events, and the sandbox clock may be set back. The subject is
+                    // JSON text an operator can query, as documents' bodies are.
+                    """
+                    CREATE TABLE events (
+                        written \(dialect.autoIncrementKey),
+                        id TEXT NOT NULL UNIQUE,
+                        organization_id TEXT NOT NULL,
+                        type TEXT NOT NULL,
+                        created_at BIGINT NOT NULL,
+                        payload TEXT NOT NULL,
+                        position BIGINT
+                    )
+                    """,
+                    // Partial indexes: rows waiting for a number sit in a small index of their
+                    // own, and the numbered ones in indexes that never hold a NULL.
+                    "CREATE INDEX events_unsequenced ON events (written) WHERE position IS NULL",
+                    "CREATE UNIQUE INDEX events_position ON events (position) WHERE position IS NOT NULL",
+                    "CREATE INDEX events_owner_position ON events (organization_id, position) WHERE position IS NOT NULL",
+                ]),
         ]
     }
 }

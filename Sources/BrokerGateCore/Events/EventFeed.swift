@@ -1,0 +1,71 @@
+import Foundation
+
+/// Reading the event feed: a partner reads its organization's events, an operator the
+/// operator kinds. Pages are cut by position, so "after the last id I saw" always resumes
+/// exactly where the reader stopped.
+public struct EventFeed: Sendable {
+    public static let limitDefault = 20
+    public static let limitMax = 100
+
+    public init() {}
+
+    /// One page of the caller's events after `after` (an event id the caller has seen;
+    /// nil = from the start), of `types` (nil = all). `hasMore` says whether another page waits.
+    public func page(
+        after: String?, types: [EventType]?, limit: Int, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> (events: [Event], hasMore: Bool) {
+        guard (1...Self.limitMax).contains(limit) else {
+            throw DomainError.invalidField("limit", "must be between 1 and \(Self.limitMax) (got \(limit))")
+        }
+        let start = try await position(after: after, for: principal, in: tx)
+        return try await page(from: start, types: types, limit: limit, for: principal, in: tx)
+    }
+
+    /// One page after a position already resolved (the event stream's cursor).
+    public func page(
+        from position: Int64, types: [EventType]?, limit: Int, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> (events: [Event], hasMore: Bool) {
+        let rows = try await tx.events(
+            owner: Self.owner(of: principal), after: position, types: types?.map(\.rawValue), limit: limit + 1)
+        let events = try rows.prefix(limit).map(Event.init)
+        return (events, rows.count > limit)
+    }
+
+    /// The position of the caller's event `id` (0 for nil: before the first event). An id
+    /// that is not one of the caller's events is refused: resuming from a guess could skip events.
+    public func position(after id: String?, for principal: Principal, in tx: any StoreTransaction) async throws -> Int64 {
+        guard let id else { return 0 }
+        guard let eventID = EventID(parsing: id), let stored = try await tx.event(id: eventID.rawValue),
+            stored.organizationID == Self.owner(of: principal), let position = stored.position
+        else {
+            throw DomainError.invalidField(
+                "after", "\"\(id.prefix(40))\" is not the id of one of your events; pass an id from a page or the stream unchanged")
+        }
+        return position
+    }
+
+    /// Whose events a principal reads: its own, or the house's (operator kinds) for operators.
+    static func owner(of principal: Principal) -> OrganizationID {
+        principal.isOperator ? .house : principal.organizationID
+    }
+}
+
+/// Numbers committed events in commit order. Each pass is one short transaction; run by
+/// every gateway process (concurrent passes on PostgreSQL serialize, the loser retries),
+/// so the feed keeps moving while any replica lives.
+public struct EventSequencer: Sendable {
+    public static let batchMax = 500
+
+    public init() {}
+
+    /// Numbers everything waiting; returns how many events it numbered.
+    public func drain(_ store: any Store) async throws -> Int {
+        var total = 0
+        while try await store.read({ tx in try await tx.hasUnsequencedEvents() }) {
+            let numbered = try await store.transaction { tx in try await tx.sequenceEvents(limit: Self.batchMax) }
+            total += numbered
+            if numbered < Self.batchMax { break }
+        }
+        return total
+    }
+}

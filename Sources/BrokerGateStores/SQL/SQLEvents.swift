@@ -1,0 +1,60 @@
+import BrokerGateCore
+import Foundation
+
+/// The event outbox over SQL (`Migrations` version 8), the same statements on both engines.
+extension SQLTransaction {
+    func appendEvent(_ event: StoredEvent) async throws {
+        try await db.execute(
+            "INSERT INTO events (id, organization_id, type, created_at, payload, position) VALUES (?, ?, ?, ?, ?, NULL)",
+            [
+                .text(event.id), .text(event.organizationID.rawValue), .text(event.type), .date(event.createdAt),
+                .text(String(decoding: event.payload, as: UTF8.self)),
+            ])
+    }
+
+    func sequenceEvents(limit: Int) async throws -> Int {
+        // Sequencers on several replicas take turns (PostgreSQL's row queue; SQLite's single
+        // writer already does); a pass that still overlaps another fails on the unique position
+        // or the serializable check and is retried by the store, never numbering twice.
+        try await db.queue(forRow: "events:sequencer")
+        let waiting = try await all(
+            "SELECT id FROM events WHERE position IS NULL ORDER BY written LIMIT ?", [.integer(Int64(limit))]
+        ) { try $0.text("id") }
+        guard !waiting.isEmpty else { return 0 }
+        let last =
+            try await db.query("SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE position IS NOT NULL", []).first?.integer("p")
+            ?? 0
+        for (offset, id) in waiting.enumerated() {
+            try await db.execute("UPDATE events SET position = ? WHERE id = ?", [.integer(last + Int64(offset) + 1), .text(id)])
+        }
+        return waiting.count
+    }
+
+    func hasUnsequencedEvents() async throws -> Bool {
+        try await db.query("SELECT 1 AS one FROM events WHERE position IS NULL LIMIT 1", []).isEmpty == false
+    }
+
+    func events(owner: OrganizationID, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent] {
+        var sql = "SELECT * FROM events WHERE organization_id = ? AND position IS NOT NULL AND position > ?"
+        var binds: [SQLValue] = [.text(owner.rawValue), .integer(position)]
+        if let types {
+            guard !types.isEmpty else { return [] }
+            sql += " AND type IN (" + Array(repeating: "?", count: types.count).joined(separator: ", ") + ")"
+            binds += types.map(SQLValue.text)
+        }
+        sql += " ORDER BY position LIMIT ?"
+        binds.append(.integer(Int64(limit)))
+        return try await all(sql, binds, Self.event)
+    }
+
+    func event(id: String) async throws -> StoredEvent? {
+        try await one("SELECT * FROM events WHERE id = ?", [.text(id)], Self.event)
+    }
+
+    static func event(_ row: SQLRow) throws -> StoredEvent {
+        StoredEvent(
+            id: try row.text("id"), organizationID: OrganizationID(trusted: try row.text("organization_id")), type: try row.text("type"),
+            createdAt: try row.date("created_at"), payload: Array(try row.text("payload").utf8),
+            position: try row.optionalInteger("position"))
+    }
+}

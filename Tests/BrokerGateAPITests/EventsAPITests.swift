@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@testable import BrokerGateAPI
+@testable import BrokerGateCore
+
+/// The event feed through the live server: what a journey announces, in which order, each
+/// event's `data` exactly as its resource's GET renders it, the cursor, and the filters.
+struct EventsAPITests {
+    typealias Support = OrdersTestSupport
+
+    /// Numbers what committed, as the sequencer service does every tick.
+    static func sequence(_ gateway: TestGateway) async throws {
+        _ = try await EventSequencer().drain(gateway.environment.store)
+    }
+
+    static func events(_ client: some TestClientProtocol, _ query: String = "", key: Key = .partner) async throws -> [[String: Any]] {
+        let response = try await client.call(.get, "/api/v2/events?limit=100" + query, key: key)
+        #expect(response.status == .ok, "\(response.text)")
+        return try #require(try response.json()["data"] as? [[String: Any]])
+    }
+
+    static func json(_ value: Any?) throws -> NSDictionary {
+        try #require(value as? NSDictionary)
+    }
+
+    @Test func test_buyJourney_announcesEachChangeInOrder_withDataAsItsGETRendersIt() async throws {
+        let gateway = try await TestGateway()
+        gateway.clock.set(Support.mondayMorning)
+        try await gateway.testWithoutServices { client in
+            let (entityID, accountID) = try await client.tradingAccount(gateway)
+            let (request, order) = try await client.acceptedOrder(
+                accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 100}"#)
+            #expect(order.status == "FILLED")
+            // Nothing is visible before the sequencer numbers it.
+            #expect(try await Self.events(client).isEmpty)
+            try await Self.sequence(gateway)
+
+            let events = try await Self.events(client)
+            #expect(
+                events.compactMap { $0["type"] as? String } == [
+                    "kyc.passed", "account.created", "wallet.linked", "order_request.accepted", "order_fulfillment.created", "order.filled",
+                ])
+            // Every event's data is the resource as its own GET renders it now (nothing changed since).
+            let gets = [
+                "/api/v2/entities/\(entityID)/kyc", "/api/v2/accounts/\(accountID)", "/api/v2/accounts/\(accountID)/wallet",
+                "/api/v2/accounts/\(accountID)/order_requests/\(request.id)", nil, "/api/v2/accounts/\(accountID)/orders/\(order.id)",
+            ]
+            for (event, path) in zip(events, gets) {
+                guard let path else { continue }
+                let current = try JSONSerialization.jsonObject(with: Data(buffer: try await client.call(.get, path).body))
+                #expect(try Self.json(event["data"]) == (try Self.json(current)), "\(event["type"] ?? "")")
+            }
+            let fills = try await client.call(.get, "/api/v2/accounts/\(accountID)/orders/\(order.id)/fulfillments").json()
+            let fill = try #require((fills["data"] as? [Any])?.first)
+            #expect(try Self.json(events[4]["data"]) == (try Self.json(fill)))
+            // Ids are version 7 UUIDs and every event carries its instant.
+            for event in events {
+                let id = try #require(event["id"] as? String)
+                #expect(EventID(parsing: id) != nil && Array(id)[14] == "7")
+                #expect(event["created_dt"] as? String == WireTime.format(Support.mondayMorning))
+            }
+        }
+    }
+
+    @Test func test_cursorAndTypes_walkTheFeed_andForeignOrUnknownCursorsAre400() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.testWithoutServices { client in
+            let entityID = try await client.createEntity()
+            for _ in 0..<5 { _ = try await client.openAccount(entityID) }
+            let accountID = try await client.openAccount(entityID)
+            #expect(try await client.call(.post, "/api/v2/accounts/\(accountID)/deactivate").status == .ok)
+            try await Self.sequence(gateway)
+
+            let first = try await client.call(.get, "/api/v2/events?limit=4").json()
+            #expect(first["has_more"] as? Bool == true)
+            let page = try #require(first["data"] as? [[String: Any]])
+            let last = try #require(page.last?["id"] as? String)
+            let rest = try await client.call(.get, "/api/v2/events?limit=4&after=\(last)").json()
+            #expect(rest["has_more"] as? Bool == false)
+            let restTypes = try #require(rest["data"] as? [[String: Any]]).compactMap { $0["type"] as? String }
+            #expect(restTypes == ["account.created", "account.created", "account.deactivated"])
+            let deactivated = try await Self.events(client, "&types=account.deactivated,kyc.passed")
+            #expect(deactivated.count == 1)
+            let account = try Self.json(deactivated.first?["data"])
+            #expect(account["is_active"] as? Bool == false)
+
+            // Another organization's cursor, an unknown id and junk are all the same 400.
+            let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
+            let key = try #require(try created.json()["api_key"] as? [String: Any])
+            let partnerB = Key.custom(id: try #require(key["id"] as? String), secret: try #require(key["secret"] as? String))
+            #expect(try await Self.events(client, key: partnerB).isEmpty)
+            for after in [last, UUID().uuidString.lowercased(), "junk"] {
+                let refused = try await client.call(.get, "/api/v2/events?after=\(after)", key: partnerB)
+                #expect(refused.status == .badRequest)
+                #expect(try refused.error().code == "invalid_field")
+            }
+            for query in ["types=order.filed", "limit=0", "limit=101", "types="] {
+                let refused = try await client.call(.get, "/api/v2/events?\(query)")
+                #expect(refused.status == .badRequest, "\(query)")
+            }
+            // Operators read the operator kinds, not partners' events.
+            #expect(try await Self.events(client, key: .operator).isEmpty)
+        }
+    }
+
+    @Test func test_reconciliationBreak_isAnOperatorEvent_announcedOnceWhenItAppears() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.testWithoutServices { client in
+            let found = ReconciliationBreak(
+                check: "token_backing", asset: "STOCK:AAPL", expectedUnits: 1_000_000, actualUnits: 0,
+                message: "token_backing on STOCK:AAPL: expected 1, found 0")
+            let broken = ReconciliationResult(ledgerSequence: 7, checkedAt: TestGateway.saturdayMorning, checksRun: 9, breaks: [found])
+            try await Reconciliation.announce(broken, previous: nil, store: gateway.environment.store)
+            try await Reconciliation.announce(broken, previous: broken, store: gateway.environment.store)
+            try await Self.sequence(gateway)
+            let events = try await Self.events(client, key: .operator)
+            #expect(events.count == 1)
+            #expect(events.first?["type"] as? String == "reconciliation.break")
+            let data = try Self.json(events.first?["data"])
+            #expect(data["check"] as? String == "token_backing", "\(data)")
+            #expect(data["expected"] as? String == "1.000000" && data["actual"] as? String == "0.000000", "\(data)")
+            #expect(try await Self.events(client).isEmpty)
+        }
+    }
+}
