@@ -37,6 +37,11 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
     app.addServices(OrderEngineService(store: store, engine: services.engine, role: environment.schedulerRole, logger: logger))
     app.addServices(EventSequencerService(store: store, role: environment.schedulerRole, bell: services.eventBell, logger: logger))
     app.addServices(
+        WebhookDispatcherService(
+            store: store, dispatch: services.webhookDispatch, box: services.webhookSecrets, policy: environment.webhookPolicy,
+            resolver: environment.webhookResolver, wallClock: environment.wallClock, role: environment.schedulerRole,
+            metrics: WebhookMetrics(registry: environment.metrics), logger: logger))
+    app.addServices(
         ReconciliationService(
             store: store, clock: environment.clock, broker: environment.broker, recorder: services.reconciliationRecorder, logger: logger))
     return app

@@ -55,6 +55,13 @@ public struct GatewayEnvironment: Sendable {
     /// Verified keys seen within this time are not read again (`APIKeyCache`); a revoked
     /// key stops working on every replica within it.
     public let apiKeyCacheTimeToLive: Duration
+    /// Where webhooks may go: https and public addresses outside the sandbox, loopback in
+    /// it, private networks with `--webhook-allow-private`.
+    public let webhookPolicy: WebhookAddressPolicy
+    /// Resolves receivers' host names (the system resolver; tests give fixed answers).
+    public let webhookResolver: any WebhookResolver
+    /// When failed deliveries are tried again (compressed to seconds in the sandbox).
+    public let webhookRetry: WebhookRetryPolicy
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
@@ -64,8 +71,12 @@ public struct GatewayEnvironment: Sendable {
         walletKey: SymmetricKey? = nil, logger: Logger = Logger(label: "brokergate"), usdPlusAnnualRateBps: Int = 400,
         broker: any BrokerAdapter, calendar: TradingCalendar, prices: PriceModel, reservesKey: SymmetricKey? = nil,
         orderFaults: OrderFaultInjector = .none,
-        apiKeyCacheTimeToLive: Duration = .seconds(2)
+        apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
+        webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil
     ) {
+        webhookPolicy = WebhookAddressPolicy(sandbox: sandbox, allowPrivate: webhookAllowPrivate)
+        self.webhookResolver = webhookResolver
+        self.webhookRetry = webhookRetry ?? (sandbox ? .sandbox : .production)
         self.apiKeyCacheTimeToLive = apiKeyCacheTimeToLive
         // The lease runs on real time: moving the sandbox clock must not hand the jobs around.
         schedulerLease = SchedulerLease(holder: "replica-\(UUIDText.random().prefix(8))", now: { wallClock.now() })

@@ -33,6 +33,9 @@ struct GatewayServices: Sendable {
     let auth: AuthService
     /// Rung by the event sequencer, heard by this process's event streams.
     let eventBell = EventBell()
+    let webhookEndpoints: WebhookEndpointService
+    let webhookDispatch: WebhookDispatch
+    let webhookSecrets: WebhookSecretBox
 
     init(_ environment: GatewayEnvironment) {
         self.environment = environment
@@ -65,6 +68,10 @@ struct GatewayServices: Sendable {
         reconciliationRecorder = ReconciliationRecorder(
             monitor: environment.reconciliation, metrics: environment.metrics, store: environment.store)
         auth = AuthService(store: store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive))
+        webhookSecrets = WebhookSecretBox(walletKey: environment.walletKey)
+        webhookEndpoints = WebhookEndpointService(
+            clock: environment.wallClock, policy: environment.webhookPolicy, resolver: environment.webhookResolver, box: webhookSecrets)
+        webhookDispatch = WebhookDispatch(clock: environment.wallClock, policy: environment.webhookRetry)
     }
 
     /// Every route the gateway serves.
@@ -72,7 +79,7 @@ struct GatewayServices: Sendable {
         let store = environment.store
         var routes = OpsController(
             store: store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
-            scheduler: environment.schedulerRole
+            scheduler: environment.schedulerRole, webhooks: webhookDispatch
         ).routes
         routes += OrderDeskController(store: store, desk: desk, role: environment.schedulerRole).routes
         routes += EntitiesController(store: store, commands: commands, entities: entities).routes
@@ -100,6 +107,7 @@ struct GatewayServices: Sendable {
         routes += IssuerEligibilityController(store: store, commands: commands, eligibility: eligibility).routes
         routes += IssuanceController(store: store, commands: commands, issuance: issuance, placement: placement).routes
         routes += EventsController(store: store, bell: eventBell).routes
+        routes += WebhooksController(store: store, commands: commands, endpoints: webhookEndpoints, dispatch: webhookDispatch).routes
         if environment.sandbox {
             routes += SandboxController(clock: environment.clock).routes
             routes += FaucetController(commands: commands, funding: funding).routes

@@ -30,6 +30,12 @@ struct Serve: AsyncParsableCommand {
         help: "Sandbox mode: faucet and the settable business clock (env BROKERGATE_SANDBOX=true|false). Default on.")
     var sandbox: Bool?
 
+    @Flag(
+        help:
+            "Let webhook endpoints point at loopback and private networks (env BROKERGATE_WEBHOOK_ALLOW_PRIVATE=true). Default off: outside --sandbox receivers must be https on public addresses; link-local (cloud metadata) addresses are refused even with this flag."
+    )
+    var webhookAllowPrivate: Bool = false
+
     @Option(
         help:
             "Start the business clock at this ISO 8601 instant, e.g. 2026-11-28T15:00:00Z; it then runs at real speed (env BROKERGATE_CLOCK). Default: now."
@@ -99,7 +105,7 @@ struct Serve: AsyncParsableCommand {
             walletKey: settings.walletKey, logger: logger, usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps,
             broker: SimulatedBroker(store: store, clock: clock, model: .standard, calendar: .nyse, halted: settings.haltedSymbols),
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
-            orderFaults: settings.orderFaults)
+            orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.

@@ -32,6 +32,9 @@ struct ServeSettings {
     /// sandbox only): the first time the order path reaches POINT while MARKER_FILE does not
     /// exist, the process creates it and kills itself with SIGKILL.
     let crashAt: (point: OrderFaultPoint, marker: String)?
+    /// `--webhook-allow-private` / `BROKERGATE_WEBHOOK_ALLOW_PRIVATE`: receivers on loopback
+    /// and private networks (never link-local) are accepted outside the sandbox too.
+    let webhookAllowPrivate: Bool
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -45,6 +48,9 @@ struct ServeSettings {
             throw ConfigurationError(message: error.message)
         }
         sandbox = try flags.sandbox ?? Self.boolean(env["BROKERGATE_SANDBOX"], flag: "BROKERGATE_SANDBOX") ?? true
+        webhookAllowPrivate =
+            try flags.webhookAllowPrivate
+            || Self.boolean(env["BROKERGATE_WEBHOOK_ALLOW_PRIVATE"], flag: "BROKERGATE_WEBHOOK_ALLOW_PRIVATE") ?? false
         clockStart = try value(flags.clock, "CLOCK").map { text in
             guard let date = ISO8601Instant.parse(text) else {
                 throw ConfigurationError(

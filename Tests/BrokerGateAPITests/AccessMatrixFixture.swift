@@ -22,7 +22,8 @@ struct AccessMatrixFixture {
     /// Path parameters that name an organization's objects (every one but `stock_id`).
     static let objectParameters: Set<String> = [
         "entity_id", "account_id", "kyc_id", "document_id", "order_id", "order_request_id", "order_fulfillment_id",
-        "withdrawal_request_id", "withdrawal_id", "transfer_id", "issuance_order_id", "organization_id",
+        "withdrawal_request_id", "withdrawal_id", "transfer_id", "issuance_order_id", "organization_id", "webhook_endpoint_id",
+        "webhook_delivery_id",
     ]
 
     static func make(_ gateway: TestGateway, _ client: some TestClientProtocol) async throws -> AccessMatrixFixture {
@@ -39,6 +40,7 @@ struct AccessMatrixFixture {
         try await orders(gateway, client, &values)
         try await cash(gateway, client, &values)
         try await issuance(gateway, client, &values)
+        try await webhooks(client, &values)
 
         let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
         #expect(created.status == .created)
@@ -113,5 +115,25 @@ struct AccessMatrixFixture {
         #expect(minted.status == .created, "\(minted.text)")
         values["issuance_order_id"] = try #require(try minted.json()["id"] as? String)
         try await gateway.runEngine()
+    }
+
+    /// A webhook endpoint on a loopback port nobody listens on, and one of its deliveries
+    /// (made by the dispatcher service from the account's events within a few ticks).
+    private static func webhooks(_ client: some TestClientProtocol, _ values: inout [String: String]) async throws {
+        let created = try await client.call(
+            .post, "/api/v2/webhook_endpoints", json: #"{"url": "http://127.0.0.1:9/hooks", "event_types": ["account.created"]}"#)
+        #expect(created.status == .created, "\(created.text)")
+        let endpointID = try #require(try created.json()["id"] as? String)
+        values["webhook_endpoint_id"] = endpointID
+        _ = try await client.call(.post, "/api/v2/entities/\(try #require(values["entity_id"]))/accounts", json: "{}")
+        for _ in 0..<100 {
+            let page = try await client.call(.get, "/api/v2/webhook_endpoints/\(endpointID)/deliveries").json()
+            if let first = (page["data"] as? [[String: Any]])?.first, let id = first["id"] as? String {
+                values["webhook_delivery_id"] = id
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the dispatcher made no delivery within 5 s")
     }
 }

@@ -28,6 +28,8 @@ enum AccessMatrixTable {
     static let account = "/api/v2/accounts/{account_id}"
     static let entity = "/api/v2/entities/{entity_id}"
     static let issuance = "/api/v2/issuance/accounts/{account_id}"
+    static let hooks = "/api/v2/webhook_endpoints"
+    static let hook = "/api/v2/webhook_endpoints/{webhook_endpoint_id}"
     static let orderBuy = #"{"stock_id": "{stock_id}", "payment_amount": 10}"#
 
     static let rows: [String: MatrixRow] = [
@@ -128,6 +130,15 @@ enum AccessMatrixTable {
         // any byte is streamed); streaming itself is covered by conformance's event tests.
         "GET /api/v2/events": MatrixRow(owner: [200], stable: false),
         "GET /api/v2/events/stream": MatrixRow(headers: ["Last-Event-ID": "not-an-event-id"], owner: [400], foreign: 400),
+        // webhooks: deliveries change as the dispatcher retries against the closed port
+        "POST \(hooks)": MatrixRow(json: #"{"url": "http://127.0.0.1:9/other", "event_types": ["*"]}"#, owner: [201]),
+        "GET \(hooks)": .ok,
+        "GET \(hook)": .ok,
+        "PATCH \(hook)": MatrixRow(json: #"{"description": "matrix"}"#, owner: [200]),
+        "DELETE \(hook)": MatrixRow(owner: [200]),
+        "POST \(hook)/rotate_secret": MatrixRow(owner: [200], stable: false),
+        "GET \(hook)/deliveries": MatrixRow(owner: [200], stable: false),
+        "POST \(hook)/deliveries/{webhook_delivery_id}/retry": MatrixRow(owner: [202]),
 
         // operator
         "POST /api/v2/operator/organizations": MatrixRow(json: #"{"name": "Matrix Org"}"#, owner: [201]),

@@ -64,8 +64,9 @@ struct AccessMatrixTests {
             for (route, body) in before { #expect(after[route] == body, "A's \(route) changed after other callers' attempts") }
             // The rightful callers last, deactivation at the very end: their writes may change A's state.
             let owned =
-                routes.filter { $0.method == .get } + routes.filter { $0.method != .get && !$0.path.hasSuffix("/deactivate") }
-                + routes.filter { $0.path.hasSuffix("/deactivate") }
+                routes.filter { $0.method == .get }
+                + routes.filter { $0.method != .get && $0.method != .delete && !$0.path.hasSuffix("/deactivate") }
+                + routes.filter { $0.path.hasSuffix("/deactivate") } + routes.filter { $0.method == .delete }
             for route in owned {
                 try await runner.checkOwner(route)
                 checks += 1

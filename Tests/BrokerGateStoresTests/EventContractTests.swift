@@ -62,6 +62,11 @@ struct EventContractTests {
         #expect(both.map(\.id) == ["e-000003", "e-000005"])
         #expect(try await store.read { tx in try await tx.events(owner: owner, after: 0, types: [], limit: 10) }.isEmpty)
         #expect(try await store.read { tx in try await tx.events(owner: other, after: 0, types: nil, limit: 10) }.map(\.id) == ["e-000004"])
+        #expect(try await store.read { tx in try await tx.latestEventPosition(owner: owner) } == 6)
+        #expect(try await store.read { tx in try await tx.latestEventPosition(owner: other) } == 4)
+        #expect(try await store.read { tx in try await tx.latestEventPosition(owner: .generate()) } == 0)
+        let everyone = try await store.read { tx in try await tx.events(owner: nil, after: 3, types: nil, limit: 10) }
+        #expect(everyone.map(\.id) == ["e-000004", "e-000005", "e-000006"])
     }
 
     @Test(arguments: StoreKind.allCases)

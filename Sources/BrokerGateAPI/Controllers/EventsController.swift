@@ -48,9 +48,13 @@ struct EventsController {
         let query = QueryParameters(request: request)
         let types = try Self.types(query)
         let resumeFrom = try request.headers[.lastEventID].map { try Self.bounded($0) } ?? query.string("after", lengthMax: 64)
+        let fromNow = try Self.startsFromNow(query)
         let principal = try context.caller()
         // A bad cursor is a 400 before the stream starts, never a stream that skips.
-        let start = try await store.read { tx in try await feed.position(after: resumeFrom, for: principal, in: tx) }
+        let start = try await store.read { tx in
+            resumeFrom == nil && fromNow
+                ? try await feed.latestPosition(for: principal, in: tx) : try await feed.position(after: resumeFrom, for: principal, in: tx)
+        }
         let headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no",
         ]
@@ -105,6 +109,16 @@ struct EventsController {
         try query.string("types", lengthMax: 2000).map { try EventType.parseList($0) }
     }
 
+    /// `start=latest`: only events after the connection (a console that shows what happens
+    /// next); the default `start=first` replays from the first event. A cursor wins over it.
+    static func startsFromNow(_ query: QueryParameters) throws -> Bool {
+        switch try query.string("start", lengthMax: 10) {
+        case nil, "first": false
+        case "latest": true
+        default: throw DomainError.invalidField("start", "must be first or latest")
+        }
+    }
+
     static func bounded(_ header: String) throws -> String {
         guard header.utf8.count <= 64 else { throw DomainError.invalidField("Last-Event-ID", "must be an event id (a UUID)") }
         return header
@@ -157,6 +171,7 @@ enum EventDataDTO: Encodable, Sendable {
     case tokenTransfer(TokenTransferDTO)
     case interestPayment(InterestPaymentDTO)
     case reconciliationBreak(ReconciliationBreakDTO)
+    case webhookEndpoint(WebhookEndpointDTO)
 
     init(_ subject: EventSubject) {
         switch subject {
@@ -171,6 +186,7 @@ enum EventDataDTO: Encodable, Sendable {
         case .tokenTransfer(let transfer): self = .tokenTransfer(TokenTransferDTO(transfer))
         case .interestPayment(let payment): self = .interestPayment(InterestPaymentDTO(payment))
         case .reconciliationBreak(let notice): self = .reconciliationBreak(ReconciliationBreakDTO(notice))
+        case .webhookEndpoint(let endpoint): self = .webhookEndpoint(WebhookEndpointDTO(endpoint))
         }
     }
 
@@ -188,6 +204,7 @@ enum EventDataDTO: Encodable, Sendable {
         case .tokenTransfer(let dto): try container.encode(dto)
         case .interestPayment(let dto): try container.encode(dto)
         case .reconciliationBreak(let dto): try container.encode(dto)
+        case .webhookEndpoint(let dto): try container.encode(dto)
         }
     }
 }

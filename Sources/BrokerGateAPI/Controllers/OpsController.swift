@@ -12,6 +12,8 @@ struct OpsController {
     var reconciliation: ReconciliationMonitor? = nil
     /// Whether this replica runs the scheduler, shown in `/ready` (nil: not reported).
     var scheduler: SchedulerRole? = nil
+    /// Counts the webhook backlog shown in `/ready` (nil: not reported).
+    var webhooks: WebhookDispatch? = nil
 
     var routes: [RouteDefinition] {
         [
@@ -28,6 +30,12 @@ struct OpsController {
         var reconciliation: ReconciliationDTO? = nil
         var outbox: Outbox? = nil
         var scheduler: Scheduler? = nil
+        var webhooks: Webhooks? = nil
+    }
+
+    /// Webhook deliveries pending for enabled endpoints (due or waiting to retry).
+    struct Webhooks: ResponseEncodable {
+        let backlog: Int
     }
 
     /// Open orders: instructions the engine still delivers or follows ("draining" while > 0).
@@ -61,9 +69,11 @@ struct OpsController {
         // A reconciliation break is shown, not turned into a 503: the replica can still serve,
         // and taking every replica out of rotation would hide the break behind an outage.
         let depth = try? await OrderDesk.outboxDepth(store: store)
+        let backlog = try? await webhooks?.backlog(store)
         return Status(
             status: "ready", store: store.displayName, reconciliation: reconciliation?.current.map(ReconciliationDTO.init),
-            outbox: depth.map { Outbox(depth: $0) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) })
+            outbox: depth.map { Outbox(depth: $0) }, scheduler: scheduler.map { Scheduler(leader: $0.isLeader) },
+            webhooks: backlog.map { Webhooks(backlog: $0) })
     }
 
     /// Order and ledger gauges are read from the store at each scrape (indexed counts); a

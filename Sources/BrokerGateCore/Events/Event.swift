@@ -19,6 +19,7 @@ public enum EventSubject: Sendable, Codable, Equatable {
     case tokenTransfer(TokenTransferRecord)
     case interestPayment(InterestPayment)
     case reconciliationBreak(ReconciliationBreakNotice)
+    case webhookEndpoint(WebhookEndpoint)
 
     /// The organization the event belongs to; the house for operator kinds.
     var owner: OrganizationID {
@@ -34,6 +35,7 @@ public enum EventSubject: Sendable, Codable, Equatable {
         case .tokenTransfer(let transfer): transfer.organizationID
         case .interestPayment(let payment): payment.organizationID
         case .reconciliationBreak: .house
+        case .webhookEndpoint(let endpoint): endpoint.organizationID
         }
     }
 }
@@ -60,7 +62,7 @@ public struct Event: Sendable, Equatable {
     public let subject: EventSubject
     public let position: Int64
 
-    init(_ stored: StoredEvent) throws {
+    public init(_ stored: StoredEvent) throws {
         guard let type = EventType(rawValue: stored.type), let position = stored.position else {
             throw StoreError("stored event \(stored.id) has an unknown type \(stored.type) or no position")
         }
@@ -105,9 +107,12 @@ public protocol EventRepository: Sendable {
     func sequenceEvents(limit: Int) async throws -> Int
     /// Whether any committed event waits for its number.
     func hasUnsequencedEvents() async throws -> Bool
-    /// Numbered events of `owner` after `position`, in order, of the given types (all when nil).
-    func events(owner: OrganizationID, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent]
+    /// Numbered events of `owner` (every organization's when nil) after `position`, in
+    /// order, of the given types (all when nil).
+    func events(owner: OrganizationID?, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent]
     func event(id: String) async throws -> StoredEvent?
+    /// The highest position among `owner`'s numbered events, 0 when it has none.
+    func latestEventPosition(owner: OrganizationID) async throws -> Int64
 }
 
 /// The subject's bytes: the documents' JSON conventions (sorted keys, integer microseconds),

@@ -44,6 +44,11 @@ public struct EventFeed: Sendable {
         return position
     }
 
+    /// The caller's newest position: a stream started "from now" resumes after it.
+    public func latestPosition(for principal: Principal, in tx: any StoreTransaction) async throws -> Int64 {
+        try await tx.latestEventPosition(owner: Self.owner(of: principal))
+    }
+
     /// Whose events a principal reads: its own, or the house's (operator kinds) for operators.
     static func owner(of principal: Principal) -> OrganizationID {
         principal.isOperator ? .house : principal.organizationID

@@ -26,6 +26,8 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     case interestPaid = "interest.paid"
     /// Operators only: a reconciliation check started to disagree.
     case reconciliationBreak = "reconciliation.break"
+    /// The gateway disabled a webhook endpoint after a run of failed deliveries.
+    case webhookEndpointDisabled = "webhook_endpoint.disabled"
 
     /// Who receives it: the organization that owns the resource, or the operators.
     public var isOperatorKind: Bool { self == .reconciliationBreak }

@@ -41,16 +41,20 @@ extension MemoryTransaction {
         read { !$0.events.waiting.isEmpty }
     }
 
-    func events(owner: OrganizationID, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent] {
+    func events(owner: OrganizationID?, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent] {
         read { tables in
             // Positions are 1, 2, 3, …: the event after `position` sits at index `position`.
             let feed = tables.events.numbered
             guard position < feed.count else { return [] }
             return Array(
                 feed[Int(max(0, position))...].lazy.filter { event in
-                    event.organizationID == owner && (types.map { $0.contains(event.type) } ?? true)
+                    (owner.map { event.organizationID == $0 } ?? true) && (types.map { $0.contains(event.type) } ?? true)
                 }.prefix(limit))
         }
+    }
+
+    func latestEventPosition(owner: OrganizationID) async throws -> Int64 {
+        read { $0.events.numbered.last { $0.organizationID == owner }?.position ?? 0 }
     }
 
     func event(id: String) async throws -> StoredEvent? {

@@ -34,9 +34,13 @@ extension SQLTransaction {
         try await db.query("SELECT 1 AS one FROM events WHERE position IS NULL LIMIT 1", []).isEmpty == false
     }
 
-    func events(owner: OrganizationID, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent] {
-        var sql = "SELECT * FROM events WHERE organization_id = ? AND position IS NOT NULL AND position > ?"
-        var binds: [SQLValue] = [.text(owner.rawValue), .integer(position)]
+    func events(owner: OrganizationID?, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent] {
+        var sql = "SELECT * FROM events WHERE position IS NOT NULL AND position > ?"
+        var binds: [SQLValue] = [.integer(position)]
+        if let owner {
+            sql += " AND organization_id = ?"
+            binds.append(.text(owner.rawValue))
+        }
         if let types {
             guard !types.isEmpty else { return [] }
             sql += " AND type IN (" + Array(repeating: "?", count: types.count).joined(separator: ", ") + ")"
@@ -49,6 +53,12 @@ extension SQLTransaction {
 
     func event(id: String) async throws -> StoredEvent? {
         try await one("SELECT * FROM events WHERE id = ?", [.text(id)], Self.event)
+    }
+
+    func latestEventPosition(owner: OrganizationID) async throws -> Int64 {
+        try await db.query(
+            "SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE organization_id = ? AND position IS NOT NULL", [.text(owner.rawValue)]
+        ).first?.integer("p") ?? 0
     }
 
     static func event(_ row: SQLRow) throws -> StoredEvent {
