@@ -335,6 +335,31 @@ def test_operator_approvesANeedsReviewCheck_withANote(driver: WebDriver, gateway
     console_log.assert_clean("the operator console", expected=() if has_desk else (("/api/v2/operator/order_desk", 404),))
 
 
+def test_partnerConsole_showsTheOperatorsDecision_live(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                     console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    """The decision step waits on the event stream: the operator approves through the API and
+    the page turns to PASS without a click or a reload."""
+    partner = gateway.headers("partner")
+    entity = api.post("/api/v2/entities", json={"name": "Leila Karimi"}, headers=partner).json()
+    kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
+        "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
+        "data": {"last_name": "Karimi", "first_name": "Leila", "birth_date": "1985-02-03", "country_code": "IR", "address_country_code": "FR"},
+    }).json()  # fmt: skip
+    assert kyc["status"] == "NEEDS_REVIEW", kyc
+
+    sign_in(driver, gateway, "console.html", "partner")
+    driver.get(f"{gateway.base_url}/console.html#/onboard/{entity['id']}")
+    text_of(driver, ".alert.warn", r"A person must review this check", "the waiting decision")
+    time.sleep(1.5)  # the page's stream is connected (start=latest) before the decision is made
+    decided = api.post(f"/api/v2/operator/kyc_reviews/{kyc['id']}/approve", headers=gateway.headers("operator"),
+                       json={"note": "Residence permit checked."})  # fmt: skip
+    assert decided.status_code == 200, decided.text
+    text_of(driver, ".alert.good", r"Verified", "the decision arriving live")
+    element(driver, "[data-testid=open-account]", "the next step")
+    screenshots.take("decision live")
+    console_log.assert_clean("the live decision")
+
+
 # --- 5. the hosted KYC form ------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { busy, errorBox, fill, h, notice, pill } from "../dom.js";
 import { clearProblems, collect, fillCountrySelects, problemsOf, serverProblems, showProblems } from "../kyc-rules.js";
 import { kycSummary } from "./customers.js";
+import { subscribe } from "../events.js";
 
 const KEY = { key: "partner" };
 const STEPS = ["Customer", "KYC details", "Documents", "Decision"];
@@ -183,6 +184,9 @@ function documentsStep(state, steps) {
   return form;
 }
 
+const KYC_EVENTS = ["kyc.passed", "kyc.failed", "kyc.needs_review", "kyc.approved", "kyc.rejected"];
+let decisionStream = null; // the open decision step's subscription, replaced when it redraws
+
 async function decisionStep(state, steps, context) {
   const id = state.entity.id;
   // Documents may have changed an open check's decision: read it again.
@@ -198,6 +202,19 @@ async function decisionStep(state, steps, context) {
     }, errorSlot, "Could not open the account"));
     actions.append(open);
   } else {
+    // An operator's decision (or a document that completes the check) arrives as an event:
+    // the step redraws itself when this check's status changes.
+    decisionStream?.stop();
+    const stream = subscribe("partner", {
+      types: KYC_EVENTS,
+      onEvent: (event) => {
+        if (event.data.id !== state.kyc.id) return;
+        stream.stop();
+        steps.decision();
+      },
+    });
+    decisionStream = stream;
+    context.onLeave(() => stream.stop());
     const refresh = h("button", { type: "button", text: "Check the status again" });
     refresh.addEventListener("click", () => steps.decision());
     const resubmit = h("button", { type: "button", text: "Submit corrected data" });

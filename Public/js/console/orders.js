@@ -1,16 +1,19 @@
-// The account's orders and fills, polled while any order is still open: the engine moves
-// open orders every second, so the table follows them until each is final (FILLED,
-// CANCELLED, REJECTED or ERROR), then polling stops.
+// The account's orders and fills, live: the page follows the gateway's event stream
+// (order requests accepted for this account, its orders' status changes and fills) and
+// reads the tables again when one of them moves. No polling; the stream reconnects by itself.
 
 import { api } from "../api.js";
 import { div, formatPrice, formatShares, formatUSDPlus, isZero } from "../decimal.js";
 import { busy, cell, errorBox, fill, formatWhen, h, pill, table } from "../dom.js";
+import { subscribe } from "../events.js";
 
 const KEY = { key: "partner" };
 const TERMINAL = new Set(["FILLED", "CANCELLED", "REJECTED", "ERROR"]);
-const POLL_MS = 1000;
-const POLL_IDLE_MAX = 600; // stop after 10 minutes without a change; a click restarts it
 const ROWS = 20;
+const ORDER_EVENTS = [
+  "order_request.accepted", "order_request.rejected", "order.submitted", "order.partially_filled", "order.filled",
+  "order.cancelled", "order.expired", "order.rejected", "order_fulfillment.created",
+];
 
 function orderRow(order, stocks, onCancel) {
   const symbol = stocks.byId.get(order.stock_id)?.symbol ?? order.stock_id.slice(0, 8);
@@ -53,19 +56,18 @@ export function mountOrders(accountId, stocks, { onSettled }) {
   const ordersSlot = h("div", { "aria-live": "polite" });
   const fillsSlot = h("div");
   const cancelError = h("div");
-  const status = h("p", { class: "hint", "aria-live": "off" });
+  const status = h("p", { class: "hint", "aria-live": "off", "data-testid": "orders-live" });
   const refresh = h("button", { type: "button", class: "small", text: "Refresh" });
-  let timer = null;
-  let idleTicks = 0;
   let lastSeen = null; // order id → status at the last read
-  let generation = 0; // a newer watch() supersedes the loop of an older one
+  let stream = null;
+  let reading = Promise.resolve();
 
   const cancel = (order, button) => busy(button, async () => {
     await api("POST", `/api/v2/accounts/${accountId}/orders/${order.id}/cancel`, KEY);
-    await watch();
+    await load();
   }, cancelError, "Cancel refused");
 
-  const load = async () => {
+  const read = async () => {
     const [orders, fills] = await Promise.all([
       api("GET", `/api/v2/accounts/${accountId}/orders?limit=${ROWS}&order=desc`, KEY),
       api("GET", `/api/v2/accounts/${accountId}/order_fulfillments?limit=${ROWS}&order=desc`, KEY),
@@ -83,39 +85,47 @@ export function mountOrders(accountId, stocks, { onSettled }) {
       fills.data.map((item) => fillRow(item, stocks)),
       { empty: "No fills yet." }));
     if (settled) await onSettled();
-    return orders.data.some((order) => !TERMINAL.has(order.status));
   };
 
-  const tick = async (mine) => {
-    let open = false;
-    try {
-      open = await load();
-    } catch (error) {
-      fill(ordersSlot, errorBox(error, "Could not read the orders"));
-      open = true; // keep trying: the gateway may be restarting
-    }
-    if (mine !== generation) return;
-    idleTicks += 1;
-    if (open && idleTicks < POLL_IDLE_MAX) {
-      status.textContent = "Updating every second while an order is open.";
-      timer = setTimeout(() => tick(mine), POLL_MS);
-    } else {
-      status.textContent = open ? "Paused; press Refresh to follow open orders again." : "All orders are final.";
-    }
+  /** Reads the tables, one read at a time (events arriving together cause one more read, not many). */
+  const load = () => {
+    reading = reading.then(() => read().catch((error) => fill(ordersSlot, errorBox(error, "Could not read the orders"))));
+    return reading;
   };
 
-  /** Reads now and polls until every order is final. */
+  /** Whether an event concerns this account: its requests name it; orders and fills name an order we list. */
+  const concerns = (event) => {
+    const data = event.data;
+    if (event.type.startsWith("order_request.")) return data.account_id === accountId;
+    if (event.type === "order_fulfillment.created") return lastSeen?.has(data.order_id) ?? false;
+    return lastSeen?.has(data.id) ?? false;
+  };
+
+  /** Reads now and follows the stream (once; later calls just read again). */
   const watch = async () => {
-    stop();
-    idleTicks = 0;
-    await tick(generation);
+    if (!stream) {
+      stream = subscribe("partner", {
+        types: ORDER_EVENTS,
+        onEvent: (event) => { if (concerns(event)) load(); },
+        onState: (state) => {
+          status.dataset.state = state;
+          status.textContent = {
+            live: "Live: orders update as the gateway reports them.",
+            reconnecting: "Reconnecting to the event stream…",
+            signed_out: "Signed out: sign in again to follow orders.",
+          }[state];
+          // Whatever happened while the stream was away is read once it is back.
+          if (state === "live") load();
+        },
+      });
+    }
+    await load();
   };
   function stop() {
-    generation += 1;
-    clearTimeout(timer);
-    timer = null;
+    stream?.stop();
+    stream = null;
   }
-  refresh.addEventListener("click", () => watch());
+  refresh.addEventListener("click", () => load());
 
   const element = h("section", { class: "card", "aria-labelledby": "orders-heading" },
     h("div", { class: "card-head" }, h("h2", { id: "orders-heading", text: "Orders" }), refresh),
