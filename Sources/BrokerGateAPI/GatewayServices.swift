@@ -33,6 +33,7 @@ struct GatewayServices: Sendable {
     let auth: AuthService
     /// Rung by the event sequencer, heard by this process's event streams.
     let eventBell = EventBell()
+    let eventStreams = EventStreamSlots()
     let webhookEndpoints: WebhookEndpointService
     let webhookDispatch: WebhookDispatch
     let webhookSecrets: WebhookSecretBox
@@ -106,7 +107,7 @@ struct GatewayServices: Sendable {
             ).routes
         routes += IssuerEligibilityController(store: store, commands: commands, eligibility: eligibility).routes
         routes += IssuanceController(store: store, commands: commands, issuance: issuance, placement: placement).routes
-        routes += EventsController(store: store, bell: eventBell).routes
+        routes += EventsController(store: store, bell: eventBell, streams: eventStreams).routes
         routes += WebhooksController(store: store, commands: commands, endpoints: webhookEndpoints, dispatch: webhookDispatch).routes
         if environment.sandbox {
             routes += SandboxController(clock: environment.clock).routes

@@ -6,23 +6,12 @@ import Foundation
 /// microseconds (no floating point in stored data).
 enum DocumentCodec {
     static func encode<D: StoredDocument>(_ document: D) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(PageCursor.micros(date))
-        }
-        return Array(try encoder.encode(document))
+        Array(try StoredJSON.encoder().encode(document))
     }
 
     static func decode<D: StoredDocument>(_ type: D.Type, _ bytes: [UInt8]) throws -> D {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let micros = try decoder.singleValueContainer().decode(Int64.self)
-            return Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
-        }
         do {
-            return try decoder.decode(type, from: Data(bytes))
+            return try StoredJSON.decoder().decode(type, from: Data(bytes))
         } catch {
             throw StoreError("stored \(D.kind) document does not decode: \(error)")
         }

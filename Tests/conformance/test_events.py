@@ -15,6 +15,7 @@ reads the stream.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -245,3 +246,17 @@ def test_idleStream_sendsAHeartbeat_andSIGTERMEndsItCleanly(tmp_path) -> None:
         assert replica.process.wait(timeout=15) == 0
     finally:
         replica.stop()
+
+
+def test_streamsPerOrganization_areBounded_andTheNextIs429(fresh_partner: tuple[Dinari, dict[str, str]], gateway) -> None:
+    _, headers = fresh_partner
+    url = f"{gateway.base_url}/api/v2/events/stream"
+    with contextlib.ExitStack() as open_streams:
+        for _ in range(8):
+            stream = open_streams.enter_context(httpx.stream("GET", url, headers=headers, timeout=10))
+            assert stream.status_code == 200
+        refused = httpx.get(url, headers=headers, timeout=10)
+        assert assert_error_response(refused, 429)["code"] == "too_many_streams"
+        assert int(refused.headers["Retry-After"]) > 0
+        # The list is not a stream: it still answers.
+        assert httpx.get(f"{gateway.base_url}/api/v2/events", headers=headers, timeout=10).status_code == 200

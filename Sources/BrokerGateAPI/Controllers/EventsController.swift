@@ -13,6 +13,7 @@ import Synchronization
 struct EventsController {
     let store: any Store
     let bell: EventBell
+    let streams: EventStreamSlots
     private let feed = EventFeed()
 
     /// A comment line this often keeps proxies and clients from timing an idle stream out.
@@ -50,10 +51,14 @@ struct EventsController {
         let resumeFrom = try request.headers[.lastEventID].map { try Self.bounded($0) } ?? query.string("after", lengthMax: 64)
         let fromNow = try Self.startsFromNow(query)
         let principal = try context.caller()
+        let slot = try streams.take(for: principal.organizationID)
         // A bad cursor is a 400 before the stream starts, never a stream that skips.
-        let start = try await store.read { tx in
-            resumeFrom == nil && fromNow
-                ? try await feed.latestPosition(for: principal, in: tx) : try await feed.position(after: resumeFrom, for: principal, in: tx)
+        let start = try await slot.releasing { [store, feed] in
+            try await store.read { tx in
+                resumeFrom == nil && fromNow
+                    ? try await feed.latestPosition(for: principal, in: tx)
+                    : try await feed.position(after: resumeFrom, for: principal, in: tx)
+            }
         }
         let headers: HTTPFields = [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no",
@@ -61,6 +66,7 @@ struct EventsController {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { [store, bell, feed] writer in
+                defer { slot.release() }
                 var position = start
                 var lastWrite = ContinuousClock.now
                 let stop = StreamStop()
@@ -122,6 +128,64 @@ struct EventsController {
     static func bounded(_ header: String) throws -> String {
         guard header.utf8.count <= 64 else { throw DomainError.invalidField("Last-Event-ID", "must be an event id (a UUID)") }
         return header
+    }
+}
+
+/// Open event streams per organization, bounded: each stream reads the store on every wake,
+/// so one partner opening thousands would be everyone's problem.
+final class EventStreamSlots: Sendable {
+    static let perOrganizationMax = 8
+    private let open = Mutex<[OrganizationID: Int]>([:])
+
+    /// A slot for one stream, or 429 `too_many_streams`.
+    func take(for organization: OrganizationID) throws -> Slot {
+        let taken = open.withLock { open in
+            guard open[organization, default: 0] < Self.perOrganizationMax else { return false }
+            open[organization, default: 0] += 1
+            return true
+        }
+        guard taken else {
+            throw DomainError(
+                .rateLimited, code: "too_many_streams",
+                message:
+                    "this organization already has \(Self.perOrganizationMax) event streams open; close one, or read GET /api/v2/events",
+                retryAfterSeconds: 5)
+        }
+        return Slot(slots: self, organization: organization)
+    }
+
+    fileprivate func give(back organization: OrganizationID) {
+        open.withLock { open in
+            open[organization, default: 1] -= 1
+            if open[organization] == 0 { open[organization] = nil }
+        }
+    }
+
+    /// One taken slot; given back exactly once.
+    final class Slot: Sendable {
+        private let slots: EventStreamSlots
+        private let organization: OrganizationID
+        private let given = Atomic<Bool>(false)
+
+        init(slots: EventStreamSlots, organization: OrganizationID) {
+            self.slots = slots
+            self.organization = organization
+        }
+
+        func release() {
+            guard !given.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            slots.give(back: organization)
+        }
+
+        /// Runs `body`; gives the slot back if it throws (the stream never starts).
+        func releasing<T>(_ body: () async throws -> T) async throws -> T {
+            do {
+                return try await body()
+            } catch {
+                release()
+                throw error
+            }
+        }
     }
 }
 

@@ -115,30 +115,42 @@ public protocol EventRepository: Sendable {
     func latestEventPosition(owner: OrganizationID) async throws -> Int64
 }
 
-/// The subject's bytes: the documents' JSON conventions (sorted keys, integer microseconds),
-/// so an event round-trips exactly like the document it copies.
+/// The subject's bytes, in the documents' JSON (`StoredJSON`), so an event round-trips
+/// exactly like the document it copies.
 enum EventCodec {
     static func encode(_ subject: EventSubject) throws -> [UInt8] {
+        Array(try StoredJSON.encoder().encode(subject))
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> EventSubject {
+        do {
+            return try StoredJSON.decoder().decode(EventSubject.self, from: Data(bytes))
+        } catch {
+            throw StoreError("stored event does not decode: \(error)")
+        }
+    }
+}
+
+/// The JSON of everything the stores keep as documents: sorted keys, instants as integer
+/// microseconds (no floating point in stored data).
+public enum StoredJSON {
+    public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
             try container.encode(PageCursor.micros(date))
         }
-        return Array(try encoder.encode(subject))
+        return encoder
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> EventSubject {
+    public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let micros = try decoder.singleValueContainer().decode(Int64.self)
             return Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
         }
-        do {
-            return try decoder.decode(EventSubject.self, from: Data(bytes))
-        } catch {
-            throw StoreError("stored event does not decode: \(error)")
-        }
+        return decoder
     }
 }
 
