@@ -62,6 +62,8 @@ public struct GatewayEnvironment: Sendable {
     public let webhookResolver: any WebhookResolver
     /// When failed deliveries are tried again (compressed to seconds in the sandbox).
     public let webhookRetry: WebhookRetryPolicy
+    /// How long an order that never reached the broker waits for it before ending in ERROR.
+    public let brokerUnreachableLimit: TimeInterval
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
@@ -72,8 +74,10 @@ public struct GatewayEnvironment: Sendable {
         broker: any BrokerAdapter, calendar: TradingCalendar, prices: PriceModel, reservesKey: SymmetricKey? = nil,
         orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
-        webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil
+        webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
+        brokerUnreachableLimit: TimeInterval = 300
     ) {
+        self.brokerUnreachableLimit = brokerUnreachableLimit
         webhookPolicy = WebhookAddressPolicy(sandbox: sandbox, allowPrivate: webhookAllowPrivate)
         self.webhookResolver = webhookResolver
         self.webhookRetry = webhookRetry ?? (sandbox ? .sandbox : .production)

@@ -56,8 +56,10 @@ struct GatewayServices: Sendable {
         withdrawals = WithdrawalService(clock: clock)
         transfers = TokenTransferService(clock: clock)
         interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps)
-        engine = OrderEngine(clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults)
-        orders = OrderCommands(clock: clock, market: market)
+        engine = OrderEngine(
+            clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults,
+            unreachableLimit: environment.brokerUnreachableLimit)
+        orders = OrderCommands(clock: clock, market: market, broker: environment.broker.capabilities)
         orderQueries = OrderQueries()
         issuance = IssuanceService(clock: clock, market: market)
         eligibility = IssuerEligibilityService(clock: clock)

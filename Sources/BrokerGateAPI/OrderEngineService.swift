@@ -23,11 +23,36 @@ struct OrderEngineService: Service, CustomStringConvertible {
     var interval: Duration = .seconds(1)
 
     func run() async throws {
-        await runEvery(interval) {
-            guard role.isLeader else { return }
-            await tick()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await followBroker() }
+            await runEvery(interval) {
+                guard role.isLeader else { return }
+                await tick()
+            }
+            group.cancelAll()
         }
         logger.info("order engine stopped")
+    }
+
+    /// Looks at an order as soon as the broker pushes a change to it (the periodic pass
+    /// still confirms every open order), and at every open order when the push feed was
+    /// interrupted.
+    func followBroker() async {
+        for await update in engine.broker.orderUpdates() {
+            guard role.isLeader, !Task.isCancelled else { continue }
+            switch update {
+            case .resynchronize:
+                await tick()
+            case .order(let brokerOrderID):
+                do {
+                    try await engine.advance(OrderID(trusted: brokerOrderID), store: store)
+                } catch {
+                    logger.warning(
+                        "order engine could not follow a broker update; the next pass retries",
+                        metadata: ["order_id": "\(brokerOrderID)", "error": "\(String(reflecting: error))"])
+                }
+            }
+        }
     }
 
     /// One pass over the open orders; returns how many changed (0 when the pass failed).

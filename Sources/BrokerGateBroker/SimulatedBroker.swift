@@ -123,7 +123,8 @@ public struct SimulatedBroker: BrokerAdapter {
     /// IOC and FOK end after this one look.
     func execute(_ order: inout SimBrokerOrder, at now: Date, in tx: any StoreTransaction) async throws {
         guard order.state.status == .working, let instruction = order.instruction, !halted.contains(instruction.symbol) else { return }
-        guard SessionRules.mayRoute(instruction.type, in: try calendar.state(at: now).session) else { return }
+        let session = try calendar.state(at: now).session
+        guard SessionRules.mayRoute(instruction.type, in: session), instruction.sessions?.contains(session) ?? true else { return }
         let quote = try model.quote(symbol: instruction.symbol, at: now)
         let price = instruction.side == .buy ? quote.ask : quote.bid
         if Self.isMarketable(instruction, at: price) {

@@ -2,6 +2,7 @@ import BrokerGateCore
 import BrokerGateStores
 import BrokerGateTesting
 import Foundation
+import Synchronization
 import Testing
 
 @testable import BrokerGateBroker
@@ -278,5 +279,125 @@ extension OrderEngineTests {
         await #expect(throws: OrderEngineFailure.self) { try await engine.runDue(store: store) }
         #expect(try await reload(moving).status == .filled)
         #expect(try await reload(stuck).status == .pendingSubmit)
+    }
+}
+
+/// A broker reporting executions only as running totals (as Alpaca's order does), from a
+/// script the test advances, or unreachable.
+final class TotalsBroker: BrokerAdapter {
+    let answer = Mutex<BrokerOrderState?>(nil)
+    let unreachable = Mutex(false)
+
+    func set(_ status: BrokerOrderStatus, quantity: Int64, cash: Int64, id: String) {
+        answer.withLock {
+            $0 = BrokerOrderState(
+                brokerOrderID: id, status: status,
+                totals: BrokerFillTotals(quantityUnits: quantity, cashUnits: cash, at: TradingFixture.mondayMorning))
+        }
+    }
+
+    func current(_ id: String) throws -> BrokerOrderState {
+        if unreachable.withLock({ $0 }) { throw BrokerUnavailable("HTTP 503 (test)") }
+        return answer.withLock { $0 }
+            ?? BrokerOrderState(brokerOrderID: id, status: .working, totals: .init(quantityUnits: 0, cashUnits: 0, at: .distantPast))
+    }
+
+    func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState { try current(instruction.brokerOrderID) }
+    func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { try current(brokerOrderID) }
+    func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { try current(brokerOrderID) }
+    func book() async throws -> BrokerBook { BrokerBook(positions: [:], netCashUnits: 0) }
+}
+
+extension OrderEngineTests {
+    func fulfillments(of order: OrderRecord) async throws -> [FulfillmentRecord] {
+        try await store.read { tx in
+            try await tx.allDocuments(FulfillmentRecord.self, query: DocumentQuery(owner: nil, parentID: order.id.rawValue))
+        }
+    }
+
+    @Test func test_runningTotals_areSettledByDifference_andARepeatedAnswerSettlesNothing() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 30_000, scale: 2)), account
+        )
+        let broker = TotalsBroker()
+        let engine = OrderEngine(clock: clock, broker: broker)
+        let id = order.id.rawValue
+        broker.set(.working, quantity: 1_000_000, cash: 100_000_000, id: id)
+        #expect(try await engine.advance(order.id, store: store))
+        #expect(try await reload(order).status == .partiallyFilled)
+        #expect(try await !engine.advance(order.id, store: store), "the same totals again change nothing")
+        broker.set(.filled, quantity: 3_000_000, cash: 299_500_000, id: id)
+        #expect(try await engine.advance(order.id, store: store))
+        let filled = try await reload(order)
+        #expect(filled.status == .filled && filled.filledQuantityUnits == 3_000_000 && filled.paymentUnits == 299_500_000)
+        let fills = try await fulfillments(of: order).sorted { $0.quantityUnits < $1.quantityUnits }
+        #expect(fills.map(\.quantityUnits) == [1_000_000, 2_000_000])
+        #expect(fills.map(\.paymentUnits) == [100_000_000, 199_500_000])
+        #expect(fills.last?.price == Amount(units: 99_750_000, scale: 6))
+        let tokens = try #require(try await balance(.customer(account, .stock("AAPL"))))
+        #expect(tokens.balanceUnits == 3_000_000)
+    }
+
+    @Test func test_anOrderTheBrokerNeverReached_endsInError_afterTheLimit_withItsHoldReleased() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let broker = TotalsBroker()
+        broker.unreachable.withLock { $0 = true }
+        let engine = OrderEngine(clock: clock, broker: broker, unreachableLimit: 60)
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        let troubled = try await reload(order)
+        #expect(troubled.status == .pendingSubmit && troubled.brokerTrouble == "HTTP 503 (test)")
+        #expect(troubled.brokerTroubleSince == OrderEngineTests.mondayMorning)
+        clock.set(OrderEngineTests.mondayMorning.addingTimeInterval(61))
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        let failed = try await reload(order)
+        #expect(failed.status == .error && failed.requestStatus == .error)
+        #expect(failed.cancelMessage?.hasPrefix("the broker could not be reached for 61 s") == true)
+        let cash = try #require(try await balance(.customer(account, .usdPlus)))
+        #expect(cash.heldUnits == 0 && cash.balanceUnits == 10_000_000_000)
+        let events = try await store.transaction { tx in
+            _ = try await tx.sequenceEvents(limit: 1_000)
+            return try await tx.events(owner: nil, after: 0, types: ["order.error"], limit: 10)
+        }
+        #expect(events.count == 1, "the partner learns of it")
+    }
+
+    @Test func test_anOrderAtTheBroker_isNeverGivenUp_whileTheBrokerIsDown() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let broker = TotalsBroker()
+        let engine = OrderEngine(clock: clock, broker: broker, unreachableLimit: 60)
+        #expect(try await engine.advance(order.id, store: store))
+        #expect(try await reload(order).status == .submitted)
+        broker.unreachable.withLock { $0 = true }
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        clock.set(OrderEngineTests.mondayMorning.addingTimeInterval(3_600))
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        let waiting = try await reload(order)
+        #expect(waiting.status == .submitted && waiting.brokerTrouble != nil)
+        broker.unreachable.withLock { $0 = false }
+        broker.set(.filled, quantity: 200_000, cash: 50_000_000, id: order.id.rawValue)
+        #expect(try await engine.advance(order.id, store: store))
+        let filled = try await reload(order)
+        #expect(filled.status == .filled && filled.brokerTrouble == nil && filled.brokerTroubleSince == nil)
+    }
+
+    @Test func test_placement_refusesWhatTheBrokerCanNeverTake() async throws {
+        let account = try await customer()
+        let alpaca = OrderCommands(clock: clock, market: market, broker: .alpaca)
+        let principal = principal
+        await #expect(throws: DomainError.self) {
+            try await store.transaction { tx in
+                try await alpaca.create(
+                    OrderRequestInput(
+                        side: .buy, type: .market, tif: .gtc, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)),
+                    accountID: account, for: principal, in: tx)
+            }
+        }
+        let cash = try #require(try await balance(.customer(account, .usdPlus)))
+        #expect(cash.heldUnits == 0)
     }
 }

@@ -12,7 +12,7 @@ const TERMINAL = new Set(["FILLED", "CANCELLED", "REJECTED", "ERROR"]);
 const ROWS = 20;
 const ORDER_EVENTS = [
   "order_request.accepted", "order_request.rejected", "order.submitted", "order.partially_filled", "order.filled",
-  "order.cancelled", "order.expired", "order.rejected", "order_fulfillment.created",
+  "order.cancelled", "order.expired", "order.rejected", "order.error", "order_fulfillment.created",
 ];
 
 function orderRow(order, stocks, onCancel) {

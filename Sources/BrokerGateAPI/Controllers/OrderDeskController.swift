@@ -36,9 +36,21 @@ struct OrderDeskDTO: ResponseEncodable, Sendable {
         let net_cash: Amount
     }
 
+    /// An order an operator must look at: why, and since when.
+    struct Attention: ResponseEncodable, Sendable {
+        let order_id: String
+        let account_id: String
+        let organization_id: String
+        let status: String
+        let reason: String?
+        let since_dt: Date
+    }
+
     let outbox: Outbox
     let scheduler: Scheduler
-    let broker_book: Book
+    let broker_book: Book?
+    let broker_error: String?
+    let attention: [Attention]
 
     init(_ status: OrderDeskStatus, thisReplicaLeads: Bool) {
         outbox = Outbox(
@@ -47,7 +59,15 @@ struct OrderDeskDTO: ResponseEncodable, Sendable {
             oldest_created_dt: status.outbox.oldestCreatedAt)
         scheduler = Scheduler(
             holder: status.scheduler?.holder, expires_dt: status.scheduler?.expiresAt, this_replica_leads: thisReplicaLeads)
-        broker_book = Book(
-            positions: status.book.positions.mapValues(OrderDTO.ledger), net_cash: OrderDTO.ledger(status.book.netCashUnits))
+        broker_book = status.book.map { book in
+            Book(positions: book.positions.mapValues(OrderDTO.ledger), net_cash: OrderDTO.ledger(book.netCashUnits))
+        }
+        broker_error = status.bookError
+        attention = status.attention.map { order in
+            Attention(
+                order_id: order.id.rawValue, account_id: order.accountID.rawValue, organization_id: order.organizationID.rawValue,
+                status: order.status.rawValue, reason: order.brokerTrouble ?? order.cancelMessage,
+                since_dt: order.brokerTroubleSince ?? order.updatedAt)
+        }
     }
 }

@@ -19,6 +19,8 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     case orderCancelled = "order.cancelled"
     case orderExpired = "order.expired"
     case orderRejected = "order.rejected"
+    /// The order never reached the broker, which stayed unreachable; its hold is released.
+    case orderError = "order.error"
     case fulfillmentCreated = "order_fulfillment.created"
     case withdrawalRequested = "withdrawal.requested"
     case withdrawalCompleted = "withdrawal.completed"
@@ -68,6 +70,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
         case .filled: return .orderFilled
         case .cancelled: return order.requestStatus == .expired ? .orderExpired : .orderCancelled
         case .rejected: return .orderRejected
+        case .error: return .orderError
         default: return nil
         }
     }

@@ -33,11 +33,14 @@ public struct OrderCommands: Sendable {
     public let clock: any BusinessClock
     let ledger: Ledger
     public let market: MarketDataService
+    /// What the broker takes: an order it can never take is refused here, not after its hold.
+    public let broker: BrokerCapabilities
 
-    public init(clock: any BusinessClock, market: MarketDataService) {
+    public init(clock: any BusinessClock, market: MarketDataService, broker: BrokerCapabilities = .everything) {
         self.clock = clock
         ledger = Ledger(clock: clock)
         self.market = market
+        self.broker = broker
     }
 
     /// Checks the request, holds cash (buys) or tokens (sells) and stores the order as
@@ -50,6 +53,9 @@ public struct OrderCommands: Sendable {
         let stock = try OrderChecks.stock(input.stockID, market: market)
         let state = try market.marketState()
         if input.type == .market { try SessionRules.requireMarketOrderAllowed(state) }
+        let fractional =
+            input.paymentAmount != nil || (input.assetQuantity.map { $0.units % Int128(Amount.powerOfTen($0.scale)) != 0 } ?? false)
+        try broker.requireSupported(type: input.type, tif: input.tif, fractional: fractional)
         let sized = try OrderChecks.sized(input, stock: stock, price: try market.model.price(of: stock, at: now).price)
         let clientOrderID = try await OrderChecks.unusedClientOrderID(input.clientOrderID, account: account, in: tx)
         let orderID = OrderID.generate()

@@ -21,7 +21,12 @@ public struct OrderCounts: Sendable, Equatable {
 public struct OrderDeskStatus: Sendable {
     public let outbox: OutboxStatus
     public let scheduler: SchedulerLeaseRecord?
-    public let book: BrokerBook
+    /// The broker's book; nil when it could not be read (`bookError` says why).
+    public let book: BrokerBook?
+    public let bookError: String?
+    /// Orders an operator must look at: open ones the broker could not be reached about,
+    /// and the latest that ended in ERROR.
+    public let attention: [OrderRecord]
 }
 
 /// Reads the outbox, the order counts and the broker's book.
@@ -32,17 +37,30 @@ public struct OrderDesk: Sendable {
         self.broker = broker
     }
 
+    /// How many ERROR orders the desk lists, newest first.
+    public static let errorsListed = 50
+
     /// The outbox walked in full (open orders are few: they end within a session or wait
-    /// for one), the lease, then the broker's book.
+    /// for one), the lease, the orders needing attention, then the broker's book: a broker
+    /// that cannot be read is reported, not a desk that cannot be read.
     public func status(store: any Store) async throws -> OrderDeskStatus {
-        let (outbox, lease) = try await store.read { tx in
+        let (outbox, lease, attention) = try await store.read { tx in
             let open = try await Reconciliation.openOrders(in: tx)
             var byStatus: [BrokerageOrderStatus: Int] = [:]
             for order in open { byStatus[order.status, default: 0] += 1 }
             let outbox = OutboxStatus(depth: open.count, byStatus: byStatus, oldestCreatedAt: open.map(\.createdAt).min())
-            return (outbox, try await tx.document(SchedulerLeaseRecord.self, id: SchedulerLease.name))
+            let errors = try await tx.page(
+                OrderRecord.self,
+                query: DocumentQuery(
+                    owner: nil, statusKey: BrokerageOrderStatus.error.rawValue, page: PageRequest(limit: Self.errorsListed, order: .desc)))
+            let troubled = open.filter { $0.brokerTrouble != nil }
+            return (outbox, try await tx.document(SchedulerLeaseRecord.self, id: SchedulerLease.name), troubled + errors.items)
         }
-        return OrderDeskStatus(outbox: outbox, scheduler: lease, book: try await broker.book())
+        do {
+            return OrderDeskStatus(outbox: outbox, scheduler: lease, book: try await broker.book(), bookError: nil, attention: attention)
+        } catch {
+            return OrderDeskStatus(outbox: outbox, scheduler: lease, book: nil, bookError: "\(error)", attention: attention)
+        }
     }
 
     /// Open orders: one indexed count, for `/ready`.

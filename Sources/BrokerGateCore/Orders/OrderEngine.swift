@@ -24,14 +24,21 @@ public struct OrderEngine: Sendable {
     public let broker: any BrokerAdapter
     public let calendar: TradingCalendar
     public let faults: OrderFaultInjector
+    /// How long an order that never reached the broker waits for it to become reachable
+    /// before it ends in ERROR (its hold released). An order the broker has is never given
+    /// up: it may still fill, so it is asked about until the broker answers.
+    public let unreachableLimit: TimeInterval
 
-    public init(clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none)
-    {
+    public init(
+        clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none,
+        unreachableLimit: TimeInterval = 300
+    ) {
         self.clock = clock
         ledger = Ledger(clock: clock)
         self.broker = broker
         self.calendar = calendar
         self.faults = faults
+        self.unreachableLimit = unreachableLimit
     }
 
     /// Advances every open order once (up to `limit`, oldest first); returns how many changed.
@@ -78,17 +85,47 @@ public struct OrderEngine: Sendable {
         let id = order.id
         let now = clock.now()
         let expired = order.expiresAt.map { now >= $0 } ?? false
-        guard let state = try await ask(about: order, expired: expired, now: now) else { return nil }
-        if state.fills.count > (order.settledFillCount ?? 0) { try faults.hit(.beforeSettlement) }
+        let answer: BrokerOrderState?
+        do {
+            answer = try await ask(about: order, expired: expired, now: now)
+        } catch let trouble as BrokerUnavailable {
+            try await recordTrouble(trouble, on: id, now: now, store: store)
+            throw trouble
+        }
+        guard let state = answer else { return nil }
+        if !state.unsettledFills(of: order).isEmpty { try faults.hit(.beforeSettlement) }
         let cause = order.cancelCause ?? (expired ? .expiry : nil)
         return try await store.transaction { tx in
             guard var fresh = try await tx.document(OrderRecord.self, id: id.rawValue), !fresh.status.isTerminal else { return nil }
             let before = fresh
+            fresh.brokerTroubleSince = nil
+            fresh.brokerTrouble = nil
             try await record(state, on: &fresh, cause: cause, now: now, in: tx)
             guard fresh != before else { return nil }
             try await tx.updateDocument(fresh)
             try await announce(fresh, was: before, at: now, in: tx)
             return fresh
+        }
+    }
+
+    /// Notes that the broker could not be reached about an order; one that never reached it
+    /// ends in ERROR once that has lasted `unreachableLimit`.
+    func recordTrouble(_ trouble: BrokerUnavailable, on id: OrderID, now: Date, store: any Store) async throws {
+        try await store.transaction { tx in
+            guard var order = try await tx.document(OrderRecord.self, id: id.rawValue), !order.status.isTerminal else { return }
+            let before = order
+            let since = order.brokerTroubleSince ?? now
+            order.brokerTroubleSince = since
+            order.brokerTrouble = String(trouble.reason.prefix(500))
+            if order.status == .pendingSubmit, now.timeIntervalSince(since) >= unreachableLimit {
+                let seconds = Int(now.timeIntervalSince(since))
+                try await close(
+                    &order, as: .error, requestStatus: .error,
+                    message: "the broker could not be reached for \(seconds) s: \(order.brokerTrouble ?? "")", in: tx)
+            }
+            guard order != before else { return }
+            try await tx.updateDocument(order)
+            try await announce(order, was: before, at: now, in: tx)
         }
     }
 
@@ -98,7 +135,8 @@ public struct OrderEngine: Sendable {
     func ask(about order: OrderRecord, expired: Bool, now: Date) async throws -> BrokerOrderState? {
         if order.status == .pendingCancel || expired { return try await broker.cancel(order.id.rawValue) }
         if order.status == .pendingSubmit {
-            guard SessionRules.mayRoute(order.type, in: try calendar.state(at: now).session) else { return nil }
+            let session = try calendar.state(at: now).session
+            guard SessionRules.mayRoute(order.type, tif: order.tif, in: session, at: broker.capabilities) else { return nil }
             try faults.hit(.beforeBrokerSubmit)
             let state = try await broker.submit(try BrokerInstruction(order))
             try faults.hit(.afterBrokerSubmit)
@@ -115,16 +153,18 @@ public struct OrderEngine: Sendable {
     func record(
         _ state: BrokerOrderState, on order: inout OrderRecord, cause: OrderCancelCause?, now: Date, in tx: any StoreTransaction
     ) async throws {
-        let settled = order.settledFillCount ?? 0
-        guard state.fills.count >= settled else { return }
-        for fill in state.fills[settled...] {
+        let current =
+            state.totals.map { $0.quantityUnits >= order.filledQuantityUnits } ?? (state.fills.count >= (order.settledFillCount ?? 0))
+        guard current else { return }
+        let unsettled = state.unsettledFills(of: order)
+        for fill in unsettled {
             try await settle(fill, of: &order, now: now, in: tx)
         }
-        order.settledFillCount = state.fills.count
+        if state.totals == nil { order.settledFillCount = state.fills.count }
         switch state.status {
         case .working:
             if order.status == .pendingSubmit { try order.move(to: .submitted, at: now) }
-            if state.fills.count > settled, order.status != .pendingCancel { try order.move(to: .partiallyFilled, at: now) }
+            if !unsettled.isEmpty, order.status != .pendingCancel { try order.move(to: .partiallyFilled, at: now) }
         case .filled:
             try await close(&order, as: .filled, requestStatus: order.requestStatus, message: nil, in: tx)
         case .cancelled:

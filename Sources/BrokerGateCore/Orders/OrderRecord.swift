@@ -56,6 +56,10 @@ public struct OrderRecord: StoredDocument, Equatable {
     public var settledFillCount: Int? = nil
     /// Why a cancel was asked (PENDING_CANCEL): it decides the request status at the end.
     public var cancelCause: OrderCancelCause? = nil
+    /// Since when the broker could not be reached about this order (retries exhausted), and
+    /// the last error; both nil once it answers again. Shown on the operator's order desk.
+    public var brokerTroubleSince: Date? = nil
+    public var brokerTrouble: String? = nil
 
     public var documentID: String { id.rawValue }
     public var ownerOrganizationID: OrganizationID { organizationID }

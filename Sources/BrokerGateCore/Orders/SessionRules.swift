@@ -20,6 +20,11 @@ public enum SessionRules {
         }
     }
 
+    /// Whether an order may be routed in `session` by our rules and by the broker's.
+    public static func mayRoute(_ type: OrderType, tif: OrderTIF, in session: MarketSession, at broker: BrokerCapabilities) -> Bool {
+        mayRoute(type, in: session) && broker.routes(type, tif: tif, in: session)
+    }
+
     /// Refuses a market order outside the regular session, naming the next regular open.
     public static func requireMarketOrderAllowed(_ state: MarketState) throws(DomainError) {
         guard !state.isRegularOpen else { return }

@@ -22,9 +22,8 @@ public struct BrokerSide: Sendable, Equatable {
         var side = BrokerSide(book: BrokerBook(positions: [:], netCashUnits: 0))
         for order in openOrders where order.status != .pendingSubmit {
             guard let state = try await broker.query(order.id.rawValue) else { continue }
-            let unsettled = state.fills.dropFirst(order.settledFillCount ?? 0)
             let sign: Int64 = order.side == .buy ? 1 : -1
-            for fill in unsettled {
+            for fill in state.unsettledFills(of: order) {
                 side.transitShares[order.symbol, default: 0] += sign * fill.quantityUnits
                 side.transitCashUnits += sign * fill.cashUnits
             }
