@@ -7,7 +7,8 @@ let package = Package(
     name: "BrokerGate",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "brokergate", targets: ["brokergate"])
+        .executable(name: "brokergate", targets: ["brokergate"]),
+        .executable(name: "alpaca-sim", targets: ["alpaca-sim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         .target(
@@ -49,9 +51,46 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
+        // The simulated broker, and the Alpaca adapter with the wire shapes it shares with alpaca-sim.
         .target(
             name: "BrokerGateBroker",
-            dependencies: ["BrokerGateCore"]
+            dependencies: [
+                "BrokerGateCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        // An Alpaca-compatible broker (Trading API v2 REST and the trade_updates stream) over
+        // the simulated broker's matching: what the sandbox and the tests trade against with
+        // --broker alpaca, and what a partner can run to rehearse.
+        .target(
+            name: "AlpacaSim",
+            dependencies: [
+                "BrokerGateBroker",
+                "BrokerGateCore",
+                "BrokerGateStores",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .executableTarget(
+            name: "alpaca-sim",
+            dependencies: [
+                "AlpacaSim",
+                "BrokerGateCore",
+                "BrokerGateStores",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "BrokerGateAPI",
@@ -120,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "BrokerGateBrokerTests",
             dependencies: [
-                "BrokerGateBroker", "BrokerGateCore", "BrokerGateStores", "BrokerGateTesting",
+                "AlpacaSim", "BrokerGateBroker", "BrokerGateCore", "BrokerGateStores", "BrokerGateTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
