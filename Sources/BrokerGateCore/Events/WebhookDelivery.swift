@@ -155,9 +155,12 @@ public struct WebhookDispatch: Sendable {
                     WebhookEndpoint.self, query: DocumentQuery(owner: event.organizationID, statusKey: "ENABLED"))
             }
             for endpoint in endpoints[event.organizationID] ?? [] where endpoint.wants(event.type) {
-                // A microsecond apart, in feed order: an endpoint's pending deliveries are
-                // read (and sent) oldest first, so a healthy receiver gets them in order.
-                let created = now.addingTimeInterval(Double(made) / 1_000_000)
+                // A whole microsecond apart, in feed order: an endpoint's pending deliveries
+                // are read (and sent) oldest first, so a healthy receiver gets them in order.
+                // Whole microseconds, as the stores keep them: `now + 1e-6` in a Double is
+                // 0.95-1.19 µs later and could round to the same stored microsecond, leaving
+                // the order to the random ids (seen on PostgreSQL).
+                let created = Date(timeIntervalSince1970: Double(PageCursor.micros(now) + Int64(made)) / 1_000_000)
                 try await tx.insertDocument(
                     WebhookDelivery(
                         id: .generate(), endpointID: endpoint.id, organizationID: endpoint.organizationID, eventID: event.id,
