@@ -4,6 +4,7 @@
 #   BROKERGATE_BIN=.build/release/brokergate scripts/conformance.sh [pytest args...]
 #       the suite starts its own server (free loopback port, temp SQLite store, sandbox,
 #       random bootstrap keys) and checks graceful shutdown and that no secret is logged;
+#       with alpaca-sim built beside it (or ALPACA_SIM_BIN), the --broker alpaca suites run too;
 #   BROKERGATE_BASE_URL=http://127.0.0.1:8080 BROKERGATE_PARTNER_KEY_ID=... \
 #   BROKERGATE_PARTNER_SECRET=... [BROKERGATE_OPERATOR_KEY_ID=... BROKERGATE_OPERATOR_SECRET=...] \
 #   scripts/conformance.sh [pytest args...]
@@ -38,6 +39,11 @@ fi
 if [[ -n "${BROKERGATE_BIN:-}" ]]; then
     BROKERGATE_BIN="$(absolute_path "$BROKERGATE_BIN")"
     export BROKERGATE_BIN
+    # The Alpaca suites (--broker alpaca) need alpaca-sim; the one built beside the gateway
+    # is used unless ALPACA_SIM_BIN names another (they skip, saying so, without it).
+    if [[ -z "${ALPACA_SIM_BIN:-}" && -x "$(dirname "$BROKERGATE_BIN")/alpaca-sim" ]]; then
+        export ALPACA_SIM_BIN="$(dirname "$BROKERGATE_BIN")/alpaca-sim"
+    fi
 fi
 ensure_venv "$venv" "$python" "$requirements"
 

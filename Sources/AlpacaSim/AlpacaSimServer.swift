@@ -287,15 +287,15 @@ struct MatchingTicker: Service {
     let exchange: AlpacaExchange
     let logger: Logger
 
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
+    func run() async {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await exchange.advanceOpen()
                 } catch {
                     logger.error("matching pass failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
-                try await Task.sleep(for: .milliseconds(200))
+                try? await Task.sleep(for: .milliseconds(200))
             }
         }
     }

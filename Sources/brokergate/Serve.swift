@@ -42,6 +42,12 @@ struct Serve: AsyncParsableCommand {
     )
     var clock: String?
 
+    @Option(
+        help:
+            "Broker: simulated (in process) | alpaca (Alpaca's Trading API v2, or alpaca-sim: BROKERGATE_ALPACA_BASE_URL, _STREAM_URL, _KEY_ID, _SECRET_KEY) (env BROKERGATE_BROKER). Default simulated."
+    )
+    var broker: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BROKERGATE_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -103,9 +109,10 @@ struct Serve: AsyncParsableCommand {
             store: store, clock: clock, sandbox: settings.sandbox,
             rateLimit: settings.rateLimit, connectionLimits: settings.connectionLimits, webRoot: settings.webRoot,
             walletKey: settings.walletKey, logger: logger, usdPlusAnnualRateBps: settings.usdPlusAnnualRateBps,
-            broker: SimulatedBroker(store: store, clock: clock, model: .standard, calendar: .nyse, halted: settings.haltedSymbols),
+            broker: settings.broker.adapter(store: store, clock: clock, halted: settings.haltedSymbols, logger: logger),
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
-            orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate)
+            orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate,
+            brokerUnreachableLimit: settings.brokerUnreachableLimit)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.
@@ -118,7 +125,7 @@ struct Serve: AsyncParsableCommand {
             "starting",
             metadata: [
                 "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.store)",
-                "sandbox": "\(settings.sandbox)", "business_time": "\(clock.now())",
+                "sandbox": "\(settings.sandbox)", "business_time": "\(clock.now())", "broker": "\(settings.broker)",
             ])
         try await app.runService()
         logger.info("stopped")

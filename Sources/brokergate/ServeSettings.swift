@@ -35,6 +35,11 @@ struct ServeSettings {
     /// `--webhook-allow-private` / `BROKERGATE_WEBHOOK_ALLOW_PRIVATE`: receivers on loopback
     /// and private networks (never link-local) are accepted outside the sandbox too.
     let webhookAllowPrivate: Bool
+    /// Where orders go (`--broker`, `BROKERGATE_BROKER`).
+    let broker: BrokerSetting
+    /// How long an order that never reached the broker waits for it before ending in ERROR
+    /// (env `BROKERGATE_BROKER_UNREACHABLE_SECONDS`, default 300).
+    let brokerUnreachableLimit: TimeInterval
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -121,6 +126,11 @@ struct ServeSettings {
             }
             return (point, parts[1])
         }
+        broker = try BrokerSetting(flag: flags.broker, environment: env)
+        brokerUnreachableLimit = TimeInterval(
+            try Self.integer(
+                nil, env["BROKERGATE_BROKER_UNREACHABLE_SECONDS"], flag: "BROKERGATE_BROKER_UNREACHABLE_SECONDS", default: 300,
+                range: 1...86_400))
         walletKey = try env["BROKERGATE_WALLET_KEY"].map { hex in
             guard let bytes = Hex.decode(hex), bytes.count == 32 else {
                 throw ConfigurationError(
@@ -130,7 +140,7 @@ struct ServeSettings {
         }
     }
 
-    private static func integer(
+    static func integer(
         _ flag: Int?, _ env: String?, flag name: String, default fallback: Int, range: ClosedRange<Int>
     ) throws -> Int {
         let parsed: Int

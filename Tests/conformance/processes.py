@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import select
 import signal
 import socket
 import subprocess
@@ -85,3 +86,70 @@ class Replica:
         if self.process.poll() is None:
             self.process.terminate()
             assert self.process.wait(timeout=20) == 0, "gateway did not exit 0 on SIGTERM"
+
+
+class AlpacaSim:
+    """One `alpaca-sim` process (ALPACA_SIM_BIN) on a free port, its books in memory, its
+    clock started at `clock`, random keys; `control` drives its test switches (/sim/...)."""
+
+    def __init__(self, clock: str | None = None, *args: str) -> None:
+        self.key_id, self.secret_key = f"alpaca-{secrets.token_hex(4)}", secrets.token_urlsafe(24)
+        command = [os.environ["ALPACA_SIM_BIN"], "--port", "0", "--store", "memory", *(["--clock", clock] if clock else []), *args]
+        # Inherited ALPACA_SIM_* settings would make the run depend on the caller's shell.
+        env = {name: value for name, value in os.environ.items() if not name.startswith("ALPACA_SIM_")}
+        env.update(ALPACA_SIM_KEY_ID=self.key_id, ALPACA_SIM_SECRET_KEY=self.secret_key)
+        # stdout carries the one line naming the port; logs go to a file, so a chatty
+        # simulator never blocks on a full pipe.
+        self.log = tempfile.NamedTemporaryFile(prefix="alpaca-sim-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL)
+        line = self._listening_line()
+        self.base_url = line.split("listening on ", 1)[1].strip().rstrip("/")
+        self.ws_url = self.base_url.replace("http://", "ws://", 1) + "/stream"
+        self.headers = {"APCA-API-KEY-ID": self.key_id, "APCA-API-SECRET-KEY": self.secret_key}
+        assert httpx.get(f"{self.base_url}/sim/health", timeout=10).status_code == 200
+
+    def _listening_line(self) -> str:
+        """The first stdout line, `alpaca-sim listening on http://HOST:PORT`, within the bound."""
+        deadline = time.monotonic() + START_WAIT_S_MAX
+        buffered = b""
+        while b"\n" not in buffered:
+            remaining = deadline - time.monotonic()
+            assert remaining > 0, f"alpaca-sim printed no listening line within {START_WAIT_S_MAX:.0f} s"
+            ready, _, _ = select.select([self.process.stdout], [], [], min(remaining, 0.5))
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 4096)
+                assert chunk, f"alpaca-sim exited ({self.process.poll()}) before it listened:\n{self.stderr_tail()}"
+                buffered += chunk
+        line = buffered.split(b"\n", 1)[0].decode()
+        assert "listening on " in line, line
+        return line
+
+    def gateway_env(self) -> dict[str, str]:
+        """The gateway's settings for trading through this simulator."""
+        return {
+            "BROKERGATE_BROKER": "alpaca", "BROKERGATE_ALPACA_BASE_URL": self.base_url, "BROKERGATE_ALPACA_STREAM_URL": self.ws_url,
+            "BROKERGATE_ALPACA_KEY_ID": self.key_id, "BROKERGATE_ALPACA_SECRET_KEY": self.secret_key,
+        }  # fmt: skip
+
+    def control(self, method: str, path: str, body: dict | None = None) -> httpx.Response:
+        """A call with the simulator's keys (its /sim switches, or Alpaca's /v2 routes); must answer 2xx."""
+        response = httpx.request(method, f"{self.base_url}{path}", json=body, headers=self.headers, timeout=10)
+        assert response.is_success, (method, path, body, response.status_code, response.text)
+        return response
+
+    def set_clock(self, now: str) -> None:
+        self.control("PUT", "/sim/clock", {"now": now})
+
+    def set_faults(self, mode: str, count: int | None = None, hang_seconds: int | None = None) -> None:
+        body = {"mode": mode, **({"count": count} if count is not None else {}), **({"hang_seconds": hang_seconds} if hang_seconds else {})}
+        self.control("PUT", "/sim/faults", body)
+
+    def stderr_tail(self, lines: int = 30) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as file:
+            return "".join(file.readlines()[-lines:])
+
+    def stop(self) -> None:
+        """SIGTERM; the exit code must be 0."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            assert self.process.wait(timeout=20) == 0, f"alpaca-sim did not exit 0 on SIGTERM:\n{self.stderr_tail()}"

@@ -57,10 +57,19 @@ def _run(args: list[str], env_extra: dict[str, str], workdir: Path) -> tuple[int
         ([], {"BROKERGATE_AUTH_FAILURES_MAX": "many"}, "--auth-failures-max"),
         (["--idle-timeout-seconds", "0"], {}, "--idle-timeout-seconds"),
         (["--max-connections", "-1"], {}, "--max-connections"),
+        (["--broker", "alpaca"], {"BROKERGATE_ALPACA_KEY_ID": "PKTEST"}, "BROKERGATE_ALPACA_SECRET_KEY"),
+        (["--broker", "ibkr"], {}, "--broker"),
+        (
+            [],
+            {"BROKERGATE_BROKER": "alpaca", "BROKERGATE_ALPACA_KEY_ID": "k", "BROKERGATE_ALPACA_SECRET_KEY": "s",
+             "BROKERGATE_ALPACA_BASE_URL": "ftp://alpaca"},
+            "BROKERGATE_ALPACA_BASE_URL",
+        ),  # fmt: skip
     ],
     ids=[
         "port-range", "store-scheme", "log-level", "clock", "unknown-flag", "short-bootstrap-secret",
-        "ip-rate-range", "auth-failures-env", "idle-timeout-range", "max-connections-range",
+        "ip-rate-range", "auth-failures-env", "idle-timeout-range", "max-connections-range", "alpaca-without-secret",
+        "unknown-broker", "alpaca-base-url",
     ],  # fmt: skip
 )
 def test_badConfig_exits2_withOneLineNamingTheSetting(
