@@ -33,13 +33,18 @@ function deskRows(desk, ready) {
     const why = desk.status === 404 ? "this gateway has no order desk" : `${desk.status || ""} ${desk.message}`;
     return [["Order outbox", h("span", { "data-testid": "outbox" }, depth === undefined ? h("span", { class: "muted", text: `not reported (${why})` }) : outboxText(depth))]];
   }
-  const positions = Object.entries(desk.broker_book.positions).map(([symbol, shares]) => `${symbol} ${format(shares, { max: 6 })}`);
+  const book = desk.broker_book;
+  const positions = book ? Object.entries(book.positions).map(([symbol, shares]) => `${symbol} ${format(shares, { max: 6 })}`) : [];
+  const unreadable = h("span", { class: "down-text", text: `broker unreachable: ${desk.broker_error || "no answer"}` });
+  const attention = (desk.attention || []).map((order) =>
+    h("div", { "data-testid": "attention", text: `${order.status} ${order.order_id} since ${formatFullET(order.since_dt)}: ${order.reason || ""}` }));
   return [
     ["Order outbox", h("span", { "data-testid": "outbox", text: outboxText(desk.outbox.depth, desk.outbox.by_status) })],
     ["Oldest open order", desk.outbox.oldest_created_dt ? formatFullET(desk.outbox.oldest_created_dt) : "none open"],
     ["Scheduler", `${desk.scheduler.this_replica_leads ? "this replica leads" : "another replica leads"}${desk.scheduler.holder ? ` (lease: ${desk.scheduler.holder})` : ""}`],
-    ["Broker custody", positions.length ? positions.join(", ") : "no shares"],
-    ["Broker net cash", formatUSD(desk.broker_book.net_cash)],
+    ["Broker custody", book ? (positions.length ? positions.join(", ") : "no shares") : unreadable],
+    ["Broker net cash", book ? formatUSD(book.net_cash) : unreadable],
+    ["Needs attention", attention.length ? h("div", {}, ...attention) : "nothing"],
   ];
 }
 

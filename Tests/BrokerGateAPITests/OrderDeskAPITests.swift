@@ -12,6 +12,32 @@ import Testing
 struct OrderDeskAPITests {
     typealias Support = OrdersTestSupport
 
+    /// A broker that cannot be reached: every call fails after the adapter's retries.
+    struct DownBroker: BrokerAdapter {
+        func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState { throw BrokerUnavailable("HTTP 503 (test)") }
+        func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { throw BrokerUnavailable("HTTP 503 (test)") }
+        func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { throw BrokerUnavailable("HTTP 503 (test)") }
+        func book() async throws -> BrokerBook { throw BrokerUnavailable("HTTP 503 (test)") }
+    }
+
+    @Test func test_orderDesk_withTheBrokerDown_listsTheOrderInTrouble_andSaysWhyTheBookIsMissing() async throws {
+        let gateway = try await TestGateway(broker: DownBroker())
+        gateway.clock.set(Support.mondayMorning)
+        try await gateway.test { client in
+            let (_, accountID) = try await client.tradingAccount(gateway)
+            let (_, order) = try await client.acceptedOrder(
+                accountID, "market_buy", #"{"stock_id": "\#(Support.aapl.id)", "payment_amount": 10}"#)
+            #expect(order.status == "PENDING_SUBMIT")
+            let desk = try await client.call(.get, "/api/v2/operator/order_desk", key: .operator).json()
+            #expect(desk["broker_book"] == nil)
+            #expect((desk["broker_error"] as? String)?.contains("HTTP 503 (test)") == true)
+            let attention = try #require(desk["attention"] as? [[String: Any]])
+            #expect(attention.count == 1)
+            #expect(attention.first?["status"] as? String == "PENDING_SUBMIT")
+            #expect(attention.first?["reason"] as? String == "HTTP 503 (test)")
+        }
+    }
+
     @Test func test_orderDesk_ready_andMetrics_showTheOutbox_andTheBrokersBook() async throws {
         let gateway = try await TestGateway()
         gateway.clock.set(Support.mondayMorning)

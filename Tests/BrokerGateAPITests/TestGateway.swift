@@ -26,7 +26,7 @@ struct TestGateway {
         store: (any Store)? = nil, sandbox: Bool = true,
         rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
         walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil,
-        apiKeyCacheTimeToLive: Duration = .seconds(2)
+        apiKeyCacheTimeToLive: Duration = .seconds(2), broker: (any BrokerAdapter)? = nil
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -42,7 +42,8 @@ struct TestGateway {
         logger.logLevel = .warning
         environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
-            webRoot: webRoot, walletKey: walletKey, logger: logger, broker: SimulatedBroker(store: store, clock: clock), calendar: .nyse,
+            webRoot: webRoot, walletKey: walletKey, logger: logger, broker: broker ?? SimulatedBroker(store: store, clock: clock),
+            calendar: .nyse,
             prices: .standard,
             apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
     }
