@@ -2,6 +2,7 @@ import BrokerGateCore
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Drives open orders: every `interval` of real time it asks the engine to advance every
 /// open order by the business clock (route, fill, expire). Open orders are the outbox, so
@@ -21,6 +22,7 @@ struct OrderEngineService: Service, CustomStringConvertible {
     let role: SchedulerRole
     let logger: Logger
     var interval: Duration = .seconds(1)
+    let passes = OnePassAtATime()
 
     func run() async throws {
         await withDiscardingTaskGroup { group in
@@ -55,9 +57,13 @@ struct OrderEngineService: Service, CustomStringConvertible {
         }
     }
 
-    /// One pass over the open orders; returns how many changed (0 when the pass failed).
+    /// One pass over the open orders; returns how many changed (0 when the pass failed, or
+    /// when another pass, periodic or after a broker feed gap, is running: it covers this
+    /// one, and two at once would deliver one order twice side by side).
     @discardableResult
     func tick() async -> Int {
+        guard passes.begin() else { return 0 }
+        defer { passes.end() }
         do {
             let changed = try await engine.runDue(store: store)
             if changed > 0 { logger.debug("orders advanced", metadata: ["changed": "\(changed)"]) }
@@ -71,4 +77,19 @@ struct OrderEngineService: Service, CustomStringConvertible {
             return 0
         }
     }
+}
+
+/// Lets one engine pass run at a time; a pass asked for while one runs is skipped.
+final class OnePassAtATime: Sendable {
+    let running = Mutex(false)
+
+    func begin() -> Bool {
+        running.withLock { running in
+            guard !running else { return false }
+            running = true
+            return true
+        }
+    }
+
+    func end() { running.withLock { $0 = false } }
 }

@@ -173,9 +173,11 @@ public struct AlpacaBroker: BrokerAdapter {
             brokerOrderID: order.client_order_id, status: .working,
             totals: BrokerFillTotals(quantityUnits: quantity > 0 && cash > 0 ? quantity : 0, cashUnits: cash, at: at))
         switch order.status {
-        case "filled": state.status = .filled
+        // Filled with no execution we can read (no average price yet): not done for us
+        // until it is, or the engine would close the order without settling anything.
+        case "filled": state.status = state.totals?.quantityUnits == 0 ? .working : .filled
         case "canceled": (state.status, state.reason) = (.cancelled, "cancelled at the broker")
-        case "expired", "done_for_day": (state.status, state.reason) = (.cancelled, "expired at the broker")
+        case "expired": (state.status, state.reason) = (.cancelled, "expired at the broker")
         case "replaced": (state.status, state.reason) = (.cancelled, "replaced at the broker")
         case "rejected": (state.status, state.reason) = (.rejected, "Alpaca rejected the order")
         default: state.status = .working

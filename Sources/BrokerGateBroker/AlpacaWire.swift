@@ -268,8 +268,9 @@ public enum AlpacaWire {
         }
     }
 
-    /// Alpaca's order statuses that end an order.
-    public static let finalStatuses: Set<String> = ["filled", "canceled", "expired", "rejected", "replaced", "done_for_day"]
+    /// Alpaca's order statuses that end an order. (`done_for_day` does not: a GTC order
+    /// done for today may trade again tomorrow.)
+    public static let finalStatuses: Set<String> = ["filled", "canceled", "expired", "rejected", "replaced"]
 
     /// The cash an order's executions moved, from what Alpaca reports: the filled quantity at
     /// the average price, rounded in the customer's favour (a buy pays the smaller cost, a

@@ -168,6 +168,29 @@ struct AlpacaBrokerTests {
         #expect(BrokerCapabilities.everything.routes(.limit, tif: .gtc, in: .overnight))
     }
 
+    @Test func test_alpacasStatuses_mapToOurs_andAFillWithoutAPriceIsNotYetAFill() throws {
+        func order(_ status: String, filled: String = "0", average: String? = nil) throws -> AlpacaWire.Order {
+            var order = AlpacaWire.Order(
+                id: "61e69015-8549-4bfd-b9c3-01e75843f47d", client_order_id: "ours", created_at: "2026-12-01T15:00:00Z",
+                updated_at: "2026-12-01T15:00:01Z", submitted_at: "2026-12-01T15:00:00Z", symbol: "AAPL",
+                filled_qty: .init(try Amount(parsingAtNaturalScale: filled)), type: "market", side: "buy", time_in_force: "gtc",
+                status: status, extended_hours: false)
+            order.filled_avg_price = try average.map { .init(try Amount(parsingAtNaturalScale: $0)) }
+            return order
+        }
+        let filled = try AlpacaBroker.state(of: try order("filled", filled: "2.5", average: "100.123456789"))
+        #expect(filled.status == .filled)
+        #expect(filled.totals?.quantityUnits == 2_500_000 && filled.totals?.cashUnits == 250_308_641)
+        #expect(try AlpacaBroker.state(of: try order("filled", filled: "2.5")).status == .working)
+        #expect(try AlpacaBroker.state(of: try order("done_for_day")).status == .working)
+        #expect(try AlpacaBroker.state(of: try order("pending_cancel")).status == .working)
+        #expect(try AlpacaBroker.state(of: try order("expired")).status == .cancelled)
+        #expect(try AlpacaBroker.state(of: try order("rejected")).status == .rejected)
+        // Alpaca's 9 decimals of a share become our 6, toward zero.
+        let fine = try AlpacaBroker.state(of: try order("partially_filled", filled: "0.123456789", average: "200"))
+        #expect(fine.status == .working && fine.totals?.quantityUnits == 123_456 && fine.totals?.cashUnits == 24_691_200)
+    }
+
     @Test func test_theOrderRequest_carriesOurIdAndAlpacasNames() throws {
         let limit = BrokerInstruction(
             brokerOrderID: "ours", symbol: "MSFT", side: .sell, type: .limit, tif: .day, notionalUnits: nil, quantityUnits: 1_500_000,
