@@ -5,6 +5,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Where and how to reach Alpaca's Trading API v2 (or `alpaca-sim`, which speaks it).
 public struct AlpacaConfiguration: Sendable {
@@ -59,6 +60,8 @@ public struct AlpacaBroker: BrokerAdapter {
     let client: HTTPClient
     let pacer: RequestPacer
     let logger: Logger
+    /// Orders this process is sending right now (see `cancel`).
+    let inFlight = SharedSet()
 
     public init(configuration: AlpacaConfiguration, logger: Logger = Logger(label: "brokergate.alpaca")) {
         self.configuration = configuration
@@ -81,6 +84,8 @@ public struct AlpacaBroker: BrokerAdapter {
     // MARK: Orders
 
     public func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState {
+        inFlight.insert(instruction.brokerOrderID)
+        defer { inFlight.remove(instruction.brokerOrderID) }
         let response = try await call(.POST, "/v2/orders", body: Self.orderRequest(instruction))
         if response.isSuccess { return try Self.state(of: response.decode(AlpacaWire.Order.self)) }
         // A refusal may be Alpaca saying it already has this client_order_id (our earlier
@@ -96,6 +101,9 @@ public struct AlpacaBroker: BrokerAdapter {
 
     public func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState {
         guard let order = try await order(clientOrderID: brokerOrderID) else {
+            // Alpaca keeps no tombstone: while this process is still sending the order, it
+            // may yet arrive, so the cancel waits (the engine asks again) instead of ending it.
+            if inFlight.contains(brokerOrderID) { return BrokerOrderState(brokerOrderID: brokerOrderID, status: .working) }
             return BrokerOrderState(brokerOrderID: brokerOrderID, status: .cancelled, reason: "cancelled before it reached the broker")
         }
         guard !AlpacaWire.finalStatuses.contains(order.status) else { return try Self.state(of: order) }
@@ -365,6 +373,15 @@ public struct AlpacaBroker: BrokerAdapter {
         case .binary(let buffer): Data(buffer.readableBytesView)
         }
     }
+}
+
+/// A set of strings behind a lock, shared by every copy of the adapter.
+final class SharedSet: Sendable {
+    let values = Mutex<Set<String>>([])
+
+    func insert(_ value: String) { values.withLock { _ = $0.insert(value) } }
+    func remove(_ value: String) { values.withLock { _ = $0.remove(value) } }
+    func contains(_ value: String) -> Bool { values.withLock { $0.contains(value) } }
 }
 
 /// Paces calls under a per-minute limit: one request every `60 / perMinute` seconds at most,

@@ -101,6 +101,19 @@ struct AlpacaBrokerTests {
         }
     }
 
+    @Test func test_aCancelWhileTheOrderIsStillBeingSent_waits_insteadOfEndingAnOrderThatMayArrive() async throws {
+        try await withSimulator { broker, _, server in
+            server.faults.set(SimFaults(mode: "hang", count: 1, hang_seconds: 1))
+            let sending = Task { try await broker.submit(Self.buy("order-10", dollars: 100)) }
+            try await Task.sleep(for: .milliseconds(300))
+            let early = try await broker.cancel("order-10")
+            #expect(early.status == .working, "Alpaca does not know it yet, but it is on its way")
+            let sent = try await sending.value
+            #expect(sent.status == .filled)
+            #expect(try await broker.cancel("order-10").status == .filled)
+        }
+    }
+
     @Test func test_serverErrors_areRetried_untilTheBudgetRunsOut() async throws {
         try await withSimulator(retryBudget: .seconds(3)) { broker, _, server in
             server.faults.set(SimFaults(mode: "error_500", count: 2))
