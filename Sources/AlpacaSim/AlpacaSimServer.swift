@@ -239,9 +239,10 @@ public struct AlpacaSimServer: Sendable {
                     let listen = try? decoder.decode(AlpacaWire.StreamAction.self, from: Data(listenText.utf8)), listen.action == "listen"
                 else { return }
                 let streams = (listen.data.streams ?? []).filter { $0 == "trade_updates" }
+                // Subscribed before the reply, so a client that acts on "listening" misses nothing.
+                let (_, updates) = exchange.hub.subscribe()
                 try await send("listening", AlpacaWire.StreamStatus(streams: streams))
                 guard !streams.isEmpty else { return }
-                let (_, updates) = exchange.hub.subscribe()
                 logger.info("trade_updates listener connected")
                 // Updates are written while this task reads what the client sends (and so its
                 // pings). When the hub drops the listeners, the writer closes the connection.

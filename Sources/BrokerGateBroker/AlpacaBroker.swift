@@ -354,6 +354,18 @@ public struct AlpacaBroker: BrokerAdapter {
                 status.data.status == "authorized"
             else { throw BrokerUnavailable("Alpaca's stream did not accept our API key") }
             try await send(.init(action: "listen", data: .init(streams: ["trade_updates"])))
+            // Subscribed once Alpaca says it listens: only then can nothing be missed, so
+            // only then the look at everything open.
+            while true {
+                guard let message = try await messages.next() else { return }
+                let reply = try? JSONDecoder().decode(AlpacaWire.StreamMessage<AlpacaWire.StreamStatus>.self, from: Self.bytes(message))
+                if reply?.stream == "listening" {
+                    guard reply?.data.streams?.contains("trade_updates") == true else {
+                        throw BrokerUnavailable("Alpaca's stream did not subscribe us to trade_updates")
+                    }
+                    break
+                }
+            }
             logger.info("alpaca trade_updates stream connected")
             continuation.yield(.resynchronize)
             while let message = try await messages.next() {

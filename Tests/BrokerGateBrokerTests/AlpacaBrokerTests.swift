@@ -20,7 +20,7 @@ struct AlpacaBrokerTests {
 
     /// Runs `body` with an adapter connected to a fresh simulator whose clock starts at `now`.
     func withSimulator(
-        now: Date = tuesdayMorning, retryBudget: Duration = .seconds(5),
+        now: Date = tuesdayMorning, retryBudget: Duration = .seconds(5), requestTimeout: TimeAmount = .seconds(2),
         _ body: @Sendable (AlpacaBroker, AlpacaExchange, AlpacaSimServer) async throws -> Void
     ) async throws {
         let exchange = AlpacaExchange(
@@ -43,7 +43,7 @@ struct AlpacaBrokerTests {
             baseURL: base, streamURL: base.replacingOccurrences(of: "http://", with: "ws://") + "/stream", keyID: "sim-key",
             secretKey: "sim-secret")
         configuration.retryBudget = retryBudget
-        configuration.requestTimeout = .seconds(2)
+        configuration.requestTimeout = requestTimeout
         try await body(AlpacaBroker(configuration: configuration, logger: quiet), exchange, server)
     }
 
@@ -102,10 +102,12 @@ struct AlpacaBrokerTests {
     }
 
     @Test func test_aCancelWhileTheOrderIsStillBeingSent_waits_insteadOfEndingAnOrderThatMayArrive() async throws {
-        try await withSimulator { broker, _, server in
-            server.faults.set(SimFaults(mode: "hang", count: 1, hang_seconds: 1))
+        try await withSimulator(requestTimeout: .seconds(10)) { broker, _, server in
+            // The submission hangs 3 s in the simulator before it is placed.
+            server.faults.set(SimFaults(mode: "hang", count: 1, hang_seconds: 3))
             let sending = Task { try await broker.submit(Self.buy("order-10", dollars: 100)) }
-            try await Task.sleep(for: .milliseconds(300))
+            // Once the POST has taken the fault (it is then hanging), the cancel looks.
+            while server.faults.state.withLock({ $0.mode }) == "hang" { try await Task.sleep(for: .milliseconds(10)) }
             let early = try await broker.cancel("order-10")
             #expect(early.status == .working, "Alpaca does not know it yet, but it is on its way")
             let sent = try await sending.value
@@ -128,14 +130,16 @@ struct AlpacaBrokerTests {
         }
     }
 
-    @Test func test_tradeUpdates_nameTheOrder_afterAResynchronize() async throws {
+    @Test(.timeLimit(.minutes(1))) func test_tradeUpdates_nameTheOrder_afterAResynchronize() async throws {
         try await withSimulator { broker, _, _ in
             var updates = broker.orderUpdates().makeAsyncIterator()
             #expect(await updates.next() == .resynchronize)
             _ = try await broker.submit(Self.buy("order-6", dollars: 100))
+            // accepted, new, fill: each names our order. (The time limit ends a test whose
+            // updates never come.)
             var seen: [BrokerOrderUpdate] = []
             while seen.count < 3, let update = await updates.next() { seen.append(update) }
-            #expect(seen.allSatisfy { $0 == .order(brokerOrderID: "order-6") })
+            #expect(seen == Array(repeating: .order(brokerOrderID: "order-6"), count: 3))
         }
     }
 
