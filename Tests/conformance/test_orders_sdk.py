@@ -196,10 +196,11 @@ def test_onSaturday_marketIsRefused_namingTheNextOpen_andALimitWaitsForMonday(pa
         waiting = requests.create_limit_buy(account_id, stock_id=aapl_id, asset_quantity=0.5, limit_price=1000)
         time.sleep(1.5)  # an engine tick or more: nothing routes on a Saturday
         assert partner.v2.accounts.orders.retrieve(waiting.order_id, account_id=account_id).status == "PENDING_SUBMIT"
-    with clock(MONDAY_REGULAR):
-        routed = wait_for_status(partner, account_id, waiting.order_id, leaving="PENDING_SUBMIT")
-        assert routed.status == "FILLED"
-        assert routed.asset_token_quantity == 0.5 and routed.payment_token_quantity < 500  # filled below the limit
+        # Straight to Monday: the wall clock in between is past this DAY order's end.
+        with clock(MONDAY_REGULAR):
+            routed = wait_for_status(partner, account_id, waiting.order_id, leaving="PENDING_SUBMIT")
+            assert routed.status == "FILLED"
+            assert routed.asset_token_quantity == 0.5 and routed.payment_token_quantity < 500  # filled below the limit
 
 
 def test_idempotencyKey_replaysTheCreate(partner: Dinari, clock: Clock, aapl_id: str) -> None:
