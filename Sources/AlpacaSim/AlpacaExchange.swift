@@ -200,10 +200,7 @@ public actor AlpacaExchange {
         }
         let clientOrderID = request.client_order_id ?? UUIDText.random()
         guard (1...128).contains(clientOrderID.count) else { throw AlpacaRefusal.invalid("client_order_id must be 1-128 characters") }
-        let documents = try await store.read { tx in
-            try await tx.allDocuments(AlpacaSimOrder.self, query: DocumentQuery(owner: AlpacaSimOrder.owner, lookupKey: clientOrderID))
-        }
-        guard documents.isEmpty else { throw AlpacaRefusal.invalid("client_order_id must be unique") }
+        guard try await stored(clientOrderID: clientOrderID) == nil else { throw AlpacaRefusal.invalid("client_order_id must be unique") }
         if side == .sell, let quantity {
             let held = try await positionUnits(symbol) - (try await openSellUnits(symbol))
             guard quantity <= held else {
@@ -249,18 +246,24 @@ public actor AlpacaExchange {
         return nil
     }
 
+    /// The stored order with Alpaca id `id`, or with our `clientOrderID`, else nil.
+    func stored(id: String) async throws -> AlpacaSimOrder? {
+        try await store.read { tx in try await tx.document(AlpacaSimOrder.self, id: id.lowercased()) }
+    }
+
+    func stored(clientOrderID: String) async throws -> AlpacaSimOrder? {
+        try await store.read { tx in
+            try await tx.allDocuments(AlpacaSimOrder.self, query: DocumentQuery(owner: AlpacaSimOrder.owner, lookupKey: clientOrderID))
+        }.first
+    }
+
     func order(id: String) async throws -> AlpacaWire.Order {
-        guard let order = try await store.read({ tx in try await tx.document(AlpacaSimOrder.self, id: id.lowercased()) }) else {
-            throw AlpacaRefusal.notFound
-        }
+        guard let order = try await stored(id: id) else { throw AlpacaRefusal.notFound }
         return try await advance(order).wire
     }
 
     func order(clientOrderID: String) async throws -> AlpacaWire.Order {
-        let found = try await store.read { tx in
-            try await tx.allDocuments(AlpacaSimOrder.self, query: DocumentQuery(owner: AlpacaSimOrder.owner, lookupKey: clientOrderID))
-        }
-        guard let order = found.first else { throw AlpacaRefusal.notFound }
+        guard let order = try await stored(clientOrderID: clientOrderID) else { throw AlpacaRefusal.notFound }
         return try await advance(order).wire
     }
 
@@ -283,9 +286,7 @@ public actor AlpacaExchange {
 
     /// `DELETE /v2/orders/{id}`: cancels what is left; an order already ended is not cancelable.
     func cancel(id: String) async throws {
-        guard let order = try await store.read({ tx in try await tx.document(AlpacaSimOrder.self, id: id.lowercased()) }) else {
-            throw AlpacaRefusal.notFound
-        }
+        guard let order = try await stored(id: id) else { throw AlpacaRefusal.notFound }
         var current = try await advance(order)
         guard current.isOpen else { throw AlpacaRefusal(422, 42_210_000, "order is not cancelable") }
         if current.routed { try await apply(try await matching.cancel(current.id), to: &current) }
