@@ -9,7 +9,10 @@ import signal
 import socket
 import subprocess
 import tempfile
+import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 
@@ -88,6 +91,60 @@ class Replica:
             assert self.process.wait(timeout=20) == 0, "gateway did not exit 0 on SIGTERM"
 
 
+def listening_line(process: subprocess.Popen, name: str, log_tail: Callable[[], str]) -> str:
+    """The first stdout line of a server that prints `… listening on http://HOST:PORT`."""
+    deadline = time.monotonic() + START_WAIT_S_MAX
+    buffered = b""
+    while b"\n" not in buffered:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{name} printed no listening line within {START_WAIT_S_MAX:.0f} s"
+        ready, _, _ = select.select([process.stdout], [], [], min(remaining, 0.5))
+        if ready:
+            chunk = os.read(process.stdout.fileno(), 4096)
+            assert chunk, f"{name} exited ({process.poll()}) before it listened:\n{log_tail()}"
+            buffered += chunk
+    line = buffered.split(b"\n", 1)[0].decode()
+    assert "listening on " in line, line
+    return line
+
+
+class EvmNode:
+    """Tests/conformance/evm_node.py (py-evm behind JSON-RPC) on a free port, with `fund`
+    given 1000 ETH each; `control` drives its test switches (/evm/mine, faults, reorg)."""
+
+    SCRIPT = Path(__file__).resolve().parent / "evm_node.py"
+
+    def __init__(self, chain_id: int, fund: list[str], block_time: float = 0.0) -> None:
+        command = [sys.executable, str(self.SCRIPT), "--port", "0", "--chain-id", str(chain_id), "--block-time", str(block_time)]
+        if fund:
+            command += ["--fund", *fund]
+        self.log = tempfile.NamedTemporaryFile(prefix="evm-node-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL)
+        self.url = listening_line(self.process, "evm_node.py", self.log_tail).split("listening on ", 1)[1].strip()
+
+    def control(self, path: str, body: dict) -> dict:
+        response = httpx.post(f"{self.url}/evm/{path}", json=body, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def stats(self) -> dict:
+        return httpx.get(f"{self.url}/evm/stats", timeout=10).json()
+
+    def log_tail(self, lines: int = 30) -> str:
+        with open(self.log.name, encoding="utf-8", errors="replace") as file:
+            return "".join(file.readlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
 class AlpacaSim:
     """One `alpaca-sim` process (ALPACA_SIM_BIN) on a free port, its books in memory, its
     clock started at `clock`, random keys; `control` drives its test switches (/sim/...)."""
@@ -102,27 +159,11 @@ class AlpacaSim:
         # simulator never blocks on a full pipe.
         self.log = tempfile.NamedTemporaryFile(prefix="alpaca-sim-", suffix=".log", delete=False)
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=self.log, stdin=subprocess.DEVNULL)
-        line = self._listening_line()
+        line = listening_line(self.process, "alpaca-sim", self.stderr_tail)
         self.base_url = line.split("listening on ", 1)[1].strip().rstrip("/")
         self.ws_url = self.base_url.replace("http://", "ws://", 1) + "/stream"
         self.headers = {"APCA-API-KEY-ID": self.key_id, "APCA-API-SECRET-KEY": self.secret_key}
         assert httpx.get(f"{self.base_url}/sim/health", timeout=10).status_code == 200
-
-    def _listening_line(self) -> str:
-        """The first stdout line, `alpaca-sim listening on http://HOST:PORT`, within the bound."""
-        deadline = time.monotonic() + START_WAIT_S_MAX
-        buffered = b""
-        while b"\n" not in buffered:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"alpaca-sim printed no listening line within {START_WAIT_S_MAX:.0f} s"
-            ready, _, _ = select.select([self.process.stdout], [], [], min(remaining, 0.5))
-            if ready:
-                chunk = os.read(self.process.stdout.fileno(), 4096)
-                assert chunk, f"alpaca-sim exited ({self.process.poll()}) before it listened:\n{self.stderr_tail()}"
-                buffered += chunk
-        line = buffered.split(b"\n", 1)[0].decode()
-        assert "listening on " in line, line
-        return line
 
     def gateway_env(self) -> dict[str, str]:
         """The gateway's settings for trading through this simulator."""
