@@ -63,6 +63,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // Ethereum: RLP, EIP-1559 transactions, the Solidity ABI, a JSON-RPC client, and the
+        // chain adapter Core's token services use.
+        .target(
+            name: "BrokerGateChain",
+            dependencies: [
+                "BrokerGateCore",
+                "BrokerGateCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // An Alpaca-compatible broker (Trading API v2 REST and the trade_updates stream) over
         // the simulated broker's matching: what the sandbox and the tests trade against with
         // --broker alpaca, and what a partner can run to rehearse.
@@ -113,6 +125,7 @@ let package = Package(
             name: "brokergate",
             dependencies: [
                 "BrokerGateAPI",
+                "BrokerGateChain",
                 "BrokerGateCore",
                 "BrokerGateCrypto",
                 "BrokerGateStores",
@@ -149,6 +162,7 @@ let package = Package(
             name: "BrokerGateCoreTests",
             dependencies: ["BrokerGateCore", "BrokerGateCrypto", "BrokerGateTesting", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "BrokerGateCryptoTests", dependencies: ["BrokerGateCrypto", "BrokerGateTesting"]),
+        .testTarget(name: "BrokerGateChainTests", dependencies: ["BrokerGateChain", "BrokerGateCrypto"]),
         .testTarget(
             name: "BrokerGateStoresTests",
             dependencies: [
