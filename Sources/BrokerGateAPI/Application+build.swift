@@ -43,7 +43,15 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
             metrics: WebhookMetrics(registry: environment.metrics), logger: logger))
     app.addServices(
         ReconciliationService(
-            store: store, clock: environment.clock, broker: environment.broker, recorder: services.reconciliationRecorder, logger: logger))
+            store: store, clock: environment.clock, broker: environment.broker, recorder: services.reconciliationRecorder,
+            chain: environment.chain?.supplyCheck, logger: logger))
+    if let chain = environment.chain {
+        let dispatcher = ChainDispatcher(
+            adapter: chain.adapter, deployment: chain.deployment, recorder: services.chainRecorder, confirmations: chain.confirmations,
+            finalityDepth: chain.finalityDepth, replaceAfter: chain.replaceAfter, wallClock: environment.wallClock,
+            faults: environment.orderFaults)
+        app.addServices(ChainDispatcherService(store: store, dispatcher: dispatcher, role: environment.schedulerRole, logger: logger))
+    }
     return app
 }
 

@@ -64,6 +64,8 @@ public struct GatewayEnvironment: Sendable {
     public let webhookRetry: WebhookRetryPolicy
     /// How long an order that never reached the broker waits for it before ending in ERROR.
     public let brokerUnreachableLimit: TimeInterval
+    /// The EVM chain tokens live on (`--chain evm:URL`); nil is the ledger-only chain.
+    public let chain: ChainEnvironment?
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
@@ -75,9 +77,10 @@ public struct GatewayEnvironment: Sendable {
         orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
         webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
-        brokerUnreachableLimit: TimeInterval = 300
+        brokerUnreachableLimit: TimeInterval = 300, chain: ChainEnvironment? = nil
     ) {
         self.brokerUnreachableLimit = brokerUnreachableLimit
+        self.chain = chain
         webhookPolicy = WebhookAddressPolicy(sandbox: sandbox, allowPrivate: webhookAllowPrivate)
         self.webhookResolver = webhookResolver
         self.webhookRetry = webhookRetry ?? (sandbox ? .sandbox : .production)
@@ -89,7 +92,8 @@ public struct GatewayEnvironment: Sendable {
         self.prices = prices
         self.orderFaults = orderFaults
         reserves = ReservesAttestor(
-            store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey), broker: broker)
+            store: store, clock: clock, sealing: .resolve(reservesKey: reservesKey, walletKey: walletKey), broker: broker,
+            chain: chain?.supplyCheck)
         precondition((0...InterestAccrual.rateBpsMax).contains(usdPlusAnnualRateBps), "USD+ rate outside 0...10,000 bps")
         self.usdPlusAnnualRateBps = usdPlusAnnualRateBps
         self.walletKey = walletKey
@@ -212,4 +216,30 @@ public struct ConnectionLimits: Sendable {
     }
 
     public static let `default` = ConnectionLimits()
+}
+
+/// The on-chain side of the gateway (`--chain evm:URL`): the node, the deployed contracts and
+/// how deep a transaction must be before it counts.
+public struct ChainEnvironment: Sendable {
+    public let adapter: any ChainAdapter
+    public let deployment: ChainDeployment
+    /// Blocks on top of (and including) a transaction's before it is CONFIRMED.
+    public let confirmations: UInt64
+    /// Depth at which a confirmed transaction is re-checked once more and made FINAL.
+    public let finalityDepth: UInt64
+    /// An unmined transaction older than this is replaced with higher fees (same nonce).
+    public let replaceAfter: TimeInterval
+
+    public init(
+        adapter: any ChainAdapter, deployment: ChainDeployment, confirmations: UInt64, finalityDepth: UInt64,
+        replaceAfter: TimeInterval = 60
+    ) {
+        self.adapter = adapter
+        self.deployment = deployment
+        self.confirmations = confirmations
+        self.finalityDepth = finalityDepth
+        self.replaceAfter = replaceAfter
+    }
+
+    var supplyCheck: ChainSupplyCheck { ChainSupplyCheck(adapter: adapter, deployment: deployment) }
 }

@@ -37,10 +37,14 @@ struct GatewayServices: Sendable {
     let webhookEndpoints: WebhookEndpointService
     let webhookDispatch: WebhookDispatch
     let webhookSecrets: WebhookSecretBox
+    /// Records the chain outbox alongside ledger moves (`.off` on the ledger-only chain).
+    let chainRecorder: ChainRecorder
 
     init(_ environment: GatewayEnvironment) {
         self.environment = environment
         let store = environment.store, clock = environment.clock
+        let chain = ChainRecorder(chainID: environment.chain?.deployment.caip2, wallClock: environment.wallClock)
+        chainRecorder = chain
         market = MarketDataService(clock: clock, model: environment.prices, calendar: environment.calendar)
         auditTrail = AuditTrailWriter(
             store: environment.auditStore, wallClock: environment.wallClock, businessClock: clock, registry: environment.metrics)
@@ -48,20 +52,20 @@ struct GatewayServices: Sendable {
         commands = Commands(runner: runner, audit: environment.auditSharesStore ? auditTrail : nil)
         accounts = AccountService(clock: clock)
         entities = EntityService(clock: clock)
-        wallets = WalletService(clock: clock, walletKey: environment.walletKey)
+        wallets = WalletService(clock: clock, walletKey: environment.walletKey, chain: chain)
         organizations = OrganizationService(clock: clock)
         kyc = KYCService(clock: clock)
         kycReviews = KYCReviewService(clock: clock)
-        funding = FundingService(clock: clock)
-        withdrawals = WithdrawalService(clock: clock)
-        transfers = TokenTransferService(clock: clock)
-        interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps)
+        funding = FundingService(clock: clock, chain: chain)
+        withdrawals = WithdrawalService(clock: clock, chain: chain)
+        transfers = TokenTransferService(clock: clock, chain: chain)
+        interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps, chain: chain)
         engine = OrderEngine(
             clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults,
-            unreachableLimit: environment.brokerUnreachableLimit)
+            unreachableLimit: environment.brokerUnreachableLimit, chain: chain)
         orders = OrderCommands(clock: clock, market: market, broker: environment.broker.capabilities)
         orderQueries = OrderQueries()
-        issuance = IssuanceService(clock: clock, market: market)
+        issuance = IssuanceService(clock: clock, market: market, chain: chain)
         eligibility = IssuerEligibilityService(clock: clock)
         placement = OrderPlacement(store: store, runner: runner, orders: orders, issuance: issuance, engine: engine)
         desk = OrderDesk(broker: environment.broker)
@@ -85,6 +89,7 @@ struct GatewayServices: Sendable {
             scheduler: environment.schedulerRole, webhooks: webhookDispatch
         ).routes
         routes += OrderDeskController(store: store, desk: desk, role: environment.schedulerRole).routes
+        routes += ChainController(store: store, chain: environment.chain).routes
         routes += EntitiesController(store: store, commands: commands, entities: entities).routes
         routes += AccountsController(store: store, commands: commands, accounts: accounts).routes
         routes += WalletController(store: store, commands: commands, wallets: wallets).routes
@@ -105,7 +110,7 @@ struct GatewayServices: Sendable {
         routes +=
             ReservesController(
                 store: store, clock: environment.clock, broker: environment.broker, reserves: environment.reserves,
-                recorder: reconciliationRecorder
+                recorder: reconciliationRecorder, chain: environment.chain?.supplyCheck
             ).routes
         routes += IssuerEligibilityController(store: store, commands: commands, eligibility: eligibility).routes
         routes += IssuanceController(store: store, commands: commands, issuance: issuance, placement: placement).routes

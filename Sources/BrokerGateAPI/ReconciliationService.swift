@@ -52,6 +52,7 @@ struct ReconciliationService: Service, CustomStringConvertible {
     let clock: any BusinessClock
     let broker: any BrokerAdapter
     let recorder: ReconciliationRecorder
+    let chain: ChainSupplyCheck?
     let logger: Logger
     var interval: Duration = .seconds(60)
 
@@ -63,7 +64,7 @@ struct ReconciliationService: Service, CustomStringConvertible {
 
     func tick() async {
         do {
-            let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
+            let result = try await Reconciliation.run(store: store, clock: clock, broker: broker, chain: chain)
             try await recorder.record(result)
             for found in result.breaks {
                 logger.error(

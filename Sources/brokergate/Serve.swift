@@ -48,6 +48,21 @@ struct Serve: AsyncParsableCommand {
     )
     var broker: String?
 
+    @Option(
+        help:
+            "Where tokens live: ledger (ledger rows only) | evm:URL (ERC-20 contracts on an Ethereum JSON-RPC node, minter key in BROKERGATE_CHAIN_KEY; run brokergate chain deploy first) (env BROKERGATE_CHAIN). Default ledger."
+    )
+    var chain: String?
+
+    @Option(help: "Blocks a chain transaction needs (its own included) before it counts (env BROKERGATE_CHAIN_CONFIRMATIONS). Default 2.")
+    var chainConfirmations: Int?
+
+    @Option(
+        help:
+            "Depth at which a transaction's receipt is checked once more, so a reorg is caught, then never again (env BROKERGATE_CHAIN_FINALITY_DEPTH). Default 64."
+    )
+    var chainFinalityDepth: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BROKERGATE_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -104,6 +119,9 @@ struct Serve: AsyncParsableCommand {
             throw ConfigurationError(message: "cannot open store \(settings.store): \(String(reflecting: error))")
         }
         let clock = OffsetClock(start: settings.clockStart)
+        // Before the keys: a chain without contracts is a configuration error, and the first
+        // start must not print generated keys for a gateway that then refuses to run.
+        let chain = try await settings.chain.environment(store: store, logger: logger)
         try await Bootstrap(store: store, clock: clock, logger: logger).ensureKeys(settings.bootstrapKeys)
         let environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: settings.sandbox,
@@ -112,7 +130,8 @@ struct Serve: AsyncParsableCommand {
             broker: settings.broker.adapter(store: store, clock: clock, halted: settings.haltedSymbols, logger: logger),
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate,
-            brokerUnreachableLimit: settings.brokerUnreachableLimit)
+            brokerUnreachableLimit: settings.brokerUnreachableLimit,
+            chain: chain)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.
@@ -126,6 +145,7 @@ struct Serve: AsyncParsableCommand {
             metadata: [
                 "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.store)",
                 "sandbox": "\(settings.sandbox)", "business_time": "\(clock.now())", "broker": "\(settings.broker)",
+                "chain": "\(settings.chain)",
             ])
         try await app.runService()
         logger.info("stopped")

@@ -37,6 +37,8 @@ struct ServeSettings {
     let webhookAllowPrivate: Bool
     /// Where orders go (`--broker`, `BROKERGATE_BROKER`).
     let broker: BrokerSetting
+    /// Where tokens live (`--chain`, `BROKERGATE_CHAIN`).
+    let chain: ChainSetting
     /// How long an order that never reached the broker waits for it before ending in ERROR
     /// (env `BROKERGATE_BROKER_UNREACHABLE_SECONDS`, default 300).
     let brokerUnreachableLimit: TimeInterval
@@ -127,6 +129,8 @@ struct ServeSettings {
             return (point, parts[1])
         }
         broker = try BrokerSetting(flag: flags.broker, environment: env)
+        chain = try ChainSetting(
+            flag: flags.chain, confirmations: flags.chainConfirmations, finalityDepth: flags.chainFinalityDepth, environment: env)
         brokerUnreachableLimit = TimeInterval(
             try Self.integer(
                 nil, env["BROKERGATE_BROKER_UNREACHABLE_SECONDS"], flag: "BROKERGATE_BROKER_UNREACHABLE_SECONDS", default: 300,

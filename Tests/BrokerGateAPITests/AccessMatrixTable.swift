@@ -152,6 +152,7 @@ enum AccessMatrixTable {
         "GET /api/v2/operator/accounts/{account_id}/ledger": .ok,
         "GET /api/v2/operator/reconciliation": MatrixRow(owner: [200, 404]),
         "GET /api/v2/operator/order_desk": .ok,
+        "GET /api/v2/operator/chain": .ok,
         "POST /api/v2/operator/reconciliation": .ok,
         "GET /api/v2/operator/audit_log": .ok,
         // sandbox

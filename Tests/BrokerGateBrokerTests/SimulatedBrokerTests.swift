@@ -93,7 +93,7 @@ struct SimulatedBrokerTests {
 extension SimulatedBrokerTests {
     struct Crash: Error {}
 
-    @Test(arguments: OrderFaultPoint.allCases)
+    @Test(arguments: OrderFaultPoint.orderEngine)
     func test_crashAtEveryPoint_resumes_andTheOrderCompletesOnce(point: OrderFaultPoint) async throws {
         let account = try await base.customer()
         let order = try await base.place(

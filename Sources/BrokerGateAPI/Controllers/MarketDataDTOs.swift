@@ -108,7 +108,8 @@ struct StockDTO: ResponseEncodable, Sendable {
         name = stock.name
         is_fractionable = stock.isFractionable
         is_tradable = stock.isTradable
-        tokens = stock.tokens
+        tokens =
+            stock.tokens + (DeployedTokens.deployment.map { [StockUniverse.tokenAddress(chain: $0.caip2, symbol: stock.symbol)] } ?? [])
         cik = Nullable(stock.cik)
         composite_figi = Nullable(stock.compositeFIGI)
         cusip = Nullable(stock.cusip)

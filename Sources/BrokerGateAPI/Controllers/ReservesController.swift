@@ -11,6 +11,8 @@ struct ReservesController {
     let broker: any BrokerAdapter
     let reserves: ReservesAttestor
     let recorder: ReconciliationRecorder
+    /// Token supplies on the EVM chain, compared too when tokens live on one.
+    let chain: ChainSupplyCheck?
 
     var routes: [RouteDefinition] {
         [
@@ -52,7 +54,7 @@ struct ReservesController {
 
     /// Runs a reconciliation now and records it.
     @Sendable func reconcile(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
-        let result = try await Reconciliation.run(store: store, clock: clock, broker: broker)
+        let result = try await Reconciliation.run(store: store, clock: clock, broker: broker, chain: chain)
         try await recorder.record(result)
         return ReconciliationDTO(result)
     }

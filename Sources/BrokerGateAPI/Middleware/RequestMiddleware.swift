@@ -104,6 +104,14 @@ struct RequestMiddleware: RouterMiddleware {
                 .unavailable, code: "store_unavailable",
                 message: "the store could not complete this request; retry after Retry-After seconds",
                 retryAfterSeconds: 1)
+        case is ChainUnavailable, is ChainRefused:
+            // The EVM node (`--chain evm:`) did not answer a read a response needs, e.g. the
+            // token supplies of the reserves report: the request is fine, the chain is not.
+            context.logger.warning("chain node unavailable", metadata: ["error": "\(error)"])
+            return DomainError(
+                .unavailable, code: "chain_unavailable",
+                message: "the chain node did not answer a read this response needs; retry after Retry-After seconds",
+                retryAfterSeconds: 5)
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return DomainError(

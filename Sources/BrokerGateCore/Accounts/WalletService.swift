@@ -8,13 +8,16 @@ public struct WalletService: Sendable {
     public let clock: any BusinessClock
     /// Seals managed wallets' private keys; nil when not configured (managed wallets refused).
     public let walletKey: SymmetricKey?
+    /// Mints what the account holds to a newly linked wallet and allowlists it (on-chain mode).
+    public let chain: ChainRecorder
 
     /// How long a connection nonce stays valid.
     public static let nonceLifetimeSeconds: TimeInterval = 10 * 60
 
-    public init(clock: any BusinessClock, walletKey: SymmetricKey?) {
+    public init(clock: any BusinessClock, walletKey: SymmetricKey?, chain: ChainRecorder = .off) {
         self.clock = clock
         self.walletKey = walletKey
+        self.chain = chain
     }
 
     public func wallet(of accountID: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> WalletRecord {
@@ -34,8 +37,7 @@ public struct WalletService: Sendable {
             accountID: account.id, organizationID: principal.organizationID, address: try Self.address(address),
             chainID: try WalletChains.validated(chainID), custody: .partner, isShared: isShared, isAMLFlagged: false,
             sealedPrivateKey: nil, createdAt: clock.now())
-        try await tx.insertDocument(wallet)
-        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
+        try await save(wallet, of: account, in: tx)
         return wallet
     }
 
@@ -97,8 +99,7 @@ public struct WalletService: Sendable {
         let wallet = WalletRecord(
             accountID: account.id, organizationID: principal.organizationID, address: claimed, chainID: chainID, custody: .external,
             isShared: false, isAMLFlagged: false, sealedPrivateKey: nil, createdAt: clock.now())
-        try await tx.insertDocument(wallet)
-        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
+        try await save(wallet, of: account, in: tx)
         return wallet
     }
 
@@ -122,12 +123,21 @@ public struct WalletService: Sendable {
             accountID: account.id, organizationID: principal.organizationID, address: key.publicKey.ethereumAddress,
             chainID: try WalletChains.validated(chainID), custody: .managed, isShared: false, isAMLFlagged: false,
             sealedPrivateKey: Array(combined), createdAt: clock.now())
-        try await tx.insertDocument(wallet)
-        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
+        try await save(wallet, of: account, in: tx)
         return wallet
     }
 
     /// The account, if it may receive a wallet: owned, active, and without one yet.
+    /// Stores a new link and announces it; on chain, the wallet receives what the account
+    /// holds and, once its customer passed KYC, a place on the allowlist.
+    private func save(_ wallet: WalletRecord, of account: Account, in tx: any StoreTransaction) async throws {
+        try await tx.insertDocument(wallet)
+        try await tx.emit(.walletLinked, .wallet(wallet.withoutKey), at: wallet.createdAt)
+        guard chain.isOn else { return }
+        let entity = try await tx.document(CustomerEntity.self, id: account.entityID.rawValue)
+        try await chain.walletLinked(wallet, kycPassed: entity?.isKYCComplete ?? false, in: tx)
+    }
+
     private func linkableAccount(_ id: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> Account {
         let account = try await tx.account(id, for: principal)
         guard account.isActive else {

@@ -31,7 +31,7 @@ public struct CashFunding: StoredDocument, Equatable {
     public let amountUnits: Int64
     /// The New York date of the grant: what the faucet's daily quota counts.
     public let businessDate: CalendarDate
-    public let transactionHash: String
+    public var transactionHash: String
     public let createdAt: Date
 
     public var documentID: String { id.rawValue }
@@ -97,7 +97,7 @@ public struct WithdrawalRecord: StoredDocument, Equatable {
     public let paymentTokenAddress: String
     public let amountUnits: Int64
     public let status: WithdrawalStatus
-    public let transactionHash: String
+    public var transactionHash: String
     public let transactionAt: Date
     public let createdAt: Date
 
@@ -146,7 +146,7 @@ public struct TokenTransferRecord: StoredDocument, Equatable {
     public let tokenAddress: String
     public let quantityUnits: Int64
     public let status: TokenTransferStatus
-    public let transactionHash: String?
+    public var transactionHash: String?
     public let createdAt: Date
     public let updatedAt: Date
 

@@ -14,8 +14,8 @@ import Foundation
 public struct CashLedger: Sendable {
     public let ledger: Ledger
 
-    public init(clock: any BusinessClock) {
-        ledger = Ledger(clock: clock)
+    public init(clock: any BusinessClock, chain: ChainRecorder = .off) {
+        ledger = Ledger(clock: clock, chain: chain)
     }
 
     static let issuance = LedgerAccountID.house(.usdPlusIssuance, .usdPlus)
@@ -35,10 +35,12 @@ public struct CashLedger: Sendable {
     }
 
     /// Burns the USD+ a hold reserved and pays the same USDC out of the reserve.
+    /// `shownOn` is the record whose `transaction_hash` shows the burn (the withdrawal).
     public func burnAndPayOut(
-        _ units: Int64, hold: LedgerHoldID, reference: (kind: String, id: String), in tx: any StoreTransaction
+        _ units: Int64, hold: LedgerHoldID, reference: (kind: String, id: String), shownOn: (kind: String, id: String)? = nil,
+        in tx: any StoreTransaction
     ) async throws {
-        try await ledger.post(units, of: hold, to: Self.issuance, reason: .withdrawal, in: tx)
+        try await ledger.post(units, of: hold, to: Self.issuance, reason: .withdrawal, shownOn: shownOn, in: tx)
         try await ledger.transfer(units, from: Self.reserve, to: Self.onChain, reason: .withdrawal, reference: reference, in: tx)
     }
 

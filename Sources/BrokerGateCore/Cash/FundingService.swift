@@ -11,9 +11,9 @@ public struct FundingService: Sendable {
     /// Faucet calls per account per New York day: test money, but not unlimited.
     public static let faucetGrantsPerDayMax = 5
 
-    public init(clock: any BusinessClock) {
+    public init(clock: any BusinessClock, chain: ChainRecorder = .off) {
         self.clock = clock
-        cash = CashLedger(clock: clock)
+        cash = CashLedger(clock: clock, chain: chain)
     }
 
     /// Mints `faucetUnits` to the account's wallet (`POST …/faucet`, sandbox only). Needs an

@@ -90,10 +90,10 @@ public struct InterestPayer: Sendable {
     static let journalPageSize = 500
     static let movementsPerRunMax = 50_000
 
-    public init(clock: any BusinessClock, rateBps: Int) {
+    public init(clock: any BusinessClock, rateBps: Int, chain: ChainRecorder = .off) {
         precondition((0...InterestAccrual.rateBpsMax).contains(rateBps), "rate out of range")
         self.clock = clock
-        cash = CashLedger(clock: clock)
+        cash = CashLedger(clock: clock, chain: chain)
         self.rateBps = rateBps
     }
 

@@ -11,9 +11,9 @@ public struct TokenTransferService: Sendable {
     let cash: CashLedger
     public let tokens: TokenDirectory
 
-    public init(clock: any BusinessClock, tokens: TokenDirectory = .standard) {
+    public init(clock: any BusinessClock, tokens: TokenDirectory = .standard, chain: ChainRecorder = .off) {
         self.clock = clock
-        cash = CashLedger(clock: clock)
+        cash = CashLedger(clock: clock, chain: chain)
         self.tokens = tokens
     }
 

@@ -15,10 +15,10 @@ public struct WithdrawalService: Sendable {
     /// USD+ one account may request per New York day: 1,000,000 (a limit on everything).
     public static let dailyLimitUnits: Int64 = 1_000_000 * CashAmount.unitsPerWhole
 
-    public init(clock: any BusinessClock) {
+    public init(clock: any BusinessClock, chain: ChainRecorder = .off) {
         self.clock = clock
-        ledger = Ledger(clock: clock)
-        cash = CashLedger(clock: clock)
+        ledger = Ledger(clock: clock, chain: chain)
+        cash = CashLedger(clock: clock, chain: chain)
     }
 
     /// Opens and settles a request (`POST …/withdrawal_requests`).
@@ -61,7 +61,8 @@ public struct WithdrawalService: Sendable {
         let id = WithdrawalID.generate()
         let now = clock.now()
         try await cash.burnAndPayOut(
-            request.amountUnits, hold: request.holdID, reference: (WithdrawalRequestRecord.kind, request.id.rawValue), in: tx)
+            request.amountUnits, hold: request.holdID, reference: (WithdrawalRequestRecord.kind, request.id.rawValue),
+            shownOn: (WithdrawalRecord.kind, id.rawValue), in: tx)
         let withdrawal = WithdrawalRecord(
             id: id, accountID: request.accountID, organizationID: request.organizationID, withdrawalRequestID: request.id,
             recipientAccountID: request.recipientAccountID, chainID: chain,

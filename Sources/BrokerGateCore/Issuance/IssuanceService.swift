@@ -10,9 +10,9 @@ public struct IssuanceService: Sendable {
     let ledger: Ledger
     public let market: MarketDataService
 
-    public init(clock: any BusinessClock, market: MarketDataService) {
+    public init(clock: any BusinessClock, market: MarketDataService, chain: ChainRecorder = .off) {
         self.clock = clock
-        ledger = Ledger(clock: clock)
+        ledger = Ledger(clock: clock, chain: chain)
         self.market = market
     }
 

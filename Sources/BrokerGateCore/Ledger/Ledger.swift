@@ -6,9 +6,12 @@ import Foundation
 /// asserted before each write and re-checked on the rows after it.
 public struct Ledger: Sendable {
     public let clock: any BusinessClock
+    /// Mirrors moves of on-chain assets into the chain outbox (`.off`: the ledger-only chain).
+    public let chain: ChainRecorder
 
-    public init(clock: any BusinessClock) {
+    public init(clock: any BusinessClock, chain: ChainRecorder = .off) {
         self.clock = clock
+        self.chain = chain
     }
 
     /// Moves `amountUnits` from `debit` to `credit`. A customer debit must be covered by the
@@ -18,7 +21,8 @@ public struct Ledger: Sendable {
     @discardableResult
     public func transfer(
         _ amountUnits: Int64, from debit: LedgerAccountID, to credit: LedgerAccountID, reason: TransferReason,
-        reference: (kind: String, id: String), holdID: LedgerHoldID? = nil, in tx: any LedgerRepository
+        reference: (kind: String, id: String), holdID: LedgerHoldID? = nil, shownOn record: (kind: String, id: String)? = nil,
+        in tx: any LedgerRepository
     ) async throws -> LedgerTransfer {
         try Self.requireValid(amountUnits, debit: debit, credit: credit)
         // Customer rows are read (and on PostgreSQL locked) in one global order, so two
@@ -42,12 +46,13 @@ public struct Ledger: Sendable {
         } else {
             try await tx.addToHouseBalance(credit, deltaUnits: amountUnits, slot: tx.houseSlot)
         }
-        let record = LedgerTransfer(
+        let transfer = LedgerTransfer(
             id: .generate(), asset: debit.asset, debit: debit, credit: credit, amountUnits: amountUnits, reason: reason,
             referenceKind: reference.kind, referenceID: reference.id, holdID: holdID, createdAt: clock.now())
-        try await tx.appendLedgerTransfer(record)
+        try await tx.appendLedgerTransfer(transfer)
         try await Self.assertCustomerRowsSound([debit, credit], in: tx)
-        return record
+        try await chain.record(transfer, shownOn: record, in: tx)
+        return transfer
     }
 
     /// Reserves `amountUnits` of a customer balance for a pending operation.
@@ -75,7 +80,8 @@ public struct Ledger: Sendable {
     /// pending until fully posted or voided.
     @discardableResult
     public func post(
-        _ amountUnits: Int64, of holdID: LedgerHoldID, to credit: LedgerAccountID, reason: TransferReason, in tx: any LedgerRepository
+        _ amountUnits: Int64, of holdID: LedgerHoldID, to credit: LedgerAccountID, reason: TransferReason,
+        shownOn record: (kind: String, id: String)? = nil, in tx: any LedgerRepository
     ) async throws -> LedgerTransfer {
         guard var hold = try await tx.ledgerHold(holdID), hold.status == .pending else {
             throw DomainError(.ruleViolation, code: "hold_not_pending", message: "the hold was already posted or voided")
@@ -89,7 +95,7 @@ public struct Ledger: Sendable {
         try await tx.saveLedgerBalance(row)
         let transfer = try await self.transfer(
             amountUnits, from: hold.account, to: credit, reason: reason, reference: (hold.referenceKind, hold.referenceID), holdID: hold.id,
-            in: tx)
+            shownOn: record, in: tx)
         hold.postedUnits += amountUnits
         if hold.postedUnits == hold.amountUnits { hold.status = .posted }
         hold.updatedAt = clock.now()

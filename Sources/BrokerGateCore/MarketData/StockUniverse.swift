@@ -139,7 +139,9 @@ public struct StockUniverse: Sendable {
     /// The token contract of `symbol` on `chain` as CAIP-10 (`eip155:1:0x…`): the first 20
     /// bytes of SHA-256("brokergate:CHAIN:SYMBOL"), rendered EIP-55 checksummed like every
     /// other address on the wire, so a partner comparing strings sees one spelling.
+    /// On the chain tokens were deployed to (`DeployedTokens`), the contract's address.
     public static func tokenAddress(chain: String, symbol: String) -> String {
+        if let deployed = DeployedTokens.address(of: symbol, chain: chain) { return "\(chain):\(deployed)" }
         let digest = SHA256.hash(data: Array("brokergate:\(chain):\(symbol)".utf8))
         let hex = digest.prefix(EthereumAddress.byteCount).map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         do {

@@ -272,6 +272,13 @@ public enum OrderFaultPoint: String, Sendable, CaseIterable {
     case afterBrokerSubmit = "after_broker_submit"
     /// The broker reported fills; they are not settled in our books yet.
     case beforeSettlement = "before_settlement"
+    /// A chain intent is committed with its ledger move; no transaction is signed yet.
+    case beforeChainSign = "before_chain_sign"
+    /// The chain node has the signed transaction; the outbox has not seen it mined.
+    case afterChainBroadcast = "after_chain_broadcast"
+
+    /// The points on an order's way through the engine and the broker (not the chain's).
+    public static let orderEngine: [OrderFaultPoint] = [.beforeBrokerSubmit, .afterBrokerSubmit, .beforeSettlement]
 }
 
 /// Called at every `OrderFaultPoint`; a crash test's injector ends the process there.

@@ -31,10 +31,10 @@ public struct OrderEngine: Sendable {
 
     public init(
         clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none,
-        unreachableLimit: TimeInterval = 300
+        unreachableLimit: TimeInterval = 300, chain: ChainRecorder = .off
     ) {
         self.clock = clock
-        ledger = Ledger(clock: clock)
+        ledger = Ledger(clock: clock, chain: chain)
         self.broker = broker
         self.calendar = calendar
         self.faults = faults
@@ -213,16 +213,18 @@ public struct OrderEngine: Sendable {
     /// One broker fill in our books: the ledger moves and the fulfillment record.
     func settle(_ fill: BrokerFill, of order: inout OrderRecord, now: Date, in tx: any StoreTransaction) async throws {
         let moves = OrderSettlement.moves(order, fill: fill)
+        let fulfillmentID = FulfillmentID.generate()
+        let shownOn = (kind: FulfillmentRecord.kind, id: fulfillmentID.rawValue)
         switch order.side {
-        case .buy: try await OrderSettlement.settleBuy(order, moves, ledger: ledger, in: tx)
-        case .sell: try await OrderSettlement.settleSell(order, moves, ledger: ledger, in: tx)
+        case .buy: try await OrderSettlement.settleBuy(order, moves, ledger: ledger, shownOn: shownOn, in: tx)
+        case .sell: try await OrderSettlement.settleSell(order, moves, ledger: ledger, shownOn: shownOn, in: tx)
         }
         order.filledQuantityUnits += moves.quantityUnits
         order.paymentUnits += moves.paymentUnits
         order.feeUnits += moves.feeUnits
         order.updatedAt = now
         let fulfillment = FulfillmentRecord(
-            id: .generate(), orderID: order.id, accountID: order.accountID, organizationID: order.organizationID, stockID: order.stockID,
+            id: fulfillmentID, orderID: order.id, accountID: order.accountID, organizationID: order.organizationID, stockID: order.stockID,
             side: order.side, quantityUnits: moves.quantityUnits, paymentUnits: moves.paymentUnits, feeUnits: moves.feeUnits,
             price: fill.price,
             transactionHash: CashAmount.transactionHash(kind: FulfillmentRecord.kind, id: fill.id), createdAt: fill.at)

@@ -114,8 +114,9 @@ public struct FulfillmentRecord: StoredDocument, Equatable {
     public let paymentUnits: Int64
     public let feeUnits: Int64
     public let price: Amount
-    /// A deterministic stand-in for the on-chain transaction of the mint/burn.
-    public let transactionHash: String
+    /// The mint/burn's transaction on chain (`--chain evm:`) once signed; until then, and on
+    /// the ledger-only chain, a deterministic stand-in.
+    public var transactionHash: String
     public let createdAt: Date
 
     public var documentID: String { id.rawValue }

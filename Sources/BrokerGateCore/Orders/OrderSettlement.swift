@@ -24,7 +24,10 @@ enum OrderSettlement {
         return Moves(quantityUnits: fill.quantityUnits, paymentUnits: fill.cashUnits, feeUnits: fee)
     }
 
-    static func settleBuy(_ order: OrderRecord, _ moves: Moves, ledger: Ledger, in tx: any StoreTransaction) async throws {
+    /// `shownOn` is the fulfillment whose `transaction_hash` shows the token's mint or burn.
+    static func settleBuy(
+        _ order: OrderRecord, _ moves: Moves, ledger: Ledger, shownOn: (kind: String, id: String), in tx: any StoreTransaction
+    ) async throws {
         let stock = LedgerAsset.stock(order.symbol)
         try await ledger.post(moves.paymentUnits, of: order.holdID, to: .house(.brokerCash, .usdPlus), reason: .orderPayment, in: tx)
         if moves.feeUnits > 0 {
@@ -36,13 +39,17 @@ enum OrderSettlement {
             in: tx)
         try await ledger.transfer(
             moves.quantityUnits, from: .house(.tokenIssuance, stock), to: .customer(order.accountID, stock), reason: .tokenMint,
-            reference: reference, in: tx)
+            reference: reference, shownOn: shownOn, in: tx)
     }
 
-    static func settleSell(_ order: OrderRecord, _ moves: Moves, ledger: Ledger, in tx: any StoreTransaction) async throws {
+    static func settleSell(
+        _ order: OrderRecord, _ moves: Moves, ledger: Ledger, shownOn: (kind: String, id: String), in tx: any StoreTransaction
+    ) async throws {
         let stock = LedgerAsset.stock(order.symbol)
         let reference = (kind: "order", id: order.id.rawValue)
-        try await ledger.post(moves.quantityUnits, of: order.holdID, to: .house(.tokenIssuance, stock), reason: .tokenBurn, in: tx)
+        try await ledger.post(
+            moves.quantityUnits, of: order.holdID, to: .house(.tokenIssuance, stock), reason: .tokenBurn,
+            shownOn: shownOn, in: tx)
         try await ledger.transfer(
             moves.quantityUnits, from: .house(.brokerCustody, stock), to: .house(.market, stock), reason: .custody, reference: reference,
             in: tx)

@@ -60,15 +60,20 @@ extension Reconciliation {
     /// (an order placed and filled between the two reads); it is reported only when it
     /// persists over `attempts` passes.
     public static func run(
-        store: any Store, clock: any BusinessClock, broker: any BrokerAdapter, universe: StockUniverse = .standard, attempts: Int = 3
+        store: any Store, clock: any BusinessClock, broker: any BrokerAdapter, chain: ChainSupplyCheck? = nil,
+        universe: StockUniverse = .standard, attempts: Int = 3
     ) async throws -> ReconciliationResult {
         var result: ReconciliationResult?
         for _ in 0..<max(1, attempts) {
             let (positions, open) = try await store.read { tx in
-                (try await LedgerPositions.read(in: tx, universe: universe), try await openOrders(in: tx))
+                (
+                    try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: chain != nil),
+                    try await openOrders(in: tx)
+                )
             }
             let side = try await BrokerSide.read(broker: broker, openOrders: open)
-            let pass = run(positions, broker: side, checkedAt: clock.now())
+            let onChain = try await chain?.run(positions: positions, store: store)
+            let pass = run(positions, broker: side, checkedAt: clock.now()).adding(onChain)
             result = pass
             if !pass.breaks.contains(where: { $0.check == Check.brokerCustody.rawValue || $0.check == Check.brokerCash.rawValue }) { break }
         }

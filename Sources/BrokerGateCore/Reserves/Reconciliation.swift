@@ -26,6 +26,15 @@ public struct ReconciliationResult: Sendable, Equatable {
     public var isClean: Bool { breaks.isEmpty }
     /// "OK" or "BREAK", as every report spells it.
     public var status: String { isClean ? "OK" : "BREAK" }
+
+    /// This result with the chain's supply comparison added (`chain_supply`, one per token).
+    public func adding(_ chain: ChainSupplyReport?) -> ReconciliationResult {
+        guard let chain else { return self }
+        var result = ReconciliationResult(
+            ledgerSequence: ledgerSequence, checkedAt: checkedAt, checksRun: checksRun + chain.lines.count, breaks: breaks + chain.breaks)
+        result.brokerCompared = brokerCompared
+        return result
+    }
 }
 
 /// Compares our books with themselves and with the broker side, per DESIGN.md rule 3.

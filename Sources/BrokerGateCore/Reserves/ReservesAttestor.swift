@@ -33,13 +33,16 @@ public actor ReservesAttestor {
     let universe: StockUniverse
     /// Whose book custody is compared with; nil compares our books only.
     let broker: (any BrokerAdapter)?
+    /// The EVM chain whose token supplies the report states; nil on the ledger-only chain.
+    let chain: ChainSupplyCheck?
     private var keys: ReservesKeys?
     private var latest: SignedReserves?
 
     public init(
         store: any Store, clock: any BusinessClock, sealing: ReservesSealingKey?, broker: (any BrokerAdapter)? = nil,
-        universe: StockUniverse = .standard
+        chain: ChainSupplyCheck? = nil, universe: StockUniverse = .standard
     ) {
+        self.chain = chain
         self.broker = broker
         self.store = store
         self.clock = clock
@@ -66,11 +69,12 @@ public actor ReservesAttestor {
     /// Where the sealing key came from, for the public key endpoint.
     public nonisolated var sealingSource: String? { sealing?.source.rawValue }
 
-    /// The current signed report: the cached one while the ledger has not moved.
+    /// The current signed report: the cached one while the ledger (and the chain) has not moved.
     public func current() async throws -> SignedReserves {
         let keys = try await signingKeys()
         let sequence = try await store.read { tx in try await tx.ledgerSequence() }
-        if let latest, latest.statement.ledgerSequence == sequence { return latest }
+        let head = try await chain?.adapter.headBlock()
+        if let latest, latest.statement.ledgerSequence == sequence, latest.statement.chain?.blockNumber == head { return latest }
         let universe = universe
         let (positions, open) = try await store.read { tx in
             (
@@ -80,14 +84,16 @@ public actor ReservesAttestor {
         }
         var brokerSide: BrokerSide?
         if let broker { brokerSide = try await BrokerSide.read(broker: broker, openOrders: open) }
-        let statement = try ReservesStatement(positions, broker: brokerSide, keys: keys, universe: universe, computedAt: clock.now())
+        let onChain = try await chain?.run(positions: positions, store: store)
+        let statement = try ReservesStatement(
+            positions, broker: brokerSide, chain: onChain, keys: keys, universe: universe, computedAt: clock.now())
         let payload = statement.canonical(publicKey: keys.publicKey, persistence: keys.persistence)
         let canonical = payload.bytes
         let signed = SignedReserves(
             statement: statement, payload: payload, canonical: canonical, signature: try keys.sign(canonical), publicKey: keys.publicKey,
             persistence: keys.persistence)
         // Another call may have computed a newer report meanwhile; keep the newest.
-        if (self.latest?.statement.ledgerSequence ?? -1) < statement.ledgerSequence { self.latest = signed }
+        if (self.latest?.statement.ledgerSequence ?? -1) <= statement.ledgerSequence { self.latest = signed }
         return signed
     }
 

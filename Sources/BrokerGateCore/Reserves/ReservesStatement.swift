@@ -38,6 +38,8 @@ public struct ReservesStatement: Sendable {
     /// Liabilities per asset (USD+ and every stock): customer balances only.
     public let trees: [LedgerAsset: MerkleSumTree]
     public let reconciliation: ReconciliationResult
+    /// Each token's supply on the EVM chain (`--chain evm:`), nil on the ledger-only chain.
+    public let chain: ChainSupplyReport?
 
     /// Backed 1:1 everywhere and no reconciliation break.
     public var isFullyBacked: Bool {
@@ -46,8 +48,10 @@ public struct ReservesStatement: Sendable {
 
     /// Builds the report from a snapshot; leaf salts come from `keys`.
     public init(
-        _ positions: LedgerPositions, broker: BrokerSide? = nil, keys: ReservesKeys, universe: StockUniverse, computedAt: Date
+        _ positions: LedgerPositions, broker: BrokerSide? = nil, chain: ChainSupplyReport? = nil, keys: ReservesKeys,
+        universe: StockUniverse, computedAt: Date
     ) throws(DomainError) {
+        self.chain = chain
         ledgerSequence = positions.sequence
         self.computedAt = computedAt
         let cash = positions.usdPlus
@@ -65,7 +69,7 @@ public struct ReservesStatement: Sendable {
             trees[asset] = try Self.tree(asset, positions: positions, keys: keys)
         }
         self.trees = trees
-        reconciliation = Reconciliation.run(positions, broker: broker, checkedAt: computedAt)
+        reconciliation = Reconciliation.run(positions, broker: broker, checkedAt: computedAt).adding(chain)
     }
 
     /// Customers holding a positive balance of `asset` become leaves.
@@ -98,7 +102,7 @@ public struct ReservesStatement: Sendable {
                 "liabilities": liabilities(.stock(line.symbol)),
             ])
         }
-        return .object([
+        var fields: [String: CanonicalJSON] = [
             "format": .string(Self.format),
             "ledger_sequence": .integer(ledgerSequence),
             "computed_at": .string(computedAt.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))),
@@ -108,6 +112,27 @@ public struct ReservesStatement: Sendable {
             "usd_plus": .object(usd),
             "stocks": .array(stockLines),
             "reconciliation": reconciliationJSON,
+        ]
+        if let chain { fields["chain"] = Self.chainJSON(chain) }
+        return .object(fields)
+    }
+
+    /// The chain, the block every supply was read at, the allowlist and each contract.
+    static func chainJSON(_ chain: ChainSupplyReport) -> CanonicalJSON {
+        .object([
+            "chain_id": .string(chain.caip2),
+            "block_number": .integer(Int64(chain.blockNumber)),
+            "allowlist": .string(chain.allowlist),
+            "tokens": .array(
+                chain.lines.map { line in
+                    .object([
+                        "token": .string(line.token.key), "contract": .string(line.contract), "policy": .string(line.token.policy.name),
+                        "decimals": .integer(Int64(line.token.decimals)), "total_supply": .string(String(line.chainSupply)),
+                        "pending_mint": .string(String(line.pendingMint)), "pending_burn": .string(String(line.pendingBurn)),
+                        "ledger_in_wallets": .string(String(line.ledgerOnChain)),
+                        "ledger_off_chain": .string(String(line.ledgerOffChain)), "balanced": .bool(line.isBalanced),
+                    ])
+                }),
         ])
     }
 

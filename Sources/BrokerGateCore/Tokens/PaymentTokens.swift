@@ -31,7 +31,9 @@ public enum PaymentTokens {
     }
 
     /// The EIP-55 address of `symbol`'s contract on `chain`.
+    /// On the chain tokens were deployed to (`DeployedTokens`), USD+ is the deployed contract.
     public static func address(of symbol: String, chain: String) -> String {
+        if let deployed = DeployedTokens.address(of: symbol, chain: chain) { return deployed }
         let digest = SHA256.hash(data: Array("brokergate:payment-token:\(chain):\(symbol)".utf8))
         do {
             return try EthereumAddress(parsing: "0x" + Hex.encode(digest.prefix(EthereumAddress.byteCount))).checksummed
@@ -93,6 +95,15 @@ public struct TokenDirectory: Sendable {
         self.tokens = tokens
     }
 
+    /// A contract `brokergate chain deploy` created (`DeployedTokens`).
+    private static func deployed(at address: EthereumAddress) -> TransferableToken? {
+        guard let (key, chain) = DeployedTokens.token(at: address) else { return nil }
+        let isUSDPlus = key == PaymentTokens.usdPlusSymbol
+        return TransferableToken(
+            asset: isUSDPlus ? .usdPlus : .stock(key), chainID: chain, address: address.checksummed,
+            decimalsMax: isUSDPlus ? LedgerAsset.scale : stockDecimalsMax)
+    }
+
     /// The token at `text`: a plain `0x…` address or CAIP-10 `eip155:N:0x…` (as the stock
     /// list prints them). 422 `unknown_token` when it names no token of this gateway.
     public func resolve(_ text: String) throws(DomainError) -> TransferableToken {
@@ -101,7 +112,8 @@ public struct TokenDirectory: Sendable {
             message: "token_address \(text.prefix(80)) is not a USD+ or stock token of this gateway; "
                 + "use an address from GET /api/v2/accounts/{account_id}/cash or a stock's tokens")
         let split = Self.splitCAIP10(text)
-        guard let address = try? EthereumAddress(parsing: split?.address ?? text), let token = tokens[address] else { throw unknown }
+        guard let address = try? EthereumAddress(parsing: split?.address ?? text) else { throw unknown }
+        guard let token = tokens[address] ?? Self.deployed(at: address) else { throw unknown }
         if let chain = split?.chain, chain != token.chainID { throw unknown }
         return token
     }

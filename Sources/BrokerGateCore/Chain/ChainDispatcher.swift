@@ -1,0 +1,328 @@
+import Foundation
+
+/// Delivers the chain outbox (`ChainIntent`): signs each pending intent with the next nonce
+/// of the minter, records the hash and raw bytes, then broadcasts; follows every signed
+/// transaction to `confirmations` and then to `finalityDepth`, re-checking its receipt so a
+/// reorg that drops it is caught and the same bytes are sent again.
+///
+/// Never a second transaction for one intent: an intent keeps its nonce, so of its attempts
+/// (the first signature and any fee-bumped replacement) at most one can be mined. Only when
+/// the chain shows the nonce used by a transaction that is none of them is the intent signed
+/// anew, with a new nonce; the old bytes can then never be mined.
+public struct ChainDispatcher: Sendable {
+    public let adapter: any ChainAdapter
+    public let deployment: ChainDeployment
+    public let recorder: ChainRecorder
+    public let confirmations: UInt64
+    public let finalityDepth: UInt64
+    /// An unmined transaction older than this is replaced with higher fees (same nonce).
+    public let replaceAfter: TimeInterval
+    public let wallClock: any BusinessClock
+    /// Crash points for the durability tests (`before_chain_sign`, `after_chain_broadcast`).
+    public let faults: OrderFaultInjector
+
+    public init(
+        adapter: any ChainAdapter, deployment: ChainDeployment, recorder: ChainRecorder, confirmations: UInt64, finalityDepth: UInt64,
+        replaceAfter: TimeInterval = 60, wallClock: any BusinessClock, faults: OrderFaultInjector = .none
+    ) {
+        self.faults = faults
+        precondition(confirmations >= 1 && finalityDepth >= confirmations, "1 ≤ confirmations ≤ finality depth")
+        self.adapter = adapter
+        self.deployment = deployment
+        self.recorder = recorder
+        self.confirmations = confirmations
+        self.finalityDepth = finalityDepth
+        self.replaceAfter = replaceAfter
+        self.wallClock = wallClock
+    }
+
+    /// What one pass did, for logs and tests.
+    public struct PassReport: Sendable, Equatable {
+        public var signed = 0
+        public var confirmed = 0
+        public var finalized = 0
+        public var failed = 0
+        public var reorged = 0
+        /// Pending intents held back: their receiver is not on the allowlist yet, or an
+        /// older intent touching the same wallet is.
+        public var waiting = 0
+        public var broadcastErrors = 0
+
+        public var changed: Bool { signed + confirmed + finalized + failed + reorged > 0 }
+    }
+
+    /// One pass: allowlist changes from KYC events, then open transactions, then new ones.
+    /// Throws `ChainUnavailable` when the node cannot be reached; the next pass resumes.
+    public func pass(_ store: any Store, limit: Int = PageRequest.limitMax) async throws -> PassReport {
+        var report = PassReport()
+        try await followKYC(store)
+        let head = try await adapter.headBlock()
+        let open = try await store.read { tx in
+            try await tx.allDocuments(
+                ChainIntent.self,
+                query: DocumentQuery(
+                    owner: .house, statusKeys: [ChainIntentStatus.signed.rawValue, ChainIntentStatus.confirmed.rawValue]))
+        }
+        for intent in open.sorted(by: { ($0.nonce ?? 0) < ($1.nonce ?? 0) }) {
+            try await follow(intent, head: head, store: store, report: &report)
+        }
+        try await signPending(store, limit: limit, report: &report)
+        return report
+    }
+
+    // MARK: Following signed transactions
+
+    private func follow(_ intent: ChainIntent, head: UInt64, store: any Store, report: inout PassReport) async throws {
+        var mined: ChainReceipt?
+        for attempt in intent.attempts.reversed() {
+            if let receipt = try await adapter.receipt(hash: attempt.hash) {
+                mined = receipt
+                break
+            }
+        }
+        let now = wallClock.now()
+        guard let receipt = mined else {
+            try await notMined(intent, now: now, store: store, report: &report)
+            return
+        }
+        var next = intent
+        next.minedHash = receipt.transactionHash
+        next.blockNumber = receipt.blockNumber
+        next.blockHash = receipt.blockHash
+        if !receipt.succeeded {
+            next.status = .failed
+            next.failure = "reverted in block \(receipt.blockNumber)"
+        } else if head + 1 >= receipt.blockNumber + finalityDepth {
+            next.status = .final
+        } else if head + 1 >= receipt.blockNumber + confirmations {
+            next.status = .confirmed
+        }
+        guard next != intent else { return }
+        switch next.status {
+        case .failed: report.failed += 1
+        case .final: report.finalized += 1
+        case .confirmed where intent.status != .confirmed: report.confirmed += 1
+        default: break
+        }
+        next.updatedAt = now
+        try await save(next, showing: true, in: store)
+    }
+
+    /// No attempt of `intent` is in the chain: a crash before broadcast, a dropped node, a
+    /// reorg, a fee too low, or a nonce another transaction took.
+    private func notMined(_ intent: ChainIntent, now: Date, store: any Store, report: inout PassReport) async throws {
+        var next = intent
+        if intent.status == .confirmed || intent.blockNumber != nil {
+            // It was in a block that is no longer canonical: send the same bytes again.
+            next.status = .signed
+            next.minedHash = nil
+            next.blockNumber = nil
+            next.blockHash = nil
+            report.reorged += 1
+        }
+        guard let nonce = intent.nonce, let last = intent.attempts.last else { return }
+        if try await adapter.minedNonce() > nonce {
+            // The nonce is used, by none of this intent's transactions: sign it anew.
+            next.status = .pending
+            next.nonce = nil
+            next.failure = "nonce \(nonce) was taken by another transaction; signed again"
+            next.updatedAt = now
+            let resign = next
+            try await store.transaction { tx in
+                try await tx.updateDocument(resign)
+                var state = try await signerState(in: tx)
+                state.nextNonce = max(state.nextNonce, try await adapter.pendingNonce())
+                try await tx.updateDocument(state)
+            }
+            return
+        }
+        if now.timeIntervalSince(last.signedAt) >= replaceAfter {
+            let previous = ChainFees(
+                maxFeePerGas: UInt128(last.maxFeePerGas) ?? 0, maxPriorityFeePerGas: UInt128(last.maxPriorityFeePerGas) ?? 0)
+            let fees = try await adapter.fees().replacing(previous)
+            let signed = try adapter.sign(intent.operation, deployment: deployment, nonce: nonce, fees: fees)
+            next.attempts.append(attempt(signed, fees: fees, at: now))
+        }
+        if next != intent {
+            next.updatedAt = now
+            try await save(next, showing: true, in: store)
+        }
+        await broadcast(next, report: &report)
+    }
+
+    // MARK: Signing new transactions
+
+    private func signPending(_ store: any Store, limit: Int, report: inout PassReport) async throws {
+        let pending = try await store.read { tx in
+            try await tx.page(
+                ChainIntent.self,
+                query: DocumentQuery(owner: .house, statusKey: ChainIntentStatus.pending.rawValue, page: PageRequest(limit: limit))
+            ).items
+        }
+        var blocked: Set<String> = []
+        for intent in pending.prefix(limit) {
+            let holders = Set(intent.operation.holders.map { "\(intent.operation.token ?? "allowlist"):\($0.lowercased())" })
+            guard blocked.isDisjoint(with: holders), try await receiverReady(intent, store: store) else {
+                blocked.formUnion(holders)
+                report.waiting += 1
+                continue
+            }
+            try faults.hit(.beforeChainSign)
+            let fees = try await adapter.fees()
+            let signedIntent: ChainIntent? = try await store.transaction { tx in
+                guard var current = try await tx.document(ChainIntent.self, id: intent.id), current.status == .pending else { return nil }
+                var state = try await signerState(in: tx)
+                let signed = try adapter.sign(current.operation, deployment: deployment, nonce: state.nextNonce, fees: fees)
+                let now = wallClock.now()
+                current.nonce = state.nextNonce
+                current.status = .signed
+                current.attempts.append(attempt(signed, fees: fees, at: now))
+                current.updatedAt = now
+                state.nextNonce += 1
+                try await tx.updateDocument(state)
+                try await tx.updateDocument(current)
+                try await ChainHashes.show(current, in: tx)
+                return current
+            }
+            guard let signedIntent else { continue }
+            report.signed += 1
+            await broadcast(signedIntent, report: &report)
+            try faults.hit(.afterChainBroadcast)
+        }
+    }
+
+    /// A RESTRICTED token's receiver must be on the allowlist before tokens go to it, and the
+    /// allowlisting must be signed first (an older nonce): until then the intent waits.
+    private func receiverReady(_ intent: ChainIntent, store: any Store) async throws -> Bool {
+        guard let key = intent.operation.token, let receiver = intent.operation.receiver,
+            ChainTokens.token(key: key, universe: recorder.universe)?.policy == .restricted
+        else { return true }
+        return try await store.read { tx in
+            guard let entry = try await tx.document(ChainAllowlistEntry.self, id: receiver.lowercased()), entry.allowed,
+                let allowing = try await tx.document(ChainIntent.self, id: entry.intentID)
+            else { return false }
+            return allowing.status != .pending
+        }
+    }
+
+    private func broadcast(_ intent: ChainIntent, report: inout PassReport) async {
+        guard let raw = intent.attempts.last?.raw else { return }
+        do {
+            switch try await adapter.broadcast(raw: raw) {
+            case .accepted, .nonceUsed: break  // the next pass reads the receipt or re-signs
+            case .refused: report.broadcastErrors += 1
+            }
+        } catch {
+            report.broadcastErrors += 1  // unreachable node: sent again next pass
+        }
+    }
+
+    private func signerState(in tx: any StoreTransaction) async throws -> ChainSignerState {
+        if let state = try await tx.document(ChainSignerState.self, id: adapter.signer.lowercased()) { return state }
+        let state = ChainSignerState(address: adapter.signer, nextNonce: try await adapter.pendingNonce(), createdAt: wallClock.now())
+        try await tx.insertDocument(state)
+        return state
+    }
+
+    private func attempt(_ signed: SignedChainTransaction, fees: ChainFees, at now: Date) -> ChainTransactionAttempt {
+        ChainTransactionAttempt(
+            hash: signed.hash, raw: signed.raw, maxFeePerGas: String(fees.maxFeePerGas),
+            maxPriorityFeePerGas: String(fees.maxPriorityFeePerGas), signedAt: now)
+    }
+
+    private func save(_ intent: ChainIntent, showing: Bool, in store: any Store) async throws {
+        try await store.transaction { tx in
+            try await tx.updateDocument(intent)
+            if showing { try await ChainHashes.show(intent, in: tx) }
+        }
+    }
+
+    // MARK: Allowlist from KYC
+
+    /// KYC decided after a wallet was linked: each kyc.* event re-reads its customer's current
+    /// standing and allowlists (or removes) every wallet of the customer's accounts.
+    func followKYC(_ store: any Store) async throws {
+        let kycTypes = [EventType.kycPassed, .kycFailed, .kycApproved, .kycRejected].map(\.rawValue)
+        try await store.transaction { tx in
+            var cursor =
+                try await tx.document(ChainAllowlistCursor.self, id: ChainAllowlistCursor.singletonID)
+                ?? ChainAllowlistCursor(position: 0, createdAt: wallClock.now())
+            let events = try await tx.events(owner: nil, after: cursor.position, types: kycTypes, limit: 100)
+            guard let last = events.last?.position else { return }
+            for event in events {
+                guard case .kycCheck(let check) = try EventCodec.decode(event.payload),
+                    let entity = try await tx.document(CustomerEntity.self, id: check.entityID.rawValue)
+                else { continue }
+                let accounts = try await tx.allDocuments(
+                    Account.self, query: DocumentQuery(owner: entity.organizationID, parentID: entity.id.rawValue))
+                for account in accounts {
+                    guard let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue) else { continue }
+                    try await recorder.setAllowed(
+                        wallet.address.checksummed, entity.isKYCComplete, cause: ("kyc_check", check.id.rawValue), in: tx)
+                }
+            }
+            let isNew = cursor.position == 0
+            cursor.position = last
+            if isNew, try await tx.document(ChainAllowlistCursor.self, id: ChainAllowlistCursor.singletonID) == nil {
+                try await tx.insertDocument(cursor)
+            } else {
+                try await tx.updateDocument(cursor)
+            }
+        }
+    }
+}
+
+/// Puts an intent's transaction hash on the record that shows it (`ChainIntent.causeKind`).
+enum ChainHashes {
+    static func show(_ intent: ChainIntent, in tx: any StoreTransaction) async throws {
+        guard let hash = intent.transactionHash else { return }
+        switch intent.causeKind {
+        case FulfillmentRecord.kind: try await show(hash, on: FulfillmentRecord.self, id: intent.causeID, in: tx)
+        case WithdrawalRecord.kind: try await show(hash, on: WithdrawalRecord.self, id: intent.causeID, in: tx)
+        case TokenTransferRecord.kind: try await show(hash, on: TokenTransferRecord.self, id: intent.causeID, in: tx)
+        case CashFunding.kind: try await show(hash, on: CashFunding.self, id: intent.causeID, in: tx)
+        default: return
+        }
+    }
+
+    private static func show<Record: ShowsChainTransaction>(
+        _ hash: String, on type: Record.Type, id: String, in tx: any StoreTransaction
+    ) async throws {
+        guard var record = try await tx.document(type, id: id), record.chainTransactionHash != hash else { return }
+        record.chainTransactionHash = hash
+        try await tx.updateDocument(record)
+    }
+}
+
+/// A record whose `transaction_hash` is the chain transaction of its mint, burn or transfer.
+protocol ShowsChainTransaction: StoredDocument {
+    var chainTransactionHash: String? { get set }
+}
+
+extension FulfillmentRecord: ShowsChainTransaction {
+    var chainTransactionHash: String? {
+        get { transactionHash }
+        set { if let newValue { transactionHash = newValue } }
+    }
+}
+
+extension WithdrawalRecord: ShowsChainTransaction {
+    var chainTransactionHash: String? {
+        get { transactionHash }
+        set { if let newValue { transactionHash = newValue } }
+    }
+}
+
+extension CashFunding: ShowsChainTransaction {
+    var chainTransactionHash: String? {
+        get { transactionHash }
+        set { if let newValue { transactionHash = newValue } }
+    }
+}
+
+extension TokenTransferRecord: ShowsChainTransaction {
+    var chainTransactionHash: String? {
+        get { transactionHash }
+        set { transactionHash = newValue }
+    }
+}

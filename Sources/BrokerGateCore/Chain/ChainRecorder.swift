@@ -1,0 +1,129 @@
+import Foundation
+import Synchronization
+
+/// Writes the chain outbox: for every ledger move of an on-chain asset that touches a
+/// customer with a wallet, the mint, burn or transfer the chain must see, in the same store
+/// transaction as the move (DESIGN.md "The edges").
+///
+/// Which operation mirrors which move: tokens the house issues or takes back are minted or
+/// burned (the house's own holdings are book entries, never on chain), and a move between
+/// two customers' wallets is a `controller_transfer`. So each token's `totalSupply` on chain
+/// equals what customers hold in the ledger: for stocks, the tokens outstanding.
+///
+/// `.off` (the ledger-only chain, `--chain ledger`) records nothing and costs nothing.
+public struct ChainRecorder: Sendable {
+    public let isOn: Bool
+    /// The chain tokens live on (CAIP-2), nil on the ledger-only chain.
+    public let chainID: String?
+    /// Intents are ordered by this clock: real time, which the sandbox cannot move back, so
+    /// a mint is always older than the burn of the tokens it created.
+    let wallClock: any BusinessClock
+    let universe: StockUniverse
+
+    public static let off = ChainRecorder(chainID: nil, wallClock: SystemClock())
+
+    /// Records for the chain `chainID` (CAIP-2); nil records nothing.
+    public init(chainID: String?, wallClock: any BusinessClock, universe: StockUniverse = .standard) {
+        isOn = chainID != nil
+        self.chainID = chainID
+        self.wallClock = wallClock
+        self.universe = universe
+    }
+
+    /// The intent mirroring `transfer`, recorded; nil when the move stays off chain.
+    /// `shownOn` names the record whose `transaction_hash` will show the intent's hash
+    /// (a fulfillment, a withdrawal); the move's own reference otherwise.
+    @discardableResult
+    func record(
+        _ transfer: LedgerTransfer, shownOn record: (kind: String, id: String)?, in tx: any LedgerRepository
+    ) async throws -> ChainIntent? {
+        guard isOn, let token = ChainTokens.token(for: transfer.asset, universe: universe) else { return nil }
+        guard transfer.debit.isCustomer || transfer.credit.isCustomer else { return nil }
+        guard let documents = tx as? any DocumentRepository else {
+            preconditionFailure("on-chain ledger moves run in a store transaction")
+        }
+        let from = try await walletAddress(of: transfer.debit, in: documents)
+        let to = try await walletAddress(of: transfer.credit, in: documents)
+        let amount = String(ChainTokens.baseUnits(ledgerUnits: transfer.amountUnits, decimals: token.decimals))
+        let operation: ChainOperation
+        switch (from, to) {
+        case (let from?, let to?):
+            guard from != to else { return nil }
+            operation = .transfer(token: token.key, from: from, to: to, amount: amount)
+        case (nil, let to?):
+            // From the house (or a customer with no wallet, whose tokens are off chain).
+            operation = .mint(token: token.key, to: to, amount: amount)
+        case (let from?, nil):
+            // To the house (or a customer with no wallet: the tokens leave the chain until one is linked).
+            operation = .burn(token: token.key, from: from, amount: amount)
+        case (nil, nil):
+            return nil
+        }
+        let cause = record ?? (transfer.referenceKind, transfer.referenceID)
+        let intent = ChainIntent(
+            id: "ledger:\(transfer.id.rawValue)", operation: operation, causeKind: cause.kind, causeID: cause.id,
+            createdAt: try await nextInstant(in: documents))
+        try await documents.insertDocument(intent)
+        return intent
+    }
+
+    /// A newly linked wallet receives what its account already holds (moves made while it had
+    /// none stayed off chain), and, when its customer passed KYC, the allowlisting RESTRICTED
+    /// tokens need, first: intents are signed in the order they were recorded.
+    func walletLinked(_ wallet: WalletRecord, kycPassed: Bool, in tx: any StoreTransaction) async throws {
+        guard let chainID else { return }
+        // Exactly that chain, not "any EVM chain": every address the account's orders and
+        // balances name must be a contract on the chain its tokens are minted on.
+        guard wallet.chainID == chainID else {
+            throw DomainError(
+                .ruleViolation, code: "unsupported_chain",
+                message: "this gateway issues its tokens on \(chainID); link the wallet with chain_id \(chainID)")
+        }
+        let address = wallet.address.checksummed
+        if kycPassed { try await setAllowed(address, true, cause: ("wallet", wallet.accountID.rawValue), in: tx) }
+        for row in try await tx.ledgerBalances(customer: wallet.accountID) where row.balanceUnits > 0 {
+            guard let token = ChainTokens.token(for: row.id.asset, universe: universe) else { continue }
+            let amount = String(ChainTokens.baseUnits(ledgerUnits: row.balanceUnits, decimals: token.decimals))
+            let intent = ChainIntent(
+                id: "link:\(wallet.accountID.rawValue):\(token.key)", operation: .mint(token: token.key, to: address, amount: amount),
+                causeKind: "wallet", causeID: wallet.accountID.rawValue, createdAt: try await nextInstant(in: tx))
+            try await tx.insertDocument(intent)
+        }
+    }
+
+    /// Records an allowlist change when it differs from the last one decided for `address`.
+    func setAllowed(_ address: String, _ allowed: Bool, cause: (kind: String, id: String), in tx: any StoreTransaction) async throws {
+        guard isOn else { return }
+        let now = try await nextInstant(in: tx)
+        var entry = try await tx.document(ChainAllowlistEntry.self, id: address.lowercased())
+        if let entry, entry.allowed == allowed { return }
+        let intent = ChainIntent(
+            id: "allow:\(address.lowercased()):\(PageCursor.micros(now))", operation: .allow(address: address, allowed: allowed),
+            causeKind: cause.kind, causeID: cause.id, createdAt: now)
+        try await tx.insertDocument(intent)
+        if entry == nil {
+            try await tx.insertDocument(ChainAllowlistEntry(address: address, allowed: allowed, intentID: intent.id, createdAt: now))
+        } else {
+            entry?.allowed = allowed
+            entry?.intentID = intent.id
+            try await tx.updateDocument(entry!)
+        }
+    }
+
+    private func walletAddress(of account: LedgerAccountID, in tx: any DocumentRepository) async throws -> String? {
+        guard case .customer(let id) = account.owner else { return nil }
+        return try await tx.document(WalletRecord.self, id: id.rawValue)?.address.checksummed
+    }
+
+    /// Real time, in whole microseconds (what every store keeps) and strictly after the
+    /// previous intent of this process, so two intents of one transaction keep their order.
+    private func nextInstant(in tx: any DocumentRepository) async throws -> Date {
+        let micros = Self.lastMicros.withLock { last in
+            last = max(last + 1, PageCursor.micros(wallClock.now()))
+            return last
+        }
+        return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+    }
+
+    private static let lastMicros = Mutex<Int64>(0)
+}
