@@ -121,7 +121,10 @@ public struct ChainDispatcher: Sendable {
             report.reorged += 1
         }
         guard let nonce = intent.nonce, let last = intent.attempts.last else { return }
-        if try await adapter.minedNonce() > nonce {
+        // The nonce is used and, asked again after that answer, none of this intent's
+        // attempts has a receipt: one of them being mined in between cannot pass for a
+        // foreign transaction.
+        if try await adapter.minedNonce() > nonce, try await !isAnyMined(intent) {
             // The nonce is used, by none of this intent's transactions: sign it anew.
             next.status = .pending
             next.nonce = nil
@@ -148,6 +151,11 @@ public struct ChainDispatcher: Sendable {
             try await save(next, showing: true, in: store)
         }
         await broadcast(next, report: &report)
+    }
+
+    private func isAnyMined(_ intent: ChainIntent) async throws -> Bool {
+        for attempt in intent.attempts where try await adapter.receipt(hash: attempt.hash) != nil { return true }
+        return false
     }
 
     // MARK: Signing new transactions
@@ -279,8 +287,13 @@ enum ChainHashes {
         switch intent.causeKind {
         case FulfillmentRecord.kind: try await show(hash, on: FulfillmentRecord.self, id: intent.causeID, in: tx)
         case WithdrawalRecord.kind: try await show(hash, on: WithdrawalRecord.self, id: intent.causeID, in: tx)
-        case TokenTransferRecord.kind: try await show(hash, on: TokenTransferRecord.self, id: intent.causeID, in: tx)
         case CashFunding.kind: try await show(hash, on: CashFunding.self, id: intent.causeID, in: tx)
+        case TokenTransferRecord.kind:
+            guard var record = try await tx.document(TokenTransferRecord.self, id: intent.causeID), record.transactionHash != hash else {
+                return
+            }
+            record.transactionHash = hash
+            try await tx.updateDocument(record)
         default: return
         }
     }
@@ -288,41 +301,17 @@ enum ChainHashes {
     private static func show<Record: ShowsChainTransaction>(
         _ hash: String, on type: Record.Type, id: String, in tx: any StoreTransaction
     ) async throws {
-        guard var record = try await tx.document(type, id: id), record.chainTransactionHash != hash else { return }
-        record.chainTransactionHash = hash
+        guard var record = try await tx.document(type, id: id), record.transactionHash != hash else { return }
+        record.transactionHash = hash
         try await tx.updateDocument(record)
     }
 }
 
-/// A record whose `transaction_hash` is the chain transaction of its mint, burn or transfer.
+/// A record whose `transaction_hash` is the chain transaction of its mint or burn.
 protocol ShowsChainTransaction: StoredDocument {
-    var chainTransactionHash: String? { get set }
+    var transactionHash: String { get set }
 }
 
-extension FulfillmentRecord: ShowsChainTransaction {
-    var chainTransactionHash: String? {
-        get { transactionHash }
-        set { if let newValue { transactionHash = newValue } }
-    }
-}
-
-extension WithdrawalRecord: ShowsChainTransaction {
-    var chainTransactionHash: String? {
-        get { transactionHash }
-        set { if let newValue { transactionHash = newValue } }
-    }
-}
-
-extension CashFunding: ShowsChainTransaction {
-    var chainTransactionHash: String? {
-        get { transactionHash }
-        set { if let newValue { transactionHash = newValue } }
-    }
-}
-
-extension TokenTransferRecord: ShowsChainTransaction {
-    var chainTransactionHash: String? {
-        get { transactionHash }
-        set { transactionHash = newValue }
-    }
-}
+extension FulfillmentRecord: ShowsChainTransaction {}
+extension WithdrawalRecord: ShowsChainTransaction {}
+extension CashFunding: ShowsChainTransaction {}

@@ -62,7 +62,7 @@ public struct ChainRecorder: Sendable {
         let cause = record ?? (transfer.referenceKind, transfer.referenceID)
         let intent = ChainIntent(
             id: "ledger:\(transfer.id.rawValue)", operation: operation, causeKind: cause.kind, causeID: cause.id,
-            createdAt: try await nextInstant(in: documents))
+            createdAt: try await nextInstant(for: operation, in: documents))
         try await documents.insertDocument(intent)
         return intent
     }
@@ -84,9 +84,10 @@ public struct ChainRecorder: Sendable {
         for row in try await tx.ledgerBalances(customer: wallet.accountID) where row.balanceUnits > 0 {
             guard let token = ChainTokens.token(for: row.id.asset, universe: universe) else { continue }
             let amount = String(ChainTokens.baseUnits(ledgerUnits: row.balanceUnits, decimals: token.decimals))
+            let intentOperation = ChainOperation.mint(token: token.key, to: address, amount: amount)
             let intent = ChainIntent(
-                id: "link:\(wallet.accountID.rawValue):\(token.key)", operation: .mint(token: token.key, to: address, amount: amount),
-                causeKind: "wallet", causeID: wallet.accountID.rawValue, createdAt: try await nextInstant(in: tx))
+                id: "link:\(wallet.accountID.rawValue):\(token.key)", operation: intentOperation,
+                causeKind: "wallet", causeID: wallet.accountID.rawValue, createdAt: try await nextInstant(for: intentOperation, in: tx))
             try await tx.insertDocument(intent)
         }
     }
@@ -94,11 +95,12 @@ public struct ChainRecorder: Sendable {
     /// Records an allowlist change when it differs from the last one decided for `address`.
     func setAllowed(_ address: String, _ allowed: Bool, cause: (kind: String, id: String), in tx: any StoreTransaction) async throws {
         guard isOn else { return }
-        let now = try await nextInstant(in: tx)
+        let operation = ChainOperation.allow(address: address, allowed: allowed)
+        let now = try await nextInstant(for: operation, in: tx)
         var entry = try await tx.document(ChainAllowlistEntry.self, id: address.lowercased())
         if let entry, entry.allowed == allowed { return }
         let intent = ChainIntent(
-            id: "allow:\(address.lowercased()):\(PageCursor.micros(now))", operation: .allow(address: address, allowed: allowed),
+            id: "allow:\(address.lowercased()):\(PageCursor.micros(now))", operation: operation,
             causeKind: cause.kind, causeID: cause.id, createdAt: now)
         try await tx.insertDocument(intent)
         if entry == nil {
@@ -115,15 +117,44 @@ public struct ChainRecorder: Sendable {
         return try await tx.document(WalletRecord.self, id: id.rawValue)?.address.checksummed
     }
 
-    /// Real time, in whole microseconds (what every store keeps) and strictly after the
-    /// previous intent of this process, so two intents of one transaction keep their order.
-    private func nextInstant(in tx: any DocumentRepository) async throws -> Date {
-        let micros = Self.lastMicros.withLock { last in
+    /// When the intent is recorded, which orders the dispatcher's nonces: real time in whole
+    /// microseconds, after this process's previous intent (two intents of one transaction keep
+    /// their order) and after the previous intent of every wallet it touches, whichever
+    /// replica recorded that one. So a burn is always ordered after the mint of the tokens it
+    /// burns, even when replicas' clocks disagree; each wallet's mark is written in the same
+    /// transaction, next to the wallet's ledger row it already contends on.
+    private func nextInstant(for operation: ChainOperation, in tx: any DocumentRepository) async throws -> Date {
+        var micros = Self.lastMicros.withLock { last in
             last = max(last + 1, PageCursor.micros(wallClock.now()))
             return last
         }
+        let keys = operation.holders.map { "\(operation.token ?? "allowlist"):\($0.lowercased())" }
+        var marks: [ChainHolderMark] = []
+        for key in keys {
+            let mark = try await tx.document(ChainHolderMark.self, id: key)
+            if let mark { micros = max(micros, mark.lastMicros + 1) }
+            marks.append(mark ?? ChainHolderMark(key: key, lastMicros: 0))
+        }
+        for var mark in marks {
+            let isNew = mark.lastMicros == 0
+            mark.lastMicros = micros
+            if isNew { try await tx.insertDocument(mark) } else { try await tx.updateDocument(mark) }
+        }
+        Self.lastMicros.withLock { $0 = max($0, micros) }
         return Date(timeIntervalSince1970: Double(micros) / 1_000_000)
     }
 
     private static let lastMicros = Mutex<Int64>(0)
+}
+
+/// The instant of the newest intent touching one wallet's balance of one token (or its
+/// place on the allowlist), so the next one is ordered after it (`ChainRecorder`).
+struct ChainHolderMark: StoredDocument, Equatable {
+    static let kind = "chain_holder_mark"
+    let key: String
+    var lastMicros: Int64
+
+    var documentID: String { key }
+    var ownerOrganizationID: OrganizationID { .house }
+    var createdAt: Date { Date(timeIntervalSince1970: 0) }
 }
