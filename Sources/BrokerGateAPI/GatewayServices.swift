@@ -67,10 +67,11 @@ struct GatewayServices: Sendable {
         orderQueries = OrderQueries()
         issuance = IssuanceService(clock: clock, market: market, chain: chain)
         eligibility = IssuerEligibilityService(clock: clock)
-        placement = OrderPlacement(store: store, runner: runner, orders: orders, issuance: issuance, engine: engine)
+        let holdings = environment.chain.map { ChainHoldings(adapter: $0.adapter, deployment: $0.deployment) }
+        placement = OrderPlacement(store: store, runner: runner, orders: orders, issuance: issuance, engine: engine, chain: holdings)
         desk = OrderDesk(broker: environment.broker)
         activity = AccountActivity(clock: clock)
-        portfolio = PortfolioService(market: market)
+        portfolio = PortfolioService(market: market, chain: holdings)
         ledgerHistory = LedgerHistory()
         reconciliationRecorder = ReconciliationRecorder(
             monitor: environment.reconciliation, metrics: environment.metrics, store: environment.store)

@@ -26,13 +26,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from dinari_api_sdk import Dinari
+from dinari_api_sdk import Dinari, UnprocessableEntityError
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -40,6 +40,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TransactionNotFound
 
 from processes import EvmNode, Replica, fresh_postgres_store, isolated_env, random_key
+from eth_sign import sign_personal
 from support import baseline_kyc
 
 pytestmark = pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="needs BROKERGATE_BIN (starts the gateway)")
@@ -63,7 +64,7 @@ class World:
 
     def __init__(self, root: Path) -> None:
         self.minter = Account.create()
-        self.holders = [Account.create() for _ in range(3)]  # customers' wallets, with ETH for gas
+        self.holders = [Account.create() for _ in range(4)]  # customers' wallets, with ETH for gas
         self.node = EvmNode(CHAIN_ID, [self.minter.address] + [h.address for h in self.holders], block_time=BLOCK_TIME_S)
         self.partner_key, self.operator_key = random_key("partner"), random_key("operator")
         # The conformance run's store kind: its own PostgreSQL database on that run, SQLite otherwise.
@@ -121,12 +122,19 @@ class World:
             assert time.monotonic() < deadline, f"the chain outbox did not settle: {outbox}\n{self.gateway.log_tail()}"
             time.sleep(0.2)
 
-    def customer(self, holder: LocalAccount, grants: int = 1) -> str:
-        """A KYC-passed customer's account whose internal wallet is `holder`, with USD+ from the faucet."""
+    def customer(self, holder: LocalAccount, grants: int = 1, external: bool = False) -> str:
+        """A KYC-passed customer's account whose wallet is `holder` (partner-managed, or the
+        customer's own proven by a signature), with USD+ from the faucet."""
         entity = self.client.v2.entities.create(name="Ada Lovelace", reference_id=f"chain-{uuid.uuid4().hex[:8]}")
         assert self.client.v2.entities.kyc.submit(entity.id, provider_name="Acme KYC", jurisdiction="BASELINE", data=baseline_kyc()).status == "PASS"
         account = self.client.v2.entities.accounts.create(entity.id, jurisdiction="BASELINE")
-        self.client.v2.accounts.wallet.connect_internal(account.id, chain_id=CAIP2, wallet_address=holder.address)
+        wallet = self.client.v2.accounts.wallet
+        if external:
+            challenge = wallet.external.get_nonce(account.id, chain_id=CAIP2, wallet_address=holder.address)
+            signature = sign_personal("0x" + bytes(holder.key).hex(), challenge.message)
+            wallet.external.connect(account.id, chain_id=CAIP2, nonce=challenge.nonce, wallet_address=holder.address, signature=signature)
+        else:
+            wallet.connect_internal(account.id, chain_id=CAIP2, wallet_address=holder.address)
         for _ in range(grants):
             self.client.v2.accounts.mint_sandbox_tokens(account.id)
         return account.id
@@ -162,6 +170,12 @@ class World:
     def usd_plus(self, account_id: str) -> Decimal:
         balances = self.client.v2.accounts.get_cash_balances(account_id)
         return sum((Decimal(str(b.amount)) for b in balances if b.symbol == "USD+"), Decimal(0))
+
+    def send(self, holder: LocalAccount, fn: Any) -> Any:
+        """`fn` sent by the customer's own wallet (it pays the gas), once mined."""
+        fields = {"from": holder.address, "nonce": self.w3.eth.get_transaction_count(holder.address), "chainId": CHAIN_ID, "gas": 200_000}
+        raw = holder.sign_transaction(fn.build_transaction(fields)).raw_transaction
+        return self.w3.eth.wait_for_transaction_receipt(self.w3.eth.send_raw_transaction(raw), timeout=10, poll_latency=0.05)
 
     def mints_to(self, key: str, holder: str) -> list[Any]:
         """Every Transfer from the zero address to `holder` on `key`'s contract since genesis."""
@@ -268,9 +282,7 @@ def test_policies_restrictedRevertsToAStranger_openMoves_lockedNever_onlyTheMint
     world.settle()
 
     def send(fn: Any) -> Any:
-        fields = {"from": holder.address, "nonce": world.w3.eth.get_transaction_count(holder.address), "chainId": CHAIN_ID, "gas": 200_000}
-        raw = holder.sign_transaction(fn.build_transaction(fields)).raw_transaction
-        return world.w3.eth.wait_for_transaction_receipt(world.w3.eth.send_raw_transaction(raw), timeout=10, poll_latency=0.05)
+        return world.send(holder, fn)
 
     aapl, spy, brk = world.token("AAPL"), world.token("SPY"), world.token("BRK.B")
     for token, reason in ((aapl, "receiver not allowlisted"), (brk, "token is locked")):
@@ -283,6 +295,27 @@ def test_policies_restrictedRevertsToAStranger_openMoves_lockedNever_onlyTheMint
     assert send(spy.functions.transfer(stranger.address, 1)).status == 1
     assert spy.functions.balanceOf(stranger.address).call() == 1
     assert aapl.functions.balanceOf(stranger.address).call() == brk.functions.balanceOf(stranger.address).call() == 0
+
+
+def test_externalWallet_portfolioIsTheChainsBalance_andASellMustBeCoveredThere(world: World) -> None:
+    holder, stranger = world.holders[3], Account.create()
+    account_id = world.customer(holder, external=True)
+    world.buy(account_id, "SPY", 100)
+    world.settle()
+    ledger = world.holding(account_id, "SPY")
+    spy = world.token("SPY")
+    assert spy.functions.balanceOf(holder.address).call() == units(ledger, STOCK_UNIT)
+    # The customer's own wallet sends 0.05 SPY away (an OPEN token: nobody needs to agree).
+    moved = Decimal("0.05")
+    assert world.send(holder, spy.functions.transfer(stranger.address, units(moved, STOCK_UNIT))).status == 1
+    assert world.holding(account_id, "SPY") == ledger - moved
+    with pytest.raises(UnprocessableEntityError) as refused:
+        world.sell(account_id, "SPY", ledger.quantize(Decimal("0.0001"), rounding=ROUND_DOWN))
+    assert refused.value.body["error"]["code"] == "insufficient_onchain_balance"
+    sellable = (ledger - moved).quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
+    world.sell(account_id, "SPY", sellable)
+    world.settle()
+    assert spy.functions.balanceOf(holder.address).call() == units(ledger - moved - sellable, STOCK_UNIT)
 
 
 @pytest.mark.parametrize("point", ["before_chain_sign", "after_chain_broadcast"])

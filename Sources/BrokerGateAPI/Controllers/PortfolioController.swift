@@ -17,9 +17,7 @@ struct PortfolioController {
         let page = try query.integer("page", range: 1...1_000_000) ?? 1
         let pageSize = try query.integer("page_size", range: 1...PortfolioService.pageSizeMax) ?? PortfolioService.pageSizeMax
         let principal = try context.caller()
-        let positions = try await store.read { tx in
-            try await portfolio.positions(accountID: accountID, page: page, pageSize: pageSize, for: principal, in: tx)
-        }
+        let positions = try await portfolio.positions(accountID: accountID, page: page, pageSize: pageSize, for: principal, store: store)
         return PortfolioDTO(assets: positions.map(PortfolioDTO.Asset.init))
     }
 }

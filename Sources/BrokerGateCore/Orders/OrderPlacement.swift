@@ -20,8 +20,14 @@ public struct OrderPlacement: Sendable {
     let orders: OrderCommands
     let issuance: IssuanceService
     let engine: OrderEngine
+    /// Sells from a customer's own wallet must be covered on chain (`--chain evm:`).
+    let chain: ChainHoldings?
 
-    public init(store: any Store, runner: CommandRunner, orders: OrderCommands, issuance: IssuanceService, engine: OrderEngine) {
+    public init(
+        store: any Store, runner: CommandRunner, orders: OrderCommands, issuance: IssuanceService, engine: OrderEngine,
+        chain: ChainHoldings? = nil
+    ) {
+        self.chain = chain
         self.store = store
         self.runner = runner
         self.orders = orders
@@ -33,6 +39,9 @@ public struct OrderPlacement: Sendable {
     public func place(
         _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, command: CommandEnvelope<OrderRecord>
     ) async throws -> Placement<OrderRecord> {
+        if let chain, input.side == .sell, let quantity = input.assetQuantity {
+            try await requireCoveredOnChain(quantity, of: input.stockID, accountID: accountID, for: principal, chain: chain)
+        }
         let orders = orders
         return try await commitThenAdvance(command, order: { $0 }, routed: { _, routed in routed }) { tx in
             try await orders.create(input, accountID: accountID, for: principal, in: tx)
@@ -48,6 +57,27 @@ public struct OrderPlacement: Sendable {
         return try await commitThenAdvance(command, order: \.order, routed: { IssuanceView(record: $0.record, order: $1) }) { tx in
             try await issuance.request(direction, input, accountID: accountID, for: principal, in: tx)
         }
+    }
+
+    /// Before the placement's transaction (a chain read never runs inside one): a sell from
+    /// an external wallet must be covered by what the wallet holds on chain, net of what
+    /// earlier sells hold. A request this check cannot judge (unknown stock or account) goes
+    /// on to the placement's own checks and their errors.
+    private func requireCoveredOnChain(
+        _ quantity: Amount, of stockID: String?, accountID: AccountID, for principal: Principal, chain: ChainHoldings
+    ) async throws {
+        guard let stock = try? OrderChecks.stock(stockID, market: orders.market),
+            let exact = try? quantity.rescaled(to: LedgerAsset.scale, rounding: .exact), let units = Int64(exactly: exact.units), units > 0
+        else { return }
+        let asset = LedgerAsset.stock(stock.symbol)
+        let found = try await store.read { tx -> (WalletRecord, Int64)? in
+            guard let account = try? await tx.account(accountID, for: principal),
+                let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue), ChainHoldings.readsChain(wallet)
+            else { return nil }
+            return (wallet, try await tx.ledgerBalance(.customer(account.id, asset))?.heldUnits ?? 0)
+        }
+        guard let (wallet, held) = found else { return }
+        try await chain.requireCovered(units, heldUnits: held, of: asset, in: wallet)
     }
 
     private func commitThenAdvance<T: Sendable>(

@@ -16,14 +16,42 @@ public struct PortfolioPosition: Sendable, Equatable {
 }
 
 /// An account's stock positions, read from its customer ledger balances (the tokens minted
-/// to it), so the portfolio and the books cannot disagree.
+/// to it), so the portfolio and the books cannot disagree; for a customer's own wallet on an
+/// EVM chain, the quantities are the wallet's balances there (`ChainHoldings`).
 public struct PortfolioService: Sendable {
     public let market: MarketDataService
+    /// Reads external wallets' balances on chain; nil on the ledger-only chain.
+    public let chain: ChainHoldings?
     /// Dinari's documented maximum `page_size`.
     public static let pageSizeMax = 200
 
-    public init(market: MarketDataService) {
+    public init(market: MarketDataService, chain: ChainHoldings? = nil) {
         self.market = market
+        self.chain = chain
+    }
+
+    /// The page from the books, then, for an external wallet on chain, each position's
+    /// quantity as the chain has it (read after the store's snapshot is released).
+    public func positions(
+        accountID: AccountID, page: Int, pageSize: Int, for principal: Principal, store: any Store
+    ) async throws -> [PortfolioPosition] {
+        let (positions, wallet) = try await store.read { tx in
+            (
+                try await self.positions(accountID: accountID, page: page, pageSize: pageSize, for: principal, in: tx),
+                try await tx.document(WalletRecord.self, id: accountID.rawValue)
+            )
+        }
+        guard let chain, let wallet, ChainHoldings.readsChain(wallet) else { return positions }
+        var onChain: [PortfolioPosition] = []
+        for position in positions {
+            let units = try await chain.ledgerUnits(of: .stock(position.stock.symbol), in: wallet) ?? position.quantityUnits
+            let quantity = Amount(units: Int128(units), scale: LedgerAsset.scale)
+            onChain.append(
+                PortfolioPosition(
+                    stock: position.stock, quantityUnits: units, chainID: position.chainID, tokenAddress: position.tokenAddress,
+                    price: position.price, marketValue: try quantity.multiplied(by: position.price, scale: 2, rounding: .down)))
+        }
+        return onChain
     }
 
     /// Page `page` (from 1) of the account's non-zero positions in symbol order.
