@@ -87,7 +87,7 @@ struct GatewayServices: Sendable {
         let store = environment.store
         var routes = OpsController(
             store: store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
-            scheduler: environment.schedulerRole, webhooks: webhookDispatch
+            scheduler: environment.schedulerRole, webhooks: webhookDispatch, chainOn: environment.chain != nil
         ).routes
         routes += OrderDeskController(store: store, desk: desk, role: environment.schedulerRole).routes
         routes += ChainController(store: store, chain: environment.chain).routes

@@ -14,6 +14,8 @@ struct OpsController {
     var scheduler: SchedulerRole? = nil
     /// Counts the webhook backlog shown in `/ready` (nil: not reported).
     var webhooks: WebhookDispatch? = nil
+    /// Whether tokens live on an EVM chain: `/metrics` then counts the chain outbox.
+    var chainOn = false
 
     var routes: [RouteDefinition] {
         [
@@ -88,6 +90,14 @@ struct OpsController {
             }
             metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(
                 counts.ledgerSequence)
+        }
+        if chainOn, let counts = try? await store.read({ tx in try await ChainOutboxStatus.counts(in: tx) }) {
+            for (status, count) in counts {
+                metrics.makeGauge(
+                    name: "brokergate_chain_intents", labels: [("status", status.rawValue)],
+                    help: "Chain outbox entries (mints, burns, transfers, allowlist changes) by status"
+                ).set(Int64(count))
+            }
         }
         let counters = store.counters
         metrics.makeGauge(name: "brokergate_store_write_transactions", help: "Write transactions run since start")

@@ -18,11 +18,7 @@ public struct ChainOutboxStatus: Sendable {
     /// The outbox of `deployment` signed by `signer`; all nil and zero on the ledger-only chain.
     public static func read(store: any Store, deployment: ChainDeployment?, signer: String?) async throws -> ChainOutboxStatus {
         try await store.read { tx in
-            var counts: [ChainIntentStatus: Int] = [:]
-            for status in [ChainIntentStatus.pending, .signed, .confirmed, .final, .failed] {
-                counts[status] = try await tx.countDocuments(
-                    ChainIntent.self, query: DocumentQuery(owner: .house, statusKey: status.rawValue))
-            }
+            let counts = try await counts(in: tx)
             let open = try await tx.page(
                 ChainIntent.self,
                 query: DocumentQuery(owner: .house, statusKeys: listed.map(\.rawValue), page: PageRequest(limit: listMax))
@@ -32,6 +28,17 @@ public struct ChainOutboxStatus: Sendable {
                 chainID: deployment?.caip2, signer: signer, nextNonce: state??.nextNonce, allowlist: deployment?.allowlist, counts: counts,
                 open: open)
         }
+    }
+}
+
+extension ChainOutboxStatus {
+    /// Intents per status (indexed counts), for the operator view and `/metrics`.
+    public static func counts(in tx: any StoreTransaction) async throws -> [ChainIntentStatus: Int] {
+        var counts: [ChainIntentStatus: Int] = [:]
+        for status in [ChainIntentStatus.pending, .signed, .confirmed, .final, .failed] {
+            counts[status] = try await tx.countDocuments(ChainIntent.self, query: DocumentQuery(owner: .house, statusKey: status.rawValue))
+        }
+        return counts
     }
 }
 
