@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 
 /// Delivers the chain outbox (`ChainIntent`): signs each pending intent with the next nonce
@@ -89,6 +90,8 @@ public struct ChainDispatcher: Sendable {
         next.minedHash = receipt.transactionHash
         next.blockNumber = receipt.blockNumber
         next.blockHash = receipt.blockHash
+        // The status follows the block it is in now: mined again in another block after a
+        // reorg, a confirmed transaction counts its confirmations anew.
         if !receipt.succeeded {
             next.status = .failed
             next.failure = "reverted in block \(receipt.blockNumber)"
@@ -96,7 +99,10 @@ public struct ChainDispatcher: Sendable {
             next.status = .final
         } else if head + 1 >= receipt.blockNumber + confirmations {
             next.status = .confirmed
+        } else {
+            next.status = .signed
         }
+        if let before = intent.blockHash, before != receipt.blockHash { report.reorged += 1 }
         guard next != intent else { return }
         switch next.status {
         case .failed: report.failed += 1
@@ -112,12 +118,15 @@ public struct ChainDispatcher: Sendable {
     /// reorg, a fee too low, or a nonce another transaction took.
     private func notMined(_ intent: ChainIntent, now: Date, store: any Store, report: inout PassReport) async throws {
         var next = intent
-        if intent.status == .confirmed || intent.blockNumber != nil {
-            // It was in a block that is no longer canonical: send the same bytes again.
+        let wasMined = intent.status == .confirmed || intent.blockNumber != nil
+        if wasMined {
+            // It was in a block that is no longer canonical: the same bytes go out again, and
+            // the wait before a replacement starts over.
             next.status = .signed
             next.minedHash = nil
             next.blockNumber = nil
             next.blockHash = nil
+            next.waitingSince = now
             report.reorged += 1
         }
         guard let nonce = intent.nonce, let last = intent.attempts.last else { return }
@@ -128,6 +137,7 @@ public struct ChainDispatcher: Sendable {
             // The nonce is used, by none of this intent's transactions: sign it anew.
             next.status = .pending
             next.nonce = nil
+            next.waitingSince = nil
             next.failure = "nonce \(nonce) was taken by another transaction; signed again"
             next.updatedAt = now
             let resign = next
@@ -139,18 +149,37 @@ public struct ChainDispatcher: Sendable {
             }
             return
         }
-        if now.timeIntervalSince(last.signedAt) >= replaceAfter {
-            let previous = ChainFees(
-                maxFeePerGas: UInt128(last.maxFeePerGas) ?? 0, maxPriorityFeePerGas: UInt128(last.maxPriorityFeePerGas) ?? 0)
-            let fees = try await adapter.fees().replacing(previous)
-            let signed = try adapter.sign(intent.operation, deployment: deployment, nonce: nonce, fees: fees)
-            next.attempts.append(attempt(signed, fees: fees, at: now))
+        let outcome = await broadcast(last.raw, report: &report)
+        record(outcome, on: &next)
+        // Replaced only when stuck: the node has it (it just took it again) and it has waited
+        // `replaceAfter` unmined. An unreachable node never makes fees climb.
+        if case .accepted = outcome, !wasMined, now.timeIntervalSince(intent.waitingSince ?? last.signedAt) >= replaceAfter {
+            if intent.attempts.count < Self.attemptsMax {
+                let previous = ChainFees(
+                    maxFeePerGas: UInt128(last.maxFeePerGas) ?? 0, maxPriorityFeePerGas: UInt128(last.maxPriorityFeePerGas) ?? 0)
+                let fees = try await adapter.fees().replacing(previous)
+                let signed = try adapter.sign(intent.operation, deployment: deployment, nonce: nonce, fees: fees)
+                next.attempts.append(attempt(signed, fees: fees, at: now))
+                next.waitingSince = now
+                record(await broadcast(signed.raw, report: &report), on: &next)
+            } else {
+                next.failure =
+                    "still not mined after \(Self.attemptsMax) fee increases (max fee \(last.maxFeePerGas) wei); "
+                    + "check the minter's ETH balance and the network's fees"
+            }
         }
         if next != intent {
             next.updatedAt = now
             try await save(next, showing: true, in: store)
         }
-        await broadcast(next, report: &report)
+    }
+
+    /// Fee increases one intent may get; past them it is re-sent as is and shown to operators.
+    static let attemptsMax = 10
+
+    /// Keeps a refusal's reason where operators look (`GET /api/v2/operator/chain`).
+    private func record(_ outcome: ChainBroadcastOutcome?, on intent: inout ChainIntent) {
+        if case .refused(let reason) = outcome { intent.failure = "the node refused the transaction: \(reason.prefix(300))" }
     }
 
     private func isAnyMined(_ intent: ChainIntent) async throws -> Bool {
@@ -160,15 +189,28 @@ public struct ChainDispatcher: Sendable {
 
     // MARK: Signing new transactions
 
+    /// Signs up to `limit` pending intents, oldest first. Waiting ones (a receiver not yet
+    /// allowlisted) are stepped over page by page, so they never hold back ready ones behind
+    /// them; at most `pagesMax` pages are read per pass.
     private func signPending(_ store: any Store, limit: Int, report: inout PassReport) async throws {
-        let pending = try await store.read { tx in
-            try await tx.page(
-                ChainIntent.self,
-                query: DocumentQuery(owner: .house, statusKey: ChainIntentStatus.pending.rawValue, page: PageRequest(limit: limit))
-            ).items
-        }
         var blocked: Set<String> = []
-        for intent in pending.prefix(limit) {
+        var direction = PageRequest.Direction.start
+        for _ in 0..<Self.pagesMax where report.signed < limit {
+            let query = DocumentQuery(
+                owner: .house, statusKey: ChainIntentStatus.pending.rawValue, page: PageRequest(limit: limit, direction: direction))
+            let page = try await store.read { tx in try await tx.page(ChainIntent.self, query: query) }
+            try await sign(page.items, limit: limit, blocked: &blocked, store: store, report: &report)
+            guard let next = page.next else { return }
+            direction = .after(next)
+        }
+    }
+
+    static let pagesMax = 20
+
+    private func sign(
+        _ pending: [ChainIntent], limit: Int, blocked: inout Set<String>, store: any Store, report: inout PassReport
+    ) async throws {
+        for intent in pending where report.signed < limit {
             let holders = Set(intent.operation.holders.map { "\(intent.operation.token ?? "allowlist"):\($0.lowercased())" })
             guard blocked.isDisjoint(with: holders), try await receiverReady(intent, store: store) else {
                 blocked.formUnion(holders)
@@ -192,10 +234,14 @@ public struct ChainDispatcher: Sendable {
                 try await ChainHashes.show(current, in: tx)
                 return current
             }
-            guard let signedIntent else { continue }
+            guard var signedIntent else { continue }
             report.signed += 1
-            await broadcast(signedIntent, report: &report)
+            let outcome = await broadcast(signedIntent.attempts[signedIntent.attempts.count - 1].raw, report: &report)
             try faults.hit(.afterChainBroadcast)
+            if case .refused = outcome {
+                record(outcome, on: &signedIntent)
+                try await save(signedIntent, showing: false, in: store)
+            }
         }
     }
 
@@ -213,15 +259,16 @@ public struct ChainDispatcher: Sendable {
         }
     }
 
-    private func broadcast(_ intent: ChainIntent, report: inout PassReport) async {
-        guard let raw = intent.attempts.last?.raw else { return }
+    /// Sends signed bytes; nil when the node did not answer (they are sent again next pass).
+    /// `.nonceUsed` is left to the next pass, which reads the receipt or re-signs.
+    private func broadcast(_ raw: String, report: inout PassReport) async -> ChainBroadcastOutcome? {
         do {
-            switch try await adapter.broadcast(raw: raw) {
-            case .accepted, .nonceUsed: break  // the next pass reads the receipt or re-signs
-            case .refused: report.broadcastErrors += 1
-            }
+            let outcome = try await adapter.broadcast(raw: raw)
+            if case .refused = outcome { report.broadcastErrors += 1 }
+            return outcome
         } catch {
-            report.broadcastErrors += 1  // unreachable node: sent again next pass
+            report.broadcastErrors += 1
+            return nil
         }
     }
 
@@ -247,6 +294,20 @@ public struct ChainDispatcher: Sendable {
 
     // MARK: Allowlist from KYC
 
+    /// Whether any customer whose account links `address` passed KYC: a shared wallet stays
+    /// on the list while one of its customers may hold restricted tokens.
+    static func anyHolderPassedKYC(_ address: EthereumAddress, in tx: any StoreTransaction) async throws -> Bool {
+        let wallets = try await tx.allDocuments(
+            WalletRecord.self, query: DocumentQuery(owner: nil, lookupKey: address.checksummed.lowercased()))
+        for wallet in wallets {
+            guard let account = try await tx.document(Account.self, id: wallet.accountID.rawValue),
+                let entity = try await tx.document(CustomerEntity.self, id: account.entityID.rawValue)
+            else { continue }
+            if entity.isKYCComplete { return true }
+        }
+        return false
+    }
+
     /// KYC decided after a wallet was linked: each kyc.* event re-reads its customer's current
     /// standing and allowlists (or removes) every wallet of the customer's accounts.
     func followKYC(_ store: any Store) async throws {
@@ -265,8 +326,8 @@ public struct ChainDispatcher: Sendable {
                     Account.self, query: DocumentQuery(owner: entity.organizationID, parentID: entity.id.rawValue))
                 for account in accounts {
                     guard let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue) else { continue }
-                    try await recorder.setAllowed(
-                        wallet.address.checksummed, entity.isKYCComplete, cause: ("kyc_check", check.id.rawValue), in: tx)
+                    let allowed = try await Self.anyHolderPassedKYC(wallet.address, in: tx)
+                    try await recorder.setAllowed(wallet.address.checksummed, allowed, cause: ("kyc_check", check.id.rawValue), in: tx)
                 }
             }
             let isNew = cursor.position == 0

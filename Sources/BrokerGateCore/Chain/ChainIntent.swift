@@ -112,6 +112,9 @@ public struct ChainIntent: StoredDocument, Equatable {
     public var blockNumber: UInt64?
     public var blockHash: String?
     public var failure: String?
+    /// Since when the current attempt has waited to be mined, for the replacement rule;
+    /// nil: since it was signed.
+    public var waitingSince: Date?
     public let createdAt: Date
     public var updatedAt: Date
 

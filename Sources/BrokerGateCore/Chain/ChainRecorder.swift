@@ -98,7 +98,8 @@ public struct ChainRecorder: Sendable {
         let operation = ChainOperation.allow(address: address, allowed: allowed)
         let now = try await nextInstant(for: operation, in: tx)
         var entry = try await tx.document(ChainAllowlistEntry.self, id: address.lowercased())
-        if let entry, entry.allowed == allowed { return }
+        // Nothing to change: the same decision again, or a delisting of a wallet never listed.
+        if entry?.allowed ?? false == allowed { return }
         let intent = ChainIntent(
             id: "allow:\(address.lowercased()):\(PageCursor.micros(now))", operation: operation,
             causeKind: cause.kind, causeID: cause.id, createdAt: now)

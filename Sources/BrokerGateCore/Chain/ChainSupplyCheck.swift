@@ -59,30 +59,49 @@ public struct ChainSupplyCheck: Sendable {
         self.universe = universe
     }
 
-    /// Supplies are read at one block; an intent is in flight when its transaction is not in
-    /// a block up to that one (asked of the chain, not of the outbox, which may lag).
-    public func run(positions: LedgerPositions, store: any Store) async throws -> ChainSupplyReport {
-        let block = try await adapter.headBlock()
-        let (open, walletAccounts) = try await store.read { tx in
-            let open = try await tx.allDocuments(
-                ChainIntent.self,
-                query: DocumentQuery(
-                    owner: .house,
-                    statusKeys: [
-                        ChainIntentStatus.pending.rawValue, ChainIntentStatus.signed.rawValue, ChainIntentStatus.confirmed.rawValue,
-                    ]
-                ))
-            var accounts: Set<AccountID> = []
-            for rows in positions.customerRows.values {
-                for row in rows where row.balanceUnits != 0 {
-                    guard case .customer(let id) = row.id.owner, !accounts.contains(id) else { continue }
-                    if try await tx.document(WalletRecord.self, id: id.rawValue) != nil { accounts.insert(id) }
-                }
+    /// The ledger side, read in the same store snapshot as `positions`: the open intents and
+    /// which holders have a wallet. Read the chain's head before taking that snapshot: every
+    /// transaction mined up to it was recorded before it, so no mint the books lack can be in
+    /// the supplies read at that block.
+    public struct Snapshot: Sendable {
+        public let block: UInt64
+        let open: [ChainIntent]
+        let walletAccounts: Set<AccountID>
+    }
+
+    public static func snapshot(block: UInt64, positions: LedgerPositions, in tx: any StoreTransaction) async throws -> Snapshot {
+        let open = try await tx.allDocuments(
+            ChainIntent.self,
+            query: DocumentQuery(
+                owner: .house,
+                statusKeys: [ChainIntentStatus.pending.rawValue, ChainIntentStatus.signed.rawValue, ChainIntentStatus.confirmed.rawValue]))
+        var accounts: Set<AccountID> = []
+        for rows in positions.customerRows.values {
+            for row in rows where row.balanceUnits != 0 {
+                guard case .customer(let id) = row.id.owner, !accounts.contains(id) else { continue }
+                if try await tx.document(WalletRecord.self, id: id.rawValue) != nil { accounts.insert(id) }
             }
-            return (open, accounts)
         }
+        return Snapshot(block: block, open: open, walletAccounts: accounts)
+    }
+
+    /// Reads the head, then positions and the snapshot in one store read, then the chain.
+    public func run(store: any Store) async throws -> ChainSupplyReport {
+        let block = try await adapter.headBlock()
+        let universe = universe
+        let (positions, snapshot) = try await store.read { tx in
+            let positions = try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: true)
+            return (positions, try await Self.snapshot(block: block, positions: positions, in: tx))
+        }
+        return try await run(positions: positions, snapshot: snapshot)
+    }
+
+    /// Supplies are read at the snapshot's block; an intent is in flight when its transaction
+    /// is not in a block up to that one (asked of the chain, not of the outbox, which may lag).
+    public func run(positions: LedgerPositions, snapshot: Snapshot) async throws -> ChainSupplyReport {
+        let block = snapshot.block
         var inFlight: [ChainIntent] = []
-        for intent in open where try await !isMined(intent, by: block) { inFlight.append(intent) }
+        for intent in snapshot.open where try await !isMined(intent, by: block) { inFlight.append(intent) }
         var lines: [ChainSupplyLine] = []
         for token in ChainTokens.all(universe) {
             guard let contract = deployment.tokens[token.key] else { continue }
@@ -92,7 +111,7 @@ public struct ChainSupplyCheck: Sendable {
             for row in positions.customerRows[asset] ?? [] where row.balanceUnits > 0 {
                 guard case .customer(let id) = row.id.owner else { continue }
                 let units = ChainTokens.baseUnits(ledgerUnits: row.balanceUnits, decimals: token.decimals)
-                if walletAccounts.contains(id) { onChain += units } else { offChain += units }
+                if snapshot.walletAccounts.contains(id) { onChain += units } else { offChain += units }
             }
             var mint: UInt128 = 0
             var burn: UInt128 = 0
@@ -104,8 +123,7 @@ public struct ChainSupplyCheck: Sendable {
             lines.append(
                 ChainSupplyLine(
                     token: token, contract: contract, chainSupply: try await adapter.totalSupply(of: contract, atBlock: block),
-                    pendingMint: mint,
-                    pendingBurn: burn, ledgerOnChain: onChain, ledgerOffChain: offChain))
+                    pendingMint: mint, pendingBurn: burn, ledgerOnChain: onChain, ledgerOffChain: offChain))
         }
         return ChainSupplyReport(chainID: deployment.chainID, blockNumber: block, allowlist: deployment.allowlist, lines: lines)
     }

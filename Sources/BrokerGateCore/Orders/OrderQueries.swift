@@ -206,11 +206,3 @@ struct AccountChains {
         return Page(items: views, next: page.next, previous: page.previous)
     }
 }
-
-extension Optional {
-    /// `map` for an async transform.
-    fileprivate func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}

@@ -65,14 +65,15 @@ extension Reconciliation {
     ) async throws -> ReconciliationResult {
         var result: ReconciliationResult?
         for _ in 0..<max(1, attempts) {
-            let (positions, open) = try await store.read { tx in
-                (
-                    try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: chain != nil),
-                    try await openOrders(in: tx)
-                )
+            let head = try await chain?.adapter.headBlock()
+            let (positions, open, snapshot) = try await store.read { tx in
+                let positions = try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: chain != nil)
+                let snapshot = try await head.asyncMap { try await ChainSupplyCheck.snapshot(block: $0, positions: positions, in: tx) }
+                return (positions, try await openOrders(in: tx), snapshot)
             }
             let side = try await BrokerSide.read(broker: broker, openOrders: open)
-            let onChain = try await chain?.run(positions: positions, store: store)
+            var onChain: ChainSupplyReport?
+            if let chain, let snapshot { onChain = try await chain.run(positions: positions, snapshot: snapshot) }
             let pass = run(positions, broker: side, checkedAt: clock.now()).adding(onChain)
             result = pass
             if !pass.breaks.contains(where: { $0.check == Check.brokerCustody.rawValue || $0.check == Check.brokerCash.rawValue }) { break }

@@ -76,15 +76,15 @@ public actor ReservesAttestor {
         let head = try await chain?.adapter.headBlock()
         if let latest, latest.statement.ledgerSequence == sequence, latest.statement.chain?.blockNumber == head { return latest }
         let universe = universe
-        let (positions, open) = try await store.read { tx in
-            (
-                try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: true),
-                try await Reconciliation.openOrders(in: tx)
-            )
+        let (positions, open, snapshot) = try await store.read { tx in
+            let positions = try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: true)
+            let snapshot = try await head.asyncMap { try await ChainSupplyCheck.snapshot(block: $0, positions: positions, in: tx) }
+            return (positions, try await Reconciliation.openOrders(in: tx), snapshot)
         }
         var brokerSide: BrokerSide?
         if let broker { brokerSide = try await BrokerSide.read(broker: broker, openOrders: open) }
-        let onChain = try await chain?.run(positions: positions, store: store)
+        var onChain: ChainSupplyReport?
+        if let chain, let snapshot { onChain = try await chain.run(positions: positions, snapshot: snapshot) }
         let statement = try ReservesStatement(
             positions, broker: brokerSide, chain: onChain, keys: keys, universe: universe, computedAt: clock.now())
         let payload = statement.canonical(publicKey: keys.publicKey, persistence: keys.persistence)
