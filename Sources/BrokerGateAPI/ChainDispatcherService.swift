@@ -48,7 +48,9 @@ final class OutageLog: Sendable {
             return !was
         }
         if first {
-            logger.warning("chain node unavailable; the outbox waits and retries", metadata: ["error": "\(String(reflecting: error))"])
+            logger.warning(
+                "chain outbox pass failed (node or store unavailable); the outbox waits and retries",
+                metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 
@@ -57,6 +59,6 @@ final class OutageLog: Sendable {
             defer { was = false }
             return was
         }
-        if was { logger.notice("chain node reachable again; the outbox resumes") }
+        if was { logger.notice("chain outbox pass succeeded again; the outbox resumes") }
     }
 }

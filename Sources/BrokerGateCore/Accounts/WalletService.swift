@@ -127,7 +127,6 @@ public struct WalletService: Sendable {
         return wallet
     }
 
-    /// The account, if it may receive a wallet: owned, active, and without one yet.
     /// Stores a new link and announces it; on chain, the wallet receives what the account
     /// holds and, once its customer passed KYC, a place on the allowlist.
     private func save(_ wallet: WalletRecord, of account: Account, in tx: any StoreTransaction) async throws {
@@ -138,6 +137,7 @@ public struct WalletService: Sendable {
         try await chain.walletLinked(wallet, kycPassed: entity?.isKYCComplete ?? false, in: tx)
     }
 
+    /// The account, if it may receive a wallet: owned, active, and without one yet.
     private func linkableAccount(_ id: AccountID, for principal: Principal, in tx: any StoreTransaction) async throws -> Account {
         let account = try await tx.account(id, for: principal)
         guard account.isActive else {

@@ -95,11 +95,11 @@ public struct ChainRecorder: Sendable {
     /// Records an allowlist change when it differs from the last one decided for `address`.
     func setAllowed(_ address: String, _ allowed: Bool, cause: (kind: String, id: String), in tx: any StoreTransaction) async throws {
         guard isOn else { return }
-        let operation = ChainOperation.allow(address: address, allowed: allowed)
-        let now = try await nextInstant(for: operation, in: tx)
         var entry = try await tx.document(ChainAllowlistEntry.self, id: address.lowercased())
         // Nothing to change: the same decision again, or a delisting of a wallet never listed.
         if entry?.allowed ?? false == allowed { return }
+        let operation = ChainOperation.allow(address: address, allowed: allowed)
+        let now = try await nextInstant(for: operation, in: tx)
         let intent = ChainIntent(
             id: "allow:\(address.lowercased()):\(PageCursor.micros(now))", operation: operation,
             causeKind: cause.kind, causeID: cause.id, createdAt: now)
