@@ -38,6 +38,22 @@ struct OrderDeskAPITests {
         }
     }
 
+    /// On the ledger-only chain the chain outbox view says so with every field present
+    /// (null), as openapi.yaml's ChainOutbox requires; only operators see it.
+    @Test func test_chainOutbox_onTheLedgerOnlyChain_isEmpty_withEveryFieldPresent() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.test { client in
+            let chain = try await client.call(.get, "/api/v2/operator/chain", key: .operator).json()
+            #expect(chain["mode"] as? String == "ledger")
+            for field in ["chain_id", "signer", "next_nonce", "allowlist", "confirmations", "finality_depth"] {
+                #expect(chain.keys.contains(field) && chain[field] is NSNull, "\(field) must be present and null")
+            }
+            #expect((chain["by_status"] as? [String: Int])?.values.allSatisfy { $0 == 0 } == true)
+            #expect((chain["open"] as? [Any])?.isEmpty == true)
+            #expect(try await client.call(.get, "/api/v2/operator/chain").status == .forbidden)
+        }
+    }
+
     @Test func test_orderDesk_ready_andMetrics_showTheOutbox_andTheBrokersBook() async throws {
         let gateway = try await TestGateway()
         gateway.clock.set(Support.mondayMorning)

@@ -24,39 +24,40 @@ struct ChainOutboxDTO: ResponseEncodable, Sendable {
         let operation: String
         let status: String
         let cause: String
-        let nonce: UInt64?
-        let transaction_hash: String?
+        let nonce: Nullable<UInt64>
+        let transaction_hash: Nullable<String>
         let attempts: Int
-        let block_number: UInt64?
-        let failure: String?
+        let block_number: Nullable<UInt64>
+        let failure: Nullable<String>
         let created_dt: Date
     }
 
     /// "evm" or "ledger" (nothing goes on chain; every other field is null or zero).
     let mode: String
-    let chain_id: String?
-    let signer: String?
-    let next_nonce: UInt64?
-    let allowlist: String?
-    let confirmations: UInt64?
-    let finality_depth: UInt64?
+    let chain_id: Nullable<String>
+    let signer: Nullable<String>
+    let next_nonce: Nullable<UInt64>
+    let allowlist: Nullable<String>
+    let confirmations: Nullable<UInt64>
+    let finality_depth: Nullable<UInt64>
     let by_status: [String: Int]
     let open: [Intent]
 
     init(_ status: ChainOutboxStatus, confirmations: UInt64?, finalityDepth: UInt64?) {
         mode = status.chainID == nil ? "ledger" : "evm"
-        chain_id = status.chainID
-        signer = status.signer
-        next_nonce = status.nextNonce
-        allowlist = status.allowlist
-        self.confirmations = confirmations
-        finality_depth = finalityDepth
+        chain_id = Nullable(status.chainID)
+        signer = Nullable(status.signer)
+        next_nonce = Nullable(status.nextNonce)
+        allowlist = Nullable(status.allowlist)
+        self.confirmations = Nullable(confirmations)
+        finality_depth = Nullable(finalityDepth)
         by_status = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
         open = status.open.map { intent in
             Intent(
                 id: intent.id, operation: intent.operation.summary, status: intent.status.rawValue,
-                cause: "\(intent.causeKind)/\(intent.causeID)", nonce: intent.nonce, transaction_hash: intent.transactionHash,
-                attempts: intent.attempts.count, block_number: intent.blockNumber, failure: intent.failure, created_dt: intent.createdAt)
+                cause: "\(intent.causeKind)/\(intent.causeID)", nonce: Nullable(intent.nonce),
+                transaction_hash: Nullable(intent.transactionHash), attempts: intent.attempts.count,
+                block_number: Nullable(intent.blockNumber), failure: Nullable(intent.failure), created_dt: intent.createdAt)
         }
     }
 }
