@@ -65,11 +65,19 @@ def _run(args: list[str], env_extra: dict[str, str], workdir: Path) -> tuple[int
              "BROKERGATE_ALPACA_BASE_URL": "ftp://alpaca"},
             "BROKERGATE_ALPACA_BASE_URL",
         ),  # fmt: skip
+        (["--chain", "solana"], {}, "--chain"),
+        (["--chain", "evm:http://127.0.0.1:1"], {}, "BROKERGATE_CHAIN_KEY"),
+        (["--chain", "evm:http://127.0.0.1:1"], {"BROKERGATE_CHAIN_KEY": "not-a-key"}, "BROKERGATE_CHAIN_KEY"),
+        (
+            ["--chain", "evm:http://127.0.0.1:1", "--chain-confirmations", "5", "--chain-finality-depth", "2"],
+            {"BROKERGATE_CHAIN_KEY": "11" * 32},
+            "--chain-finality-depth",
+        ),
     ],
     ids=[
         "port-range", "store-scheme", "log-level", "clock", "unknown-flag", "short-bootstrap-secret",
         "ip-rate-range", "auth-failures-env", "idle-timeout-range", "max-connections-range", "alpaca-without-secret",
-        "unknown-broker", "alpaca-base-url",
+        "unknown-broker", "alpaca-base-url", "unknown-chain", "evm-without-key", "evm-bad-key", "finality-below-confirmations",
     ],  # fmt: skip
 )
 def test_badConfig_exits2_withOneLineNamingTheSetting(
