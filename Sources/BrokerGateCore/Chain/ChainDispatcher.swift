@@ -74,15 +74,8 @@ public struct ChainDispatcher: Sendable {
     // MARK: Following signed transactions
 
     private func follow(_ intent: ChainIntent, head: UInt64, store: any Store, report: inout PassReport) async throws {
-        var mined: ChainReceipt?
-        for attempt in intent.attempts.reversed() {
-            if let receipt = try await adapter.receipt(hash: attempt.hash) {
-                mined = receipt
-                break
-            }
-        }
         let now = wallClock.now()
-        guard let receipt = mined else {
+        guard let receipt = try await minedReceipt(of: intent) else {
             try await notMined(intent, now: now, store: store, report: &report)
             return
         }
@@ -133,7 +126,7 @@ public struct ChainDispatcher: Sendable {
         // The nonce is used and, asked again after that answer, none of this intent's
         // attempts has a receipt: one of them being mined in between cannot pass for a
         // foreign transaction.
-        if try await adapter.minedNonce() > nonce, try await !isAnyMined(intent) {
+        if try await adapter.minedNonce() > nonce, try await minedReceipt(of: intent) == nil {
             // The nonce is used, by none of this intent's transactions: sign it anew.
             next.status = .pending
             next.nonce = nil
@@ -182,9 +175,12 @@ public struct ChainDispatcher: Sendable {
         if case .refused(let reason) = outcome { intent.failure = "the node refused the transaction: \(reason.prefix(300))" }
     }
 
-    private func isAnyMined(_ intent: ChainIntent) async throws -> Bool {
-        for attempt in intent.attempts where try await adapter.receipt(hash: attempt.hash) != nil { return true }
-        return false
+    /// The receipt of whichever of the intent's attempts is mined (newest asked first), if any.
+    private func minedReceipt(of intent: ChainIntent) async throws -> ChainReceipt? {
+        for attempt in intent.attempts.reversed() {
+            if let receipt = try await adapter.receipt(hash: attempt.hash) { return receipt }
+        }
+        return nil
     }
 
     // MARK: Signing new transactions

@@ -24,9 +24,7 @@ public struct ChainHoldings: Sendable {
     public func ledgerUnits(of asset: LedgerAsset, in wallet: WalletRecord) async throws -> Int64? {
         guard let token = ChainTokens.token(for: asset), let contract = deployment.tokens[token.key] else { return nil }
         let base = try await adapter.balance(of: wallet.address.checksummed, in: contract)
-        var factor: UInt128 = 1
-        for _ in 0..<(Int(token.decimals) - LedgerAsset.scale) { factor *= 10 }
-        return Int64(clamping: base / factor)
+        return Int64(clamping: base / ChainTokens.baseUnitsPerLedgerUnit(decimals: token.decimals))
     }
 
     /// 422 `insufficient_onchain_balance` when a sell of `units` from an external wallet,

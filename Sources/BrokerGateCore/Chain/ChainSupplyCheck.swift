@@ -105,10 +105,9 @@ public struct ChainSupplyCheck: Sendable {
         var lines: [ChainSupplyLine] = []
         for token in ChainTokens.all(universe) {
             guard let contract = deployment.tokens[token.key] else { continue }
-            let asset: LedgerAsset = token.key == ChainTokens.usdPlus.key ? .usdPlus : .stock(token.key)
             var onChain: UInt128 = 0
             var offChain: UInt128 = 0
-            for row in positions.customerRows[asset] ?? [] where row.balanceUnits > 0 {
+            for row in positions.customerRows[token.asset] ?? [] where row.balanceUnits > 0 {
                 guard case .customer(let id) = row.id.owner else { continue }
                 let units = ChainTokens.baseUnits(ledgerUnits: row.balanceUnits, decimals: token.decimals)
                 if snapshot.walletAccounts.contains(id) { onChain += units } else { offChain += units }

@@ -28,6 +28,11 @@ public struct ChainToken: Sendable, Hashable, Codable {
     public let decimals: UInt8
     public let policy: TokenPolicy
 
+    /// The ledger asset counted in this token.
+    public var asset: LedgerAsset { Self.asset(key: key) }
+
+    static func asset(key: String) -> LedgerAsset { key == LedgerAsset.usdPlus.rawValue ? .usdPlus : .stock(key) }
+
     public init(key: String, name: String, symbol: String, decimals: UInt8, policy: TokenPolicy) {
         self.key = key
         self.name = name
@@ -81,17 +86,20 @@ public enum ChainTokens {
     public static func baseUnits(ledgerUnits: Int64, decimals: UInt8) -> UInt128 {
         precondition(
             ledgerUnits >= 0 && Int(decimals) >= LedgerAsset.scale, "non-negative amounts of tokens at least as fine as the ledger")
+        return UInt128(ledgerUnits) * baseUnitsPerLedgerUnit(decimals: decimals)
+    }
+
+    /// 10^(decimals − 6): how many of the token's base units make one ledger unit.
+    public static func baseUnitsPerLedgerUnit(decimals: UInt8) -> UInt128 {
         var factor: UInt128 = 1
         for _ in 0..<(Int(decimals) - LedgerAsset.scale) { factor *= 10 }
-        return UInt128(ledgerUnits) * factor
+        return factor
     }
 
     /// Base units as ledger units, or nil when the amount is not a whole number of them (or
     /// does not fit): a chain balance the ledger could never have produced.
     public static func ledgerUnits(baseUnits: UInt128, decimals: UInt8) -> Int64? {
-        var factor: UInt128 = 1
-        for _ in 0..<(Int(decimals) - LedgerAsset.scale) { factor *= 10 }
-        let (quotient, remainder) = baseUnits.quotientAndRemainder(dividingBy: factor)
+        let (quotient, remainder) = baseUnits.quotientAndRemainder(dividingBy: baseUnitsPerLedgerUnit(decimals: decimals))
         guard remainder == 0, quotient <= UInt128(Int64.max) else { return nil }
         return Int64(quotient)
     }
@@ -100,6 +108,6 @@ public enum ChainTokens {
 extension ChainTokens {
     /// The token with ledger key `key` ("USD+" or a symbol).
     public static func token(key: String, universe: StockUniverse = .standard) -> ChainToken? {
-        token(for: key == usdPlus.key ? .usdPlus : .stock(key), universe: universe)
+        token(for: ChainToken.asset(key: key), universe: universe)
     }
 }
