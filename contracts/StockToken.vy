@@ -11,6 +11,8 @@
      owner    the deployer; appoints the minter and the operator, hands ownership on.
      minter   the gateway's custody key: mint, burn, controller_transfer.
      operator the emergency key: pause and unpause every movement of tokens.
+     processor the OrderProcessor contract (immutable, optional): retires the escrow
+               of the self-custody orders the gateway fills (see retire).
      Transfer policy (immutable, chosen at deployment):
      0 RESTRICTED only addresses on the shared Allowlist contract (KYC passed) send
                   or receive; the minter's mint and controller_transfer need an
@@ -85,6 +87,9 @@ decimals: public(immutable(uint8))
 transfer_policy: public(immutable(uint8))
 # The list RESTRICTED transfers consult; unused (and may be empty) for OPEN and LOCKED.
 allowlist: public(immutable(address))
+# The OrderProcessor (contracts/OrderProcessor.vy) whose escrow `retire` burns; empty
+# when the token has no self-custody orders.
+processor: public(immutable(address))
 # keccak256(name), kept so the domain separator costs one hash per permit.
 NAME_HASH: immutable(bytes32)
 
@@ -101,11 +106,17 @@ paused: public(bool)
 
 @deploy
 def __init__(
-    name_: String[NAME_LENGTH_MAX], symbol_: String[SYMBOL_LENGTH_MAX], decimals_: uint8, transfer_policy_: uint8, allowlist_: address
+    name_: String[NAME_LENGTH_MAX],
+    symbol_: String[SYMBOL_LENGTH_MAX],
+    decimals_: uint8,
+    transfer_policy_: uint8,
+    allowlist_: address,
+    processor_: address,
 ):
     assert transfer_policy_ <= POLICY_LOCKED, "unknown transfer policy"
     assert transfer_policy_ != POLICY_RESTRICTED or allowlist_ != empty(address), "restricted token needs an allowlist"
     allowlist = allowlist_
+    processor = processor_
     name = name_
     symbol = symbol_
     decimals = decimals_
@@ -305,6 +316,23 @@ def burn(holder: address, amount: uint256):
     self.balanceOf[holder] = balance - amount
     self.totalSupply -= amount
     log Transfer(sender=holder, receiver=empty(address), value=amount)
+
+
+@external
+def retire(amount: uint256):
+    # Why the processor may burn its own balance: what it holds is the escrow of
+    # self-custody orders. When the gateway fills an order, the escrow it keeps (the
+    # shares a customer sold, the dollars a customer paid) goes to the house, and the
+    # house's holdings are book entries at the broker, never tokens on chain; so what
+    # the house keeps leaves the chain here, and the supply keeps matching custody. Only
+    # the processor's own balance: it cannot touch anyone else's tokens.
+    assert processor != empty(address) and msg.sender == processor, "only processor"
+    assert not self.paused, "paused"
+    balance: uint256 = self.balanceOf[processor]
+    assert balance >= amount, "insufficient balance"
+    self.balanceOf[processor] = balance - amount
+    self.totalSupply -= amount
+    log Transfer(sender=processor, receiver=empty(address), value=amount)
 
 
 @external

@@ -1,9 +1,11 @@
-"""contracts/StockToken.vy on a real EVM, and the test node (evm_node.py) it runs on.
+"""contracts/StockToken.vy and contracts/OrderProcessor.vy on a real EVM, and the test
+node (evm_node.py) they run on.
 
-Each test deploys the committed build (contracts/build/StockToken.json, the bytes the
-gateway deploys) through web3's HTTPProvider to evm_node.py, signs every transaction with
+Each test deploys the committed build (contracts/build/*.json, the bytes the gateway
+deploys) through web3's HTTPProvider to evm_node.py, signs every transaction with
 eth-account, and checks a rule of the token: the three transfer policies, the minter's
-and the operator's powers, pause, and EIP-2612 permits. A refused action is checked
+and the operator's powers, pause, and EIP-2612 permits; or of the processor: orders
+escrowed by permit, filled by retiring escrow, closed with a refund. A refused action is checked
 twice: eth_call must name the reason, and the transaction sent anyway must be mined as
 failed (status 0), so a rule that only the node's simulation enforced would not pass.
 
@@ -34,6 +36,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError
+from web3.logs import DISCARD
 
 from processes import EvmNode
 
@@ -41,12 +44,15 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPILE_SCRIPT = REPO_ROOT / "scripts" / "compile-contracts"
 BUILD_PATH = REPO_ROOT / "contracts" / "build" / "StockToken.json"
 ALLOWLIST_BUILD_PATH = REPO_ROOT / "contracts" / "build" / "Allowlist.json"
+PROCESSOR_BUILD_PATH = REPO_ROOT / "contracts" / "build" / "OrderProcessor.json"
+ZERO_ADDRESS = "0x" + "00" * 20
 
 CHAIN_ID = 11155111
 REQUEST_TIMEOUT_S = 10.0
 # Gas for a transaction that is expected to fail: sent without estimation (which would
-# refuse it), enough for any StockToken call.
-FAILING_TX_GAS = 300_000
+# refuse it), enough for any StockToken or OrderProcessor call (create_order writes
+# eight storage slots for the order alone).
+FAILING_TX_GAS = 600_000
 
 POLICY_RESTRICTED, POLICY_OPEN, POLICY_LOCKED = 0, 1, 2
 
@@ -122,17 +128,21 @@ def refused(chain: Chain, account: LocalAccount, fn: Any, reason: str) -> None:
     assert receipt.status == 0, f"{fn.fn_name} from {account.address} was mined as a success; expected '{reason}'"
 
 
-def deploy(chain: Chain, policy: int, symbol: str = "AAPL", name: str = "Apple Inc. Tokenized Stock", decimals: int = 18) -> Contract:
-    """A token with an Allowlist of its own (the gateway shares one among all its tokens)."""
+def deploy(
+    chain: Chain, policy: int, symbol: str = "AAPL", name: str = "Apple Inc. Tokenized Stock", decimals: int = 18, processor: str = ZERO_ADDRESS
+) -> Contract:
+    """A token with an Allowlist of its own (the gateway shares one among all its tokens)
+    and `processor` as the OrderProcessor allowed to retire its escrow (none by default)."""
     allowlist_build = json.loads(ALLOWLIST_BUILD_PATH.read_text())
     factory = chain.w3.eth.contract(abi=allowlist_build["abi"], bytecode=allowlist_build["bytecode"])
     allowlist_address = transact(chain, chain.deployer, factory.constructor()).contractAddress
     build = json.loads(BUILD_PATH.read_text())
     factory = chain.w3.eth.contract(abi=build["abi"], bytecode=build["bytecode"])
-    receipt = transact(chain, chain.deployer, factory.constructor(name, symbol, decimals, policy, allowlist_address))
+    receipt = transact(chain, chain.deployer, factory.constructor(name, symbol, decimals, policy, allowlist_address, processor))
     token = chain.w3.eth.contract(address=receipt.contractAddress, abi=build["abi"])
     assert token.functions.transfer_policy().call() == policy
     assert token.functions.allowlist().call() == allowlist_address
+    assert token.functions.processor().call() == processor
     return token
 
 
@@ -154,6 +164,8 @@ def test_committed_build_equals_a_fresh_compile() -> None:
     build = json.loads(BUILD_PATH.read_text())
     assert sorted(build) == ["abi", "bytecode", "contract", "vyper_version"]
     assert build["contract"] == "StockToken" and build["bytecode"].startswith("0x")
+    processor_build = json.loads(PROCESSOR_BUILD_PATH.read_text())
+    assert processor_build["contract"] == "OrderProcessor" and processor_build["bytecode"].startswith("0x")
 
 
 def test_check_mode_catches_a_stale_build(tmp_path: Path) -> None:
@@ -339,6 +351,217 @@ def test_permit_sets_the_allowance_once(chain: Chain) -> None:
     assert token.functions.allowance(alice.address, bob.address).call() == 200
     transact(chain, bob, token.functions.transferFrom(alice.address, bob.address, 200))
     assert balances(token, alice, bob) == [300, 200]
+
+
+# --- OrderProcessor -------------------------------------------------------------------------
+
+
+def deploy_processor(chain: Chain) -> Contract:
+    """An OrderProcessor whose owner and operator is the deployer (the gateway's key)."""
+    build = json.loads(PROCESSOR_BUILD_PATH.read_text())
+    factory = chain.w3.eth.contract(abi=build["abi"], bytecode=build["bytecode"])
+    receipt = transact(chain, chain.deployer, factory.constructor())
+    processor = chain.w3.eth.contract(address=receipt.contractAddress, abi=build["abi"])
+    assert processor.functions.owner().call() == processor.functions.operator().call() == chain.deployer.address
+    return processor
+
+
+def order_id(label: str) -> bytes:
+    return Web3.keccak(text=label)
+
+
+def create_order(
+    processor: Contract, requester: LocalAccount, asset: Contract, payment: Contract, sell: bool, amount: int, fee: int, oid: bytes, deadline: int | None = None, signed: Any = None
+) -> Any:
+    """`create_order` carrying `requester`'s permit (for `amount` of the escrowed token, to
+    the processor), signed now unless `signed` is given."""
+    escrow_token = asset if sell else payment
+    if deadline is None:
+        deadline = escrow_token.w3.eth.get_block("latest").timestamp + 3600
+    if signed is None:
+        signed, _ = permit_signature(escrow_token, requester, processor.address, amount, deadline)
+    return processor.functions.create_order(
+        oid, requester.address, asset.address, payment.address, sell, amount, fee, deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    )
+
+
+def order_fields(processor: Contract, oid: bytes) -> dict[str, Any]:
+    names = ["requester", "escrow_token", "asset_token", "payment_token", "sell", "escrow", "fee", "open"]
+    return dict(zip(names, processor.functions.orders(oid).call(), strict=True))
+
+
+def processor_tokens(chain: Chain, processor: Contract, stock_policy: int = POLICY_RESTRICTED) -> tuple[Contract, Contract]:
+    """A stock token (`stock_policy`) and USD+ (OPEN), both retirable by `processor`."""
+    stock = deploy(chain, stock_policy, processor=processor.address)
+    usd = deploy(chain, POLICY_OPEN, symbol="USD+", name="USD+", decimals=6, processor=processor.address)
+    return stock, usd
+
+
+def test_buy_order_escrows_payment_retires_fills_and_refunds_the_rest(chain: Chain) -> None:
+    processor = deploy_processor(chain)
+    stock, usd = processor_tokens(chain, processor)
+    gateway, alice = chain.deployer, chain.alice
+    transact(chain, gateway, usd.functions.mint(alice.address, 1_000))
+    oid = order_id("buy-1")
+
+    # The gateway relays Alice's signed order (payment 500 plus fee 10) and pays the gas.
+    receipt = transact(chain, gateway, create_order(processor, alice, stock, usd, False, 510, 10, oid))
+    # The gas a refused create_order is sent with covers a whole successful one, so its
+    # failure on chain is the reason's, not out of gas.
+    assert receipt.gasUsed < FAILING_TX_GAS
+    (event,) = processor.events.OrderCreated().process_receipt(receipt, errors=DISCARD)
+    assert (event.args.order_id, event.args.requester, event.args.asset_token, event.args.payment_token) == (oid, alice.address, stock.address, usd.address)
+    assert (event.args.sell, event.args.amount, event.args.fee) == (False, 510, 10)
+    assert order_fields(processor, oid) == {
+        "requester": alice.address, "escrow_token": usd.address, "asset_token": stock.address, "payment_token": usd.address,
+        "sell": False, "escrow": 510, "fee": 10, "open": True,
+    }
+    assert processor.functions.order_open(oid).call() is True
+    assert balances(usd, alice) == [490] and usd.functions.balanceOf(processor.address).call() == 510
+    assert processor.functions.escrowed(usd.address).call() == 510
+    assert usd.functions.allowance(alice.address, processor.address).call() == 0  # the permit is spent
+
+    # Two partial fills: the escrow the gateway keeps leaves the chain.
+    receipt = transact(chain, gateway, processor.functions.fill(oid, 300))
+    (event,) = processor.events.OrderFilled().process_receipt(receipt, errors=DISCARD)
+    assert (event.args.order_id, event.args.requester, event.args.escrow_token, event.args.retired) == (oid, alice.address, usd.address, 300)
+    (burned,) = usd.events.Transfer().process_receipt(receipt, errors=DISCARD)
+    assert (burned.args.sender, burned.args.receiver, burned.args.value) == (processor.address, ZERO_ADDRESS, 300)
+    assert usd.functions.totalSupply().call() == 700
+    transact(chain, gateway, processor.functions.fill(oid, 200))
+    refused(chain, gateway, processor.functions.fill(oid, 11), "exceeds escrow")
+    assert order_fields(processor, oid)["escrow"] == 10 and processor.functions.escrowed(usd.address).call() == 10
+
+    # Closing hands what is left back to Alice and ends the order.
+    receipt = transact(chain, gateway, processor.functions.close(oid))
+    (event,) = processor.events.OrderClosed().process_receipt(receipt, errors=DISCARD)
+    assert (event.args.order_id, event.args.requester, event.args.escrow_token, event.args.refund) == (oid, alice.address, usd.address, 10)
+    assert balances(usd, alice) == [500] and usd.functions.totalSupply().call() == 500
+    assert usd.functions.balanceOf(processor.address).call() == 0 and processor.functions.escrowed(usd.address).call() == 0
+    assert order_fields(processor, oid)["open"] is False and order_fields(processor, oid)["escrow"] == 0
+    refused(chain, gateway, processor.functions.fill(oid, 0), "order not open")
+    refused(chain, gateway, processor.functions.close(oid), "order not open")
+    assert stock.functions.totalSupply().call() == 0  # the bought shares are the minter's to deliver
+
+
+def test_sell_of_a_restricted_stock_needs_the_processor_allowlisted(chain: Chain) -> None:
+    processor = deploy_processor(chain)
+    stock, usd = processor_tokens(chain, processor)
+    gateway, alice = chain.deployer, chain.alice
+    allowlist = allowlist_of(chain, stock)
+    transact(chain, gateway, allowlist.functions.set_allowed(alice.address, True))
+    transact(chain, gateway, stock.functions.mint(alice.address, 10))
+    oid = order_id("sell-1")
+    deadline = chain.w3.eth.get_block("latest").timestamp + 3600
+    signed, _ = permit_signature(stock, alice, processor.address, 4, deadline)
+
+    # Alice sends her own order: refused until deployment has allowlisted the processor.
+    sell = create_order(processor, alice, stock, usd, True, 4, 0, oid, deadline, signed)
+    refused(chain, alice, sell, "receiver not allowlisted")
+    transact(chain, gateway, allowlist.functions.set_allowed(processor.address, True))
+    transact(chain, alice, sell)
+    assert order_fields(processor, oid)["escrow_token"] == stock.address
+    assert balances(stock, alice) == [6] and processor.functions.escrowed(stock.address).call() == 4
+
+    transact(chain, gateway, processor.functions.fill(oid, 3))
+    assert stock.functions.totalSupply().call() == 7
+    transact(chain, gateway, processor.functions.close(oid))
+    assert balances(stock, alice) == [7] and stock.functions.balanceOf(processor.address).call() == 0
+    assert processor.functions.escrowed(stock.address).call() == 0
+
+
+def test_only_the_operator_fills_and_closes_and_only_the_requester_or_operator_creates(chain: Chain) -> None:
+    processor = deploy_processor(chain)
+    stock, usd = processor_tokens(chain, processor)
+    gateway, alice, bob, carol = chain.deployer, chain.alice, chain.bob, chain.carol
+    transact(chain, gateway, usd.functions.mint(alice.address, 100))
+    oid = order_id("roles-1")
+
+    # Carol saw Alice's signature: she cannot spend it on an order of her own making.
+    order = create_order(processor, alice, stock, usd, False, 50, 1, oid)
+    refused(chain, carol, order, "only requester or operator")
+    transact(chain, gateway, order)
+
+    refused(chain, alice, processor.functions.fill(oid, 1), "only operator")
+    refused(chain, carol, processor.functions.close(oid), "only operator")
+    refused(chain, alice, processor.functions.set_operator(alice.address), "only owner")
+    refused(chain, alice, processor.functions.transfer_ownership(alice.address), "only owner")
+
+    # The owner hands the operator role to bob: the old operator loses it at once.
+    receipt = transact(chain, gateway, processor.functions.set_operator(bob.address))
+    (event,) = processor.events.OperatorChanged().process_receipt(receipt)
+    assert (event.args.previous_operator, event.args.new_operator) == (gateway.address, bob.address)
+    refused(chain, gateway, processor.functions.fill(oid, 1), "only operator")
+    transact(chain, bob, processor.functions.fill(oid, 20))
+    transact(chain, bob, processor.functions.close(oid))
+    assert balances(usd, alice) == [80]
+
+    transact(chain, gateway, processor.functions.transfer_ownership(carol.address))
+    assert processor.functions.owner().call() == carol.address
+    refused(chain, gateway, processor.functions.set_operator(gateway.address), "only owner")
+
+
+def test_replayed_expired_and_front_run_permits(chain: Chain) -> None:
+    processor = deploy_processor(chain)
+    stock, usd = processor_tokens(chain, processor)
+    gateway, alice, carol = chain.deployer, chain.alice, chain.carol
+    transact(chain, gateway, usd.functions.mint(alice.address, 100))
+    now = chain.w3.eth.get_block("latest").timestamp
+    signed, _ = permit_signature(usd, alice, processor.address, 30, now + 3600)
+
+    first = create_order(processor, alice, stock, usd, False, 30, 0, order_id("replay-1"), now + 3600, signed)
+    transact(chain, gateway, first)
+    # The same order again, and the same (spent) permit under a new order id.
+    refused(chain, gateway, first, "order exists")
+    refused(chain, gateway, create_order(processor, alice, stock, usd, False, 30, 0, order_id("replay-2"), now + 3600, signed), "permit invalid or expired")
+    # A closed order's id stays used.
+    transact(chain, gateway, processor.functions.close(order_id("replay-1")))
+    refused(chain, gateway, create_order(processor, alice, stock, usd, False, 30, 0, order_id("replay-1")), "order exists")
+
+    expired = create_order(processor, alice, stock, usd, False, 30, 0, order_id("expired"), deadline=now - 1)
+    refused(chain, gateway, expired, "permit expired")
+    # A signature over other terms than the order's (here 31, not 30) sets no allowance.
+    wrong, _ = permit_signature(usd, alice, processor.address, 31, now + 3600)
+    refused(chain, gateway, create_order(processor, alice, stock, usd, False, 30, 0, order_id("wrong"), now + 3600, wrong), "permit invalid or expired")
+
+    # Carol copies the permit from the mempool and sends it first: the order still stands.
+    signed, _ = permit_signature(usd, alice, processor.address, 40, now + 3600)
+    transact(chain, carol, usd.functions.permit(alice.address, processor.address, 40, now + 3600, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")))
+    assert usd.functions.allowance(alice.address, processor.address).call() == 40
+    transact(chain, gateway, create_order(processor, alice, stock, usd, False, 40, 0, order_id("front-run"), now + 3600, signed))
+    assert balances(usd, alice) == [60] and processor.functions.escrowed(usd.address).call() == 40
+    assert processor.functions.order_open(order_id("expired")).call() is False
+
+
+def test_retire_only_by_the_processor_and_not_while_paused(chain: Chain) -> None:
+    processor = deploy_processor(chain)
+    _, usd = processor_tokens(chain, processor)
+    gateway, alice = chain.deployer, chain.alice
+    transact(chain, gateway, usd.functions.mint(alice.address, 100))
+    refused(chain, alice, usd.functions.retire(1), "only processor")
+    refused(chain, gateway, usd.functions.retire(0), "only processor")
+    # A token without a processor: nobody retires.
+    plain = deploy(chain, POLICY_OPEN, symbol="USD+", name="USD+", decimals=6)
+    refused(chain, gateway, plain.functions.retire(0), "only processor")
+
+    oid = order_id("paused")
+    transact(chain, gateway, create_order(processor, alice, deploy(chain, POLICY_OPEN), usd, False, 10, 0, oid))
+    transact(chain, gateway, usd.functions.pause())
+    refused(chain, gateway, processor.functions.fill(oid, 5), "paused")
+    refused(chain, gateway, processor.functions.close(oid), "paused")
+    transact(chain, gateway, usd.functions.unpause())
+    transact(chain, gateway, processor.functions.fill(oid, 5))
+    assert usd.functions.totalSupply().call() == 95
+
+
+def test_a_locked_token_cannot_be_escrowed(chain: Chain) -> None:
+    processor = deploy_processor(chain)
+    stock, usd = processor_tokens(chain, processor, stock_policy=POLICY_LOCKED)
+    gateway, alice = chain.deployer, chain.alice
+    transact(chain, gateway, stock.functions.mint(alice.address, 10))
+    refused(chain, alice, create_order(processor, alice, stock, usd, True, 5, 0, order_id("locked")), "token is locked")
+    refused(chain, gateway, create_order(processor, alice, stock, usd, True, 0, 0, order_id("zero")), "zero amount")
+    assert balances(stock, alice) == [10] and processor.functions.escrowed(stock.address).call() == 0
 
 
 # --- the node -----------------------------------------------------------------------------
