@@ -50,7 +50,13 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
             adapter: chain.adapter, deployment: chain.deployment, recorder: services.chainRecorder, confirmations: chain.confirmations,
             finalityDepth: chain.finalityDepth, replaceAfter: chain.replaceAfter, wallClock: environment.wallClock,
             faults: environment.orderFaults)
-        app.addServices(ChainDispatcherService(store: store, dispatcher: dispatcher, role: environment.schedulerRole, logger: logger))
+        let follower = ChainOrderFollower(
+            adapter: chain.adapter, deployment: chain.deployment, orders: services.orders, engine: services.engine,
+            confirmations: chain.confirmations, finalityDepth: chain.finalityDepth, wallClock: environment.wallClock,
+            faults: environment.orderFaults)
+        app.addServices(
+            ChainDispatcherService(
+                store: store, dispatcher: dispatcher, follower: follower, role: environment.schedulerRole, logger: logger))
     }
     return app
 }

@@ -3,14 +3,16 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Delivers the chain outbox (`ChainDispatcher`) every `interval` of real time, on the
-/// replica holding the scheduler lease only: one signer, one nonce sequence. A node that
+/// Delivers the chain outbox (`ChainDispatcher`) and reads the order processor's events
+/// (`ChainOrderFollower`) every `interval` of real time, on the replica holding the scheduler
+/// lease only: one signer, one nonce sequence, one reader of the event cursor. A node that
 /// does not answer is logged once per outage and retried; nothing is lost meanwhile.
 struct ChainDispatcherService: Service, CustomStringConvertible {
     var description: String { "ChainDispatcherService" }
 
     let store: any Store
     let dispatcher: ChainDispatcher
+    let follower: ChainOrderFollower
     let role: SchedulerRole
     let logger: Logger
     var interval: Duration = .milliseconds(500)
@@ -20,6 +22,12 @@ struct ChainDispatcherService: Service, CustomStringConvertible {
         await runEvery(interval) {
             guard role.isLeader else { return }
             do {
+                let followed = try await follower.pass(store)
+                if followed.accepted + followed.refused > 0 || followed.rewound {
+                    logger.info(
+                        "order processor events read",
+                        metadata: ["orders": "\(followed.accepted)", "refused": "\(followed.refused)", "rewound": "\(followed.rewound)"])
+                }
                 let report = try await dispatcher.pass(store)
                 outage.ended(logger)
                 if report.changed || report.broadcastErrors > 0 {

@@ -229,11 +229,14 @@ public struct ChainEnvironment: Sendable {
     public let finalityDepth: UInt64
     /// An unmined transaction older than this is replaced with higher fees (same nonce).
     public let replaceAfter: TimeInterval
+    /// How long a self-custody quote's permit may be used (`BROKERGATE_PERMIT_SECONDS`).
+    public let permitLifetime: TimeInterval
 
     public init(
         adapter: any ChainAdapter, deployment: ChainDeployment, confirmations: UInt64, finalityDepth: UInt64,
-        replaceAfter: TimeInterval = 60
+        replaceAfter: TimeInterval = 60, permitLifetime: TimeInterval = 1_800
     ) {
+        self.permitLifetime = permitLifetime
         self.adapter = adapter
         self.deployment = deployment
         self.confirmations = confirmations

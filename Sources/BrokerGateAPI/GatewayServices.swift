@@ -25,6 +25,8 @@ struct GatewayServices: Sendable {
     let issuance: IssuanceService
     let eligibility: IssuerEligibilityService
     let placement: OrderPlacement
+    /// Self-custody orders through the order processor (`--chain evm:` only).
+    let permitOrders: PermitOrders?
     let desk: OrderDesk
     let activity: AccountActivity
     let portfolio: PortfolioService
@@ -63,7 +65,13 @@ struct GatewayServices: Sendable {
         engine = OrderEngine(
             clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults,
             unreachableLimit: environment.brokerUnreachableLimit, chain: chain)
-        orders = OrderCommands(clock: clock, market: market, broker: environment.broker.capabilities)
+        let orders = OrderCommands(clock: clock, market: market, broker: environment.broker.capabilities)
+        self.orders = orders
+        permitOrders = environment.chain.map {
+            PermitOrders(
+                adapter: $0.adapter, deployment: $0.deployment, orders: orders, wallClock: environment.wallClock,
+                permitLifetime: $0.permitLifetime)
+        }
         orderQueries = OrderQueries()
         issuance = IssuanceService(clock: clock, market: market, chain: chain)
         eligibility = IssuerEligibilityService(clock: clock)
@@ -105,6 +113,7 @@ struct GatewayServices: Sendable {
         routes += OperatorLedgerController(store: store, history: ledgerHistory).routes
         routes += AuditLogController(store: store).routes
         routes += OrderRequestsController(store: store, commands: commands, placement: placement, queries: orderQueries).routes
+        routes += Eip155OrderRequestsController(store: store, orders: permitOrders).routes
         routes += OrdersController(store: store, commands: commands, orders: orders, queries: orderQueries).routes
         routes += ActivityController(store: store, activity: activity).routes
         routes += PortfolioController(store: store, portfolio: portfolio).routes

@@ -21,6 +21,10 @@ public struct EVMChain: ChainAdapter {
     static let burnGas: UInt64 = 150_000
     static let transferGas: UInt64 = 200_000
     static let allowGas: UInt64 = 120_000
+    /// The processor: create ≈ 276k, fill ≈ 69k, close ≈ 57k (test_contracts.py).
+    static let createOrderGas: UInt64 = 450_000
+    static let fillOrderGas: UInt64 = 150_000
+    static let closeOrderGas: UInt64 = 150_000
     /// The tip when the node cannot suggest one: 1 gwei.
     static let defaultTipWei: UInt128 = 1_000_000_000
 
@@ -108,19 +112,67 @@ public struct EVMChain: ChainAdapter {
     }
 
     public func totalSupply(of contract: String, atBlock block: UInt64) async throws -> UInt128 {
-        let address = try Self.address(contract)
-        return try await Self.mapped { () async throws(EthereumRPCError) in
-            let data = try await rpc.call(to: address, data: ABI.encodeCall("totalSupply()", []), at: .number(block))
-            do { return try ABI.decodeUInt(data) } catch { throw .unavailable("totalSupply() of \(contract) answered \(error)") }
-        }
+        try await readUInt("totalSupply()", [], of: contract, at: .number(block))
     }
 
     public func balance(of holder: String, in contract: String) async throws -> UInt128 {
+        try await readUInt("balanceOf(address)", [.address(try Self.address(holder))], of: contract, at: .latest)
+    }
+
+    public func balance(of holder: String, in contract: String, atBlock block: UInt64) async throws -> UInt128 {
+        try await readUInt("balanceOf(address)", [.address(try Self.address(holder))], of: contract, at: .number(block))
+    }
+
+    public func permitNonce(of owner: String, in contract: String) async throws -> UInt128 {
+        try await readUInt("nonces(address)", [.address(try Self.address(owner))], of: contract, at: .latest)
+    }
+
+    public func blockHash(_ number: UInt64) async throws -> String? {
+        try await Self.mapped { () async throws(EthereumRPCError) in try await rpc.block(.number(number))?.hash }
+    }
+
+    public func orderEvents(processor: String, from: UInt64, to: UInt64) async throws -> [ProcessorOrderEvent] {
+        let address = try Self.address(processor)
+        let logs = try await Self.mapped { () async throws(EthereumRPCError) in
+            try await rpc.logs(address: address, topics: [Self.orderCreatedTopic], fromBlock: .number(from), toBlock: .number(to))
+        }
+        return try logs.filter { !$0.removed }.map(Self.orderEvent)
+    }
+
+    public func call(for operation: ChainOperation, deployment: ChainDeployment) throws -> (to: String, data: String) {
+        let (to, data, _) = try Self.call(for: operation, deployment: deployment)
+        return (to.checksummed, "0x" + Hex.encode(data))
+    }
+
+    /// A view function returning one uint, read at `tag`.
+    private func readUInt(_ signature: String, _ arguments: [ABI.Value], of contract: String, at tag: BlockTag) async throws -> UInt128 {
         let address = try Self.address(contract)
-        let owner = try Self.address(holder)
         return try await Self.mapped { () async throws(EthereumRPCError) in
-            let data = try await rpc.call(to: address, data: ABI.encodeCall("balanceOf(address)", [.address(owner)]))
-            do { return try ABI.decodeUInt(data) } catch { throw .unavailable("balanceOf() of \(contract) answered \(error)") }
+            let data = try await rpc.call(to: address, data: ABI.encodeCall(signature, arguments), at: tag)
+            do { return try ABI.decodeUInt(data) } catch { throw .unavailable("\(signature) of \(contract) answered \(error)") }
+        }
+    }
+
+    static let orderCreatedSignature = "OrderCreated(bytes32,address,address,address,bool,uint256,uint256)"
+    static let orderCreatedTopic = ABI.eventTopic(orderCreatedSignature)
+
+    /// Decodes `OrderCreated`: topics order id and requester; data asset token, payment
+    /// token, sell, amount, fee (one word each).
+    static func orderEvent(_ log: Log) throws -> ProcessorOrderEvent {
+        let words = stride(from: 0, to: log.data.count, by: ABI.wordByteCount).map {
+            Array(log.data[$0..<min($0 + ABI.wordByteCount, log.data.count)])
+        }
+        guard log.topics.count == 3, log.topics[0] == orderCreatedTopic, words.count == 5, words.allSatisfy({ $0.count == 32 }) else {
+            throw ChainRefused("an OrderCreated log in block \(log.blockNumber) (\(log.transactionHash)) is not the processor's layout")
+        }
+        do {
+            return ProcessorOrderEvent(
+                orderID: "0x" + Hex.encode(log.topics[1]), requester: try ABI.decodeAddress(log.topics[2]).checksummed,
+                assetContract: try ABI.decodeAddress(words[0]).checksummed, paymentContract: try ABI.decodeAddress(words[1]).checksummed,
+                sell: try ABI.decodeBool(words[2]), amount: String(try ABI.decodeUInt(words[3])), fee: String(try ABI.decodeUInt(words[4])),
+                blockNumber: log.blockNumber, transactionHash: log.transactionHash)
+        } catch {
+            throw ChainRefused("an OrderCreated log in block \(log.blockNumber) (\(log.transactionHash)) does not decode: \(error)")
         }
     }
 
@@ -160,7 +212,41 @@ public struct EVMChain: ChainAdapter {
                 try address(deployment.allowlist),
                 ABI.encodeCall("set_allowed(address,bool)", [.address(try address(account)), .bool(allowed)]), allowGas
             )
+        case .createOrder(let call):
+            return (
+                try processor(deployment),
+                ABI.encodeCall(
+                    createOrderSignature,
+                    [
+                        .bytes32(try word(call.orderID)), .address(try address(call.requester)), .address(try token(call.assetToken)),
+                        .address(try token(call.paymentToken)), .bool(call.sell), try amount(call.amount), try amount(call.fee),
+                        .uint(UInt128(call.deadline)), .uint(UInt128(call.v)), .bytes32(try word(call.r)), .bytes32(try word(call.s)),
+                    ]),
+                createOrderGas
+            )
+        case .fillOrder(_, let order, let value):
+            return (
+                try processor(deployment), ABI.encodeCall("fill(bytes32,uint256)", [.bytes32(try word(order)), try amount(value)]),
+                fillOrderGas
+            )
+        case .closeOrder(_, let order, _):
+            return (try processor(deployment), ABI.encodeCall("close(bytes32)", [.bytes32(try word(order))]), closeOrderGas)
         }
+    }
+
+    static let createOrderSignature =
+        "create_order(bytes32,address,address,address,bool,uint256,uint256,uint256,uint8,bytes32,bytes32)"
+
+    static func processor(_ deployment: ChainDeployment) throws -> EthereumAddress {
+        guard let processor = deployment.processor else { throw ChainUnavailable("no order processor is deployed on \(deployment.caip2)") }
+        return try address(processor)
+    }
+
+    /// A 0x-hex bytes32.
+    static func word(_ text: String) throws -> [UInt8] {
+        let hex = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+        guard hex.utf8.count == 64, let bytes = Hex.decode(hex) else { throw ChainUnavailable("\(text) is not a 32-byte word") }
+        return bytes
     }
 
     static func address(_ text: String) throws -> EthereumAddress {

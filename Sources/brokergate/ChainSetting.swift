@@ -20,6 +20,7 @@ enum ChainSetting: CustomStringConvertible {
         let confirmations: UInt64
         let finalityDepth: UInt64
         let replaceAfter: TimeInterval
+        let permitLifetime: TimeInterval
     }
 
     init(flag: String?, confirmations: Int?, finalityDepth: Int?, environment env: [String: String]) throws {
@@ -52,10 +53,12 @@ enum ChainSetting: CustomStringConvertible {
         }
         let replaceAfter = try ServeSettings.integer(
             nil, env["BROKERGATE_CHAIN_REPLACE_SECONDS"], flag: "BROKERGATE_CHAIN_REPLACE_SECONDS", default: 120, range: 5...86_400)
+        let permitLifetime = try ServeSettings.integer(
+            nil, env["BROKERGATE_PERMIT_SECONDS"], flag: "BROKERGATE_PERMIT_SECONDS", default: 1_800, range: 10...86_400)
         self = .evm(
             EVMSettings(
                 url: url.absoluteString, key: key, confirmations: UInt64(confirmations), finalityDepth: UInt64(finality),
-                replaceAfter: TimeInterval(replaceAfter)))
+                replaceAfter: TimeInterval(replaceAfter), permitLifetime: TimeInterval(permitLifetime)))
     }
 
     /// Connects to the node and loads the contracts `brokergate chain deploy` stored; nil
@@ -65,7 +68,8 @@ enum ChainSetting: CustomStringConvertible {
         let chain = try await connect(settings, logger: logger)
         let id = ChainDeployment.documentID(chainID: chain.chainID)
         guard let deployment = try await store.read({ tx in try await tx.document(ChainDeployment.self, id: id) }),
-            ChainTokens.all().allSatisfy({ deployment.tokens[$0.key] != nil }), !deployment.allowlist.isEmpty
+            ChainTokens.all().allSatisfy({ deployment.tokens[$0.key] != nil }), !deployment.allowlist.isEmpty,
+            deployment.processor != nil
         else {
             throw ConfigurationError(
                 message:
@@ -80,7 +84,7 @@ enum ChainSetting: CustomStringConvertible {
         DeployedTokens.install(deployment)
         return ChainEnvironment(
             adapter: chain, deployment: deployment, confirmations: settings.confirmations, finalityDepth: settings.finalityDepth,
-            replaceAfter: settings.replaceAfter)
+            replaceAfter: settings.replaceAfter, permitLifetime: settings.permitLifetime)
     }
 
     func connect(_ settings: EVMSettings, logger: Logger) async throws -> EVMChain {
@@ -105,11 +109,12 @@ struct ChainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chain", abstract: "Operate the EVM chain tokens live on (--chain evm:URL).", subcommands: [Deploy.self])
 
-    /// `brokergate chain deploy`: deploys (or completes the deployment of) the allowlist and
-    /// every token contract, and stores their addresses in the store `serve` will use.
+    /// `brokergate chain deploy`: deploys (or completes the deployment of) the allowlist, the
+    /// order processor and every token contract, and stores their addresses in the store
+    /// `serve` will use.
     struct Deploy: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Deploy the allowlist and token contracts (idempotent) and store their addresses.",
+            abstract: "Deploy the allowlist, order processor and token contracts (idempotent) and store their addresses.",
             discussion: "Needs BROKERGATE_CHAIN_KEY (the minter key, which pays for gas). Prints the deployment as JSON.")
 
         @Option(help: "Store: memory | sqlite:PATH | postgres://… (env BROKERGATE_STORE). Default sqlite:./data/brokergate.sqlite.")
@@ -142,7 +147,8 @@ struct ChainCommand: AsyncParsableCommand {
             try await opened.close()
             let summary: [String: Any] = [
                 "chain_id": outcome.deployment.caip2, "deployer": outcome.deployment.deployer, "allowlist": outcome.deployment.allowlist,
-                "tokens": outcome.deployment.tokens, "deployed": outcome.deployed.count, "kept": outcome.kept.count,
+                "processor": outcome.deployment.processor ?? "", "tokens": outcome.deployment.tokens,
+                "deployed": outcome.deployed.count, "kept": outcome.kept.count,
             ]
             let json = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
             print(String(decoding: json, as: UTF8.self))

@@ -102,6 +102,17 @@ enum AccessMatrixTable {
         "POST \(account)/order_requests/limit_sell": MatrixRow(
             json: #"{"stock_id": "{stock_id}", "asset_quantity": 0.01, "limit_price": 100000}"#, owner: [201]),
         "GET \(account)/order_requests": .ok,
+        // The ledger-only chain the matrix runs on refuses self-custody orders (chain_required),
+        // after the account check; the SDK conformance suite drives them on a real EVM.
+        "POST \(account)/order_requests/eip155/permit": MatrixRow(
+            json:
+                #"{"chain_id": "{chain_id}", "order_side": "BUY", "order_tif": "DAY", "order_type": "MARKET", "payment_token": "{usd_plus}", "stock_id": "{stock_id}", "payment_token_quantity": 10}"#,
+            owner: [422]),
+        "POST \(account)/order_requests/eip155/permit_transaction": MatrixRow(
+            json: #"{"order_request_id": "{order_request_id}", "permit_signature": "0x00"}"#, owner: [422]),
+        "POST \(account)/order_requests/eip155": MatrixRow(
+            json: #"{"order_request_id": "{order_request_id}", "permit_signature": "0x00"}"#, owner: [422]),
+        "GET \(account)/order_requests/eip155/{order_request_id}": MatrixRow(owner: [404]),
         "GET \(account)/order_requests/{order_request_id}": .ok,
         "GET \(account)/orders": .ok,
         "POST \(account)/orders/cancel": MatrixRow(json: #"{"order_ids": ["{order_id}"]}"#, owner: [200]),

@@ -56,6 +56,12 @@ final class FakeChain: ChainAdapter {
         var balances: [String: [String: UInt128]] = [:]
         var supply: [String: UInt128] = [:]
         var allowed: Set<String> = []
+        /// The order processor: token key → contract, its address, its orders and the permit
+        /// nonces its `create_order` spent.
+        var tokens: [String: String] = [:]
+        var processor = FakeChain.processorAddress
+        var orders: [String: (requester: String, contract: String, escrow: UInt128, open: Bool)] = [:]
+        var nonces: [String: [String: UInt128]] = [:]
 
         /// Executes `transaction` on contract `to`; false when the contract reverts.
         mutating func apply(_ transaction: Transaction, restricted: Set<String>) -> Bool {
@@ -84,6 +90,30 @@ final class FakeChain: ChainAdapter {
                 balances[contract, default: [:]][from.lowercased(), default: 0] -= amount
                 balances[contract, default: [:]][to.lowercased(), default: 0] += amount
                 return true
+            case .createOrder(let call):
+                guard let token = tokens[call.escrowToken], let amount = UInt128(call.amount), orders[call.orderID] == nil,
+                    balances[token]?[call.requester.lowercased()] ?? 0 >= amount
+                else { return false }
+                balances[token, default: [:]][call.requester.lowercased(), default: 0] -= amount
+                balances[token, default: [:]][processor, default: 0] += amount
+                nonces[token, default: [:]][call.requester.lowercased(), default: 0] += 1
+                orders[call.orderID] = (call.requester.lowercased(), token, amount, true)
+                return true
+            case .fillOrder(_, let id, let amount):
+                guard let amount = UInt128(amount), var order = orders[id], order.open, order.escrow >= amount else { return false }
+                order.escrow -= amount
+                orders[id] = order
+                balances[order.contract, default: [:]][processor, default: 0] -= amount
+                supply[order.contract, default: 0] -= amount
+                return true
+            case .closeOrder(_, let id, _):
+                guard var order = orders[id], order.open else { return false }
+                balances[order.contract, default: [:]][processor, default: 0] -= order.escrow
+                balances[order.contract, default: [:]][order.requester, default: 0] += order.escrow
+                order.escrow = 0
+                order.open = false
+                orders[id] = order
+                return true
             }
         }
     }
@@ -110,6 +140,7 @@ final class FakeChain: ChainAdapter {
         var mineBeforeNextNonceAnswer = false
     }
 
+    static let processorAddress = String(format: "0x%040d", 7_100)
     let chainID: UInt64 = 11_155_111
     let signer = "0x0000000000000000000000000000000000005160"
     let deployment: ChainDeployment
@@ -122,9 +153,12 @@ final class FakeChain: ChainAdapter {
         let contracts = [
             "USD+": String(format: "0x%040d", 7_000), "AAPL": String(format: "0x%040d", 7_001), "SPY": String(format: "0x%040d", 7_002),
         ]
-        deployment = ChainDeployment(
+        var deployment = ChainDeployment(
             chainID: 11_155_111, deployer: signer, allowlist: String(format: "0x%040d", 6_000), tokens: contracts,
             createdAt: Date(timeIntervalSince1970: 1_795_000_000))
+        deployment.processor = Self.processorAddress
+        deployment.processorBlock = 0
+        self.deployment = deployment
         restricted = Set(contracts.filter { ChainTokens.token(key: $0.key)?.policy == .restricted }.map { $0.value.lowercased() })
     }
 
@@ -242,7 +276,9 @@ final class FakeChain: ChainAdapter {
 
     func sign(_ operation: ChainOperation, deployment: ChainDeployment, nonce: UInt64, fees: ChainFees) throws -> SignedChainTransaction {
         let to: String
-        if let key = operation.token {
+        if Self.callsProcessor(operation) {
+            to = Self.processorAddress
+        } else if let key = operation.token {
             guard let contract = deployment.tokens[key] else { throw ChainUnavailable("no \(key) contract is deployed") }
             to = contract
         } else {
@@ -299,22 +335,75 @@ final class FakeChain: ChainAdapter {
     func totalSupply(of contract: String, atBlock block: UInt64) async throws -> UInt128 {
         try state.withLock { state in
             try Self.answer(state)
-            return Self.world(state, upTo: block, restricted: restricted).supply[contract.lowercased()] ?? 0
+            return world(state, upTo: block).supply[contract.lowercased()] ?? 0
         }
     }
 
     func balance(of holder: String, in contract: String) async throws -> UInt128 {
         try state.withLock { state in
             try Self.answer(state)
-            let world = Self.world(state, upTo: UInt64(state.blocks.count), restricted: restricted)
-            return world.balances[contract.lowercased()]?[holder.lowercased()] ?? 0
+            return world(state, upTo: UInt64(state.blocks.count)).balances[contract.lowercased()]?[holder.lowercased()] ?? 0
         }
+    }
+
+    func balance(of holder: String, in contract: String, atBlock block: UInt64) async throws -> UInt128 {
+        try state.withLock { state in
+            try Self.answer(state)
+            return world(state, upTo: block).balances[contract.lowercased()]?[holder.lowercased()] ?? 0
+        }
+    }
+
+    func permitNonce(of owner: String, in contract: String) async throws -> UInt128 {
+        try state.withLock { state in
+            try Self.answer(state)
+            return world(state, upTo: UInt64(state.blocks.count)).nonces[contract.lowercased()]?[owner.lowercased()] ?? 0
+        }
+    }
+
+    func blockHash(_ number: UInt64) async throws -> String? {
+        try state.withLock { state in
+            try Self.answer(state)
+            return number >= 1 && number <= UInt64(state.blocks.count) ? state.blocks[Int(number) - 1].hash : nil
+        }
+    }
+
+    /// `OrderCreated` for every `create_order` that succeeded in blocks `from...to`.
+    func orderEvents(processor: String, from: UInt64, to: UInt64) async throws -> [ProcessorOrderEvent] {
+        try state.withLock { state in
+            try Self.answer(state)
+            return state.blocks.filter { $0.number >= from && $0.number <= to }.flatMap { block in
+                block.transactions.compactMap { mined -> ProcessorOrderEvent? in
+                    guard mined.succeeded, case .createOrder(let call) = mined.transaction.operation else { return nil }
+                    return ProcessorOrderEvent(
+                        orderID: call.orderID, requester: call.requester, assetContract: deployment.tokens[call.assetToken] ?? "",
+                        paymentContract: deployment.tokens[call.paymentToken] ?? "", sell: call.sell, amount: call.amount, fee: call.fee,
+                        blockNumber: block.number, transactionHash: mined.hash)
+                }
+            }
+        }
+    }
+
+    func call(for operation: ChainOperation, deployment: ChainDeployment) throws -> (to: String, data: String) {
+        (
+            contract(of: operation),
+            Self.encode(
+                Transaction(
+                    from: "", nonce: 0, maxFeePerGas: "0", maxPriorityFeePerGas: "0", to: contract(of: operation), operation: operation))
+        )
     }
 
     // MARK: Rules
 
+    private static func callsProcessor(_ operation: ChainOperation) -> Bool {
+        switch operation {
+        case .createOrder, .fillOrder, .closeOrder: true
+        case .mint, .burn, .transfer, .allow: false
+        }
+    }
+
     private func contract(of operation: ChainOperation) -> String {
-        operation.token.flatMap { deployment.tokens[$0] } ?? deployment.allowlist
+        if Self.callsProcessor(operation) { return Self.processorAddress }
+        return operation.token.flatMap { deployment.tokens[$0] } ?? deployment.allowlist
     }
 
     private static func answer(_ state: State) throws {
@@ -333,14 +422,19 @@ final class FakeChain: ChainAdapter {
         return nonces.max().map { $0 + 1 } ?? 0
     }
 
-    private static func world(_ state: State, upTo block: UInt64, restricted: Set<String>) -> World {
+    private func world(_ state: State, upTo block: UInt64) -> World {
+        Self.world(state, upTo: block, restricted: restricted, tokens: deployment.tokens)
+    }
+
+    private static func world(_ state: State, upTo block: UInt64, restricted: Set<String>, tokens: [String: String]) -> World {
         var world = World()
+        world.tokens = tokens.mapValues { $0.lowercased() }
         for mined in state.blocks.prefix(Int(block)).flatMap(\.transactions) { _ = world.apply(mined.transaction, restricted: restricted) }
         return world
     }
 
     private func mineBlock(_ state: inout State, choosing: Set<String>) {
-        var world = Self.world(state, upTo: UInt64(state.blocks.count), restricted: restricted)
+        var world = world(state, upTo: UInt64(state.blocks.count))
         var nonce = Self.minedNonce(state, signer: signer)
         var included: [Mined] = []
         while true {

@@ -206,7 +206,9 @@ def units(amount: Decimal, scale: int) -> int:
 
 def test_deploy_isIdempotent_andTheStockListNamesTheDeployedContracts(world: World) -> None:
     assert world.deployment["chain_id"] == CAIP2 and world.deployment["deployer"] == world.minter.address
-    assert world.deployment["deployed"] == len(world.deployment["tokens"]) + 1  # the allowlist too
+    # The allowlist and the order processor too.
+    assert world.deployment["deployed"] == len(world.deployment["tokens"]) + 2
+    assert world.deployment["processor"].startswith("0x")
     again = world.deploy()
     assert again["deployed"] == 0 and again["tokens"] == world.deployment["tokens"]
     aapl = world.client.v2.market_data.stocks.list(symbols=["AAPL"]).data[0]

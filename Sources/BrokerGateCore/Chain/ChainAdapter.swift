@@ -26,6 +26,16 @@ public protocol ChainAdapter: Sendable {
     func totalSupply(of contract: String, atBlock block: UInt64) async throws -> UInt128
     /// `balanceOf(holder)` of a token contract.
     func balance(of holder: String, in contract: String) async throws -> UInt128
+    /// `balanceOf(holder)` of a token contract as of block `block`.
+    func balance(of holder: String, in contract: String, atBlock block: UInt64) async throws -> UInt128
+    /// `nonces(owner)` of a token contract: the nonce the owner's next EIP-2612 permit signs.
+    func permitNonce(of owner: String, in contract: String) async throws -> UInt128
+    /// The hash of block `number`, nil when the chain has no such block (yet).
+    func blockHash(_ number: UInt64) async throws -> String?
+    /// The order processor's `OrderCreated` events in blocks `from...to`, in chain order.
+    func orderEvents(processor: String, from: UInt64, to: UInt64) async throws -> [ProcessorOrderEvent]
+    /// The contract `operation` calls and its 0x-hex calldata (for a customer who sends it).
+    func call(for operation: ChainOperation, deployment: ChainDeployment) throws -> (to: String, data: String)
 }
 
 public struct ChainFees: Sendable, Equatable {

@@ -11,11 +11,20 @@ public enum ChainOperation: Sendable, Equatable, Codable {
     case transfer(token: String, from: String, to: String, amount: String)
     /// `set_allowed(account, allowed)` on the shared allowlist: KYC gained or lost.
     case allow(address: String, allowed: Bool)
+    /// `create_order(…)` on the order processor: a proxied self-custody order, the
+    /// customer's signed permit relayed with the gateway paying gas.
+    case createOrder(ProcessorOrderCall)
+    /// `fill(order_id, retire_amount)`: the processor burns escrow the house keeps for a fill.
+    case fillOrder(token: String, order: String, amount: String)
+    /// `close(order_id)`: the processor refunds the rest of the escrow to `requester`.
+    case closeOrder(token: String, order: String, requester: String)
 
     /// The token whose contract is called, nil for the allowlist.
     public var token: String? {
         switch self {
         case .mint(let token, _, _), .burn(let token, _, _), .transfer(let token, _, _, _): token
+        case .fillOrder(let token, _, _), .closeOrder(let token, _, _): token
+        case .createOrder(let call): call.escrowToken
         case .allow: nil
         }
     }
@@ -23,8 +32,8 @@ public enum ChainOperation: Sendable, Equatable, Codable {
     /// The wallet that receives tokens, which a RESTRICTED token requires to be allowlisted.
     public var receiver: String? {
         switch self {
-        case .mint(_, let to, _), .transfer(_, _, let to, _): to
-        case .burn, .allow: nil
+        case .mint(_, let to, _), .transfer(_, _, let to, _), .closeOrder(_, _, let to): to
+        case .burn, .allow, .createOrder, .fillOrder: nil
         }
     }
 
@@ -35,6 +44,10 @@ public enum ChainOperation: Sendable, Equatable, Codable {
         case .burn(_, let from, _): [from]
         case .transfer(_, let from, let to, _): [from, to]
         case .allow(let address, _): [address]
+        case .createOrder(let call): [call.requester]
+        // The order's escrow, named by its id, so a close is signed after every fill of the order.
+        case .fillOrder(_, let order, _): [order]
+        case .closeOrder(_, let order, let requester): [requester, order]
         }
     }
 
@@ -42,8 +55,8 @@ public enum ChainOperation: Sendable, Equatable, Codable {
     public var supplyDelta: (token: String, mint: UInt128, burn: UInt128)? {
         switch self {
         case .mint(let token, _, let amount): UInt128(amount).map { (token, $0, 0) }
-        case .burn(let token, _, let amount): UInt128(amount).map { (token, 0, $0) }
-        case .transfer, .allow: nil
+        case .burn(let token, _, let amount), .fillOrder(let token, _, let amount): UInt128(amount).map { (token, 0, $0) }
+        case .transfer, .allow, .createOrder, .closeOrder: nil
         }
     }
 
@@ -53,6 +66,9 @@ public enum ChainOperation: Sendable, Equatable, Codable {
         case .burn(let token, let from, let amount): "burn \(amount) \(token) from \(from)"
         case .transfer(let token, let from, let to, let amount): "transfer \(amount) \(token) \(from) → \(to)"
         case .allow(let address, let allowed): "\(allowed ? "allowlist" : "delist") \(address)"
+        case .createOrder(let call): "create order \(call.orderID) escrowing \(call.amount) \(call.escrowToken) from \(call.requester)"
+        case .fillOrder(let token, let order, let amount): "fill order \(order): retire \(amount) \(token)"
+        case .closeOrder(let token, let order, let requester): "close order \(order): refund \(token) to \(requester)"
         }
     }
 }
@@ -174,6 +190,45 @@ struct ChainAllowlistCursor: StoredDocument, Equatable {
     var ownerOrganizationID: OrganizationID { .house }
 }
 
+/// The arguments of `OrderProcessor.create_order`, relayed for a proxied order.
+public struct ProcessorOrderCall: Sendable, Equatable, Codable {
+    /// 0x-hex bytes32 (`PermitOrderRequest.onChainID`).
+    public let orderID: String
+    public let requester: String
+    /// Token keys ("AAPL", "USD+"): the stock and the payment token.
+    public let assetToken: String
+    public let paymentToken: String
+    public let sell: Bool
+    /// Escrowed base units (a buy's payment plus its quoted fee) and the fee among them.
+    public let amount: String
+    public let fee: String
+    public let deadline: UInt64
+    /// The permit signature's parts: v (27/28), r and s as 0x-hex words.
+    public let v: UInt8
+    public let r: String
+    public let s: String
+
+    public init(
+        orderID: String, requester: String, assetToken: String, paymentToken: String, sell: Bool, amount: String, fee: String,
+        deadline: UInt64, v: UInt8, r: String, s: String
+    ) {
+        self.orderID = orderID
+        self.requester = requester
+        self.assetToken = assetToken
+        self.paymentToken = paymentToken
+        self.sell = sell
+        self.amount = amount
+        self.fee = fee
+        self.deadline = deadline
+        self.v = v
+        self.r = r
+        self.s = s
+    }
+
+    /// The token the processor pulls: the stock for a sell, the payment token for a buy.
+    public var escrowToken: String { sell ? assetToken : paymentToken }
+}
+
 /// Where `brokergate chain deploy` put the contracts on one chain.
 public struct ChainDeployment: StoredDocument, Equatable {
     public static let kind = "chain_deployment"
@@ -184,6 +239,11 @@ public struct ChainDeployment: StoredDocument, Equatable {
     public var allowlist: String
     /// Token key ("USD+", "AAPL", …) → contract address (EIP-55).
     public var tokens: [String: String]
+    /// The order processor self-custody orders escrow in (nil: deployed before it existed;
+    /// redeploy on a fresh chain to get one).
+    public var processor: String? = nil
+    /// The block the processor was deployed in: where its event follower starts reading.
+    public var processorBlock: UInt64? = nil
     public let createdAt: Date
     public var updatedAt: Date
 

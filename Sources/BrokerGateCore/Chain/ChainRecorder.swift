@@ -46,18 +46,24 @@ public struct ChainRecorder: Sendable {
         let to = try await walletAddress(of: transfer.credit, in: documents)
         let amount = String(ChainTokens.baseUnits(ledgerUnits: transfer.amountUnits, decimals: token.decimals))
         let operation: ChainOperation
-        switch (from, to) {
-        case (let from?, let to?):
-            guard from != to else { return nil }
-            operation = .transfer(token: token.key, from: from, to: to, amount: amount)
-        case (nil, let to?):
-            // From the house (or a customer with no wallet, whose tokens are off chain).
-            operation = .mint(token: token.key, to: to, amount: amount)
-        case (let from?, nil):
-            // To the house (or a customer with no wallet: the tokens leave the chain until one is linked).
-            operation = .burn(token: token.key, from: from, amount: amount)
-        case (nil, nil):
-            return nil
+        if let holdID = transfer.holdID, let escrow = try await documents.document(ProcessorEscrow.self, id: holdID.rawValue) {
+            // A self-custody order's hold: its tokens are in the processor's escrow, not the
+            // wallet, and what the house keeps leaves the chain from there.
+            operation = .fillOrder(token: token.key, order: escrow.orderID, amount: amount)
+        } else {
+            switch (from, to) {
+            case (let from?, let to?):
+                guard from != to else { return nil }
+                operation = .transfer(token: token.key, from: from, to: to, amount: amount)
+            case (nil, let to?):
+                // From the house (or a customer with no wallet, whose tokens are off chain).
+                operation = .mint(token: token.key, to: to, amount: amount)
+            case (let from?, nil):
+                // To the house (or a customer with no wallet: the tokens leave the chain until one is linked).
+                operation = .burn(token: token.key, from: from, amount: amount)
+            case (nil, nil):
+                return nil
+            }
         }
         let cause = record ?? (transfer.referenceKind, transfer.referenceID)
         let intent = ChainIntent(
@@ -65,6 +71,21 @@ public struct ChainRecorder: Sendable {
             createdAt: try await nextInstant(for: operation, in: documents))
         try await documents.insertDocument(intent)
         return intent
+    }
+
+    /// A hold ended (fully posted, or voided with `remaining` left): a self-custody order's
+    /// escrow is closed on chain, refunding what the house did not keep.
+    func holdEnded(_ hold: LedgerHold, in tx: any LedgerRepository) async throws {
+        guard isOn, let documents = tx as? any DocumentRepository,
+            var escrow = try await documents.document(ProcessorEscrow.self, id: hold.id.rawValue), !escrow.closed
+        else { return }
+        escrow.closed = true
+        try await documents.updateDocument(escrow)
+        let operation = ChainOperation.closeOrder(token: escrow.token, order: escrow.orderID, requester: escrow.requester)
+        let intent = ChainIntent(
+            id: "close:\(escrow.orderID)", operation: operation, causeKind: "order", causeID: hold.referenceID,
+            createdAt: try await nextInstant(for: operation, in: documents))
+        try await documents.insertDocument(intent)
     }
 
     /// A newly linked wallet receives what its account already holds (moves made while it had
@@ -158,4 +179,32 @@ struct ChainHolderMark: StoredDocument, Equatable {
     var documentID: String { key }
     var ownerOrganizationID: OrganizationID { .house }
     var createdAt: Date { Date(timeIntervalSince1970: 0) }
+}
+
+/// A ledger hold whose tokens sit in the order processor's escrow: a self-custody order's
+/// (`PermitOrders`). Posting from the hold retires escrow on chain (`fill`); ending the hold
+/// closes the order there (`close`, refunding the rest), once.
+public struct ProcessorEscrow: StoredDocument, Equatable {
+    public static let kind = "processor_escrow"
+    public let holdID: LedgerHoldID
+    /// The processor's bytes32 order id, 0x-hex.
+    public let orderID: String
+    /// The escrowed token's key ("USD+" or a symbol) and the wallet refunds go to.
+    public let token: String
+    public let requester: String
+    public var closed: Bool
+    public let createdAt: Date
+
+    public init(holdID: LedgerHoldID, orderID: String, token: String, requester: String, createdAt: Date) {
+        self.holdID = holdID
+        self.orderID = orderID
+        self.token = token
+        self.requester = requester
+        closed = false
+        self.createdAt = createdAt
+    }
+
+    public var documentID: String { holdID.rawValue }
+    public var ownerOrganizationID: OrganizationID { .house }
+    public var lookupKey: String? { orderID }
 }

@@ -100,6 +100,7 @@ public struct Ledger: Sendable {
         if hold.postedUnits == hold.amountUnits { hold.status = .posted }
         hold.updatedAt = clock.now()
         try await tx.updateLedgerHold(hold)
+        if hold.status == .posted { try await chain.holdEnded(hold, in: tx) }
         return transfer
     }
 
@@ -113,6 +114,7 @@ public struct Ledger: Sendable {
         try await tx.saveLedgerBalance(row)
         try await tx.updateLedgerHold(hold)
         try await Self.assertCustomerRowsSound([hold.account], in: tx)
+        try await chain.holdEnded(hold, in: tx)
     }
 
     /// The balance row, or an empty one (accounts come into being on first use).

@@ -276,6 +276,8 @@ public enum OrderFaultPoint: String, Sendable, CaseIterable {
     case beforeChainSign = "before_chain_sign"
     /// The chain node has the signed transaction; the outbox has not seen it mined.
     case afterChainBroadcast = "after_chain_broadcast"
+    /// A self-custody order's on-chain event became an order; the engine has not routed it.
+    case afterChainOrderRecorded = "after_chain_order_recorded"
 
     /// The points on an order's way through the engine and the broker (not the chain's).
     public static let orderEngine: [OrderFaultPoint] = [.beforeBrokerSubmit, .afterBrokerSubmit, .beforeSettlement]

@@ -44,34 +44,56 @@ public struct OrderCommands: Sendable {
     }
 
     /// Checks the request, holds cash (buys) or tokens (sells) and stores the order as
-    /// PENDING_SUBMIT: the engine routes it when its session allows.
+    /// PENDING_SUBMIT: the engine routes it when its session allows. `requestID` names the
+    /// request a self-custody order comes from (`PermitOrderRequest`); nil: a new one.
     public func create(
-        _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, in tx: any StoreTransaction
+        _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, requestID: OrderRequestID? = nil,
+        in tx: any StoreTransaction
     ) async throws -> OrderRecord {
         let now = clock.now()
-        let account = try await OrderChecks.tradableAccount(accountID, for: principal, clock: clock, in: tx)
-        let stock = try OrderChecks.stock(input.stockID, market: market)
-        let state = try market.marketState()
-        if input.type == .market { try SessionRules.requireMarketOrderAllowed(state) }
-        let fractional =
-            input.paymentAmount != nil || (input.assetQuantity.map { $0.units % Int128(Amount.powerOfTen($0.scale)) != 0 } ?? false)
-        try broker.requireSupported(type: input.type, tif: input.tif, fractional: fractional)
-        let sized = try OrderChecks.sized(input, stock: stock, price: try market.model.price(of: stock, at: now).price)
-        let clientOrderID = try await OrderChecks.unusedClientOrderID(input.clientOrderID, account: account, in: tx)
+        let checked = try await check(input, accountID: accountID, for: principal, session: true, in: tx)
+        let (account, stock) = (checked.account, checked.stock)
         let orderID = OrderID.generate()
         let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
-        let hold = try await ledger.hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
+        let hold = try await ledger.hold(checked.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
         let order = OrderRecord(
-            id: orderID, requestID: .generate(), accountID: account.id, entityID: account.entityID,
+            id: orderID, requestID: requestID ?? .generate(), accountID: account.id, entityID: account.entityID,
             organizationID: principal.organizationID,
             stockID: stock.id, symbol: stock.symbol, side: input.side, type: input.type, tif: input.tif, paymentAmount: input.paymentAmount,
-            assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: sized.feeUnits, holdID: hold.id,
-            clientOrderID: clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0, paymentUnits: 0,
-            feeUnits: 0, expiresAt: try SessionRules.expiry(tif: input.tif, type: input.type, acceptedAt: now), cancelMessage: nil,
-            createdAt: now, updatedAt: now)
+            assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: checked.feeUnits, holdID: hold.id,
+            clientOrderID: checked.clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0,
+            paymentUnits: 0, feeUnits: 0, expiresAt: try SessionRules.expiry(tif: input.tif, type: input.type, acceptedAt: now),
+            cancelMessage: nil, createdAt: now, updatedAt: now)
         try await tx.insertDocument(order)
         try await tx.emit(.orderRequestAccepted, .orderRequest(order), at: now)
         return order
+    }
+
+    /// What an accepted request holds and is quoted.
+    public struct Checked: Sendable {
+        public let account: Account
+        public let stock: Stock
+        /// USD+ (buys: notional plus fee) or token units (sells) to hold.
+        public let holdUnits: Int64
+        public let feeUnits: Int64
+        public let clientOrderID: String?
+    }
+
+    /// Every check `create` makes, without writing: the account, the stock, the broker's
+    /// support, precision and minimums, `client_order_id`; and the session when `session`
+    /// (a self-custody quote leaves it to the moment its order reaches the chain).
+    public func check(
+        _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, session: Bool, in tx: any StoreTransaction
+    ) async throws -> Checked {
+        let account = try await OrderChecks.tradableAccount(accountID, for: principal, clock: clock, in: tx)
+        let stock = try OrderChecks.stock(input.stockID, market: market)
+        if session, input.type == .market { try SessionRules.requireMarketOrderAllowed(try market.marketState()) }
+        let fractional =
+            input.paymentAmount != nil || (input.assetQuantity.map { $0.units % Int128(Amount.powerOfTen($0.scale)) != 0 } ?? false)
+        try broker.requireSupported(type: input.type, tif: input.tif, fractional: fractional)
+        let sized = try OrderChecks.sized(input, stock: stock, price: try market.model.price(of: stock, at: clock.now()).price)
+        let clientOrderID = try await OrderChecks.unusedClientOrderID(input.clientOrderID, account: account, in: tx)
+        return Checked(account: account, stock: stock, holdUnits: sized.holdUnits, feeUnits: sized.feeUnits, clientOrderID: clientOrderID)
     }
 
     /// Asks to cancel an open order (PENDING_CANCEL): the order engine cancels it at the
