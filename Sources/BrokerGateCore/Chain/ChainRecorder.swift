@@ -187,6 +187,7 @@ struct ChainHolderMark: StoredDocument, Equatable {
 public struct ProcessorEscrow: StoredDocument, Equatable {
     public static let kind = "processor_escrow"
     public let holdID: LedgerHoldID
+    public let accountID: AccountID
     /// The processor's bytes32 order id, 0x-hex.
     public let orderID: String
     /// The escrowed token's key ("USD+" or a symbol) and the wallet refunds go to.
@@ -195,8 +196,9 @@ public struct ProcessorEscrow: StoredDocument, Equatable {
     public var closed: Bool
     public let createdAt: Date
 
-    public init(holdID: LedgerHoldID, orderID: String, token: String, requester: String, createdAt: Date) {
+    public init(holdID: LedgerHoldID, accountID: AccountID, orderID: String, token: String, requester: String, createdAt: Date) {
         self.holdID = holdID
+        self.accountID = accountID
         self.orderID = orderID
         self.token = token
         self.requester = requester
@@ -206,5 +208,18 @@ public struct ProcessorEscrow: StoredDocument, Equatable {
 
     public var documentID: String { holdID.rawValue }
     public var ownerOrganizationID: OrganizationID { .house }
+    public var parentID: String? { accountID.rawValue }
     public var lookupKey: String? { orderID }
+
+    /// What `account`'s open self-custody orders hold of `asset` in escrow: held in the ledger,
+    /// but no longer in the wallet.
+    static func heldInEscrow(_ asset: LedgerAsset, account: AccountID, in tx: any StoreTransaction) async throws -> Int64 {
+        let key = asset.stockSymbol ?? asset.rawValue
+        var units: Int64 = 0
+        for escrow in try await tx.allDocuments(Self.self, query: DocumentQuery(owner: .house, parentID: account.rawValue))
+        where !escrow.closed && escrow.token == key {
+            units += try await tx.ledgerHold(escrow.holdID)?.remainingUnits ?? 0
+        }
+        return units
+    }
 }

@@ -14,6 +14,9 @@ public struct ChainSupplyLine: Sendable, Equatable {
     public let ledgerOnChain: UInt128
     /// What accounts without a wallet hold: minted when they link one.
     public let ledgerOffChain: UInt128
+    /// What self-custody orders hold in the order processor's escrow (part of the supply, and
+    /// of `ledgerOnChain`: escrow stays its customer's until a fill retires it).
+    public var escrowed: UInt128 = 0
 
     /// Chain supply once in-flight transactions land, which must equal `ledgerOnChain`.
     public var expectedAfterPending: UInt128 { chainSupply + pendingMint - min(pendingBurn, chainSupply + pendingMint) }
@@ -25,6 +28,7 @@ public struct ChainSupplyReport: Sendable, Equatable {
     public let chainID: UInt64
     public let blockNumber: UInt64
     public let allowlist: String
+    public var processor: String? = nil
     public let lines: [ChainSupplyLine]
 
     public var caip2: String { "eip155:\(chainID)" }
@@ -119,12 +123,17 @@ public struct ChainSupplyCheck: Sendable {
                 mint += delta.mint
                 burn += delta.burn
             }
-            lines.append(
-                ChainSupplyLine(
-                    token: token, contract: contract, chainSupply: try await adapter.totalSupply(of: contract, atBlock: block),
-                    pendingMint: mint, pendingBurn: burn, ledgerOnChain: onChain, ledgerOffChain: offChain))
+            var line = ChainSupplyLine(
+                token: token, contract: contract, chainSupply: try await adapter.totalSupply(of: contract, atBlock: block),
+                pendingMint: mint, pendingBurn: burn, ledgerOnChain: onChain, ledgerOffChain: offChain)
+            if let processor = deployment.processor {
+                line.escrowed = try await adapter.balance(of: processor, in: contract, atBlock: block)
+            }
+            lines.append(line)
         }
-        return ChainSupplyReport(chainID: deployment.chainID, blockNumber: block, allowlist: deployment.allowlist, lines: lines)
+        var report = ChainSupplyReport(chainID: deployment.chainID, blockNumber: block, allowlist: deployment.allowlist, lines: lines)
+        report.processor = deployment.processor
+        return report
     }
 
     private func isMined(_ intent: ChainIntent, by block: UInt64) async throws -> Bool {

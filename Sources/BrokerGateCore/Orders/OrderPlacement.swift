@@ -74,7 +74,9 @@ public struct OrderPlacement: Sendable {
             guard let account = try? await tx.account(accountID, for: principal),
                 let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue), ChainHoldings.readsChain(wallet)
             else { return nil }
-            return (wallet, try await tx.ledgerBalance(.customer(account.id, asset))?.heldUnits ?? 0)
+            // Self-custody sells hold tokens that already left the wallet for the processor's escrow.
+            let held = try await tx.ledgerBalance(.customer(account.id, asset))?.heldUnits ?? 0
+            return (wallet, held - (try await ProcessorEscrow.heldInEscrow(asset, account: account.id, in: tx)))
         }
         guard let (wallet, held) = found else { return }
         try await chain.requireCovered(units, heldUnits: held, of: asset, in: wallet)

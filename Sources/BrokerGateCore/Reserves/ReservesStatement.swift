@@ -123,6 +123,7 @@ public struct ReservesStatement: Sendable {
             "chain_id": .string(chain.caip2),
             "block_number": .integer(Int64(chain.blockNumber)),
             "allowlist": .string(chain.allowlist),
+            "processor": chain.processor.map(CanonicalJSON.string) ?? .null,
             "tokens": .array(
                 chain.lines.map { line in
                     .object([
@@ -130,7 +131,8 @@ public struct ReservesStatement: Sendable {
                         "decimals": .integer(Int64(line.token.decimals)), "total_supply": .string(String(line.chainSupply)),
                         "pending_mint": .string(String(line.pendingMint)), "pending_burn": .string(String(line.pendingBurn)),
                         "ledger_in_wallets": .string(String(line.ledgerOnChain)),
-                        "ledger_off_chain": .string(String(line.ledgerOffChain)), "balanced": .bool(line.isBalanced),
+                        "ledger_off_chain": .string(String(line.ledgerOffChain)),
+                        "escrowed_in_processor": .string(String(line.escrowed)), "balanced": .bool(line.isBalanced),
                     ])
                 }),
         ])

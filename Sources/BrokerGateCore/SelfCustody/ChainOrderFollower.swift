@@ -88,14 +88,15 @@ public struct ChainOrderFollower: Sendable {
         return report
     }
 
-    enum Outcome {
+    /// What became of one event.
+    public enum Outcome: Sendable {
         case accepted(OrderRecord)
         case refused
         case seen
     }
 
     /// The event's order, or its refusal, recorded once.
-    func take(_ event: ProcessorOrderEvent, store: any Store) async throws -> Outcome {
+    public func take(_ event: ProcessorOrderEvent, store: any Store) async throws -> Outcome {
         do {
             return try await store.transaction { tx in
                 if try await tx.document(ProcessorOrderSeen.self, id: event.orderID) != nil { return .seen }
@@ -116,7 +117,8 @@ public struct ChainOrderFollower: Sendable {
                 let now = wallClock.now()
                 try await tx.insertDocument(
                     ProcessorEscrow(
-                        holdID: order.holdID, orderID: event.orderID, token: request.escrowToken, requester: event.requester, createdAt: now
+                        holdID: order.holdID, accountID: order.accountID, orderID: event.orderID, token: request.escrowToken,
+                        requester: event.requester, createdAt: now
                     ))
                 var updated = request
                 updated.status = .submitted
