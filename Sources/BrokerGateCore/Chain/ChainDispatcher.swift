@@ -285,6 +285,9 @@ public struct ChainDispatcher: Sendable {
         try await store.transaction { tx in
             try await tx.updateDocument(intent)
             if showing { try await ChainHashes.show(intent, in: tx) }
+            if intent.status == .failed, intent.causeKind == PermitOrderRequest.kind {
+                try await PermitOrderRequest.relayFailed(intent, in: tx)
+            }
         }
     }
 

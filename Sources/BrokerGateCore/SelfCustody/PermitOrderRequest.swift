@@ -74,6 +74,17 @@ public struct PermitOrderRequest: StoredDocument, Equatable {
         status == .quoted && UInt64(max(0, instant.timeIntervalSince1970)) > deadline ? .expired : status
     }
 
+    /// The relayed `create_order` of a PENDING request reverted (the wallet lacked the funds,
+    /// the permit was spent elsewhere): nothing was escrowed, and the request ends in ERROR.
+    static func relayFailed(_ intent: ChainIntent, in tx: any StoreTransaction) async throws {
+        guard var request = try await tx.document(Self.self, id: intent.causeID), request.status == .pending else { return }
+        request.status = .error
+        request.rejectMessage =
+            "the order processor refused the relayed order (\(intent.failure ?? "reverted")): nothing was escrowed; check the wallet's balance and ask create_permit for a new one"
+        request.updatedAt = intent.updatedAt
+        try await tx.updateDocument(request)
+    }
+
     /// The order request input the processor's event becomes.
     public var input: OrderRequestInput {
         OrderRequestInput(
