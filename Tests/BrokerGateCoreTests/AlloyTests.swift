@@ -57,6 +57,34 @@ struct AlloyTests {
         #expect(throws: AlloyDefinitionError.self) { try AlloyCatalog(definitions: [one, one], universe: Self.universe) }
     }
 
+    @Test func test_operatorFile_addsAlloysBesideTheBuiltIns_orReplacesThem() throws {
+        let json =
+            #"{"alloys": [{"symbol": "ALLOY.DUO", "name": "Duo", "constituents": [{"symbol": "AAPL", "quantity": 0.5}, {"symbol": "MSFT", "quantity": "1.25"}]}]}"#
+        let both = try AlloyCatalog(configuration: Array(json.utf8), universe: Self.universe)
+        #expect(both.alloys.map(\.symbol) == ["ALLOY.DUO", "ALLOY.FIN", "ALLOY.SEMI", "ALLOY.TECH"])
+        #expect(both.alloys[0].constituents.map(\.quantity) == [Amount(units: 5_000, scale: 4), Amount(units: 12_500, scale: 4)])
+        let only = #"{"include_built_ins": false, "#.appending(json.dropFirst())
+        #expect(try AlloyCatalog(configuration: Array(only.utf8), universe: Self.universe).alloys.map(\.symbol) == ["ALLOY.DUO"])
+    }
+
+    @Test(arguments: [
+        ("not json", "not JSON"),
+        (#"{"alloys": [{"symbol": "ALLOY.X", "constituents": []}]}"#, "missing alloys[0].name"),
+        (
+            #"{"alloys": [{"symbol": "ALLOY.TECH", "name": "again", "constituents": [{"symbol": "AAPL", "quantity": 1}, {"symbol": "MSFT", "quantity": 1}]}]}"#,
+            "defined twice"
+        ),
+    ])
+    func test_aBadOperatorFile_isOneLineNamingTheProblem(json: String, fragment: String) {
+        do {
+            _ = try AlloyCatalog(configuration: Array(json.utf8), universe: Self.universe)
+            Issue.record("\(json) should be refused")
+        } catch {
+            #expect(error.message.contains(fragment), "\(error.message)")
+            #expect(!error.message.contains("\n"))
+        }
+    }
+
     // MARK: - Prices
 
     @Test func test_price_isExactlyTheSumOfQuantityTimesPrice_atTheSameInstant() throws {

@@ -208,3 +208,45 @@ public struct AlloyDefinitionError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+extension AlloyCatalog {
+    /// The operator's alloy file (`brokergate serve --alloys FILE`):
+    /// `{"include_built_ins": true, "alloys": [{"symbol": "ALLOY.MEGA", "name": "…",
+    /// "is_tradable": true, "constituents": [{"symbol": "AAPL", "quantity": 0.5}, …]}]}`.
+    /// `include_built_ins` (default true) keeps the built-ins beside the file's alloys.
+    /// Quantities are shares per alloy unit, exact (≤ 4 decimals).
+    /// - Throws: `AlloyDefinitionError`, one line naming what is wrong and the fix.
+    public init(configuration bytes: [UInt8], universe: StockUniverse) throws(AlloyDefinitionError) {
+        struct File: Decodable {
+            let include_built_ins: Bool?
+            let alloys: [AlloyDefinition]
+        }
+        let file: File
+        do {
+            try JSONNumberGuard.check(bytes)
+            file = try JSONDecoder().decode(File.self, from: Data(bytes))
+        } catch {
+            throw AlloyDefinitionError("is not a valid alloy file (\(Self.reason(error))); see README, Alloys")
+        }
+        let builtIns = file.include_built_ins ?? true ? Self.builtInDefinitions(universe) : []
+        try self.init(definitions: builtIns + file.alloys, universe: universe)
+    }
+
+    /// A decoding error in one phrase, naming the JSON path where there is one.
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing \(path(context.codingPath + [key]))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at \(path(context.codingPath))"
+        case DecodingError.dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "not JSON" : "bad value at \(path(context.codingPath))"
+        default:
+            return "\(error)".prefix(120).replacingOccurrences(of: "\n", with: " ")
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+    }
+}
