@@ -37,3 +37,14 @@ export function stockIndex() {
 
 export const currentPrice = (stockId) => api("GET", `${STOCKS}${stockId}/current_price`);
 export const history = (stockId, timespan) => api("GET", `${STOCKS}${stockId}/historical_prices/?timespan=${timespan}`);
+
+// Alloys: named baskets of stocks traded as one (market orders only).
+export const ALLOYS = "/api/v2/market_data/alloys/";
+
+/** Every alloy (one page: the gateway offers at most 100). */
+export async function listAlloys() {
+  const answer = await api("GET", `${ALLOYS}?limit=100`);
+  return answer.data;
+}
+
+export const alloyPrice = (alloyId) => api("GET", `${ALLOYS}${alloyId}/current_price`);

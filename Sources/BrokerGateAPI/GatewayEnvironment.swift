@@ -42,6 +42,8 @@ public struct GatewayEnvironment: Sendable {
     public let calendar: TradingCalendar
     /// Prices and the stock universe (the simulated market's model).
     public let prices: PriceModel
+    /// The alloys offered: the built-ins unless the operator configured others (`--alloys`).
+    public let alloys: AlloyCatalog
     /// Crash points for the durability tests (sandbox only); `.none` in production.
     public let orderFaults: OrderFaultInjector
     /// Signs reserves reports. Its key is sealed in the store under `BROKERGATE_RESERVES_KEY`,
@@ -77,8 +79,9 @@ public struct GatewayEnvironment: Sendable {
         orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
         webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
-        brokerUnreachableLimit: TimeInterval = 300, chain: ChainEnvironment? = nil
+        brokerUnreachableLimit: TimeInterval = 300, chain: ChainEnvironment? = nil, alloys: AlloyCatalog = .builtIn
     ) {
+        self.alloys = alloys
         self.brokerUnreachableLimit = brokerUnreachableLimit
         self.chain = chain
         webhookPolicy = WebhookAddressPolicy(sandbox: sandbox, allowPrivate: webhookAllowPrivate)

@@ -47,7 +47,7 @@ struct GatewayServices: Sendable {
         let store = environment.store, clock = environment.clock
         let chain = ChainRecorder(chainID: environment.chain?.deployment.caip2, wallClock: environment.wallClock)
         chainRecorder = chain
-        market = MarketDataService(clock: clock, model: environment.prices, calendar: environment.calendar)
+        market = MarketDataService(clock: clock, model: environment.prices, calendar: environment.calendar, alloys: environment.alloys)
         auditTrail = AuditTrailWriter(
             store: environment.auditStore, wallClock: environment.wallClock, businessClock: clock, registry: environment.metrics)
         let runner = CommandRunner(store: store, clock: clock)
@@ -104,6 +104,7 @@ struct GatewayServices: Sendable {
         routes += WalletController(store: store, commands: commands, wallets: wallets).routes
         routes += OperatorController(commands: commands, organizations: organizations).routes
         routes += MarketDataController(service: market).routes
+        routes += AlloysController(service: market).routes
         routes += KYCController(store: store, commands: commands, kyc: kyc).routes
         routes += KYCSessionController(store: store, kyc: kyc).routes
         routes += KYCReviewController(store: store, commands: commands, reviews: kycReviews, kyc: kyc).routes

@@ -63,6 +63,12 @@ struct Serve: AsyncParsableCommand {
     )
     var chainFinalityDepth: Int?
 
+    @Option(
+        help:
+            "Alloys to offer: a JSON file of baskets ({\"include_built_ins\": true, \"alloys\": [{\"symbol\", \"name\", \"constituents\": [{\"symbol\", \"quantity\"}]}]}; see README) (env BROKERGATE_ALLOYS). Default: the built-in equal-weight sector baskets."
+    )
+    var alloys: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env BROKERGATE_LOG_LEVEL). Default info.")
     var logLevel: String?
 
@@ -131,7 +137,7 @@ struct Serve: AsyncParsableCommand {
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate,
             brokerUnreachableLimit: settings.brokerUnreachableLimit,
-            chain: chain)
+            chain: chain, alloys: settings.alloys)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.

@@ -42,6 +42,8 @@ struct ServeSettings {
     /// How long an order that never reached the broker waits for it before ending in ERROR
     /// (env `BROKERGATE_BROKER_UNREACHABLE_SECONDS`, default 300).
     let brokerUnreachableLimit: TimeInterval
+    /// The alloys offered (`--alloys`, `BROKERGATE_ALLOYS`; default the built-ins).
+    let alloys: AlloyCatalog
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -131,6 +133,7 @@ struct ServeSettings {
         broker = try BrokerSetting(flag: flags.broker, environment: env)
         chain = try ChainSetting(
             flag: flags.chain, confirmations: flags.chainConfirmations, finalityDepth: flags.chainFinalityDepth, environment: env)
+        alloys = try AlloySetting.catalog(flag: flags.alloys, environment: env)
         brokerUnreachableLimit = TimeInterval(
             try Self.integer(
                 nil, env["BROKERGATE_BROKER_UNREACHABLE_SECONDS"], flag: "BROKERGATE_BROKER_UNREACHABLE_SECONDS", default: 300,

@@ -19,7 +19,7 @@ struct AccessMatrixFixture {
     /// partner route.
     let ownedIDs: Set<String>
 
-    /// Path parameters that name an organization's objects (every one but `stock_id`).
+    /// Path parameters that name an organization's objects (every one but `stock_id` and `alloy_id`).
     static let objectParameters: Set<String> = [
         "entity_id", "account_id", "kyc_id", "document_id", "order_id", "order_request_id", "order_fulfillment_id",
         "withdrawal_request_id", "withdrawal_id", "transfer_id", "issuance_order_id", "organization_id", "webhook_endpoint_id",
@@ -28,7 +28,10 @@ struct AccessMatrixFixture {
 
     static func make(_ gateway: TestGateway, _ client: some TestClientProtocol) async throws -> AccessMatrixFixture {
         gateway.clock.set(OrdersTestSupport.mondayMorning)
-        var values: [String: String] = ["stock_id": OrdersTestSupport.aapl.id.rawValue, "chain_id": OrdersTestSupport.chain]
+        var values: [String: String] = [
+            "stock_id": OrdersTestSupport.aapl.id.rawValue, "chain_id": OrdersTestSupport.chain,
+            "alloy_id": AlloyCatalog.builtIn.alloys[0].id.rawValue,
+        ]
         values["organization_id"] = try #require(try await client.call(.get, "/api/v2/entities/me").json()["id"] as? String)
         let (entityID, accountID) = try await client.tradingAccount(gateway, dollars: 10_000)
         values["entity_id"] = entityID

@@ -25,6 +25,7 @@ struct MatrixRow {
 /// route): a new route cannot ship without saying who may call it.
 enum AccessMatrixTable {
     static let stock = "/api/v2/market_data/stocks/{stock_id}"
+    static let alloy = "/api/v2/market_data/alloys/{alloy_id}"
     static let account = "/api/v2/accounts/{account_id}"
     static let entity = "/api/v2/entities/{entity_id}"
     static let issuance = "/api/v2/issuance/accounts/{account_id}"
@@ -41,6 +42,8 @@ enum AccessMatrixTable {
         "GET \(stock)/current_price": .ok, "GET \(stock)/current_quote": .ok, "GET \(stock)/dividends": .ok,
         "GET \(stock)/historical_prices/": MatrixRow(query: "timespan=DAY", owner: [200]),
         "GET \(stock)/news": .ok, "GET \(stock)/splits": .ok,
+        "GET /api/v2/market_data/alloys/": .ok, "GET \(alloy)/current_price": .ok,
+        "GET \(alloy)/historical_prices/": MatrixRow(query: "timespan=DAY", owner: [200]),
         "GET /api/v2/reserves": .ok, "GET /api/v2/reserves/public_key": .ok,
         // the hosted KYC form: its link token is the credential
         "GET /api/v2/kyc_session": MatrixRow(headers: ["Authorization": "Bearer {kyc_token}"], owner: [200]),

@@ -73,16 +73,22 @@ def _run(args: list[str], env_extra: dict[str, str], workdir: Path) -> tuple[int
             {"BROKERGATE_CHAIN_KEY": "11" * 32},
             "--chain-finality-depth",
         ),
+        (["--alloys", "/nonexistent/alloys.json"], {}, "--alloys"),
+        ([], {"BROKERGATE_ALLOYS": "ALLOYS_FILE:{\"alloys\": [{\"symbol\": \"ALLOY.X\", \"name\": \"X\", \"constituents\": [{\"symbol\": \"ZZZZ\", \"quantity\": 1}, {\"symbol\": \"AAPL\", \"quantity\": 1}]}]}"}, "--alloys"),
     ],
     ids=[
         "port-range", "store-scheme", "log-level", "clock", "unknown-flag", "short-bootstrap-secret",
         "ip-rate-range", "auth-failures-env", "idle-timeout-range", "max-connections-range", "alpaca-without-secret",
-        "unknown-broker", "alpaca-base-url", "unknown-chain", "evm-without-key", "evm-bad-key", "finality-below-confirmations",
+        "unknown-broker", "alpaca-base-url", "unknown-chain", "evm-without-key", "evm-bad-key", "finality-below-confirmations", "alloys-missing-file", "alloys-unknown-stock",
     ],  # fmt: skip
 )
 def test_badConfig_exits2_withOneLineNamingTheSetting(
     args: list[str], env_extra: dict[str, str], named: str, tmp_path: Path
 ) -> None:
+    for name, value in list(env_extra.items()):
+        if value.startswith("ALLOYS_FILE:"):  # the file's content, written where the run can read it
+            (tmp_path / "alloys.json").write_text(value.removeprefix("ALLOYS_FILE:"))
+            env_extra = {**env_extra, name: str(tmp_path / "alloys.json")}
     exit_code, stdout, stderr = _run(args, env_extra, tmp_path)
     assert exit_code == 2, f"exit code {exit_code}; stderr: {stderr[:500]}"
     lines = [line for line in stderr.splitlines() if line.strip()]

@@ -8,7 +8,7 @@ import { formatPrice, formatUSD, formatUSDPlus, parseInput, toText } from "../de
 import { errorBox, fill, formatTimeET, h, notice, pill } from "../dom.js";
 import { FEE_BPS, quoteOrder } from "../fees.js";
 import { describe, readMarket } from "../market.js";
-import { currentPrice } from "../stocks.js";
+import { alloyPrice, currentPrice, listAlloys } from "../stocks.js";
 
 const KEY = { key: "partner" };
 const MARKET_REREAD_MS = 15_000;
@@ -23,10 +23,11 @@ function choice(name, value, label, checked) {
   return h("label", { class: "choice" }, h("input", { type: "radio", name, value, checked }), label);
 }
 
-/** What each input must look like, by side and type (OrderChecks.sized). */
-function amountRules(side, type) {
+/** What each input must look like, by side and type (OrderChecks.sized); alloys sell whole
+ * alloy units with up to 4 decimals (AlloyLegs.sell). */
+function amountRules(side, type, isAlloy = false) {
   if (side === "BUY" && type === "MARKET") return { payment_amount: { decimals: 2, label: "amount" } };
-  const quantity = { decimals: type === "MARKET" ? 6 : 4, label: "quantity" };
+  const quantity = { decimals: type === "MARKET" && !isAlloy ? 6 : 4, label: "quantity" };
   return type === "LIMIT" ? { asset_quantity: quantity, limit_price: { decimals: 2, label: "limit price" } } : { asset_quantity: quantity };
 }
 
@@ -37,8 +38,9 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
   const quoteBox = h("div", { class: "quote", "data-testid": "fee-quote", "aria-live": "polite" });
   const result = h("div", { "aria-live": "polite" });
   const form = h("form", { id: "order-ticket", novalidate: true },
-    h("label", {}, "Stock", h("select", { name: "stock_id" }, tradable.map((stock) =>
-      h("option", { value: stock.id, selected: stock.symbol === "AAPL", text: `${stock.symbol} — ${stock.name}` })))),
+    h("label", {}, "Stock or alloy", h("select", { name: "stock_id", "data-testid": "ticket-asset" },
+      h("optgroup", { label: "Stocks" }, tradable.map((stock) =>
+        h("option", { value: stock.id, selected: stock.symbol === "AAPL", text: `${stock.symbol} — ${stock.name}` }))))),
     priceLine,
     h("div", { class: "form-grid" },
       h("fieldset", { class: "choice-group" }, h("legend", { text: "Side" }), choice("side", "BUY", "Buy", true), choice("side", "SELL", "Sell", false)),
@@ -59,13 +61,32 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
   const value = (name) => form.elements.namedItem(name).value;
   const selected = (name) => form.querySelector(`input[name=${name}]:checked`)?.value;
   const stock = () => stocks.byId.get(value("stock_id"));
+  // Alloy options carry "alloy:<id>": a basket, split by the gateway into one order per constituent.
+  const alloys = new Map();
+  const alloy = () => (value("stock_id").startsWith("alloy:") ? alloys.get(value("stock_id").slice(6)) : null);
+  const assetSymbol = () => alloy()?.symbol ?? stock()?.symbol;
+
+  const readAlloys = async () => {
+    try {
+      const list = (await listAlloys()).filter((item) => item.is_tradable);
+      for (const item of list) alloys.set(item.id, item);
+      if (list.length > 0) {
+        form.elements.namedItem("stock_id").append(h("optgroup", { label: "Alloys (baskets, market orders only)" }, list.map((item) =>
+          h("option", { value: `alloy:${item.id}`, text: `${item.symbol} — ${item.name} (${item.constituents.length} stocks)` }))));
+      }
+    } catch {
+      // No alloys offered or readable: the ticket trades stocks only.
+    }
+  };
 
   const applySession = () => {
     if (!market) return;
     const state = describe(market);
     const marketRadio = form.querySelector("input[name=type][value=MARKET]");
+    form.querySelector("input[name=type][value=LIMIT]").disabled = alloy() !== null;
     marketRadio.disabled = !state.marketOrdersAllowed;
-    if (!state.marketOrdersAllowed && marketRadio.checked) form.querySelector("input[name=type][value=LIMIT]").checked = true;
+    if (!state.marketOrdersAllowed && marketRadio.checked && !alloy()) form.querySelector("input[name=type][value=LIMIT]").checked = true;
+    if (alloy() && state.marketOrdersAllowed) marketRadio.checked = true;
     fill(sessionNote, state.marketOrdersAllowed
       ? h("p", { class: "hint" }, pill("REGULAR"), ` Regular session: market and limit orders route now; it closes ${formatTimeET(market.hours.current_session_close_dt)}.`)
       : notice("warn", state.ticketNote));
@@ -85,10 +106,12 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
   const layout = () => {
     const side = selected("side");
     const type = selected("type");
-    const rules = amountRules(side, type);
+    const rules = amountRules(side, type, alloy() !== null);
     for (const label of form.querySelectorAll("label[data-for]")) label.hidden = !(label.dataset.for in rules);
     const quantityLabel = form.querySelector("label[data-for=asset_quantity]").firstChild;
-    quantityLabel.textContent = `Quantity (tokens, up to ${rules.asset_quantity?.decimals ?? 4} decimals${stock()?.is_fractionable === false ? ", whole shares only" : ""})`;
+    quantityLabel.textContent = alloy()
+      ? `Quantity (alloy units, up to 4 decimals; each unit sells its fixed share of every constituent)`
+      : `Quantity (tokens, up to ${rules.asset_quantity?.decimals ?? 4} decimals${stock()?.is_fractionable === false ? ", whole shares only" : ""})`;
     form.querySelector("button[type=submit]").textContent = `Place ${type.toLowerCase()} ${side.toLowerCase()} order`;
     showQuote(side, type, rules);
   };
@@ -115,17 +138,20 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
       fill(quoteBox, h("p", { class: "muted", text: `Fee quote: ${quote.problem}.` }));
       return;
     }
+    const basket = alloy();
     fill(quoteBox, h("dl", { class: "facts" },
       h("dt", { text: quote.estimate ? "Notional (estimate)" : "Notional" }), h("dd", { text: formatUSDPlus(quote.notional) }),
-      h("dt", { text: `Fee (${Number(FEE_BPS)} bps, rounded down to the cent)` }), h("dd", { "data-testid": "quote-fee", text: formatUSD(quote.fee) }),
-      h("dt", { text: quote.totalLabel }), h("dd", { "data-testid": "quote-total", text: formatUSDPlus(quote.total) })));
+      h("dt", { text: `Fee (${Number(FEE_BPS)} bps, rounded down to the cent${basket ? ", per leg: at most this" : ""})` }), h("dd", { "data-testid": "quote-fee", text: formatUSD(quote.fee) }),
+      h("dt", { text: quote.totalLabel }), h("dd", { "data-testid": "quote-total", text: formatUSDPlus(quote.total) })),
+      basket ? h("p", { class: "hint", "data-testid": "alloy-legs-note", text: `${basket.symbol} splits into ${basket.constituents.length} orders, one per constituent (${basket.constituents.map((part) => part.symbol).join(", ")}), placed together; a buy's legs add up to exactly the amount, each at least 1 USD+.` }) : null);
   };
 
   const readPrice = async () => {
     price = null;
     fill(priceLine, "Reading the price…");
     try {
-      const answer = await currentPrice(value("stock_id"));
+      const basket = alloy();
+      const answer = basket ? await alloyPrice(basket.id) : await currentPrice(value("stock_id"));
       price = answer.price;
       fill(priceLine, `Price now ${formatPrice(answer.price)} (model price; a market order fills at the broker's price).`);
     } catch (error) {
@@ -135,7 +161,10 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
   };
 
   form.addEventListener("input", (event) => {
-    if (event.target.name === "stock_id") readPrice();
+    if (event.target.name === "stock_id") {
+      applySession();
+      readPrice();
+    }
     else layout();
   });
   form.addEventListener("change", (event) => {
@@ -147,7 +176,8 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
     result.replaceChildren();
     const side = selected("side");
     const type = selected("type");
-    const rules = amountRules(side, type);
+    const basket = alloy();
+    const rules = amountRules(side, type, basket !== null);
     const { amounts, problems } = readAmounts(rules);
     for (const input of form.querySelectorAll("input[aria-invalid]")) input.removeAttribute("aria-invalid");
     if (Object.keys(problems).length > 0) {
@@ -156,14 +186,14 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
       form.elements.namedItem(Object.keys(problems)[0]).focus();
       return;
     }
-    const body = { stock_id: value("stock_id"), order_tif: value("order_tif") };
+    const body = basket ? { alloy_id: basket.id, order_tif: value("order_tif") } : { stock_id: value("stock_id"), order_tif: value("order_tif") };
     for (const [name, amount] of Object.entries(amounts)) body[name] = toText(amount);
     const kind = `${type.toLowerCase()}_${side.toLowerCase()}`;
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
       const request = await api("POST", `/api/v2/accounts/${accountId}/order_requests/${kind}`, { ...KEY, json: body });
-      fill(result, notice("good", `Order accepted: ${type.toLowerCase()} ${side.toLowerCase()} ${stock()?.symbol}. Its status updates under Orders until it is final.`));
+      fill(result, notice("good", `Order accepted: ${type.toLowerCase()} ${side.toLowerCase()} ${assetSymbol()}${basket ? ` as ${basket.constituents.length} orders` : ""}. Its status updates under Orders until it is final.`));
       onPlaced(request);
     } catch (error) {
       fill(result, errorBox(error, "Order refused"));
@@ -174,6 +204,7 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
 
   readSession();
   readPrice();
+  readAlloys();
   const timer = setInterval(readSession, MARKET_REREAD_MS);
   return {
     element: h("section", { class: "card", "aria-labelledby": "ticket-heading" }, h("h2", { id: "ticket-heading", text: "Order ticket" }), form),

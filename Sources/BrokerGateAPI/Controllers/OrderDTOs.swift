@@ -24,6 +24,10 @@ struct OrderRequestDTO: ResponseEncodable, Sendable {
     /// Orders settle into the placing account; Dinari's "recipient" is another account.
     let recipient_account_id: Nullable<String>
     let reject_message: Nullable<String>
+    /// Extension: the alloy this request is a leg of, and the basket (the first leg's
+    /// request id) its legs share; null for single-stock orders.
+    let alloy_id: Nullable<String>
+    let alloy_basket_id: Nullable<String>
 
     init(_ order: OrderRecord) {
         id = order.requestID.rawValue
@@ -38,10 +42,38 @@ struct OrderRequestDTO: ResponseEncodable, Sendable {
         order_id = Nullable(order.id.rawValue)
         recipient_account_id = Nullable(nil)
         reject_message = Nullable(nil)
+        alloy_id = Nullable(order.alloyID?.rawValue)
+        alloy_basket_id = Nullable(order.basketID?.rawValue)
     }
 
     init(_ view: OrderView) {
         self.init(view.order)
+    }
+}
+
+/// The answer to an alloy order request: the first leg's `OrderRequest` (its id is the
+/// basket id every leg carries as `alloy_basket_id`) and, under `alloy_legs`, every leg's
+/// request in constituent order, the first included.
+struct AlloyOrderRequestDTO: ResponseEncodable, Sendable, IdentifiedDTO {
+    let first: OrderRequestDTO
+    let alloy_legs: [OrderRequestDTO]
+
+    var id: String { first.id }
+
+    init(_ legs: [OrderRecord]) throws {
+        guard let first = legs.first else {
+            throw DomainError(.internal, code: "alloy_without_legs", message: "an alloy order has no legs")
+        }
+        self.first = OrderRequestDTO(first)
+        alloy_legs = legs.map { OrderRequestDTO($0) }
+    }
+
+    enum CodingKeys: String, CodingKey { case alloy_legs }
+
+    func encode(to encoder: any Encoder) throws {
+        try first.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(alloy_legs, forKey: .alloy_legs)
     }
 }
 
@@ -89,7 +121,7 @@ struct OrderDTO: ResponseEncodable, Sendable {
         order_type = order.type
         payment_token = OrderOnChain.paymentToken(chain: chain)
         status = order.status
-        alloy_id = Nullable(nil)
+        alloy_id = Nullable(order.alloyID?.rawValue)
         asset_token = Nullable(OrderOnChain.assetToken(symbol: order.symbol, chain: chain))
         asset_token_quantity = Nullable(filled ? Self.ledger(order.filledQuantityUnits) : order.assetQuantity)
         cancel_transaction_hash = Nullable(order.status == .cancelled ? OrderOnChain.transactionHash(order.id, .cancel) : nil)

@@ -50,7 +50,7 @@ struct OrderRequestsController {
             try requireSupportedOptions(accountID: accountID)
             return OrderRequestInput(
                 side: side, type: type, tif: try tif(), stockID: stock_id, paymentAmount: payment_amount, assetQuantity: asset_quantity,
-                limitPrice: limit_price, clientOrderID: client_order_id)
+                limitPrice: limit_price, clientOrderID: client_order_id, alloyID: alloy_id)
         }
 
         func tif() throws -> OrderTIF {
@@ -64,10 +64,6 @@ struct OrderRequestsController {
         /// Dinari options with no BrokerGate counterpart are refused rather than ignored: a
         /// partner who sets one expects it to change what happens.
         func requireSupportedOptions(accountID: AccountID) throws {
-            if alloy_id != nil {
-                throw DomainError(
-                    .ruleViolation, code: "alloys_not_supported", message: "alloy_id: BrokerGate trades single stocks only; omit alloy_id")
-            }
             if fee != nil {
                 throw DomainError(
                     .ruleViolation, code: "fee_not_supported",
@@ -101,6 +97,7 @@ struct OrderRequestsController {
         let accountID = try request.id("account_id", context: context, as: AccountID.self, what: "account")
         let body = try await WireJSON.readJSONBody(request, context: context)
         let input = try WireJSON.decode(CreateInput.self, from: body).orderInput(side: side, type: type, accountID: accountID)
+        if input.alloyID != nil { return try await createAlloy(input, accountID: accountID, body: body, request, context) }
         let render: @Sendable (OrderRecord) -> OrderRequestDTO = { OrderRequestDTO($0) }
         let command = try commands.envelope(request, context, body: body, status: .created, render: render)
         switch try await placement.place(input, accountID: accountID, for: try context.caller(), command: command) {
@@ -109,6 +106,22 @@ struct OrderRequestsController {
         case .placed(let order, let firstGoError):
             if let firstGoError { Self.logFirstGoFailed(order.id, firstGoError, context) }
             return try commands.respond(fresh: OrderRequestDTO(order), status: .created, context)
+        }
+    }
+
+    /// An alloy order (`OrderCommands.createAlloy`): answers the first leg's request, whose
+    /// id is the basket's, with every leg's request under `alloy_legs`.
+    func createAlloy(
+        _ input: OrderRequestInput, accountID: AccountID, body: [UInt8], _ request: Request, _ context: AppRequestContext
+    ) async throws -> CommandReply {
+        let render: @Sendable ([OrderRecord]) throws -> AlloyOrderRequestDTO = { try AlloyOrderRequestDTO($0) }
+        let command = try commands.envelope(request, context, body: body, status: .created, render: render)
+        switch try await placement.placeAlloy(input, accountID: accountID, for: try context.caller(), command: command) {
+        case .replayed(let recorded):
+            return commands.respond(recorded, context)
+        case .placed(let legs, let firstGoError):
+            if let firstGoError, let first = legs.first { Self.logFirstGoFailed(first.id, firstGoError, context) }
+            return try commands.respond(fresh: try AlloyOrderRequestDTO(legs), status: .created, context)
         }
     }
 

@@ -54,6 +54,8 @@ public struct MarketDataService: Sendable {
     public let model: PriceModel
     public var universe: StockUniverse { model.universe }
     public let calendar: TradingCalendar
+    /// The alloys offered (`MarketDataService+Alloys.swift`).
+    public let alloys: AlloyCatalog
 
     /// Most symbols one `symbols` filter may list.
     public static let symbolsFilterMax = 100
@@ -62,8 +64,10 @@ public struct MarketDataService: Sendable {
     /// Most news articles one request may ask for (Dinari's documented maximum).
     public static let newsLimitMax = 25
 
-    public init(clock: any BusinessClock, model: PriceModel = .standard, calendar: TradingCalendar = .nyse) {
+    public init(clock: any BusinessClock, model: PriceModel = .standard, calendar: TradingCalendar = .nyse, alloys: AlloyCatalog = .builtIn)
+    {
         self.clock = clock
+        self.alloys = alloys
         self.model = model
         self.calendar = calendar
     }
@@ -121,20 +125,21 @@ public struct MarketDataService: Sendable {
     public func stocks(symbols: [String], page: PageRequest) throws -> Page<Stock> {
         let wanted = try symbolFilter(symbols)
         let matching = wanted.map { set in universe.stocks.filter { set.contains($0.symbol) } } ?? universe.stocks
-        return Self.page(matching, page)
+        return Self.page(matching, page, key: \.symbol)
     }
 
-    /// Stocks are compiled in, so they page in memory, walking symbol order with the same
-    /// cursor semantics as stored documents (`DocumentRepository.page`). A stock's cursor is
-    /// (0, symbol): every listing has the same "creation instant", so the symbol orders them.
-    static func page(_ stocks: [Stock], _ request: PageRequest) -> Page<Stock> {
+    /// Stocks (and alloys) are compiled in or configured, so they page in memory, walking
+    /// symbol order with the same cursor semantics as stored documents
+    /// (`DocumentRepository.page`). An item's cursor is (0, symbol): every listing has the
+    /// same "creation instant", so the symbol orders them.
+    static func page<Item>(_ stocks: [Item], _ request: PageRequest, key: @escaping (Item) -> String) -> Page<Item> {
         let limit = min(max(request.limit, 1), PageRequest.limitMax)
         let ascending = request.order == .asc
         let ordered = ascending ? stocks : stocks.reversed()
-        let cursor = { (stock: Stock) in PageCursor(createdAtMicros: 0, id: stock.symbol) }
+        let cursor = { (stock: Item) in PageCursor(createdAtMicros: 0, id: key(stock)) }
         // Whether `stock` comes strictly after `mark` in the walking order.
-        let isAfter = { (stock: Stock, mark: PageCursor) -> Bool in
-            let key = (Int64(0), stock.symbol)
+        let isAfter = { (stock: Item, mark: PageCursor) -> Bool in
+            let key = (Int64(0), key(stock))
             return ascending ? key > (mark.createdAtMicros, mark.id) : key < (mark.createdAtMicros, mark.id)
         }
         switch request.direction {
@@ -152,7 +157,7 @@ public struct MarketDataService: Sendable {
         }
     }
 
-    private func symbolFilter(_ values: [String]) throws -> Set<String>? {
+    func symbolFilter(_ values: [String]) throws -> Set<String>? {
         let symbols = values.flatMap { $0.split(separator: ",", omittingEmptySubsequences: true).map(String.init) }
         guard !symbols.isEmpty else { return nil }
         guard symbols.count <= Self.symbolsFilterMax else {
@@ -231,7 +236,7 @@ public struct MarketDataService: Sendable {
 
     /// Runs `body` at the business clock's now. A clock outside the calendar (2000-2040) is
     /// the operator's configuration, not the caller's input: 503, with the reason.
-    private func atNow<T>(_ body: (Date) throws -> T) throws -> T {
+    func atNow<T>(_ body: (Date) throws -> T) throws -> T {
         let now = clock.now()
         do {
             return try body(now)

@@ -125,7 +125,13 @@ public struct StockUniverse: Sendable {
     /// The id of `symbol`: the first 16 bytes of SHA-256("brokergate:stock:SYMBOL") with the
     /// RFC 9562 version 8 (custom, hash-based) and variant bits set, so it is a valid UUID.
     public static func stockID(symbol: String) -> StockID {
-        var bytes = Array(SHA256.hash(data: Array("brokergate:stock:\(symbol)".utf8)).prefix(16))
+        StockID(trusted: derivedUUID("brokergate:stock:\(symbol)"))
+    }
+
+    /// A UUID derived from `text`: the first 16 bytes of its SHA-256 with the RFC 9562
+    /// version 8 and variant bits set (stock ids and alloy ids are made this way).
+    static func derivedUUID(_ text: String) -> String {
+        var bytes = Array(SHA256.hash(data: Array(text.utf8)).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let uuid = UUID(
@@ -133,7 +139,7 @@ public struct StockUniverse: Sendable {
                 bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
                 bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
             ))
-        return StockID(trusted: uuid.uuidString.lowercased())
+        return uuid.uuidString.lowercased()
     }
 
     /// The token contract of `symbol` on `chain` as CAIP-10 (`eip155:1:0x…`): the first 20

@@ -10,11 +10,14 @@ public struct OrderRequestInput: Sendable {
     public var assetQuantity: Amount?
     public var limitPrice: Amount?
     public var clientOrderID: String?
+    /// An alloy to trade instead of one stock (`OrderCommands.createAlloy`).
+    public var alloyID: String?
 
     public init(
         side: OrderSide, type: OrderType, tif: OrderTIF = .day, stockID: String?, paymentAmount: Amount? = nil,
-        assetQuantity: Amount? = nil, limitPrice: Amount? = nil, clientOrderID: String? = nil
+        assetQuantity: Amount? = nil, limitPrice: Amount? = nil, clientOrderID: String? = nil, alloyID: String? = nil
     ) {
+        self.alloyID = alloyID
         self.side = side
         self.type = type
         self.tif = tif
@@ -50,20 +53,32 @@ public struct OrderCommands: Sendable {
         _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, requestID: OrderRequestID? = nil,
         in tx: any StoreTransaction
     ) async throws -> OrderRecord {
-        let now = clock.now()
         let checked = try await check(input, accountID: accountID, for: principal, session: true, in: tx)
-        let (account, stock) = (checked.account, checked.stock)
+        return try await insert(
+            input, stock: checked.stock, sized: (checked.holdUnits, checked.feeUnits), account: checked.account,
+            clientOrderID: checked.clientOrderID, requestID: requestID ?? .generate(), for: principal, in: tx)
+    }
+
+    /// Holds what `sized` says and stores the order as PENDING_SUBMIT with its accepted
+    /// event: the part of accepting an order that single-stock orders and each leg of an
+    /// alloy order share, once their checks have passed.
+    func insert(
+        _ input: OrderRequestInput, stock: Stock, sized: (holdUnits: Int64, feeUnits: Int64), account: Account, clientOrderID: String?,
+        requestID: OrderRequestID = .generate(), alloy: (id: AlloyID, basketID: OrderRequestID)? = nil, for principal: Principal,
+        in tx: any StoreTransaction
+    ) async throws -> OrderRecord {
+        let now = clock.now()
         let orderID = OrderID.generate()
         let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
-        let hold = try await ledger.hold(checked.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
+        let hold = try await ledger.hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
         let order = OrderRecord(
-            id: orderID, requestID: requestID ?? .generate(), accountID: account.id, entityID: account.entityID,
+            id: orderID, requestID: requestID, accountID: account.id, entityID: account.entityID,
             organizationID: principal.organizationID,
             stockID: stock.id, symbol: stock.symbol, side: input.side, type: input.type, tif: input.tif, paymentAmount: input.paymentAmount,
-            assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: checked.feeUnits, holdID: hold.id,
-            clientOrderID: checked.clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0,
-            paymentUnits: 0, feeUnits: 0, expiresAt: try SessionRules.expiry(tif: input.tif, type: input.type, acceptedAt: now),
-            cancelMessage: nil, createdAt: now, updatedAt: now)
+            assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: sized.feeUnits, holdID: hold.id,
+            clientOrderID: clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0, paymentUnits: 0,
+            feeUnits: 0, expiresAt: try SessionRules.expiry(tif: input.tif, type: input.type, acceptedAt: now), cancelMessage: nil,
+            createdAt: now, updatedAt: now, alloyID: alloy?.id, basketID: alloy?.basketID)
         try await tx.insertDocument(order)
         try await tx.emit(.orderRequestAccepted, .orderRequest(order), at: now)
         return order

@@ -63,7 +63,7 @@ public struct OrderPlacement: Sendable {
     /// an external wallet must be covered by what the wallet holds on chain, net of what
     /// earlier sells hold. A request this check cannot judge (unknown stock or account) goes
     /// on to the placement's own checks and their errors.
-    private func requireCoveredOnChain(
+    func requireCoveredOnChain(
         _ quantity: Amount, of stockID: String?, accountID: AccountID, for principal: Principal, chain: ChainHoldings
     ) async throws {
         guard let stock = try? OrderChecks.stock(stockID, market: orders.market),

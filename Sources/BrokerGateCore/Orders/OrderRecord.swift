@@ -60,6 +60,10 @@ public struct OrderRecord: StoredDocument, Equatable {
     /// the last error; both nil once it answers again. Shown on the operator's order desk.
     public var brokerTroubleSince: Date? = nil
     public var brokerTrouble: String? = nil
+    /// The alloy this order is a leg of (nil: a single-stock order). Legs of one alloy
+    /// order share `basketID`, the order request id of their first leg.
+    public var alloyID: AlloyID? = nil
+    public var basketID: OrderRequestID? = nil
 
     public var documentID: String { id.rawValue }
     public var ownerOrganizationID: OrganizationID { organizationID }
