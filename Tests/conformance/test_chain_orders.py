@@ -236,6 +236,7 @@ def test_proxiedMarketBuy_relayedOnChain_fillsOnce_refundsTheRest_andMintsTheFil
     order = world.filled(account_id, taken.order_id)
     assert order.order_request_id == quoted.order_request_id
     assert (order.payment_token, order.asset_token) == (usd.address, aapl.address)
+    assert order.order_contract_address == world.deployment["processor"]
     world.settle()
 
     (fill,) = world.client.v2.accounts.order_fulfillments.query(account_id, order_ids=[order.id]).data

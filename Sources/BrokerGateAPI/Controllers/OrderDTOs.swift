@@ -77,8 +77,9 @@ struct AlloyOrderRequestDTO: ResponseEncodable, Sendable, IdentifiedDTO {
     }
 }
 
-/// Dinari's `Order`. The on-chain fields (`order_contract_address`, the transaction hashes,
-/// token addresses) are derived by `OrderOnChain`: BrokerGate's chains are simulated.
+/// Dinari's `Order`. The on-chain fields come from `OrderOnChain`: on `--chain evm:` the
+/// deployed order processor and token contracts; otherwise, and for the transaction hashes
+/// always (they double as a reversible filter key), derived stand-ins.
 ///
 /// Quantities: `asset_token_quantity` is what filled once anything has, else what was
 /// ordered (null for a market buy, which names a payment); `payment_token_quantity` is what

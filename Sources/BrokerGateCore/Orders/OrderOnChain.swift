@@ -17,9 +17,11 @@ public enum OrderOnChain {
         PaymentTokens.reportingChain(of: wallet)
     }
 
-    /// The order processor contract on `chain`: 20 bytes of SHA-256, EIP-55.
+    /// The order processor contract on `chain`: the deployed one (`--chain evm:`), else 20
+    /// bytes of SHA-256, EIP-55.
     public static func orderContractAddress(chain: String) -> String {
-        address(Array(SHA256.hash(data: Array("brokergate:order-processor:\(chain)".utf8))))
+        if let deployment = DeployedTokens.deployment, deployment.caip2 == chain, let processor = deployment.processor { return processor }
+        return address(Array(SHA256.hash(data: Array("brokergate:order-processor:\(chain)".utf8))))
     }
 
     /// The USD+ contract orders pay with on `chain`.
