@@ -53,12 +53,26 @@ enum OrderSettlement {
         try await ledger.transfer(
             moves.quantityUnits, from: .house(.brokerCustody, stock), to: .house(.market, stock), reason: .custody, reference: reference,
             in: tx)
+        // The fee is kept out of the proceeds before they reach the customer: on chain a sale
+        // then mints the net once, rather than minting the gross and burning the fee from a
+        // wallet its owner may have emptied in between. (Only a fee larger than the fill's
+        // proceeds, a rounding unit at most, is charged to the customer's cash.)
         let customerCash = LedgerAccountID.customer(order.accountID, .usdPlus)
-        try await ledger.transfer(
-            moves.paymentUnits, from: .house(.brokerCash, .usdPlus), to: customerCash, reason: .orderProceeds, reference: reference, in: tx)
-        if moves.feeUnits > 0 {
+        let feeFromProceeds = min(moves.feeUnits, moves.paymentUnits)
+        if feeFromProceeds > 0 {
             try await ledger.transfer(
-                moves.feeUnits, from: customerCash, to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference, in: tx)
+                feeFromProceeds, from: .house(.brokerCash, .usdPlus), to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference,
+                in: tx)
+        }
+        if moves.paymentUnits > feeFromProceeds {
+            try await ledger.transfer(
+                moves.paymentUnits - feeFromProceeds, from: .house(.brokerCash, .usdPlus), to: customerCash, reason: .orderProceeds,
+                reference: reference, in: tx)
+        }
+        if moves.feeUnits > feeFromProceeds {
+            try await ledger.transfer(
+                moves.feeUnits - feeFromProceeds, from: customerCash, to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference,
+                in: tx)
         }
     }
 }
