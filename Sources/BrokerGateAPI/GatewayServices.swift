@@ -69,7 +69,7 @@ struct GatewayServices: Sendable {
         self.orders = orders
         permitOrders = environment.chain.map {
             PermitOrders(
-                adapter: $0.adapter, deployment: $0.deployment, orders: orders, wallClock: environment.wallClock,
+                adapter: $0.adapter, deployment: $0.deployment, orders: orders, recorder: chain, wallClock: environment.wallClock,
                 permitLifetime: $0.permitLifetime)
         }
         orderQueries = OrderQueries()

@@ -18,7 +18,9 @@ struct PermitOrdersTests {
     var commands: OrderCommands { OrderCommands(clock: fixture.clock, market: market) }
     var engine: OrderEngine { OrderEngine(clock: fixture.clock, broker: broker, chain: recorder) }
     var service: PermitOrders {
-        PermitOrders(adapter: chain, deployment: chain.deployment, orders: commands, wallClock: fixture.clock, permitLifetime: 600)
+        PermitOrders(
+            adapter: chain, deployment: chain.deployment, orders: commands, recorder: recorder, wallClock: fixture.clock,
+            permitLifetime: 600)
     }
     var follower: ChainOrderFollower {
         ChainOrderFollower(

@@ -88,6 +88,18 @@ public struct ChainRecorder: Sendable {
         try await documents.insertDocument(intent)
     }
 
+    /// Records `operation` as the intent `id`, ordered after every earlier intent touching
+    /// the same holders (`nextInstant`): a self-custody order's relayed creation after the
+    /// mint that funded its wallet, its refund after its fills.
+    func record(
+        _ operation: ChainOperation, id: String, cause: (kind: String, id: String), in tx: any StoreTransaction
+    ) async throws {
+        try await tx.insertDocument(
+            ChainIntent(
+                id: id, operation: operation, causeKind: cause.kind, causeID: cause.id,
+                createdAt: try await nextInstant(for: operation, in: tx)))
+    }
+
     /// A newly linked wallet receives what its account already holds (moves made while it had
     /// none stayed off chain), and, when its customer passed KYC, the allowlisting RESTRICTED
     /// tokens need, first: intents are signed in the order they were recorded.

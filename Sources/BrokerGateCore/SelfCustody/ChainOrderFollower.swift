@@ -18,6 +18,7 @@ public struct ChainOrderFollower: Sendable {
     let deployment: ChainDeployment
     let orders: OrderCommands
     let engine: OrderEngine
+    let recorder: ChainRecorder
     let confirmations: UInt64
     let finalityDepth: UInt64
     let wallClock: any BusinessClock
@@ -33,6 +34,7 @@ public struct ChainOrderFollower: Sendable {
         self.deployment = deployment
         self.orders = orders
         self.engine = engine
+        recorder = engine.ledger.chain
         self.confirmations = max(1, confirmations)
         self.finalityDepth = max(finalityDepth, confirmations)
         self.wallClock = wallClock
@@ -182,11 +184,9 @@ public struct ChainOrderFollower: Sendable {
                 try await tx.updateDocument(request)
             }
             try await tx.insertDocument(ProcessorOrderSeen(event: event, requestID: found?.id, orderID: nil, refusal: error.code, at: now))
-            try await tx.insertDocument(
-                ChainIntent(
-                    id: "close:\(event.orderID)",
-                    operation: .closeOrder(token: escrowKey, order: event.orderID, requester: event.requester),
-                    causeKind: PermitOrderRequest.kind, causeID: found?.id.rawValue ?? event.orderID, createdAt: now))
+            try await recorder.record(
+                .closeOrder(token: escrowKey, order: event.orderID, requester: event.requester), id: "close:\(event.orderID)",
+                cause: (PermitOrderRequest.kind, found?.id.rawValue ?? event.orderID), in: tx)
             return .refused
         }
     }

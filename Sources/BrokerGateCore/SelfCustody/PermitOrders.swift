@@ -46,18 +46,21 @@ public struct PermitOrders: Sendable {
     let adapter: any ChainAdapter
     let deployment: ChainDeployment
     let orders: OrderCommands
+    let recorder: ChainRecorder
     let wallClock: any BusinessClock
     /// How long a quote's permit may be used.
     let permitLifetime: TimeInterval
     let universe: StockUniverse
 
     public init(
-        adapter: any ChainAdapter, deployment: ChainDeployment, orders: OrderCommands, wallClock: any BusinessClock,
+        adapter: any ChainAdapter, deployment: ChainDeployment, orders: OrderCommands, recorder: ChainRecorder,
+        wallClock: any BusinessClock,
         permitLifetime: TimeInterval = 1800, universe: StockUniverse = .standard
     ) {
         self.adapter = adapter
         self.deployment = deployment
         self.orders = orders
+        self.recorder = recorder
         self.wallClock = wallClock
         self.permitLifetime = permitLifetime
         self.universe = universe
@@ -157,10 +160,8 @@ public struct PermitOrders: Sendable {
             current.status = .pending
             current.updatedAt = now
             try await tx.updateDocument(current)
-            try await tx.insertDocument(
-                ChainIntent(
-                    id: "create:\(current.onChainID)", operation: .createOrder(call), causeKind: PermitOrderRequest.kind,
-                    causeID: current.id.rawValue, createdAt: now))
+            try await recorder.record(
+                .createOrder(call), id: "create:\(current.onChainID)", cause: (PermitOrderRequest.kind, current.id.rawValue), in: tx)
             return current
         }
     }
