@@ -42,6 +42,12 @@ struct ChainOutboxDTO: ResponseEncodable, Sendable {
     let finality_depth: Nullable<UInt64>
     let by_status: [String: Int]
     let open: [Intent]
+    /// The order processor (self-custody orders), the next block its events are read from,
+    /// and how many of its orders were taken or refused (and refunded).
+    let processor: Nullable<String>
+    let processor_next_block: Nullable<UInt64>
+    let processor_orders_taken: Int
+    let processor_orders_refused: Int
 
     init(_ status: ChainOutboxStatus, confirmations: UInt64?, finalityDepth: UInt64?) {
         mode = status.chainID == nil ? "ledger" : "evm"
@@ -52,6 +58,10 @@ struct ChainOutboxDTO: ResponseEncodable, Sendable {
         self.confirmations = Nullable(confirmations)
         finality_depth = Nullable(finalityDepth)
         by_status = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.key.rawValue, $0.value) })
+        processor = Nullable(status.processor)
+        processor_next_block = Nullable(status.processorNextBlock)
+        processor_orders_taken = status.processorOrders.accepted
+        processor_orders_refused = status.processorOrders.refused
         open = status.open.map { intent in
             Intent(
                 id: intent.id, operation: intent.operation.summary, status: intent.status.rawValue,

@@ -11,6 +11,11 @@ public struct ChainOutboxStatus: Sendable {
     public let counts: [ChainIntentStatus: Int]
     /// Open (pending, signed, confirmed) and failed intents, up to `listMax`.
     public let open: [ChainIntent]
+    /// The order processor, the next block its event follower reads, and how many of its
+    /// `OrderCreated` events became orders or were refused (and refunded).
+    public var processor: String? = nil
+    public var processorNextBlock: UInt64? = nil
+    public var processorOrders: (accepted: Int, refused: Int) = (0, 0)
 
     public static let listMax = 50
     static let listed: [ChainIntentStatus] = [.pending, .signed, .confirmed, .failed]
@@ -24,9 +29,19 @@ public struct ChainOutboxStatus: Sendable {
                 query: DocumentQuery(owner: .house, statusKeys: listed.map(\.rawValue), page: PageRequest(limit: listMax))
             ).items
             let state = try await signer.asyncMap { try await tx.document(ChainSignerState.self, id: $0.lowercased()) }
-            return ChainOutboxStatus(
+            var status = ChainOutboxStatus(
                 chainID: deployment?.caip2, signer: signer, nextNonce: state??.nextNonce, allowlist: deployment?.allowlist, counts: counts,
                 open: open)
+            if let processor = deployment?.processor {
+                status.processor = processor
+                let cursor = try await tx.document(ProcessorEventCursor.self, id: ProcessorEventCursor.singletonID)
+                status.processorNextBlock = cursor?.nextBlock ?? deployment?.processorBlock
+                func seen(_ key: String) async throws -> Int {
+                    try await tx.countDocuments(ProcessorOrderSeen.self, query: DocumentQuery(owner: .house, statusKey: key))
+                }
+                status.processorOrders = (try await seen(ProcessorOrderSeen.accepted), try await seen(ProcessorOrderSeen.refused))
+            }
+            return status
         }
     }
 }

@@ -247,4 +247,8 @@ public struct ProcessorOrderSeen: StoredDocument, Equatable {
 
     public var documentID: String { orderID }
     public var ownerOrganizationID: OrganizationID { .house }
+    public var statusKey: String? { refusal == nil ? Self.accepted : Self.refused }
+
+    static let accepted = "ACCEPTED"
+    static let refused = "REFUSED"
 }
