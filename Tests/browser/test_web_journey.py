@@ -5,6 +5,8 @@ and the public see, driven through the pages only (keys typed into the sign-in f
 2. The partner journey: sign in → onboard (customer, KYC with inline checks, a document,
    PASS) → account → wallet → faucet → market buy in the regular session (Tuesday
    2026-12-01 10:00 ET) → filled in the portfolio → the reserves page shows 0 differences.
+   An alloy (ALLOY.TECH) chosen in the ticket: one market buy becomes six legs, all filled,
+   the six constituents in the portfolio, the reserves still fully backed.
 3. Saturday: the ticket refuses market orders and names the next open; a limit order waits.
 4. The operator console: a NEEDS_REVIEW check approved with a note.
 5. The hosted KYC form opened from a managed link.
@@ -16,10 +18,12 @@ no error in the browser console.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -239,6 +243,90 @@ def test_journey_signIn_onboard_fund_buy_andSeeItBacked(driver: WebDriver, gatew
     text_of(driver, "#verdict-heading + p + dl", r"valid \(checked in this browser\)", "the browser's signature check")
     screenshots.take("reserves")
     console_log.assert_clean("the reserves page")
+
+
+# --- 2b. an alloy bought through the ticket ---------------------------------------------------------
+
+ALLOY_TECH = ("AAPL", "AMZN", "GOOGL", "META", "MSFT", "NVDA")
+
+
+def test_alloy_ticketBuysABasket_everyLegFills_andTheReservesStayBacked(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                                        console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    """ALLOY.TECH chosen in the ticket's asset selector: market orders only, the split into legs
+    named before submit; one click places six orders that all fill, the portfolio holds the six
+    constituents' tokens, and the API agrees (legs add up to the amount, reserves fully backed)."""
+    set_clock(api, gateway, TUESDAY_REGULAR)
+    partner = gateway.headers("partner")
+    entity = api.post("/api/v2/entities", json={"name": "Alma Basket"}, headers=partner).json()
+    kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
+        "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
+        "data": {"last_name": "Basket", "first_name": "Alma", "birth_date": "1988-03-04", "country_code": "NL", "address_country_code": "NL"},
+    })  # fmt: skip
+    assert kyc.json()["status"] == "PASS", kyc.text
+    account = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
+    wallet = {"chain_id": "eip155:1", "wallet_address": "0x" + secrets.token_hex(20)}
+    assert api.post(f"/api/v2/accounts/{account['id']}/wallet/internal", json=wallet, headers=partner).status_code == 200
+    assert api.post(f"/api/v2/accounts/{account['id']}/faucet", headers=partner).status_code == 200
+    alloy = next(item for item in api.get("/api/v2/market_data/alloys/?limit=100").json()["data"] if item["symbol"] == "ALLOY.TECH")
+
+    sign_in(driver, gateway, "console.html", "partner")
+    driver.get(f"{gateway.base_url}/console.html#/accounts/{account['id']}")
+    ticket = element(driver, "#order-ticket")
+    text_of(driver, "[data-testid=session-note]", r"Regular session", "the session note")
+    option = element(driver, f"[data-testid=ticket-asset] optgroup[label^=Alloys] option[value='alloy:{alloy['id']}']", "the ALLOY.TECH option")
+    assert option.text.startswith("ALLOY.TECH — ") and option.text.endswith("(6 stocks)"), option.text
+    # Chosen from the keyboard (type-ahead), as a person would: chromedriver's Select fires only
+    # `change` on the <select>, a browser fires `input` too, which is what the ticket follows.
+    ticket.find_element(By.NAME, "stock_id").send_keys("ALLOY.TECH")
+    assert Select(ticket.find_element(By.NAME, "stock_id")).first_selected_option.get_attribute("value") == f"alloy:{alloy['id']}"
+
+    # Market only (the server refuses an alloy limit order), priced from the basket.
+    assert not ticket.find_element(By.CSS_SELECTOR, "input[name=type][value=LIMIT]").is_enabled()
+    assert ticket.find_element(By.CSS_SELECTOR, "input[name=type][value=MARKET]").is_selected()
+    basket_price = api.get(f"/api/v2/market_data/alloys/{alloy['id']}/current_price").json()["price"]
+    shown = text_of(driver, "#order-ticket p.hint", r"^Price now \$[\d,.]+ ", "the basket's price")
+    shown_price = Decimal(re.search(r"\$([\d,.]+) ", shown).group(1).replace(",", ""))
+    assert abs(shown_price / Decimal(str(basket_price)) - 1) < Decimal("0.01"), (shown, basket_price)  # the basket's, not AAPL's
+    type_into(ticket, "payment_amount", "600")
+    text_of(driver, "[data-testid=quote-fee]", r"^\$1\.50$", "the fee quote (at most 25 bps of 600)")
+    note = text_of(driver, "[data-testid=alloy-legs-note]", r"splits into 6 orders", "the legs note")
+    assert all(symbol in note for symbol in ALLOY_TECH), note
+    for width in (390, 1280):  # the basket's option and note fit the narrow layout too
+        driver.set_window_size(width, 900)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
+        assert element(driver, "[data-testid=alloy-legs-note]").is_displayed()
+    screenshots.take("alloy ticket")
+    element(driver, "[data-testid=place-order]").click()
+
+    text_of(driver, "#order-ticket .alert", r"Order accepted: market buy ALLOY\.TECH as 6 orders", "the accepted basket")
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=order][data-status=FILLED]")) == 6, "six filled legs")
+    for symbol in ALLOY_TECH:
+        text_of(driver, f"[data-testid=position][data-symbol='{symbol}'] [data-testid=market-value]", r"^\$\d", f"the {symbol} position")
+    wait_for(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid=fulfillment]")) == 6, "six fills")
+
+    # The API: six legs of this basket, all FILLED, adding up to exactly 600 USD+.
+    orders = api.get(f"/api/v2/accounts/{account['id']}/orders?limit=20", headers=partner).json()["data"]
+    legs = [order for order in orders if order.get("alloy_id") == alloy["id"]]
+    assert len(legs) == 6 == len(orders), orders
+    assert {order["status"] for order in legs} == {"FILLED"}, [(order["id"], order["status"]) for order in legs]
+    assert sum(Decimal(str(order["payment_token_quantity"])) for order in legs) == Decimal("600"), legs
+    fees = sum(Decimal(str(order["fee"])) for order in legs)
+    assert Decimal("0") < fees <= Decimal("1.50"), fees
+    portfolio = api.get(f"/api/v2/accounts/{account['id']}/portfolio", headers=partner).json()
+    assert sorted(asset["symbol"] for asset in portfolio["assets"]) == sorted(ALLOY_TECH), portfolio
+    cash = f"{Decimal(1000) - 600 - fees:,.2f} USD+"
+    text_of(driver, "[data-testid=cash-balance]", rf"^{re.escape(cash)}$", "cash after the legs and their fees")
+    screenshots.take("alloy filled")
+    console_log.assert_clean("the alloy buy")
+
+    signed = api.get("/api/v2/reserves").json()
+    report = json.loads(signed["canonical"], parse_float=Decimal)
+    assert report["fully_backed"] is True, report
+    assert Decimal(str(report["usd_plus"]["difference"])) == 0, report["usd_plus"]
+    backed = {stock["symbol"]: Decimal(str(stock["difference"])) for stock in report["stocks"]}
+    assert all(symbol in backed for symbol in ALLOY_TECH), sorted(backed)
+    assert not any(backed.values()), backed
 
 
 # --- 3. Saturday ----------------------------------------------------------------------------------
