@@ -88,7 +88,7 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
     if (!state.marketOrdersAllowed && marketRadio.checked && !alloy()) form.querySelector("input[name=type][value=LIMIT]").checked = true;
     if (alloy() && state.marketOrdersAllowed) marketRadio.checked = true;
     fill(sessionNote, state.marketOrdersAllowed
-      ? h("p", { class: "hint" }, pill("REGULAR"), ` Regular session: market and limit orders route now; it closes ${formatTimeET(market.hours.current_session_close_dt)}.`)
+      ? h("p", { class: "hint" }, pill("REGULAR"), ` Regular session: ${alloy() ? "alloys trade by market order" : "market and limit orders route"} now; it closes ${formatTimeET(market.hours.current_session_close_dt)}.`)
       : notice("warn", state.ticketNote));
   };
 
@@ -146,15 +146,20 @@ export function ticketCard(accountId, stocks, { onPlaced }) {
       basket ? h("p", { class: "hint", "data-testid": "alloy-legs-note", text: `${basket.symbol} splits into ${basket.constituents.length} orders, one per constituent (${basket.constituents.map((part) => part.symbol).join(", ")}), placed together; a buy's legs add up to exactly the amount, each at least 1 USD+.` }) : null);
   };
 
+  // Each read is numbered: an answer for an asset the ticket no longer shows is dropped.
+  let priceRead = 0;
   const readPrice = async () => {
+    const read = ++priceRead;
     price = null;
     fill(priceLine, "Reading the price…");
     try {
       const basket = alloy();
       const answer = basket ? await alloyPrice(basket.id) : await currentPrice(value("stock_id"));
+      if (read !== priceRead) return;
       price = answer.price;
       fill(priceLine, `Price now ${formatPrice(answer.price)} (model price; a market order fills at the broker's price).`);
     } catch (error) {
+      if (read !== priceRead) return;
       fill(priceLine, errorBox(error, "Price unavailable"));
     }
     layout();
