@@ -5,18 +5,20 @@ import Synchronization
 /// A broker double for Core's own tests: fills every order at once, in full, at one price,
 /// and records every instruction, so a test sees exactly what the engine sent and how often
 /// (without the simulated market's sessions, spreads or book). `failing` makes every call
-/// throw, as a broker that cannot be reached.
+/// throw, as a broker that cannot be reached; `rejecting` names symbols it refuses (a halt).
 public final class FixedPriceBroker: BrokerAdapter {
     public struct Unreachable: Error {}
 
     private let priceUnits: Int64
     private let failing: Bool
+    private let rejecting: Set<String>
     private let state = Mutex<(orders: [String: BrokerOrderState], instructions: [BrokerInstruction])>(([:], []))
 
     /// `price` in dollars per share, with up to 6 decimal places.
-    public init(price: Amount, failing: Bool = false) throws {
+    public init(price: Amount, failing: Bool = false, rejecting: Set<String> = []) throws {
         priceUnits = try OrderPricing.units(price)
         self.failing = failing
+        self.rejecting = rejecting
     }
 
     /// Every instruction submitted, repeats included.
@@ -24,10 +26,16 @@ public final class FixedPriceBroker: BrokerAdapter {
 
     public func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState {
         if failing { throw Unreachable() }
-        let priceUnits = priceUnits
+        let priceUnits = priceUnits, rejecting = rejecting
         return state.withLock { state in
             state.instructions.append(instruction)
             if let known = state.orders[instruction.brokerOrderID] { return known }
+            if rejecting.contains(instruction.symbol) {
+                let refused = BrokerOrderState(
+                    brokerOrderID: instruction.brokerOrderID, status: .rejected, reason: "\(instruction.symbol) is halted")
+                state.orders[instruction.brokerOrderID] = refused
+                return refused
+            }
             let quantity = instruction.quantityUnits ?? (instruction.notionalUnits ?? 0) * 1_000_000 / priceUnits
             let fill = BrokerFill(
                 id: "\(instruction.brokerOrderID)-1", quantityUnits: quantity, cashUnits: quantity * priceUnits / 1_000_000,

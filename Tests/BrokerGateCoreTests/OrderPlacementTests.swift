@@ -94,4 +94,30 @@ struct OrderPlacementTests {
         }
         #expect(record == nil)
     }
+
+    @Test func test_alloyLegTheBrokerRejects_isReportedAsItStands_itsHoldReleased_theOtherLegsFilled() async throws {
+        let account = try await fixture.customer()
+        let tech = try #require(AlloyCatalog.builtIn.alloys.first { $0.symbol == "ALLOY.TECH" })
+        let halted = tech.constituents[0].stock.symbol
+        let broker = try FixedPriceBroker(price: Amount(units: 100, scale: 0), rejecting: [halted])
+        let input = OrderRequestInput(
+            side: .buy, type: .market, stockID: nil, paymentAmount: Amount(units: 600, scale: 0), alloyID: tech.id.rawValue)
+        let command = CommandEnvelope<[OrderRecord]>(
+            idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0[0].id.rawValue.utf8), objectID: $0[0].id.rawValue) },
+            audit: nil)
+        let outcome = try await placement(broker).placeAlloy(input, accountID: account, for: fixture.principal, command: command)
+        guard case .placed(let legs, _) = outcome else { Issue.record("expected a placement, got \(outcome)"); return }
+        #expect(legs.count == tech.constituents.count)
+        let rejected = legs.filter { $0.status == .rejected }
+        #expect(rejected.map(\.symbol) == [halted])
+        #expect(legs.filter { $0.status == .filled }.count == tech.constituents.count - 1)
+        // Nothing of the rejected leg stays held; the filled legs are not unwound.
+        let cash = try await fixture.store.read { tx in try await tx.ledgerBalance(.customer(account, .usdPlus)) }
+        #expect(cash?.heldUnits == 0)
+        let paid = legs.filter { $0.status == .filled }.reduce(Int64(0)) { $0 + $1.paymentUnits + $1.feeUnits }
+        #expect(cash?.balanceUnits == 10_000_000_000 - paid)
+        for leg in legs where leg.status == .filled {
+            #expect(try await fixture.backing(leg.symbol).balanced)
+        }
+    }
 }
