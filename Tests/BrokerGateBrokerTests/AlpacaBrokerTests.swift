@@ -117,7 +117,8 @@ struct AlpacaBrokerTests {
     }
 
     @Test func test_serverErrors_areRetried_untilTheBudgetRunsOut() async throws {
-        try await withSimulator(retryBudget: .seconds(3)) { broker, _, server in
+        // 6 s: two retries with backoff fit even on a loaded 2-core machine (3 s did not).
+        try await withSimulator(retryBudget: .seconds(6)) { broker, _, server in
             server.faults.set(SimFaults(mode: "error_500", count: 2))
             let submitted = try await broker.submit(Self.buy("order-5", dollars: 100))
             #expect(submitted.status == .filled)
