@@ -119,6 +119,9 @@ struct CorporateActionsAPITests {
             let response = try await client.call(.get, "\(Self.path)?stock_id=\(UUID().uuidString)", key: .operator)
             #expect(response.status == .badRequest)
             #expect(try response.error().message.hasPrefix("stock_id:"))
+            let unfiltered = try await client.call(.get, "\(Self.path)?stock_id=&limit=100", key: .operator).json()
+            let symbols = Set(try #require(unfiltered["data"] as? [[String: Any]]).compactMap { $0["symbol"] as? String })
+            #expect(symbols.count > 1, "an empty stock_id lists every stock")
         }
     }
 }

@@ -59,7 +59,8 @@ struct CorporateActionsController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
         let query = QueryParameters(request: request)
         let page = try query.page()
-        let stockID = try query.string("stock_id", lengthMax: 60)
+        // `stock_id=` means "not given", as for every other list filter.
+        let stockID = try query.string("stock_id", lengthMax: 60).flatMap { $0.isEmpty ? nil : $0 }
         let principal = try context.caller()
         let calendar = calendar
         let found = try await store.read { tx in try await calendar.list(stockID: stockID, page: page, for: principal, in: tx) }
