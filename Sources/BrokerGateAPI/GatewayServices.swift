@@ -7,6 +7,8 @@ import BrokerGateCore
 struct GatewayServices: Sendable {
     let environment: GatewayEnvironment
     let market: MarketDataService
+    /// Every stock's dividends and splits (market data, operators, later the payers).
+    let corporateActions: CorporateActionCalendar
     let commands: Commands
     let auditTrail: AuditTrailWriter
     let accounts: AccountService
@@ -48,6 +50,7 @@ struct GatewayServices: Sendable {
         let chain = ChainRecorder(chainID: environment.chain?.deployment.caip2, wallClock: environment.wallClock)
         chainRecorder = chain
         market = MarketDataService(clock: clock, model: environment.prices, calendar: environment.calendar, alloys: environment.alloys)
+        corporateActions = CorporateActionCalendar(clock: clock, calendar: environment.calendar, universe: environment.prices.universe)
         auditTrail = AuditTrailWriter(
             store: environment.auditStore, wallClock: environment.wallClock, businessClock: clock, registry: environment.metrics)
         let runner = CommandRunner(store: store, clock: clock)
@@ -103,7 +106,8 @@ struct GatewayServices: Sendable {
         routes += AccountsController(store: store, commands: commands, accounts: accounts).routes
         routes += WalletController(store: store, commands: commands, wallets: wallets).routes
         routes += OperatorController(commands: commands, organizations: organizations).routes
-        routes += MarketDataController(service: market).routes
+        routes += MarketDataController(store: store, service: market, corporateActions: corporateActions).routes
+        routes += CorporateActionsController(store: store, commands: commands, calendar: corporateActions).routes
         routes += AlloysController(service: market).routes
         routes += KYCController(store: store, commands: commands, kyc: kyc).routes
         routes += KYCSessionController(store: store, kyc: kyc).routes

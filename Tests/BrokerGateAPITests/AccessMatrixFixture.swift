@@ -31,6 +31,8 @@ struct AccessMatrixFixture {
         var values: [String: String] = [
             "stock_id": OrdersTestSupport.aapl.id.rawValue, "chain_id": OrdersTestSupport.chain,
             "alloy_id": AlloyCatalog.builtIn.alloys[0].id.rawValue,
+            "corporate_action_id": HistoricalSplits.actions(universe: .standard, dates: CorporateActionDates(calendar: .nyse))[0].id
+                .rawValue,
         ]
         values["organization_id"] = try #require(try await client.call(.get, "/api/v2/entities/me").json()["id"] as? String)
         let (entityID, accountID) = try await client.tradingAccount(gateway, dollars: 10_000)

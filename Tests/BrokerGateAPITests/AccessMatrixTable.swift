@@ -167,6 +167,12 @@ enum AccessMatrixTable {
         "GET /api/v2/operator/reconciliation": MatrixRow(owner: [200, 404]),
         "GET /api/v2/operator/order_desk": .ok,
         "GET /api/v2/operator/chain": .ok,
+        "POST /api/v2/operator/corporate_actions": MatrixRow(
+            json: #"{"stock_id": "{stock_id}", "type": "SPLIT", "split_from": 1, "split_to": 2, "effective_date": "2026-12-14"}"#,
+            owner: [201]),
+        "GET /api/v2/operator/corporate_actions": MatrixRow(query: "stock_id={stock_id}", owner: [200]),
+        // A historical split: part of the stock's history, so cancelling it is refused.
+        "POST /api/v2/operator/corporate_actions/{corporate_action_id}/cancel": MatrixRow(owner: [422]),
         "POST /api/v2/operator/reconciliation": .ok,
         "GET /api/v2/operator/audit_log": .ok,
         // sandbox

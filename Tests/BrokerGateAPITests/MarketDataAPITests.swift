@@ -19,7 +19,7 @@ private func utc(_ text: String) -> Date {
 }
 
 extension TestResponse {
-    fileprivate func jsonArray() throws -> [[String: Any]] {
+    func jsonArray() throws -> [[String: Any]] {
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [[String: Any]])
     }
 
@@ -325,19 +325,27 @@ struct MarketDataAPITests {
 
     // MARK: - Corporate actions and news
 
-    @Test func test_dividendsNewsAndSplits_areHonestlyEmpty() async throws {
+    @Test func test_dividendsAndSplits_comeFromTheCalendar_newsIsHonestlyEmpty() async throws {
         try await TestGateway().test { client in
             let stock = "/api/v2/market_data/stocks/\(aapl.id.rawValue)"
+            // Saturday 2026-11-28: the model's AAPL dividend of 2026-11-10 (0.26, declared in October).
             let dividends = try await client.call(.get, "\(stock)/dividends", key: .none).jsonArray()
-            #expect(dividends.isEmpty)
+            let november = try #require(dividends.first { $0["ex_dividend_date"] as? String == "2026-11-10" })
+            #expect(november["ticker"] as? String == "AAPL" && november["currency"] as? String == "USD")
+            #expect(november["dividend_type"] as? String == "CD" && november["record_date"] as? String == "2026-11-10")
             let news = try await client.call(.get, "\(stock)/news?limit=5", key: .none).jsonArray()
             #expect(news.isEmpty)
-            for path in ["\(stock)/splits", "/api/v2/market_data/stocks/splits?limit=10"] {
+            for path in ["\(stock)/splits?limit=100", "/api/v2/market_data/stocks/splits?limit=100"] {
                 let page = try await client.call(.get, path, key: .none).json()
-                #expect((page["data"] as? [Any])?.isEmpty == true)
+                let splits = try #require(page["data"] as? [[String: Any]])
+                #expect(splits.contains { $0["ex_date"] as? String == "2020-08-31" && $0["stock_id"] as? String == aapl.id.rawValue })
                 let metadata = try #require(page["pagination_metadata"] as? [String: Any])
                 #expect(isNull(metadata["next"]) && isNull(metadata["previous"]))
             }
+            let firstTwo = try await client.call(.get, "/api/v2/market_data/stocks/splits?limit=2", key: .none).json()
+            let next = try #require((firstTwo["pagination_metadata"] as? [String: Any])?["next"] as? String)
+            let following = try await client.call(.get, "/api/v2/market_data/stocks/splits?limit=2&next=\(next)", key: .none).json()
+            #expect((following["data"] as? [Any])?.count == 2)
             let tooManyArticles = try await client.call(.get, "\(stock)/news?limit=26", key: .none).status
             #expect(tooManyArticles == .badRequest)
             let zeroLimit = try await client.call(.get, "/api/v2/market_data/stocks/splits?limit=0", key: .none).status

@@ -209,10 +209,10 @@ def test_unknownStock_is404_onEveryStockMethod(partner: Dinari) -> None:
 # --- corporate actions and news ----------------------------------------------------------
 
 
-def test_dividendsSplitsAndNews_areHonestlyEmpty(partner: Dinari, aapl) -> None:  # noqa: ANN001
+def test_splitsComeFromTheCalendar_newsIsHonestlyEmpty(partner: Dinari, aapl) -> None:  # noqa: ANN001
     stocks = partner.v2.market_data.stocks
-    assert stocks.retrieve_dividends(aapl.id) == []
     assert stocks.retrieve_news(aapl.id, limit=5) == []
-    for page in (stocks.splits.list(limit=10), stocks.splits.list_for_stock(aapl.id)):
-        assert page.data == []
-        assert page.pagination_metadata.next is None and page.pagination_metadata.previous is None
+    for page in (stocks.splits.list(limit=100), stocks.splits.list_for_stock(aapl.id, limit=100)):
+        assert any(split.stock_id == aapl.id and split.ex_date == dt.date(2020, 8, 31) for split in page.data)
+    # Dividends: see test_corporate_actions_sdk.py (they depend on the business date).
+    assert isinstance(stocks.retrieve_dividends(aapl.id), list)

@@ -8,7 +8,10 @@ import Hummingbird
 /// Paths are spelled exactly as the SDK calls them, trailing slashes included; the router
 /// ignores empty segments, so `/stocks` and `/stocks/` reach the same handler.
 struct MarketDataController {
+    let store: any Store
     let service: MarketDataService
+    /// Dividends and splits come from the corporate-action calendar, which reads the store.
+    let corporateActions: CorporateActionCalendar
 
     var routes: [RouteDefinition] {
         let stock = "/api/v2/market_data/stocks/{stock_id}"
@@ -61,17 +64,26 @@ struct MarketDataController {
     }
 
     @Sendable func dividends(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
-        try service.dividends(stockID: try stockID(context)).map(DividendDTO.init)
+        let stockID = try stockID(context)
+        let actions = corporateActions
+        let found = try await store.read { tx in try await actions.dividends(stockID: stockID, in: tx) }
+        return found.map { DividendDTO($0.action, dividend: $0.terms) }
     }
 
     @Sendable func listSplits(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
-        let page = try service.splits(stockID: nil, page: try QueryParameters(request: request).page())
-        return PaginatedDTO(page, StockSplitDTO.init)
+        try await splits(stockID: nil, request)
     }
 
     @Sendable func listSplitsForStock(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
-        let page = try service.splits(stockID: try stockID(context), page: try QueryParameters(request: request).page())
-        return PaginatedDTO(page, StockSplitDTO.init)
+        try await splits(stockID: try stockID(context), request)
+    }
+
+    private func splits(stockID: String?, _ request: Request) async throws -> PaginatedDTO<StockSplitDTO> {
+        let page = try QueryParameters(request: request).page()
+        let actions = corporateActions
+        let found = try await store.read { tx in try await actions.splits(stockID: stockID, page: page, in: tx) }
+        let today = actions.today()
+        return PaginatedDTO(found) { StockSplitDTO($0.action, split: $0.terms, today: today) }
     }
 
     @Sendable func news(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {

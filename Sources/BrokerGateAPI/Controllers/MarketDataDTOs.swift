@@ -193,7 +193,8 @@ struct HistoricalPriceDTO: ResponseEncodable, Sendable {
     }
 }
 
-/// `StockSplit`.
+/// `StockSplit`, from a split of the corporate-action calendar. `ex_date` is the effective
+/// date; the status is Dinari's (`SplitProgress`) on the business clock's date.
 struct StockSplitDTO: ResponseEncodable, Sendable {
     let id: String
     let stock_id: String
@@ -204,19 +205,19 @@ struct StockSplitDTO: ResponseEncodable, Sendable {
     let split_to: Amount
     let status: String
 
-    init(_ split: StockSplit) {
-        id = split.id
-        stock_id = split.stockID.rawValue
-        ex_date = split.exDate
+    init(_ action: CorporateAction, split: SplitTerms, today: CalendarDate) {
+        id = action.id.rawValue
+        stock_id = action.stockID.rawValue
+        ex_date = split.effectiveDate
         payable_date = split.payableDate
         record_date = split.recordDate
-        split_from = split.splitFrom
-        split_to = split.splitTo
-        status = split.status.rawValue
+        split_from = Amount(units: Int128(split.ratio.from), scale: 0)
+        split_to = Amount(units: Int128(split.ratio.to), scale: 0)
+        status = action.splitProgress(today: today).rawValue
     }
 }
 
-/// `StockRetrieveDividendsResponseItem`.
+/// `StockRetrieveDividendsResponseItem`, from a cash dividend of the calendar.
 struct DividendDTO: ResponseEncodable, Sendable {
     let ticker: String
     let cash_amount: Amount
@@ -226,12 +227,12 @@ struct DividendDTO: ResponseEncodable, Sendable {
     let record_date: CalendarDate
     let pay_date: CalendarDate
 
-    init(_ dividend: Dividend) {
-        ticker = dividend.symbol
-        cash_amount = dividend.cashAmount
+    init(_ action: CorporateAction, dividend: CashDividendTerms) {
+        ticker = action.symbol
+        cash_amount = dividend.amountPerShare
         currency = dividend.currency
-        dividend_type = dividend.dividendType
-        ex_dividend_date = dividend.exDividendDate
+        dividend_type = dividend.kind.rawValue
+        ex_dividend_date = dividend.exDate
         record_date = dividend.recordDate
         pay_date = dividend.payDate
     }

@@ -1,38 +1,5 @@
 import Foundation
 
-/// A stock split as Dinari reports it. The simulated market has no corporate actions, so no
-/// value of this type exists yet; it fixes the shape a corporate-actions feed will fill.
-public struct StockSplit: Sendable, Hashable {
-    /// Dinari's processing states: trading halts while `inProgress`.
-    public enum Status: String, Sendable {
-        case pending = "PENDING"
-        case inProgress = "IN_PROGRESS"
-        case complete = "COMPLETE"
-    }
-
-    public let id: String
-    public let stockID: StockID
-    public let recordDate: CalendarDate
-    public let payableDate: CalendarDate
-    public let exDate: CalendarDate
-    /// Shares before and after (1 and 10 in a 10-for-1 split).
-    public let splitFrom: Amount
-    public let splitTo: Amount
-    public let status: Status
-}
-
-/// A dividend announcement. As with splits, none exists in the simulated market.
-public struct Dividend: Sendable, Hashable {
-    public let symbol: String
-    public let cashAmount: Amount
-    public let currency: String
-    /// `CD` (regular cash dividend) or `SC` (special cash dividend).
-    public let dividendType: String
-    public let exDividendDate: CalendarDate
-    public let recordDate: CalendarDate
-    public let payDate: CalendarDate
-}
-
 /// A news article about a stock. The gateway has no news feed and never makes articles up.
 public struct NewsArticle: Sendable, Hashable {
     public let articleURL: String
@@ -44,7 +11,7 @@ public struct NewsArticle: Sendable, Hashable {
 }
 
 /// Answers every market-data question — market hours, the session calendar, the stock list,
-/// prices, quotes, charts and corporate actions — from the stock universe, the price model,
+/// prices, quotes and charts — from the stock universe, the price model,
 /// the trading calendar (NYSE unless given) and the business clock. "Now" is always `clock.now()`.
 ///
 /// Raw query values come in as text and are validated here, so the rules (and the errors
@@ -205,20 +172,7 @@ public struct MarketDataService: Sendable {
         return try atNow { try model.bars(of: stock, timespan: timespan, endingAt: $0) }
     }
 
-    // MARK: - Corporate actions and news
-
-    /// Announced dividends of the stock: none, because the simulated market pays none.
-    public func dividends(stockID: String) throws -> [Dividend] {
-        _ = try stock(id: stockID)
-        return []
-    }
-
-    /// Splits, of one stock or of all: none, because the simulated market has none. The page
-    /// request was validated by the caller all the same, so a client's mistakes surface now.
-    public func splits(stockID: String?, page: PageRequest) throws -> Page<StockSplit> {
-        if let stockID { _ = try stock(id: stockID) }
-        return Page(items: [], next: nil, previous: nil)
-    }
+    // MARK: - News
 
     /// News about the stock: always empty, since the gateway has no news source and never
     /// invents articles. `limit` (1-25) is validated all the same.
