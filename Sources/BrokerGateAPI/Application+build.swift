@@ -35,6 +35,10 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         InterestAccrualService(
             store: store, payer: services.interest, clock: environment.clock, role: environment.schedulerRole, logger: logger))
     app.addServices(OrderEngineService(store: store, engine: services.engine, role: environment.schedulerRole, logger: logger))
+    app.addServices(
+        DividendService(
+            store: store, payer: DividendPayer(calendar: services.corporateActions, chain: services.chainRecorder),
+            role: environment.schedulerRole, logger: logger))
     app.addServices(EventSequencerService(store: store, role: environment.schedulerRole, bell: services.eventBell, logger: logger))
     app.addServices(
         WebhookDispatcherService(

@@ -173,6 +173,7 @@ enum AccessMatrixTable {
         "GET /api/v2/operator/corporate_actions": MatrixRow(query: "stock_id={stock_id}", owner: [200]),
         // A historical split: part of the stock's history, so cancelling it is refused.
         "POST /api/v2/operator/corporate_actions/{corporate_action_id}/cancel": MatrixRow(owner: [422]),
+        "GET /api/v2/operator/corporate_actions/{corporate_action_id}/entitlements": .ok,
         "POST /api/v2/operator/reconciliation": .ok,
         "GET /api/v2/operator/audit_log": .ok,
         // sandbox

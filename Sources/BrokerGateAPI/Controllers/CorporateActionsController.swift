@@ -18,6 +18,7 @@ struct CorporateActionsController {
             RouteDefinition(.post, Self.path, .operator, create),
             RouteDefinition(.get, Self.path, .operator, list),
             RouteDefinition(.post, "\(Self.path)/{corporate_action_id}/cancel", .operator, cancel),
+            RouteDefinition(.get, "\(Self.path)/{corporate_action_id}/entitlements", .operator, entitlements),
         ]
     }
 
@@ -76,6 +77,16 @@ struct CorporateActionsController {
             try await calendar.cancel(id, by: principal, in: tx)
         }
     }
+
+    /// A dividend's holders as snapshotted when its ex date began, with what each is paid.
+    @Sendable func entitlements(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {
+        let id = try request.id("corporate_action_id", context: context, as: CorporateActionID.self, what: "corporate action")
+        let page = try QueryParameters(request: request).page()
+        let principal = try context.caller()
+        let calendar = calendar
+        let found = try await store.read { tx in try await calendar.entitlements(id, page: page, for: principal, in: tx) }
+        return PaginatedDTO(found, DividendEntitlementDTO.init)
+    }
 }
 
 /// One calendar entry as operators see it. Fields of the other kind are null: a dividend has
@@ -120,5 +131,41 @@ struct CorporateActionDTO: ResponseEncodable, Sendable, IdentifiedDTO {
         split_to = Nullable(split?.ratio.to)
         created_dt = Nullable(action.created?.at)
         cancelled_dt = Nullable(action.cancelled?.at)
+    }
+}
+
+/// One holder's dividend (our extension): shares at the ex date, gross, withholding, net.
+struct DividendEntitlementDTO: ResponseEncodable, Sendable {
+    let account_id: String
+    let stock_id: String
+    let shares: Amount
+    let amount_per_share: Amount
+    /// "US" for US persons, else the ISO country of residence; null without KYC.
+    let tax_residence: Nullable<String>
+    let withholding_rate_bps: Int
+    let gross_amount: Amount
+    let withholding_tax: Amount
+    let net_amount: Amount
+    let payment_date: String
+    let status: String
+    let paid_dt: Nullable<Date>
+
+    init(_ entitlement: DividendEntitlement) {
+        account_id = entitlement.accountID.rawValue
+        stock_id = entitlement.stockID.rawValue
+        shares = CashAmount.amount(entitlement.sharesUnits)
+        amount_per_share = CashAmount.amount(entitlement.amountPerShareUnits)
+        switch entitlement.residence {
+        case .usPerson: tax_residence = Nullable("US")
+        case .country(let code): tax_residence = Nullable(code)
+        case nil: tax_residence = Nullable(nil)
+        }
+        withholding_rate_bps = entitlement.rateBps
+        gross_amount = CashAmount.amount(entitlement.grossUnits)
+        withholding_tax = CashAmount.amount(entitlement.taxUnits)
+        net_amount = CashAmount.amount(entitlement.netUnits)
+        payment_date = entitlement.payDate.description
+        status = entitlement.status.rawValue
+        paid_dt = Nullable(entitlement.paidAt)
     }
 }

@@ -107,6 +107,19 @@ public struct CorporateActionCalendar: Sendable {
         }
     }
 
+    /// Operators: a page of a dividend's entitlements (empty until its ex date began).
+    /// - Throws: `notFound("corporate action")` for an id the calendar does not hold.
+    public func entitlements(
+        _ id: CorporateActionID, page: PageRequest, for principal: Principal, in tx: any StoreTransaction
+    ) async throws -> Page<DividendEntitlement> {
+        try principal.requireOperator()
+        let stored = try await tx.document(CorporateAction.self, id: id.rawValue)
+        if stored == nil, try await !entries(stockID: nil, today: today(), in: tx).contains(where: { $0.id == id }) {
+            throw DomainError.notFound("corporate action")
+        }
+        return try await tx.page(DividendEntitlement.self, query: DocumentQuery(owner: nil, lookupKey: id.rawValue, page: page))
+    }
+
     // MARK: - Changing
 
     /// Records an operator's dividend or split, validated (`CorporateActionRequest.validated`).

@@ -53,6 +53,11 @@ public enum HouseAccount: String, Sendable, Codable, CaseIterable {
     case brokerCash = "broker_cash"
     /// Shares bought from / sold to the market (the broker's counterparty), per stock.
     case market = "market"
+    /// Cash dividends the broker received on custody shares and swept into the reserve, in
+    /// USDC (negative: dividends received).
+    case dividendsReceived = "dividends_received"
+    /// US tax withheld from holders' dividends, in USD+: owed to the IRS (a liability).
+    case withholdingTax = "withholding_tax"
 }
 
 /// A ledger account id: owner and asset, spelled "customer/<account>/<asset>" or
@@ -112,6 +117,8 @@ public enum TransferReason: String, Sendable, Codable, CaseIterable {
     case tokenBurn = "TOKEN_BURN"
     case custody = "CUSTODY"
     case reserve = "RESERVE"
+    case dividend = "DIVIDEND"
+    case withholdingTax = "WITHHOLDING_TAX"
 }
 
 /// Tag for transfer and hold ids.

@@ -42,8 +42,8 @@ public struct AccountActivity: Sendable {
     }
 
     /// Dividend payments with a payment date in `start..<end` (New York dates), optionally
-    /// of one stock. The simulated market pays no dividends to token holders yet, so every
-    /// page is empty, in the shape partners will page through when it does.
+    /// of one stock: the account's paid entitlements (`DividendPayer`), net of withholding,
+    /// ordered by payment date.
     public func dividends(
         _ accountID: AccountID, start: CalendarDate, end: CalendarDate, stockID: StockID?, page: PageRequest, for principal: Principal,
         in tx: any StoreTransaction
@@ -51,6 +51,19 @@ public struct AccountActivity: Sendable {
         _ = try await tx.account(accountID, for: principal)
         guard start < end else { throw DomainError.invalidField("end_date", "must be after start_date (end_date is exclusive)") }
         if let stockID, StockUniverse.standard.stock(id: stockID) == nil { throw DomainError.notFound("stock") }
-        return Page(items: [], next: nil, previous: nil)
+        let paid = try await tx.allDocuments(
+            DividendEntitlement.self,
+            query: DocumentQuery(
+                owner: principal.organizationID, parentID: accountID.rawValue, statusKey: DividendEntitlement.Status.paid.rawValue))
+        let payments = paid.filter { $0.payDate >= start && $0.payDate < end && (stockID == nil || $0.stockID == stockID) }
+            .sorted { ($0.payDate, $0.documentID) < ($1.payDate, $1.documentID) }
+            .map {
+                (
+                    $0.documentID,
+                    DividendPayment(stockID: $0.stockID, amount: CashAmount.amount($0.netUnits), currency: "USD", paymentDate: $0.payDate)
+                )
+            }
+        let found = MarketDataService.page(payments, page, key: { "\($0.1.paymentDate):\($0.0)" })
+        return Page(items: found.items.map(\.1), next: found.next, previous: found.previous)
     }
 }
