@@ -195,6 +195,7 @@ def test_journey_signIn_onboard_fund_buy_andSeeItBacked(driver: WebDriver, gatew
     element(driver, "[data-testid=wallet]", "the linked wallet")
     element(driver, "[data-testid=faucet]").click()
     text_of(driver, "[data-testid=cash-balance]", r"^1,000\.00 USD\+$", "the faucet's 1,000 USD+")
+    text_of(driver, "[data-testid=dividends]", r"^No dividends yet\.$", "the empty dividends section")
     screenshots.take("account funded")
 
     # The ticket knows the session and quotes the fee before submit.

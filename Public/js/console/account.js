@@ -1,11 +1,13 @@
 // One account: USD+ balance and the sandbox faucet, the wallet, the portfolio with a chart
-// per position, the order ticket, live orders and fills, withdrawals and token transfers.
+// per position, the order ticket, live orders and fills, dividends paid, withdrawals and
+// token transfers.
 
 import { api } from "../api.js";
 import { lineChart } from "../chart.js";
 import { cmp, formatShares, formatUSD, formatUSDPlus, mul, sum } from "../decimal.js";
 import { busy, cell, errorBox, fill, formatWhen, h, notice, pill, table } from "../dom.js";
 import { history, stockIndex } from "../stocks.js";
+import { dividendsCard } from "./dividends.js";
 import { mountOrders } from "./orders.js";
 import { ticketCard } from "./ticket.js";
 import { transfersCards } from "./transfers.js";
@@ -20,13 +22,14 @@ export async function accountView(context, accountId) {
   const cash = cashCard(accountId);
   const portfolio = portfolioCard(accountId);
   const wallet = walletCard(accountId, () => cash.refresh());
+  const dividends = dividendsCard(accountId, stocks);
   const orders = mountOrders(accountId, stocks, { onSettled: () => Promise.all([cash.refresh(), portfolio.refresh()]) });
   const ticket = ticketCard(accountId, stocks, { onPlaced: () => { orders.watch(); cash.refresh(); } });
   const transfers = transfersCards(accountId, account.entity_id, { cash, portfolio });
   cash.listeners.push(transfers.listTokens);
   portfolio.listeners.push(transfers.listTokens);
   context.onLeave(() => { orders.stop(); ticket.stop(); });
-  await Promise.all([cash.refresh(), portfolio.refresh(), wallet.refresh()]);
+  await Promise.all([cash.refresh(), portfolio.refresh(), wallet.refresh(), dividends.refresh()]);
   await Promise.all([orders.watch(), transfers.refresh()]);
 
   return h(
@@ -40,7 +43,7 @@ export async function accountView(context, accountId) {
       h("p", {}, h("code", { text: account.id }), ` · ${account.jurisdiction} · opened ${formatWhen(account.created_dt)} · `,
         account.is_active ? pill("ACTIVE") : pill("CLOSED"))),
     h("div", { class: "grid two ordered" },
-      h("div", { class: "stack" }, ordered(2, portfolio.element), ordered(3, ticket.element), ordered(4, orders.element)),
+      h("div", { class: "stack" }, ordered(2, portfolio.element), ordered(3, ticket.element), ordered(4, orders.element), ordered(8, dividends.element)),
       h("div", { class: "stack" }, ordered(1, cash.element), ordered(5, wallet.element), transfers.elements.map((card, index) => ordered(6 + index, card)))),
   );
 }
