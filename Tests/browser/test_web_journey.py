@@ -110,6 +110,22 @@ def sign_in(driver: WebDriver, gateway: Gateway, page: str, role: str) -> None:
 # --- 1. public pages ----------------------------------------------------------------------------
 
 
+
+def funded_customer(api: httpx.Client, gateway: Gateway, first: str, last: str, birth: str, country: str) -> dict:
+    """A BASELINE customer of `country` with KYC passed, an account, a wallet and the faucet's USD+."""
+    partner = gateway.headers("partner")
+    entity = api.post("/api/v2/entities", json={"name": f"{first} {last}"}, headers=partner).json()
+    kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
+        "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
+        "data": {"last_name": last, "first_name": first, "birth_date": birth, "country_code": country, "address_country_code": country},
+    })  # fmt: skip
+    assert kyc.json()["status"] == "PASS", kyc.text
+    account = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
+    wallet = {"chain_id": "eip155:1", "wallet_address": "0x" + secrets.token_hex(20)}
+    assert api.post(f"/api/v2/accounts/{account['id']}/wallet/internal", json=wallet, headers=partner).status_code == 200
+    assert api.post(f"/api/v2/accounts/{account['id']}/faucet", headers=partner).status_code == 200
+    return account
+
 def test_public_marketsPage_showsTheClock_pricesAndCharts(driver: WebDriver, gateway: Gateway, api: httpx.Client,
                                                           console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
     set_clock(api, gateway, TUESDAY_REGULAR)
@@ -258,16 +274,7 @@ def test_alloy_ticketBuysABasket_everyLegFills_andTheReservesStayBacked(driver: 
     constituents' tokens, and the API agrees (legs add up to the amount, reserves fully backed)."""
     set_clock(api, gateway, TUESDAY_REGULAR)
     partner = gateway.headers("partner")
-    entity = api.post("/api/v2/entities", json={"name": "Alma Basket"}, headers=partner).json()
-    kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
-        "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
-        "data": {"last_name": "Basket", "first_name": "Alma", "birth_date": "1988-03-04", "country_code": "NL", "address_country_code": "NL"},
-    })  # fmt: skip
-    assert kyc.json()["status"] == "PASS", kyc.text
-    account = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
-    wallet = {"chain_id": "eip155:1", "wallet_address": "0x" + secrets.token_hex(20)}
-    assert api.post(f"/api/v2/accounts/{account['id']}/wallet/internal", json=wallet, headers=partner).status_code == 200
-    assert api.post(f"/api/v2/accounts/{account['id']}/faucet", headers=partner).status_code == 200
+    account = funded_customer(api, gateway, "Alma", "Basket", "1988-03-04", "NL")
     alloy = next(item for item in api.get("/api/v2/market_data/alloys/?limit=100").json()["data"] if item["symbol"] == "ALLOY.TECH")
 
     sign_in(driver, gateway, "console.html", "partner")
@@ -338,16 +345,7 @@ def test_saturday_ticketRefusesMarketOrders_andNamesTheNextOpen(driver: WebDrive
     set_clock(api, gateway, SATURDAY)
     try:
         partner = gateway.headers("partner")
-        entity = api.post("/api/v2/entities", json={"name": "Sam Saturday"}, headers=partner).json()
-        kyc = api.post(f"/api/v2/entities/{entity['id']}/kyc", headers=partner, json={
-            "provider_name": "Acme KYC", "jurisdiction": "BASELINE",
-            "data": {"last_name": "Saturday", "first_name": "Sam", "birth_date": "1985-01-02", "country_code": "FR", "address_country_code": "FR"},
-        })  # fmt: skip
-        assert kyc.json()["status"] == "PASS", kyc.text
-        account = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
-        wallet = {"chain_id": "eip155:1", "wallet_address": "0x" + secrets.token_hex(20)}
-        assert api.post(f"/api/v2/accounts/{account['id']}/wallet/internal", json=wallet, headers=partner).status_code == 200
-        assert api.post(f"/api/v2/accounts/{account['id']}/faucet", headers=partner).status_code == 200
+        account = funded_customer(api, gateway, "Sam", "Saturday", "1985-01-02", "FR")
 
         sign_in(driver, gateway, "console.html", "partner")
         driver.get(f"{gateway.base_url}/console.html#/accounts/{account['id']}")
@@ -359,7 +357,7 @@ def test_saturday_ticketRefusesMarketOrders_andNamesTheNextOpen(driver: WebDrive
         assert ticket.find_element(By.CSS_SELECTOR, "input[name=type][value=LIMIT]").is_selected()
 
         # USD+ to the customer's second account, through the transfer form.
-        second = api.post(f"/api/v2/entities/{entity['id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
+        second = api.post(f"/api/v2/entities/{account['entity_id']}/accounts", json={"jurisdiction": "BASELINE"}, headers=partner).json()
         form = element(driver, "#transfer-form")
         Select(form.find_element(By.NAME, "token_address")).select_by_index(0)
         type_into(form, "quantity", "10")
