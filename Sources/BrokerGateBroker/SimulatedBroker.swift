@@ -119,7 +119,8 @@ public struct SimulatedBroker: BrokerAdapter {
                 position.quantityUnits += delta
                 try await tx.updateDocument(position)
             } else if delta != 0 {
-                try await tx.insertDocument(SimBrokerPosition(symbol: symbol, slot: 0, quantityUnits: delta, netCashUnits: 0, createdAt: now))
+                try await tx.insertDocument(
+                    SimBrokerPosition(symbol: symbol, slot: 0, quantityUnits: delta, netCashUnits: 0, createdAt: now))
             }
             try await tx.insertDocument(marker)
         }

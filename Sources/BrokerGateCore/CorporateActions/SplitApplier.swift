@@ -125,28 +125,30 @@ public struct SplitApplier: Sendable {
     }
 
     /// Asks every open order of the split's stock to cancel, then advances each through the
-    /// engine (broker cancel, fills settled, hold voided). Returns how many were asked.
+    /// engine (broker cancel, fills settled, hold voided). Returns how many were newly asked.
     func cancelOpenOrders(of action: CorporateAction, store: any Store) async throws -> Int {
         guard let split = action.split else { return 0 }
         let message =
             "cancelled: \(action.symbol) \(split.ratio.isReverse ? "reverse split" : "split") \(split.ratio.from):\(split.ratio.to) "
             + "effective \(split.effectiveDate); place it again at split-adjusted price and quantity"
         let now = calendar.clock.now()
-        let asked = try await store.transaction { tx -> [OrderID] in
-            var asked: [OrderID] = []
-            for var order in try await Self.openOrders(of: action.symbol, in: tx) where order.status != .pendingCancel {
+        let (asked, open) = try await store.transaction { tx -> (Int, [OrderID]) in
+            var asked = 0
+            let open = try await Self.openOrders(of: action.symbol, in: tx)
+            for var order in open where order.status != .pendingCancel {
                 try order.requestCancel(.corporateAction, at: now)
                 order.cancelMessage = message
                 try await tx.updateDocument(order)
-                asked.append(order.id)
+                asked += 1
             }
-            return asked
+            return (asked, open.map(\.id))
         }
-        for id in asked {
-            // A broker that cannot answer now leaves the order open: the split waits for it.
+        // Every open order of the stock, including those a failed pass asked already. A
+        // broker that cannot answer now leaves the order open: the split waits for it.
+        for id in open {
             _ = try? await engine.advance(id, store: store)
         }
-        return asked.count
+        return asked
     }
 
     static func openOrders(of symbol: String, in tx: any StoreTransaction) async throws -> [OrderRecord] {
