@@ -10,7 +10,8 @@ struct SplitsAPITests {
     typealias Support = OrdersTestSupport
 
     @Test func test_holdAAPLAcrossAFourForOneSplit_tokensTimesFour_reservesBacked_restingOrderCancelledNamingTheSplit() async throws {
-        let gateway = try await TestGateway()
+        // Its own price model: the split adjusts the model's prices, and `.standard` is shared.
+        let gateway = try await TestGateway(prices: PriceModel(universe: .standard))
         gateway.clock.set(Support.mondayMorning)
         try await gateway.test { client in
             // USDC deposited (not credited straight to the ledger): USD+ backed from the start.
@@ -39,6 +40,12 @@ struct SplitsAPITests {
                 after = try await gateway.balance(accountID, .stock("AAPL")).balanceUnits
             }
             #expect(after == before * 4)
+            // Quotes are split-adjusted: the closed market's last ask is a quarter of the raw one.
+            let quote = try await client.call(.get, "/api/v2/market_data/stocks/\(Support.aapl.id)/current_quote", key: .none)
+            #expect(quote.status == .ok, "\(quote.text)")
+            let askCents = try quote.decoded(Ask.self).ask_price.rescaled(to: 2, rounding: .exact).units
+            let rawAskCents = try PriceModel.standard.quote(of: Support.aapl, at: gateway.clock.now()).ask.units
+            #expect(abs(askCents * 4 - rawAskCents) <= 2, "ask \(askCents) vs raw \(rawAskCents) cents")
             #expect(try await client.order(accountID, resting.id).status == "CANCELLED")
             let closed = try await client.orderRequest(accountID, request.id)
             #expect(
@@ -56,6 +63,10 @@ struct SplitsAPITests {
                 try await client.call(.get, "/api/v2/reserves", key: .none).decoded(ReservesAPITests.Signed.self))
             #expect(report["fully_backed"] as? Bool == true)
         }
+    }
+
+    struct Ask: Decodable {
+        let ask_price: Amount
     }
 
     static func instant(_ text: String) throws -> Date {

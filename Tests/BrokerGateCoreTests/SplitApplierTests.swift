@@ -13,7 +13,11 @@ struct SplitApplierTests {
     let broker = try! FixedPriceBroker(price: Amount(units: 100, scale: 0))
     let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
     var calendar: CorporateActionCalendar { CorporateActionCalendar(clock: fixture.clock) }
-    var applier: SplitApplier { SplitApplier(calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: broker)) }
+    /// Its own price model: applied splits adjust the model's prices, and `.standard` is shared.
+    let model = PriceModel(universe: .standard)
+    var applier: SplitApplier {
+        SplitApplier(calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: broker), model: model)
+    }
 
     @Test func test_cashInLieu_isTheFractionAtThePreviousClose_roundedUp() {
         let ratio = try! SplitRatio(from: 10, to: 1)
@@ -67,6 +71,26 @@ struct SplitApplierTests {
             #expect(closed.cancelMessage?.contains("AAPL split 1:4 effective 2026-12-07") == true)
         }
         #expect(try await stored(action)?.status == .processed)
+
+        // Prices from the effective date are split-adjusted, history included (as vendors do).
+        let now = fixture.clock.now()
+        let summary = try model.summary(of: aapl, at: now)
+        let fridayClose = Amount(units: Int128(close / 10_000), scale: 2)
+        #expect(summary.previousClose == Amount(units: (fridayClose.units * 2 + 4) / 8, scale: 2), "¼ of Friday's close, to the cent")
+        let raw = try PriceModel.standard.bars(of: aapl, timespan: .month, endingAt: now)
+        let adjusted = try model.bars(of: aapl, timespan: .month, endingAt: now)
+        #expect(adjusted.map(\.close.units) == raw.map { max(1, ($0.close.units * 2 + 4) / 8) })
+        #expect(adjusted.map(\.volumeShares) == raw.map { $0.volumeShares * 4 })
+        #expect(
+            try model.price(of: aapl, at: KYCFixtures.instant("2026-12-04T20:00:00Z"))
+                == PriceModel.standard.price(of: aapl, at: KYCFixtures.instant("2026-12-04T20:00:00Z")),
+            "an instant before the split reads as it was")
+        for account in [ada, bob] {
+            // Value at the adjusted close is within the close's rounding (half a cent a new share).
+            let valueBefore = Int128(before[account]!) * fridayClose.units
+            let valueAfter = Int128(after[account]!) * summary.previousClose!.units
+            #expect(abs(valueAfter - valueBefore) * 2 <= Int128(after[account]!))
+        }
 
         // Again, and with the clock moved back and forth: nothing is applied twice.
         #expect(try await applier.pass(fixture.store) == .init())
@@ -124,7 +148,8 @@ struct SplitApplierTests {
         _ = try await split(from: 1, to: 2, effective: "2026-12-07")
         at("2026-12-07T05:30:00Z")
         let down = SplitApplier(
-            calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: try FixedPriceBroker(price: .cents(100), failing: true)))
+            calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: try FixedPriceBroker(price: .cents(100), failing: true)),
+            model: model)
         let stalled = try await down.pass(fixture.store)
         #expect(stalled.applied == 0 && stalled.waiting == 1)
         #expect(try await tokens([ada]) == [ada: 5_000_000], "nothing moved while the order is open")

@@ -15,7 +15,8 @@ struct SplitPropertyTests {
         var random = SplitMix(seed: seed)
         let calendar = CorporateActionCalendar(clock: fixture.clock)
         let broker = try FixedPriceBroker(price: .cents(10_000))
-        let applier = SplitApplier(calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: broker))
+        let applier = SplitApplier(
+            calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: broker), model: PriceModel(universe: .standard))
         let payer = DividendPayer(calendar: calendar)
         let ledger = Ledger(clock: fixture.clock)
         var accounts: [AccountID] = []

@@ -77,7 +77,9 @@ public struct SplitApplier: Sendable {
     public let model: PriceModel
     let ledger: Ledger
 
-    public init(calendar: CorporateActionCalendar, engine: OrderEngine, model: PriceModel = .standard, chain: ChainRecorder = .off) {
+    /// `model` is the market's price model: applied splits are registered on it so prices
+    /// are split-adjusted from the effective date (`PriceModel.registerSplit`).
+    public init(calendar: CorporateActionCalendar, engine: OrderEngine, model: PriceModel, chain: ChainRecorder = .off) {
         self.calendar = calendar
         self.engine = engine
         self.model = model
@@ -96,6 +98,7 @@ public struct SplitApplier: Sendable {
     public func pass(_ store: any Store) async throws -> PassReport {
         var report = PassReport()
         report.brokerApplied = try await applyAtBroker(store)
+        try await registerPrices(store)
         let today = calendar.today()
         let yesterday = today.adding(days: -1)
         var cursor =
@@ -110,6 +113,7 @@ public struct SplitApplier: Sendable {
             if try await applyToLedger(action, store: store) != nil { report.applied += 1 } else { report.waiting += 1 }
         }
         report.brokerApplied += try await applyAtBroker(store)
+        try await registerPrices(store)
         // Only a pass that applied everything due moves on; otherwise the same days come again.
         guard report.waiting == 0 else { return report }
         cursor.effectiveThrough = today
@@ -199,6 +203,14 @@ public struct SplitApplier: Sendable {
                 createdAt: calendar.clock.now())
             try await tx.insertDocument(record)
             return record
+        }
+    }
+
+    /// Registers every applied split on the price model (after a restart too: each pass).
+    func registerPrices(_ store: any Store) async throws {
+        let applied = try await store.read { tx in try await tx.allDocuments(SplitRecord.self, query: DocumentQuery(owner: .house)) }
+        for record in applied {
+            model.registerSplit(symbol: record.symbol, effectiveDate: record.effectiveDate, ratio: record.ratio)
         }
     }
 
