@@ -157,6 +157,30 @@ struct SplitApplierTests {
         #expect(try await applier.pass(fixture.store).applied == 1, "the next pass, with the broker back")
         #expect(try await tokens([ada]) == [ada: 10_000_000])
     }
+
+    @Test func test_onChain_eachHoldersSplitIsAMintOrBurnOnTheirWallet() async throws {
+        let ada = try await fixture.customer()
+        try await hold(ada, units: 3_000_000)
+        let forward = try await split(from: 1, to: 3, effective: "2026-12-07")
+        let onChain = SplitApplier(
+            calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: broker), model: model,
+            chain: ChainRecorder(chainID: "eip155:1", wallClock: fixture.clock))
+        at("2026-12-07T05:30:00Z")
+        #expect(try await onChain.pass(fixture.store).applied == 1)
+        let reverse = try await split(from: 2, to: 1, effective: "2026-12-09")
+        at("2026-12-09T05:30:00Z")
+        #expect(try await onChain.pass(fixture.store).applied == 1)
+        let intents = try await fixture.store.read { tx in try await tx.allDocuments(ChainIntent.self, query: DocumentQuery(owner: .house))
+        }
+        let mints = intents.filter { $0.causeID == forward.id.rawValue }.compactMap { intent -> String? in
+            if case .mint(let token, _, let amount) = intent.operation, token == "AAPL" { amount } else { nil }
+        }
+        let burns = intents.filter { $0.causeID == reverse.id.rawValue }.compactMap { intent -> String? in
+            if case .burn(let token, _, let amount) = intent.operation, token == "AAPL" { amount } else { nil }
+        }
+        // 3 shares become 9 (6 minted), then 4.5 (4.5 burned), in 18-decimal base units.
+        #expect(mints == ["6000000000000000000"] && burns == ["4500000000000000000"])
+    }
 }
 
 // MARK: Fixture
