@@ -39,6 +39,12 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         DividendService(
             store: store, payer: DividendPayer(calendar: services.corporateActions, chain: services.chainRecorder),
             role: environment.schedulerRole, logger: logger))
+    app.addServices(
+        SplitService(
+            store: store,
+            applier: SplitApplier(
+                calendar: services.corporateActions, engine: services.engine, model: environment.prices, chain: services.chainRecorder),
+            role: environment.schedulerRole, logger: logger))
     app.addServices(EventSequencerService(store: store, role: environment.schedulerRole, bell: services.eventBell, logger: logger))
     app.addServices(
         WebhookDispatcherService(

@@ -153,6 +153,7 @@ public struct UnimplementedBroker: BrokerAdapter, UnimplementedDependency {
     public func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { throw fail() }
     public func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { throw fail() }
     public func book() async throws -> BrokerBook { throw fail() }
+    public func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws { throw fail() }
 }
 
 /// Token-bucket settings per API key and per network address, and the failed-authentication

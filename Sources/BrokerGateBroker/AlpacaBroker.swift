@@ -126,6 +126,12 @@ public struct AlpacaBroker: BrokerAdapter {
 
     // MARK: The book
 
+    /// Alpaca applies splits to positions itself (on the effective date, before the open), so
+    /// there is nothing to send: our custody, split by `SplitApplier` with the same floor,
+    /// must then agree with the positions `book()` reads, and reconciliation reports it if
+    /// not (e.g. Alpaca rounding a fractional position differently; it pays cash in lieu).
+    public func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {}
+
     /// Positions as Alpaca holds them, and the net cash paid for them: what was deposited
     /// into the account (cash activities) less the cash it holds now.
     public func book() async throws -> BrokerBook {

@@ -104,6 +104,28 @@ public struct SimulatedBroker: BrokerAdapter {
         }
     }
 
+    /// Splits the position of `symbol` (every slot together) to floor(units × to ÷ from), once
+    /// per `splitID`: a marker stored in the same transaction makes a repeat change nothing.
+    /// The change lands on slot 0; the book only ever reads the slots' sum.
+    public func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {
+        let now = clock.now()
+        try await store.transaction { tx in
+            let marker = SimBrokerSplit(id: splitID, symbol: symbol, createdAt: now)
+            if try await tx.document(SimBrokerSplit.self, id: marker.documentID) != nil { return }
+            let units = try await SimBrokerPosition.totalUnits(of: symbol, in: tx)
+            let delta = SplitArithmetic.split(units, ratio) - units
+            let slotZero = SimBrokerPosition.id(symbol, slot: 0)
+            if var position = try await tx.document(SimBrokerPosition.self, id: slotZero) {
+                position.quantityUnits += delta
+                try await tx.updateDocument(position)
+            } else if delta != 0 {
+                try await tx.insertDocument(
+                    SimBrokerPosition(symbol: symbol, slot: 0, quantityUnits: delta, netCashUnits: 0, createdAt: now))
+            }
+            try await tx.insertDocument(marker)
+        }
+    }
+
     /// Why the broker refuses an order outright, or nil.
     func rejection(of instruction: BrokerInstruction, at now: Date) throws -> String? {
         guard let stock = model.universe.stock(symbol: instruction.symbol), stock.isTradable else {
@@ -247,4 +269,15 @@ struct SimBrokerPosition: StoredDocument, Equatable {
         }
         return slots.reduce(0) { $0 + $1.quantityUnits }
     }
+}
+
+/// A split the simulated broker has carried into its book (`applySplit` is idempotent by it).
+struct SimBrokerSplit: StoredDocument, Equatable {
+    static let kind = "sim_broker_split"
+    let id: String
+    let symbol: String
+    let createdAt: Date
+
+    var documentID: String { "split-\(id)" }
+    var ownerOrganizationID: OrganizationID { SimulatedBroker.bookOwner }
 }

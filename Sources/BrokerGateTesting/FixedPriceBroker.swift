@@ -62,4 +62,9 @@ public final class FixedPriceBroker: BrokerAdapter {
         if failing { throw Unreachable() }
         return BrokerBook(positions: [:], netCashUnits: 0)
     }
+
+    /// It keeps no positions (its book is empty), so a split has nothing to change here.
+    public func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {
+        if failing { throw Unreachable() }
+    }
 }

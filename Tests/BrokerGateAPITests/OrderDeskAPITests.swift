@@ -18,6 +18,9 @@ struct OrderDeskAPITests {
         func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { throw BrokerUnavailable("HTTP 503 (test)") }
         func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { throw BrokerUnavailable("HTTP 503 (test)") }
         func book() async throws -> BrokerBook { throw BrokerUnavailable("HTTP 503 (test)") }
+        func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {
+            throw BrokerUnavailable("HTTP 503 (test)")
+        }
     }
 
     @Test func test_orderDesk_withTheBrokerDown_listsTheOrderInTrouble_andSaysWhyTheBookIsMissing() async throws {

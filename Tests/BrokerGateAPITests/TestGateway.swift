@@ -26,7 +26,7 @@ struct TestGateway {
         store: (any Store)? = nil, sandbox: Bool = true,
         rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
         walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil,
-        apiKeyCacheTimeToLive: Duration = .seconds(2), broker: (any BrokerAdapter)? = nil
+        apiKeyCacheTimeToLive: Duration = .seconds(2), broker: (any BrokerAdapter)? = nil, prices: PriceModel = .standard
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -42,9 +42,10 @@ struct TestGateway {
         logger.logLevel = .warning
         environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
-            webRoot: webRoot, walletKey: walletKey, logger: logger, broker: broker ?? SimulatedBroker(store: store, clock: clock),
+            webRoot: webRoot, walletKey: walletKey, logger: logger,
+            broker: broker ?? SimulatedBroker(store: store, clock: clock, model: prices),
             calendar: .nyse,
-            prices: .standard,
+            prices: prices,
             apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
     }
 

@@ -265,6 +265,9 @@ struct FailingBroker: BrokerAdapter {
     func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { try await working.query(brokerOrderID) }
     func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { try await working.cancel(brokerOrderID) }
     func book() async throws -> BrokerBook { try await working.book() }
+    func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {
+        try await working.applySplit(symbol: symbol, ratio: ratio, splitID: splitID)
+    }
 }
 
 extension OrderEngineTests {
@@ -306,6 +309,7 @@ final class TotalsBroker: BrokerAdapter {
     func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { try current(brokerOrderID) }
     func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { try current(brokerOrderID) }
     func book() async throws -> BrokerBook { BrokerBook(positions: [:], netCashUnits: 0) }
+    func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {}
 }
 
 extension OrderEngineTests {

@@ -58,6 +58,12 @@ public enum HouseAccount: String, Sendable, Codable, CaseIterable {
     case dividendsReceived = "dividends_received"
     /// US tax withheld from holders' dividends, in USD+: owed to the IRS (a liability).
     case withholdingTax = "withholding_tax"
+    /// Per stock: the tokens the house bought back as cash in lieu of holders' fractions below
+    /// the ledger's precision at a split (`SplitApplier`), backed by custody like any token.
+    case splitFractions = "split_fractions"
+    /// Cash in lieu the house paid holders at splits, in USDC swept into the reserve so the
+    /// USD+ it issued stays backed (negative: what the house paid).
+    case cashInLieu = "cash_in_lieu"
 }
 
 /// A ledger account id: owner and asset, spelled "customer/<account>/<asset>" or
@@ -119,6 +125,10 @@ public enum TransferReason: String, Sendable, Codable, CaseIterable {
     case reserve = "RESERVE"
     case dividend = "DIVIDEND"
     case withholdingTax = "WITHHOLDING_TAX"
+    /// Tokens or custody moved by a split or reverse split (`SplitApplier`).
+    case split = "SPLIT"
+    /// A fraction below the token's precision paid out in USD+ at a split.
+    case cashInLieu = "CASH_IN_LIEU"
 }
 
 /// Tag for transfer and hold ids.

@@ -93,6 +93,8 @@ public final class PriceModel: Sendable {
     let index: TradingDayIndex
     /// Day anchors per symbol, filled on first use; never evicted (~80 KB per stock).
     private let anchorTables = Mutex<[String: [Int64]]>([:])
+    /// Splits the gateway applied, per symbol (`registerSplit`): prices are adjusted by them.
+    let appliedSplits = Mutex<[String: [PriceModel.AppliedSplit]]>([:])
 
     /// Pull towards the base price: 1/64 of the relative deviation per day. Over 41 years that
     /// keeps a 160-bps stock within about 0.7x-1.35x of its base and a 450-bps one within
@@ -134,7 +136,7 @@ public final class PriceModel: Sendable {
     /// The price of `stock` at `instant`, with the instant it took effect.
     public func price(of stock: Stock, at instant: Date) throws -> PricePoint {
         let moment = try self.moment(of: stock, at: instant)
-        return PricePoint(price: .cents(moment.cents()), asOf: moment.asOf)
+        return PricePoint(price: .cents(moment.cents()), asOf: moment.asOf).splitAdjusted(splitFactor(stock, at: instant))
     }
 
     /// The quote at `instant`. The spread is one basis point of the price in the regular
@@ -150,24 +152,36 @@ public final class PriceModel: Sendable {
         return Quote(
             bid: .cents(max(DayWalk.floorCents, mid - halfSpread)), ask: .cents(mid + halfSpread),
             bidSizeShares: (Int64(draw % UInt64(lots)) + 1) * 100, askSizeShares: (Int64((draw >> 32) % UInt64(lots)) + 1) * 100,
-            asOf: moment.asOf)
+            asOf: moment.asOf
+        ).splitAdjusted(splitFactor(stock, at: instant))
     }
 
     /// The price, the regular session so far and the previous close at `instant`.
     public func summary(of stock: Stock, at instant: Date) throws -> DaySummary {
         let moment = try self.moment(of: stock, at: instant)
         let price = PricePoint(price: .cents(moment.cents()), asOf: moment.asOf)
-        guard let walk = moment.walk else { return DaySummary(price: price, day: nil, regularSession: nil, previousClose: nil) }
+        guard let walk = moment.walk else {
+            return DaySummary(price: price, day: nil, regularSession: nil, previousClose: nil).splitAdjusted(
+                splitFactor(stock, at: instant))
+        }
         let session =
             moment.minute >= walk.regularOpenMinute
             ? walk.bar(walk.allCents(), first: walk.regularOpenMinute, last: min(walk.regularCloseMinute, moment.minute)) : nil
         let previousClose = walk.dayIndex > 0 ? dayWalk(stock, walk.dayIndex - 1).map { $0.cents(atMinute: $0.regularCloseMinute) } : nil
         return DaySummary(price: price, day: walk.day, regularSession: session, previousClose: previousClose.map(Amount.cents))
+            .splitAdjusted(splitFactor(stock, at: instant))
     }
 
     /// Bars for a `timespan` chart ending at `instant` (see `BarTimespan`), oldest first. The
     /// last bar is the one in progress; its close is the price at `instant`.
+    /// Bars before a split the gateway applied are adjusted by it, as data vendors adjust
+    /// history (`splitFactor`).
     public func bars(of stock: Stock, timespan: BarTimespan, endingAt instant: Date) throws -> [PriceBar] {
+        let factor = splitFactor(stock, at: instant)
+        return try rawBars(of: stock, timespan: timespan, endingAt: instant).map { $0.splitAdjusted(factor) }
+    }
+
+    private func rawBars(of stock: Stock, timespan: BarTimespan, endingAt instant: Date) throws -> [PriceBar] {
         let moment = try self.moment(of: stock, at: instant)
         guard let last = moment.walk else { return [] }
         switch timespan {

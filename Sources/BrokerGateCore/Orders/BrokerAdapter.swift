@@ -22,6 +22,11 @@ public protocol BrokerAdapter: Sendable {
     /// The broker's own book for our omnibus account: shares in custody per symbol and the
     /// net cash we have paid it, for reconciliation against our ledger.
     func book() async throws -> BrokerBook
+    /// Carries a split of `symbol` into the broker's book, once per `splitID` (a repeat
+    /// changes nothing): our position becomes floor(position × to ÷ from) in ledger units,
+    /// what `SplitApplier` does to custody in our ledger, so reconciliation agrees after it.
+    /// A real broker applies splits itself; its adapter only has to agree (see AlpacaBroker).
+    func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws
     /// What this broker accepts, and when: Core's own rules apply only where both agree.
     var capabilities: BrokerCapabilities { get }
     /// Ids of orders the broker reports changed as they change (a push feed, e.g. Alpaca's

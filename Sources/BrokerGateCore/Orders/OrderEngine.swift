@@ -174,6 +174,7 @@ public struct OrderEngine: Sendable {
                 case .expiry:
                     order.tif == .gtc
                         ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
+                case .corporateAction: order.cancelMessage ?? "cancelled for a corporate action of \(order.symbol)"
                 case nil: state.reason ?? "cancelled by the broker"
                 }
             try await close(

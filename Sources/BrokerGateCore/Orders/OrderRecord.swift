@@ -102,6 +102,9 @@ public enum OrderCancelCause: String, Sendable, Codable {
     case partner = "PARTNER"
     /// Its time in force ran out (request status EXPIRED).
     case expiry = "EXPIRY"
+    /// A corporate action ended it (a split of its stock, `SplitApplier`); `cancelMessage`
+    /// names the action and is kept as the order's message when it closes.
+    case corporateAction = "CORPORATE_ACTION"
 }
 
 /// One fill of an order: what moved, at what price.

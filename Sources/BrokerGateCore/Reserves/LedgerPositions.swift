@@ -79,11 +79,22 @@ public struct FillTotals: Sendable, Equatable {
         for _ in 0..<LedgerPositions.fillPagesMax {
             let page = try await tx.page(FulfillmentRecord.self, query: query)
             for fill in page.items { totals.add(fill, universe: universe) }
-            guard let next = page.next else { return totals }
+            guard let next = page.next else {
+                try await totals.addSplits(in: tx)
+                return totals
+            }
             query.page.direction = .after(next)
         }
         totals.isComplete = false
         return totals
+    }
+
+    /// Custody also moves at splits (`SplitApplier`): each applied split counts as a fill of
+    /// the difference it made, so custody == fills + splits holds across them.
+    mutating func addSplits(in tx: any StoreTransaction) async throws {
+        for split in try await tx.allDocuments(SplitRecord.self, query: DocumentQuery(owner: .house)) {
+            netSharesBySymbol[split.symbol, default: 0] += split.tokensAfterUnits - split.tokensBeforeUnits
+        }
     }
 
     mutating func add(_ fill: FulfillmentRecord, universe: StockUniverse) {

@@ -42,9 +42,11 @@ public struct ReconciliationResult: Sendable, Equatable {
 /// What is compared:
 /// - `ledger_balanced`: every asset's balances sum to zero (double entry).
 /// - `token_backing`: per stock, shares in custody at the broker == tokens outstanding.
-/// - `token_liabilities`: per stock, tokens held by customers == tokens outstanding.
+/// - `token_liabilities`: per stock, tokens held by customers (and by the house from split
+///   fractions it bought back) == tokens outstanding.
 /// - `usd_plus_backing`: USDC in reserve == USD+ outstanding.
-/// - `custody_vs_fills`: per stock, custody == shares bought − sold per our fill records.
+/// - `custody_vs_fills`: per stock, custody == shares bought − sold per our fill records,
+///   plus what applied splits changed (`SplitRecord`).
 /// - `broker_cash_vs_fills`: USD+ paid to the broker == buys − sells per our fill records.
 ///
 /// - `broker_custody`: per stock, our custody == the broker's own position less fills in
@@ -83,7 +85,8 @@ public enum Reconciliation {
         }
         for stock in positions.stockAssets {
             let outstanding = positions.tokensOutstanding(stock)
-            let customers = positions.customerUnits(stock)
+            // Tokens the house bought back at splits (cash in lieu) are held too, by the house.
+            let customers = positions.customerUnits(stock) + positions.house(.splitFractions, stock)
             let fills = positions.fills.netSharesBySymbol[stock.stockSymbol ?? ""] ?? 0
             comparisons.append((.tokenBacking, stock, outstanding, positions.custody(stock)))
             comparisons.append((.tokenLiabilities, stock, outstanding, customers))

@@ -1,0 +1,36 @@
+import BrokerGateCore
+import Logging
+import ServiceLifecycle
+
+/// Runs `SplitApplier` every `interval` of real time on the replica holding the scheduler
+/// lease: from 00:00 New York of a scheduled split's effective date it cancels the stock's
+/// open orders and applies the split to every holder, custody and the broker's book, by the
+/// business clock (a moved sandbox clock is caught up on the next tick).
+struct SplitService: Service, CustomStringConvertible {
+    var description: String { "SplitService" }
+
+    let store: any Store
+    let applier: SplitApplier
+    let role: SchedulerRole
+    let logger: Logger
+    var interval: Duration = .seconds(1)
+
+    func run() async throws {
+        await runEvery(interval) {
+            guard role.isLeader else { return }
+            do {
+                let report = try await applier.pass(store)
+                if report != .init() {
+                    logger.info(
+                        "splits",
+                        metadata: [
+                            "applied": "\(report.applied)", "orders_cancelled": "\(report.cancelledOrders)",
+                            "waiting": "\(report.waiting)", "broker_applied": "\(report.brokerApplied)",
+                        ])
+                }
+            } catch {
+                logger.warning("split pass failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+}
