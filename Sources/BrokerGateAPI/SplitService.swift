@@ -5,7 +5,9 @@ import ServiceLifecycle
 /// Runs `SplitApplier` every `interval` of real time on the replica holding the scheduler
 /// lease: from 00:00 New York of a scheduled split's effective date it cancels the stock's
 /// open orders and applies the split to every holder, custody and the broker's book, by the
-/// business clock (a moved sandbox clock is caught up on the next tick).
+/// business clock (a moved sandbox clock is caught up on the next tick). Every replica, leader
+/// or not, registers the splits applied so far on its price model each tick, so its prices
+/// and quotes are split-adjusted within a second of the leader's commit.
 struct SplitService: Service, CustomStringConvertible {
     var description: String { "SplitService" }
 
@@ -17,7 +19,12 @@ struct SplitService: Service, CustomStringConvertible {
 
     func run() async throws {
         await runEvery(interval) {
-            guard role.isLeader else { return }
+            guard role.isLeader else {
+                do { try await applier.registerPrices(store) } catch {
+                    logger.warning("reading applied splits failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                return
+            }
             do {
                 let report = try await applier.pass(store)
                 if report != .init() {

@@ -206,8 +206,9 @@ public struct SplitApplier: Sendable {
         }
     }
 
-    /// Registers every applied split on the price model (after a restart too: each pass).
-    func registerPrices(_ store: any Store) async throws {
+    /// Registers every applied split on the price model (after a restart too: each pass; on
+    /// the replicas that do not apply splits, each tick).
+    public func registerPrices(_ store: any Store) async throws {
         let applied = try await store.read { tx in try await tx.allDocuments(SplitRecord.self, query: DocumentQuery(owner: .house)) }
         for record in applied {
             model.registerSplit(symbol: record.symbol, effectiveDate: record.effectiveDate, ratio: record.ratio)
