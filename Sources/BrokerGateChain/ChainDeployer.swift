@@ -128,11 +128,7 @@ public struct ChainDeployer: Sendable {
         deployment.updatedAt = clock.now()
         let saved = deployment
         try await store.transaction { tx in
-            if try await tx.document(ChainDeployment.self, id: saved.documentID) == nil {
-                try await tx.insertDocument(saved)
-            } else {
-                try await tx.updateDocument(saved)
-            }
+            try await tx.saveDocument(saved)
         }
     }
 }

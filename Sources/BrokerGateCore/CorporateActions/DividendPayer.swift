@@ -143,11 +143,7 @@ public struct DividendPayer: Sendable {
         }
         let saved = cursor
         try await store.transaction { tx in
-            if try await tx.document(DividendCursor.self, id: DividendCursor.singletonID) == nil {
-                try await tx.insertDocument(saved)
-            } else {
-                try await tx.updateDocument(saved)
-            }
+            try await tx.saveDocument(saved)
         }
         return report
     }
@@ -228,11 +224,7 @@ public struct DividendPayer: Sendable {
         try await store.transaction { tx in
             var processed = action
             processed.status = .processed
-            if try await tx.document(CorporateAction.self, id: action.id.rawValue) == nil {
-                try await tx.insertDocument(processed)
-            } else {
-                try await tx.updateDocument(processed)
-            }
+            try await tx.saveDocument(processed)
         }
         return paid
     }

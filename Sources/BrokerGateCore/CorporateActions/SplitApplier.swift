@@ -119,11 +119,7 @@ public struct SplitApplier: Sendable {
         cursor.effectiveThrough = today
         let saved = cursor
         try await store.transaction { tx in
-            if try await tx.document(SplitCursor.self, id: SplitCursor.singletonID) == nil {
-                try await tx.insertDocument(saved)
-            } else {
-                try await tx.updateDocument(saved)
-            }
+            try await tx.saveDocument(saved)
         }
         return report
     }
@@ -191,11 +187,7 @@ public struct SplitApplier: Sendable {
             try await SplitHoldings.read(action.symbol, in: tx).requireBacked(action)
             var processed = action
             processed.status = .processed
-            if try await tx.document(CorporateAction.self, id: action.id.rawValue) == nil {
-                try await tx.insertDocument(processed)
-            } else {
-                try await tx.updateDocument(processed)
-            }
+            try await tx.saveDocument(processed)
             let record = SplitRecord(
                 actionID: action.id, symbol: action.symbol, ratio: split.ratio, effectiveDate: split.effectiveDate,
                 holders: holdings.customers.count, tokensBeforeUnits: holdings.custodyUnits, tokensAfterUnits: custodyAfter,

@@ -200,11 +200,7 @@ public struct ChainOrderFollower: Sendable {
 
     private func save(_ cursor: ProcessorEventCursor, store: any Store) async throws {
         try await store.transaction { tx in
-            if try await tx.document(ProcessorEventCursor.self, id: cursor.documentID) == nil {
-                try await tx.insertDocument(cursor)
-            } else {
-                try await tx.updateDocument(cursor)
-            }
+            try await tx.saveDocument(cursor)
         }
     }
 }

@@ -158,6 +158,16 @@ public protocol DocumentRepository: Sendable {
 }
 
 extension DocumentRepository {
+    /// Inserts `document`, or replaces the stored one with its id: for singletons (a job's
+    /// cursor) and documents stored only once something changes them.
+    public func saveDocument<D: StoredDocument>(_ document: D) async throws {
+        if try await self.document(D.self, id: document.documentID) == nil {
+            try await insertDocument(document)
+        } else {
+            try await updateDocument(document)
+        }
+    }
+
     /// Every document `query` matches, walking its pages (the query's own page is ignored).
     /// For sets that stay small (an order's fills, the open orders, the broker's positions).
     public func allDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> [D] {
