@@ -187,7 +187,7 @@ public struct CorporateAction: StoredDocument, Sendable, Hashable {
 }
 
 /// The dates a scheduler job processes actions by.
-public enum CorporateActionMilestone: String, Sendable, CaseIterable {
+public enum CorporateActionMilestone: String, Sendable, Codable, CaseIterable {
     /// A dividend's ex date (prices drop; new buyers are not paid).
     case exDate
     /// A dividend's record date (the end-of-day holder snapshot).

@@ -70,18 +70,6 @@ public struct DividendSnapshot: StoredDocument, Equatable {
     public var ownerOrganizationID: OrganizationID { .house }
 }
 
-/// How far the dividend job has gone: every ex date and pay date up to these days is done.
-struct DividendCursor: StoredDocument, Equatable {
-    static let kind = "dividend_cursor"
-    static let singletonID = "dividends"
-    var exThrough: CalendarDate
-    var payThrough: CalendarDate
-    let createdAt: Date
-
-    var documentID: String { Self.singletonID }
-    var ownerOrganizationID: OrganizationID { .house }
-}
-
 /// Pays cash dividends to token holders (scheduler replica; decides by the business clock).
 ///
 /// - **Ex date**: when a dividend's ex date has begun (00:00 New York), the job snapshots
@@ -114,36 +102,22 @@ public struct DividendPayer: Sendable {
 
     public func pass(_ store: any Store) async throws -> PassReport {
         var report = PassReport()
-        let today = calendar.today()
-        let yesterday = today.adding(days: -1)
-        var cursor =
-            try await store.read { tx in try await tx.document(DividendCursor.self, id: DividendCursor.singletonID) }
-            ?? DividendCursor(exThrough: yesterday, payThrough: yesterday, createdAt: calendar.clock.now())
-        // The sandbox clock moved back: processed actions stay processed, the rest is due again.
-        cursor.exThrough = min(cursor.exThrough, yesterday)
-        cursor.payThrough = min(cursor.payThrough, yesterday)
-        let earliest = today.adding(days: -CorporateActionCalendar.dueSpanDaysMax)
-        if cursor.exThrough < today {
-            let after = max(cursor.exThrough, earliest)
-            let due = try await store.read { [calendar] tx in try await calendar.due(.exDate, after: after, through: today, in: tx) }
-            for action in due where action.dividend != nil {
+        let today = calendar.today(), now = calendar.clock.now()
+        var ex = try await MilestoneCursor.read(.exDate, today: today, at: now, store: store)
+        if ex.through < today {
+            for action in try await ex.due(calendar, today: today, store: store) where action.dividend != nil {
                 if try await snapshot(action, store: store) { report.snapshots += 1 }
             }
-            cursor.exThrough = today
+            try await ex.finish(today, store: store)
         }
-        if cursor.payThrough < today {
-            let after = max(cursor.payThrough, earliest)
-            let due = try await store.read { [calendar] tx in try await calendar.due(.payDate, after: after, through: today, in: tx) }
-            for action in due where action.dividend != nil {
-                let paid = try await pay(action, store: store)
+        var pay = try await MilestoneCursor.read(.payDate, today: today, at: now, store: store)
+        if pay.through < today {
+            for action in try await pay.due(calendar, today: today, store: store) where action.dividend != nil {
+                let paid = try await self.pay(action, store: store)
                 report.payments += paid.count
                 report.paidUnits += paid.units
             }
-            cursor.payThrough = today
-        }
-        let saved = cursor
-        try await store.transaction { tx in
-            try await tx.saveDocument(saved)
+            try await pay.finish(today, store: store)
         }
         return report
     }

@@ -35,17 +35,6 @@ public struct SplitRecord: StoredDocument, Equatable {
     public var statusKey: String? { brokerStatus.rawValue }
 }
 
-/// How far the split job has gone: every effective date up to this day is applied.
-struct SplitCursor: StoredDocument, Equatable {
-    static let kind = "split_cursor"
-    static let singletonID = "splits"
-    var effectiveThrough: CalendarDate
-    let createdAt: Date
-
-    var documentID: String { Self.singletonID }
-    var ownerOrganizationID: OrganizationID { .house }
-}
-
 /// Applies operator-scheduled splits and reverse splits to every holder (scheduler replica;
 /// decides by the business clock). Historical splits are REFERENCE and never applied.
 ///
@@ -100,14 +89,9 @@ public struct SplitApplier: Sendable {
         report.brokerApplied = try await applyAtBroker(store)
         try await registerPrices(store)
         let today = calendar.today()
-        let yesterday = today.adding(days: -1)
-        var cursor =
-            try await store.read { tx in try await tx.document(SplitCursor.self, id: SplitCursor.singletonID) }
-            ?? SplitCursor(effectiveThrough: yesterday, createdAt: calendar.clock.now())
-        cursor.effectiveThrough = min(cursor.effectiveThrough, yesterday)
-        guard cursor.effectiveThrough < today else { return report }
-        let after = max(cursor.effectiveThrough, today.adding(days: -CorporateActionCalendar.dueSpanDaysMax))
-        let due = try await store.read { [calendar] tx in try await calendar.due(.effectiveDate, after: after, through: today, in: tx) }
+        var cursor = try await MilestoneCursor.read(.effectiveDate, today: today, at: calendar.clock.now(), store: store)
+        guard cursor.through < today else { return report }
+        let due = try await cursor.due(calendar, today: today, store: store)
         for action in due where action.split != nil {
             report.cancelledOrders += try await cancelOpenOrders(of: action, store: store)
             if try await applyToLedger(action, store: store) != nil { report.applied += 1 } else { report.waiting += 1 }
@@ -116,11 +100,7 @@ public struct SplitApplier: Sendable {
         try await registerPrices(store)
         // Only a pass that applied everything due moves on; otherwise the same days come again.
         guard report.waiting == 0 else { return report }
-        cursor.effectiveThrough = today
-        let saved = cursor
-        try await store.transaction { tx in
-            try await tx.saveDocument(saved)
-        }
+        try await cursor.finish(today, store: store)
         return report
     }
 
