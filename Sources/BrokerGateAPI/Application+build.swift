@@ -38,7 +38,8 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
     app.addServices(
         DividendService(
             store: store, payer: DividendPayer(calendar: services.corporateActions, chain: services.chainRecorder),
-            role: environment.schedulerRole, logger: logger))
+            reinvestor: WrapperReinvestor(orders: services.orders, engine: services.engine), role: environment.schedulerRole,
+            logger: logger))
     app.addServices(
         SplitService(
             store: store,

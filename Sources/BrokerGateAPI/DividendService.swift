@@ -4,12 +4,14 @@ import ServiceLifecycle
 
 /// Runs `DividendPayer` every `interval` of real time on the replica holding the scheduler
 /// lease: snapshots holders when a dividend's ex date begins and pays them on its pay date,
-/// by the business clock (a moved sandbox clock is caught up on the next tick).
+/// by the business clock (a moved sandbox clock is caught up on the next tick); then lets
+/// `WrapperReinvestor` buy shares for the wrapper vaults with what they were paid.
 struct DividendService: Service, CustomStringConvertible {
     var description: String { "DividendService" }
 
     let store: any Store
     let payer: DividendPayer
+    let reinvestor: WrapperReinvestor
     let role: SchedulerRole
     let logger: Logger
     var interval: Duration = .seconds(1)
@@ -29,6 +31,13 @@ struct DividendService: Service, CustomStringConvertible {
                 }
             } catch {
                 logger.warning("dividend pass failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            do {
+                for order in try await reinvestor.pass(store) {
+                    logger.info("wrapper reinvestment placed", metadata: ["order_id": "\(order.id)", "symbol": "\(order.symbol)"])
+                }
+            } catch {
+                logger.warning("wrapper reinvestment failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
             }
         }
     }

@@ -20,6 +20,7 @@ struct GatewayServices: Sendable {
     let funding: FundingService
     let withdrawals: WithdrawalService
     let transfers: TokenTransferService
+    let wrappers: WrapperService
     let interest: InterestPayer
     let engine: OrderEngine
     let orders: OrderCommands
@@ -64,6 +65,7 @@ struct GatewayServices: Sendable {
         funding = FundingService(clock: clock, chain: chain)
         withdrawals = WithdrawalService(clock: clock, chain: chain)
         transfers = TokenTransferService(clock: clock, chain: chain)
+        wrappers = WrapperService(clock: clock, market: market, chain: chain)
         interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps, chain: chain)
         engine = OrderEngine(
             clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults,
@@ -115,6 +117,7 @@ struct GatewayServices: Sendable {
         routes += CashController(store: store, funding: funding, interest: interest).routes
         routes += WithdrawalsController(store: store, commands: commands, withdrawals: withdrawals).routes
         routes += TokenTransfersController(store: store, commands: commands, transfers: transfers).routes
+        routes += WrappersController(store: store, commands: commands, wrappers: wrappers).routes
         routes += OperatorLedgerController(store: store, history: ledgerHistory).routes
         routes += AuditLogController(store: store).routes
         routes += OrderRequestsController(store: store, commands: commands, placement: placement, queries: orderQueries).routes

@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 
 /// A typed identifier: `Identifier<Organization>` and `Identifier<APIKeyRecord>` are
@@ -82,6 +83,16 @@ public enum UUIDText {
         let millis = UInt64(max(0, PageCursor.micros(instant) / 1000))
         let high = (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | generator.next() & 0x0FFF
         let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        return text(high: high, low: low)
+    }
+
+    /// A UUID derived from `name` (version 8, RFC 9562: the first 122 bits of its Keccak-256):
+    /// the same name gives the same id on every replica and run, for objects the gateway owns
+    /// by nature rather than creates on request (e.g. a wrapper's vault account).
+    public static func named(_ name: String) -> String {
+        let digest = Keccak256.hash(Array(name.utf8))
+        let high = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_8000
+        let low = digest[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
         return text(high: high, low: low)
     }
 

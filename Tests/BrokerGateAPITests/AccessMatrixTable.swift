@@ -44,6 +44,7 @@ enum AccessMatrixTable {
         "GET \(stock)/news": .ok, "GET \(stock)/splits": .ok,
         "GET /api/v2/market_data/alloys/": .ok, "GET \(alloy)/current_price": .ok,
         "GET \(alloy)/historical_prices/": MatrixRow(query: "timespan=DAY", owner: [200]),
+        "GET \(stock)/wrapper": .ok,
         "GET /api/v2/reserves": .ok, "GET /api/v2/reserves/public_key": .ok,
         // the hosted KYC form: its link token is the credential
         "GET /api/v2/kyc_session": MatrixRow(headers: ["Authorization": "Bearer {kyc_token}"], owner: [200]),
@@ -96,6 +97,10 @@ enum AccessMatrixTable {
             json: #"{"quantity": 1, "recipient_account_id": "{account2_id}", "token_address": "{usd_plus}"}"#, owner: [201]),
         "GET \(account)/token_transfers": .ok,
         "GET \(account)/token_transfers/{transfer_id}": .ok,
+        // wrappers: the fixture's account holds the stock; unwrap may find nothing wrapped yet
+        "POST \(account)/wrap": MatrixRow(json: #"{"stock_id": "{stock_id}", "quantity": 0.001}"#, owner: [201]),
+        "POST \(account)/unwrap": MatrixRow(json: #"{"stock_id": "{stock_id}", "wrapped_quantity": 0.0001}"#, owner: [201, 422]),
+        "GET \(account)/wrapped_positions": .ok,
         // orders
         "POST \(account)/order_requests/market_buy": MatrixRow(json: orderBuy, owner: [201]),
         "POST \(account)/order_requests/market_sell": MatrixRow(

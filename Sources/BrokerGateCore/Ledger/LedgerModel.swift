@@ -129,6 +129,10 @@ public enum TransferReason: String, Sendable, Codable, CaseIterable {
     case split = "SPLIT"
     /// A fraction below the token's precision paid out in USD+ at a split.
     case cashInLieu = "CASH_IN_LIEU"
+    /// Stock tokens into a wrapper's vault and wrapped tokens minted (`WrapperService`).
+    case wrap = "WRAP"
+    /// Wrapped tokens burned and their share of the vault paid out.
+    case unwrap = "UNWRAP"
 }
 
 /// Tag for transfer and hold ids.

@@ -56,7 +56,7 @@ public struct OrderCommands: Sendable {
         let checked = try await check(input, accountID: accountID, for: principal, session: true, in: tx)
         return try await insert(
             input, stock: checked.stock, sized: (checked.holdUnits, checked.feeUnits), account: checked.account,
-            clientOrderID: checked.clientOrderID, requestID: requestID ?? .generate(), for: principal, in: tx)
+            clientOrderID: checked.clientOrderID, requestID: requestID ?? .generate(), organizationID: principal.organizationID, in: tx)
     }
 
     /// Holds what `sized` says and stores the order as PENDING_SUBMIT with its accepted
@@ -64,8 +64,8 @@ public struct OrderCommands: Sendable {
     /// alloy order share, once their checks have passed.
     func insert(
         _ input: OrderRequestInput, stock: Stock, sized: (holdUnits: Int64, feeUnits: Int64), account: Account, clientOrderID: String?,
-        requestID: OrderRequestID = .generate(), alloy: (id: AlloyID, basketID: OrderRequestID)? = nil, for principal: Principal,
-        in tx: any StoreTransaction
+        requestID: OrderRequestID = .generate(), alloy: (id: AlloyID, basketID: OrderRequestID)? = nil,
+        organizationID: OrganizationID, in tx: any StoreTransaction
     ) async throws -> OrderRecord {
         let now = clock.now()
         let orderID = OrderID.generate()
@@ -73,7 +73,7 @@ public struct OrderCommands: Sendable {
         let hold = try await ledger.hold(sized.holdUnits, on: holdAccount, reference: ("order", orderID.rawValue), in: tx)
         let order = OrderRecord(
             id: orderID, requestID: requestID, accountID: account.id, entityID: account.entityID,
-            organizationID: principal.organizationID,
+            organizationID: organizationID,
             stockID: stock.id, symbol: stock.symbol, side: input.side, type: input.type, tif: input.tif, paymentAmount: input.paymentAmount,
             assetQuantity: input.assetQuantity, limitPrice: input.limitPrice, quotedFeeUnits: sized.feeUnits, holdID: hold.id,
             clientOrderID: clientOrderID, status: .pendingSubmit, requestStatus: .submitted, filledQuantityUnits: 0, paymentUnits: 0,

@@ -14,7 +14,7 @@ public struct LedgerPositions: Sendable {
     public let sums: [LedgerAsset: Int64]
     /// USD+, USDC and every stock with any row.
     public let balances: [LedgerAsset: AssetBalances]
-    /// Customer rows of USD+ and every stock, read only when asked (`keepingCustomerRows`).
+    /// Customer rows of USD+, every stock and wrapper, read only when asked (`keepingCustomerRows`).
     public let customerRows: [LedgerAsset: [LedgerBalance]]
     public let usdPlus: ReserveReport
     public let fills: FillTotals
@@ -31,7 +31,7 @@ public struct LedgerPositions: Sendable {
         var balances: [LedgerAsset: AssetBalances] = [:]
         var customerRows: [LedgerAsset: [LedgerBalance]] = [:]
         for asset in Set(sums.keys).union([.usdPlus, .usdc]) {
-            let keep = keepingCustomerRows && (asset.isStock || asset == .usdPlus)
+            let keep = keepingCustomerRows && (asset.isStock || asset.wrappedSymbol != nil || asset == .usdPlus)
             var rows: [LedgerBalance] = []
             balances[asset] = try await AssetBalances.read(asset, in: tx) { row in if keep { rows.append(row) } }
             if keep { customerRows[asset] = rows }
@@ -45,6 +45,11 @@ public struct LedgerPositions: Sendable {
     /// Stocks with any ledger row, by symbol.
     public var stockAssets: [LedgerAsset] {
         balances.keys.filter(\.isStock).sorted { $0.rawValue < $1.rawValue }
+    }
+
+    /// Wrapped tokens with any ledger row, by symbol.
+    public var wrappedAssets: [LedgerAsset] {
+        balances.keys.filter { $0.wrappedSymbol != nil }.sorted { $0.rawValue < $1.rawValue }
     }
 
     /// The balance of a house account (0 when it has no row).

@@ -35,7 +35,9 @@ public struct ReservesStatement: Sendable {
     public let computedAt: Date
     public let usdPlus: USDPlusReservesLine
     public let stocks: [StockReservesLine]
-    /// Liabilities per asset (USD+ and every stock): customer balances only.
+    /// Every stock's accumulating wrapper with wrapped tokens or vault shares (`Wrapper`).
+    public let wrappers: [WrapperReservesLine]
+    /// Liabilities per asset (USD+, every stock and wrapper): customer balances only.
     public let trees: [LedgerAsset: MerkleSumTree]
     public let reconciliation: ReconciliationResult
     /// Each token's supply on the EVM chain (`--chain evm:`), nil on the ledger-only chain.
@@ -64,8 +66,9 @@ public struct ReservesStatement: Sendable {
                 symbol: symbol, stockID: universe.stock(symbol: symbol)?.id, tokensOutstandingUnits: positions.tokensOutstanding(stock),
                 custodyUnits: positions.custody(stock))
         }
+        wrappers = WrapperReservesLine.lines(positions, universe: universe)
         var trees: [LedgerAsset: MerkleSumTree] = [:]
-        for asset in [LedgerAsset.usdPlus] + positions.stockAssets {
+        for asset in [LedgerAsset.usdPlus] + positions.stockAssets + positions.wrappedAssets {
             trees[asset] = try Self.tree(asset, positions: positions, keys: keys)
         }
         self.trees = trees
@@ -111,6 +114,7 @@ public struct ReservesStatement: Sendable {
             "fully_backed": .bool(isFullyBacked),
             "usd_plus": .object(usd),
             "stocks": .array(stockLines),
+            "wrappers": .array(wrappers.map { $0.canonical(liabilities: liabilities(.wrapped($0.symbol))) }),
             "reconciliation": reconciliationJSON,
         ]
         if let chain { fields["chain"] = Self.chainJSON(chain) }
