@@ -190,11 +190,32 @@ def verify_sums(report: dict[str, Any]) -> list[str]:
     if units(usd["liabilities"]["total"], "usd_plus.liabilities.total") != customers:
         raise Failure("USD+: customer balances in the tree != customer_balances")
     lines.append(f"USD+: outstanding {usd['outstanding']} = reserve {usd['reserve_usdc']}")
+    lines += verify_wrappers(report)
     reconciliation = report["reconciliation"]
     if reconciliation["status"] != "OK" or reconciliation["breaks"]:
         raise Failure(f"reconciliation reports breaks: {json.dumps(reconciliation['breaks'])}")
     if report["fully_backed"] is not True:
         raise Failure("the report does not claim to be fully backed")
+    return lines
+
+
+def verify_wrappers(report: dict[str, Any]) -> list[str]:
+    """Each wrapper: holders' wrapped tokens == supply, and the stated rate is vault ÷ supply."""
+    lines = []
+    stocks = {stock["symbol"] for stock in report["stocks"]}
+    for wrapper in report.get("wrappers", []):
+        name = wrapper["wrapped_symbol"]
+        supply = units(wrapper["wrapped_supply"], f"{name}.wrapped_supply")
+        vault = units(wrapper["vault_shares"], f"{name}.vault_shares")
+        if units(wrapper["liabilities"]["total"], f"{name}.liabilities.total") != supply:
+            raise Failure(f"{name}: wrapped tokens in the tree != wrapped supply")
+        if vault > 0 and wrapper["symbol"] not in stocks:
+            raise Failure(f"{name}: its vault holds {wrapper['symbol']}, which the report does not back")
+        rate = Decimal(vault) / Decimal(supply) if supply else Decimal(1)
+        stated = Decimal(wrapper["shares_per_token"])
+        if not (stated <= rate < stated + Decimal("1e-12")):
+            raise Failure(f"{name}: shares per token {stated} != vault {vault} / supply {supply}")
+        lines.append(f"{name}: supply {wrapper['wrapped_supply']} x {wrapper['shares_per_token']} = vault {wrapper['vault_shares']}")
     return lines
 
 

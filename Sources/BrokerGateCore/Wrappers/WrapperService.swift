@@ -60,6 +60,7 @@ public struct WrapperService: Sendable {
         _ accountID: AccountID, stockID: String, sharesUnits: Int64, for principal: Principal, in tx: any StoreTransaction
     ) async throws -> WrapRecord {
         let (account, stock) = try await checked(accountID, stockID: stockID, units: sharesUnits, for: principal, in: tx)
+        try await requireCustodial(account, in: tx)
         let state = try await WrapperState.read(stock.symbol, in: tx)
         guard state.supplyUnits == 0 || state.vaultSharesUnits > 0 else {
             throw DomainError(
@@ -145,6 +146,19 @@ public struct WrapperService: Sendable {
         }
         precondition(units > 0, "quantities are checked positive when parsed")
         return (account, stock)
+    }
+
+    /// On chain, a self-custody wallet's tokens are the chain's to count, not the ledger's
+    /// (`ChainHoldings`): the burn into the vault could fail after the books moved. Such
+    /// holders wrap after moving the tokens to a managed wallet; refused up front, changing nothing.
+    private func requireCustodial(_ account: Account, in tx: any StoreTransaction) async throws {
+        guard cash.ledger.chain.isOn, let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue),
+            ChainHoldings.readsChain(wallet)
+        else { return }
+        throw DomainError(
+            .ruleViolation, code: "wrap_self_custody",
+            message: "the account's wallet \(wallet.address.checksummed) is self-custody: its tokens move only by the holder's "
+                + "signature; wrap from a managed wallet, or hold the plain token")
     }
 
     private func record(
