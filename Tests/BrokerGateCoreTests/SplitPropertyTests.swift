@@ -6,7 +6,8 @@ import Testing
 
 /// The books' invariants across random histories: trades, transfers between customers,
 /// dividends (`DividendPayer`, the model's and operators') and splits and reverse splits
-/// (`SplitApplier`), day after day. After every day: each asset's ledger sums to zero, no
+/// (`SplitApplier`), wraps and unwraps with the vault's dividends reinvested
+/// (`WrapperService`, `WrapperReinvestor`), day after day. After every day: each asset's ledger sums to zero, no
 /// customer balance is negative, and tokens outstanding == custody for every stock.
 struct SplitPropertyTests {
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
@@ -18,29 +19,43 @@ struct SplitPropertyTests {
         let applier = SplitApplier(
             calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: broker), model: PriceModel(universe: .standard))
         let payer = DividendPayer(calendar: calendar)
+        let market = MarketDataService(clock: fixture.clock)
+        let wrappers = WrapperService(clock: fixture.clock, market: market)
+        let reinvestor = WrapperReinvestor(
+            orders: OrderCommands(clock: fixture.clock, market: market), engine: OrderEngine(clock: fixture.clock, broker: broker))
         let ledger = Ledger(clock: fixture.clock)
         var accounts: [AccountID] = []
         for _ in 0..<4 { accounts.append(try await fixture.customer()) }
         let symbols = ["AAPL", "MSFT"]
         var day = try CalendarDate(parsing: "2026-11-30")
-        var applied = 0
+        var applied = 0, wraps = 0
 
         for _ in 0..<30 {
             fixture.clock.set(Self.instant(day, hourUTC: 15))
             for _ in 0..<6 {
                 let account = accounts[random.below(accounts.count)], symbol = symbols[random.below(symbols.count)]
                 let units = Int64(random.below(5_000_000)) + 1
-                switch random.below(4) {
+                switch random.below(6) {
                 case 0: try await SplitInvariants.trade(account, units: units, symbol: symbol, ledger: ledger, store: fixture.store)
                 case 1: try await SplitInvariants.sell(account, upTo: units, symbol: symbol, ledger: ledger, store: fixture.store)
                 case 2:
                     let other = accounts[random.below(accounts.count)]
                     try await SplitInvariants.transfer(
                         account, to: other, upTo: units, symbol: symbol, ledger: ledger, store: fixture.store)
+                case 3: try await Self.schedule(symbol, random: &random, today: day, calendar: calendar, store: fixture.store)
                 default:
-                    try await Self.schedule(symbol, random: &random, today: day, calendar: calendar, store: fixture.store)
+                    // A refusal (more than held, too small) is a rule of its own: it changes nothing.
+                    let stockID = StockUniverse.standard.stocks.first { $0.symbol == symbol }!.id.rawValue
+                    let wrap = random.below(2) == 0
+                    let done = try? await fixture.store.transaction { [fixture] tx in
+                        wrap
+                            ? try await wrappers.wrap(account, stockID: stockID, sharesUnits: units, for: fixture.principal, in: tx)
+                            : try await wrappers.unwrap(account, stockID: stockID, wrappedUnits: units, for: fixture.principal, in: tx)
+                    }
+                    if done != nil { wraps += 1 }
                 }
             }
+            _ = try await reinvestor.pass(fixture.store)
             day = day.adding(days: 1)
             fixture.clock.set(Self.instant(day, hourUTC: 6))  // 01:00 New York: dates begin
             _ = try await payer.pass(fixture.store)
@@ -48,6 +63,7 @@ struct SplitPropertyTests {
             try await SplitInvariants.requireSound(fixture.store, symbols: symbols)
         }
         #expect(applied > 0, "seed \(seed): the history applied at least one split")
+        #expect(wraps > 0, "seed \(seed): the history wrapped or unwrapped at least once")
     }
 
     /// A split (forward or reverse, small terms) or a cash dividend on a day ahead.
