@@ -59,7 +59,8 @@ extension OrderCommands {
                 orders.append(
                     try await insert(
                         legInput, stock: leg.stock, sized: sized, account: account, clientOrderID: orders.isEmpty ? clientOrderID : nil,
-                        requestID: orders.isEmpty ? basketID : .generate(), alloy: (alloy.id, basketID), organizationID: principal.organizationID, in: tx))
+                        requestID: orders.isEmpty ? basketID : .generate(), alloy: (alloy.id, basketID),
+                        organizationID: principal.organizationID, in: tx))
             } catch let error as DomainError {
                 throw DomainError(
                     error.kind, code: error.code, message: "\(alloy.symbol) leg \(leg.stock.symbol): \(error.message)",

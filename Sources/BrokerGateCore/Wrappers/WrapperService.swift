@@ -65,7 +65,8 @@ public struct WrapperService: Sendable {
         guard state.supplyUnits == 0 || state.vaultSharesUnits > 0 else {
             throw DomainError(
                 .ruleViolation, code: "wrapper_depleted",
-                message: "\(Wrapper.symbol(of: stock.symbol)) has tokens outstanding but no shares left in its vault; it takes no new wraps")
+                message: "\(Wrapper.symbol(of: stock.symbol)) has tokens outstanding but no shares left in its vault; it takes no new wraps"
+            )
         }
         let wrapped = state.wrappedUnits(forShares: sharesUnits)
         guard wrapped > 0 else { throw Self.tooSmall("quantity", stock) }
@@ -177,6 +178,7 @@ public struct WrapperService: Sendable {
     static func tooSmall(_ field: String, _ stock: Stock) -> DomainError {
         DomainError(
             .ruleViolation, code: "wrap_too_small",
-            message: "\(field) is worth less than 0.000001 of a token at the current rate of \(Wrapper.symbol(of: stock.symbol)); send more")
+            message: "\(field) is worth less than 0.000001 of a token at the current rate of \(Wrapper.symbol(of: stock.symbol)); send more"
+        )
     }
 }
