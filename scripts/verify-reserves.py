@@ -253,8 +253,9 @@ def verify_proof(proof: dict[str, Any], account_id: str, report: dict[str, Any])
     if asset == "USD+":
         liabilities = report["usd_plus"]["liabilities"]
     else:
-        symbol = asset.removeprefix("STOCK:")
-        matching = [s for s in report["stocks"] if s["symbol"] == symbol]
+        lines = report.get("wrappers", []) if asset.startswith("WRAPPED:") else report["stocks"]
+        symbol = asset.removeprefix("WRAPPED:").removeprefix("STOCK:")
+        matching = [line for line in lines if line["symbol"] == symbol]
         if not matching:
             raise Failure(f"{asset}: not in the report")
         liabilities = matching[0]["liabilities"]
