@@ -66,6 +66,8 @@ public struct GatewayEnvironment: Sendable {
     public let webhookRetry: WebhookRetryPolicy
     /// How long an order that never reached the broker waits for it before ending in ERROR.
     public let brokerUnreachableLimit: TimeInterval
+    /// Failed broker calls in a row after which such an order ends in ERROR (backing off between).
+    public let brokerAttemptsMax: Int
     /// The EVM chain tokens live on (`--chain evm:URL`); nil is the ledger-only chain.
     public let chain: ChainEnvironment?
 
@@ -79,10 +81,12 @@ public struct GatewayEnvironment: Sendable {
         orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
         webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
-        brokerUnreachableLimit: TimeInterval = 300, chain: ChainEnvironment? = nil, alloys: AlloyCatalog = .builtIn
+        brokerUnreachableLimit: TimeInterval = 300, brokerAttemptsMax: Int = 8, chain: ChainEnvironment? = nil,
+        alloys: AlloyCatalog = .builtIn
     ) {
         self.alloys = alloys
         self.brokerUnreachableLimit = brokerUnreachableLimit
+        self.brokerAttemptsMax = brokerAttemptsMax
         self.chain = chain
         webhookPolicy = WebhookAddressPolicy(sandbox: sandbox, allowPrivate: webhookAllowPrivate)
         self.webhookResolver = webhookResolver

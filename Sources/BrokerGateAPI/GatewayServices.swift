@@ -69,7 +69,7 @@ struct GatewayServices: Sendable {
         interest = InterestPayer(clock: clock, rateBps: environment.usdPlusAnnualRateBps, chain: chain)
         engine = OrderEngine(
             clock: clock, broker: environment.broker, calendar: environment.calendar, faults: environment.orderFaults,
-            unreachableLimit: environment.brokerUnreachableLimit, chain: chain)
+            unreachableLimit: environment.brokerUnreachableLimit, attemptsMax: environment.brokerAttemptsMax, chain: chain)
         let orders = OrderCommands(clock: clock, market: market, broker: environment.broker.capabilities)
         self.orders = orders
         permitOrders = environment.chain.map {
@@ -82,7 +82,7 @@ struct GatewayServices: Sendable {
         eligibility = IssuerEligibilityService(clock: clock)
         let holdings = environment.chain.map { ChainHoldings(adapter: $0.adapter, deployment: $0.deployment) }
         placement = OrderPlacement(store: store, runner: runner, orders: orders, issuance: issuance, engine: engine, chain: holdings)
-        desk = OrderDesk(broker: environment.broker)
+        desk = OrderDesk(broker: environment.broker, clock: clock)
         activity = AccountActivity(clock: clock)
         portfolio = PortfolioService(market: market, chain: holdings)
         ledgerHistory = LedgerHistory()
@@ -102,7 +102,7 @@ struct GatewayServices: Sendable {
             store: store, metrics: environment.metrics, webRoot: environment.webRoot, reconciliation: environment.reconciliation,
             scheduler: environment.schedulerRole, webhooks: webhookDispatch, chainOn: environment.chain != nil
         ).routes
-        routes += OrderDeskController(store: store, desk: desk, role: environment.schedulerRole).routes
+        routes += OrderDeskController(store: store, commands: commands, desk: desk, role: environment.schedulerRole).routes
         routes += ChainController(store: store, chain: environment.chain).routes
         routes += EntitiesController(store: store, commands: commands, entities: entities).routes
         routes += AccountsController(store: store, commands: commands, accounts: accounts).routes

@@ -136,7 +136,7 @@ struct Serve: AsyncParsableCommand {
             broker: settings.broker.adapter(store: store, clock: clock, halted: settings.haltedSymbols, logger: logger),
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate,
-            brokerUnreachableLimit: settings.brokerUnreachableLimit,
+            brokerUnreachableLimit: settings.brokerUnreachableLimit, brokerAttemptsMax: settings.brokerAttemptsMax,
             chain: chain, alloys: settings.alloys)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the

@@ -42,6 +42,7 @@ struct ServeSettings {
     /// How long an order that never reached the broker waits for it before ending in ERROR
     /// (env `BROKERGATE_BROKER_UNREACHABLE_SECONDS`, default 300).
     let brokerUnreachableLimit: TimeInterval
+    let brokerAttemptsMax: Int
     /// The alloys offered (`--alloys`, `BROKERGATE_ALLOYS`; default the built-ins).
     let alloys: AlloyCatalog
 
@@ -138,6 +139,8 @@ struct ServeSettings {
             try Self.integer(
                 nil, env["BROKERGATE_BROKER_UNREACHABLE_SECONDS"], flag: "BROKERGATE_BROKER_UNREACHABLE_SECONDS", default: 300,
                 range: 1...86_400))
+        brokerAttemptsMax = try Self.integer(
+            nil, env["BROKERGATE_BROKER_ATTEMPTS_MAX"], flag: "BROKERGATE_BROKER_ATTEMPTS_MAX", default: 8, range: 1...1_000)
         walletKey = try env["BROKERGATE_WALLET_KEY"].map { hex in
             guard let bytes = Hex.decode(hex), bytes.count == 32 else {
                 throw ConfigurationError(

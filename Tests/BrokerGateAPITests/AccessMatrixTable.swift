@@ -171,6 +171,9 @@ enum AccessMatrixTable {
         "GET /api/v2/operator/accounts/{account_id}/ledger": .ok,
         "GET /api/v2/operator/reconciliation": MatrixRow(owner: [200, 404]),
         "GET /api/v2/operator/order_desk": .ok,
+        // the fixture's order has ended (filled or cancelled): neither action applies
+        "POST /api/v2/operator/orders/{order_id}/retry": MatrixRow(owner: [422]),
+        "POST /api/v2/operator/orders/{order_id}/cancel": MatrixRow(owner: [422]),
         "GET /api/v2/operator/chain": .ok,
         "POST /api/v2/operator/corporate_actions": MatrixRow(
             json: #"{"stock_id": "{stock_id}", "type": "SPLIT", "split_from": 1, "split_to": 2, "effective_date": "2026-12-14"}"#,

@@ -358,7 +358,7 @@ extension OrderEngineTests {
         await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
         let failed = try await reload(order)
         #expect(failed.status == .error && failed.requestStatus == .error)
-        #expect(failed.cancelMessage?.hasPrefix("the broker could not be reached for 61 s") == true)
+        #expect(failed.cancelMessage == "the broker could not be reached (2 attempts over 61 s): HTTP 503 (test)")
         let cash = try #require(try await balance(.customer(account, .usdPlus)))
         #expect(cash.heldUnits == 0 && cash.balanceUnits == 10_000_000_000)
         let events = try await store.transaction { tx in
@@ -381,12 +381,74 @@ extension OrderEngineTests {
         clock.set(OrderEngineTests.mondayMorning.addingTimeInterval(3_600))
         await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
         let waiting = try await reload(order)
-        #expect(waiting.status == .submitted && waiting.brokerTrouble != nil)
+        #expect(waiting.status == .submitted && waiting.brokerTrouble != nil && waiting.brokerAttempts == 2)
         broker.unreachable.withLock { $0 = false }
         broker.set(.filled, quantity: 200_000, cash: 50_000_000, id: order.id.rawValue)
+        #expect(try await !engine.advance(order.id, store: store), "backing off: 2 s after the second failure")
+        clock.set(OrderEngineTests.mondayMorning.addingTimeInterval(3_602))
         #expect(try await engine.advance(order.id, store: store))
         let filled = try await reload(order)
         #expect(filled.status == .filled && filled.brokerTrouble == nil && filled.brokerTroubleSince == nil)
+        #expect(filled.brokerAttempts == nil && filled.brokerRetryAt == nil)
+    }
+
+    @Test func test_backoff_doublesUpToAMinute() {
+        #expect((1...9).map { OrderEngine.backoff(afterAttempts: $0) } == [1, 2, 4, 8, 16, 32, 60, 60, 60])
+    }
+
+    /// A broker answering 5xx forever: calls back off, the order ends in ERROR after the
+    /// attempts bound with its hold released, the desk lists it, and the operator's retry
+    /// (once the broker is back) reopens it under the same id and it fills.
+    @Test func test_aBrokerFailingForever_endsTheOrderInError_afterTheBound_theDeskRetriesIt() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let broker = TotalsBroker()
+        broker.unreachable.withLock { $0 = true }
+        let engine = OrderEngine(clock: clock, broker: broker, unreachableLimit: 3_600, attemptsMax: 3)
+        let start = OrderEngineTests.mondayMorning
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        #expect(try await !engine.advance(order.id, store: store), "no call before the backoff ends")
+        #expect(try await reload(order).brokerRetryAt == start.addingTimeInterval(1))
+        clock.set(start.addingTimeInterval(1))
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        clock.set(start.addingTimeInterval(3))
+        await #expect(throws: BrokerUnavailable.self) { try await engine.advance(order.id, store: store) }
+        let failed = try await reload(order)
+        #expect(failed.status == .error && failed.brokerAttempts == 3)
+        #expect(failed.cancelMessage == "the broker could not be reached (3 attempts over 3 s): HTTP 503 (test)")
+        #expect(try #require(try await balance(.customer(account, .usdPlus))).heldUnits == 0, "hold released")
+
+        let desk = OrderDesk(broker: broker, clock: clock)
+        let listed = try await desk.status(store: store).attention
+        #expect(listed.map(\.id) == [order.id])
+        broker.unreachable.withLock { $0 = false }
+        broker.set(.filled, quantity: 200_000, cash: 50_000_000, id: order.id.rawValue)
+        let reopened = try await store.transaction { tx in try await desk.retry(order.id, in: tx) }
+        #expect(reopened.status == .pendingSubmit && reopened.holdID != failed.holdID && reopened.brokerAttempts == nil)
+        #expect(try #require(try await balance(.customer(account, .usdPlus))).heldUnits > 0, "held again")
+        #expect(try await engine.advance(order.id, store: store))
+        #expect(try await reload(order).status == .filled)
+        await #expect(throws: DomainError.self) { try await store.transaction { tx in try await desk.retry(order.id, in: tx) } }
+        await #expect(throws: DomainError.self) { try await store.transaction { tx in try await desk.cancel(order.id, in: tx) } }
+    }
+
+    @Test func test_theDeskCancelsAnOpenOrder_theBrokerConfirming() async throws {
+        let account = try await customer()
+        let order = try await place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 5_000, scale: 2)), account)
+        let broker = TotalsBroker()
+        let engine = OrderEngine(clock: clock, broker: broker)
+        #expect(try await engine.advance(order.id, store: store))
+        let desk = OrderDesk(broker: broker, clock: clock)
+        let asked = try await store.transaction { tx in try await desk.cancel(order.id, in: tx) }
+        #expect(asked.status == .pendingCancel && asked.cancelCause == .operator)
+        broker.set(.cancelled, quantity: 0, cash: 0, id: order.id.rawValue)
+        #expect(try await engine.advance(order.id, store: store))
+        let cancelled = try await reload(order)
+        #expect(cancelled.status == .cancelled && cancelled.requestStatus == .cancelled)
+        #expect(cancelled.cancelMessage == "cancelled by the operator from the order desk")
+        #expect(try #require(try await balance(.customer(account, .usdPlus))).heldUnits == 0)
     }
 
     @Test func test_placement_refusesWhatTheBrokerCanNeverTake() async throws {

@@ -32,9 +32,12 @@ public struct OrderDeskStatus: Sendable {
 /// Reads the outbox, the order counts and the broker's book.
 public struct OrderDesk: Sendable {
     public let broker: any BrokerAdapter
+    /// For the desk's actions (`OrderDesk+Actions`): when they happen, and holds they take.
+    public let clock: any BusinessClock
 
-    public init(broker: any BrokerAdapter) {
+    public init(broker: any BrokerAdapter, clock: any BusinessClock = SystemClock()) {
         self.broker = broker
+        self.clock = clock
     }
 
     /// How many ERROR orders the desk lists, newest first.

@@ -28,17 +28,31 @@ public struct OrderEngine: Sendable {
     /// before it ends in ERROR (its hold released). An order the broker has is never given
     /// up: it may still fill, so it is asked about until the broker answers.
     public let unreachableLimit: TimeInterval
+    /// Failed broker calls in a row after which an order that never reached the broker ends
+    /// in ERROR, whichever of this and `unreachableLimit` comes first.
+    public let attemptsMax: Int
 
     public init(
         clock: any BusinessClock, broker: any BrokerAdapter, calendar: TradingCalendar = .nyse, faults: OrderFaultInjector = .none,
-        unreachableLimit: TimeInterval = 300, chain: ChainRecorder = .off
+        unreachableLimit: TimeInterval = 300, attemptsMax: Int = 8, chain: ChainRecorder = .off
     ) {
+        precondition(attemptsMax >= 1, "at least one attempt")
         self.clock = clock
         ledger = Ledger(clock: clock, chain: chain)
         self.broker = broker
         self.calendar = calendar
         self.faults = faults
         self.unreachableLimit = unreachableLimit
+        self.attemptsMax = attemptsMax
+    }
+
+    /// The longest wait between two broker calls about one order.
+    public static let backoffMax: TimeInterval = 60
+
+    /// The wait after `attempts` failed calls in a row: 1, 2, 4, … seconds, at most a minute,
+    /// so a broker that is down is not hammered and one that is back is asked again soon.
+    public static func backoff(afterAttempts attempts: Int) -> TimeInterval {
+        min(backoffMax, TimeInterval(1 << min(max(attempts - 1, 0), 16)))
     }
 
     /// Advances every open order once (up to `limit`, oldest first); returns how many changed.
@@ -84,6 +98,9 @@ public struct OrderEngine: Sendable {
         guard !order.status.isTerminal else { return nil }
         let id = order.id
         let now = clock.now()
+        // Backing off after failed broker calls: the order waits its turn (an operator's
+        // retry from the desk clears the wait).
+        if let retryAt = order.brokerRetryAt, now < retryAt { return nil }
         let expired = order.expiresAt.map { now >= $0 } ?? false
         let answer: BrokerOrderState?
         do {
@@ -100,6 +117,8 @@ public struct OrderEngine: Sendable {
             let before = fresh
             fresh.brokerTroubleSince = nil
             fresh.brokerTrouble = nil
+            fresh.brokerAttempts = nil
+            fresh.brokerRetryAt = nil
             try await record(state, on: &fresh, cause: cause, now: now, in: tx)
             guard fresh != before else { return nil }
             try await tx.updateDocument(fresh)
@@ -108,20 +127,26 @@ public struct OrderEngine: Sendable {
         }
     }
 
-    /// Notes that the broker could not be reached about an order; one that never reached it
-    /// ends in ERROR once that has lasted `unreachableLimit`.
+    /// Notes that the broker could not be reached about an order and when to try again
+    /// (`backoff`); one that never reached it ends in ERROR, its hold released, after
+    /// `attemptsMax` failed calls or `unreachableLimit`, whichever comes first.
     func recordTrouble(_ trouble: BrokerUnavailable, on id: OrderID, now: Date, store: any Store) async throws {
         try await store.transaction { tx in
             guard var order = try await tx.document(OrderRecord.self, id: id.rawValue), !order.status.isTerminal else { return }
             let before = order
             let since = order.brokerTroubleSince ?? now
+            let attempts = (order.brokerAttempts ?? 0) + 1
             order.brokerTroubleSince = since
             order.brokerTrouble = String(trouble.reason.prefix(500))
-            if order.status == .pendingSubmit, now.timeIntervalSince(since) >= unreachableLimit {
+            order.brokerAttempts = attempts
+            order.brokerRetryAt = now.addingTimeInterval(Self.backoff(afterAttempts: attempts))
+            if order.status == .pendingSubmit, attempts >= attemptsMax || now.timeIntervalSince(since) >= unreachableLimit {
                 let seconds = Int(now.timeIntervalSince(since))
+                order.brokerRetryAt = nil
                 try await close(
                     &order, as: .error, requestStatus: .error,
-                    message: "the broker could not be reached for \(seconds) s: \(order.brokerTrouble ?? "")", in: tx)
+                    message: "the broker could not be reached (\(attempts) attempts over \(seconds) s): \(order.brokerTrouble ?? "")",
+                    in: tx)
             }
             guard order != before else { return }
             try await tx.updateDocument(order)
@@ -175,6 +200,7 @@ public struct OrderEngine: Sendable {
                     order.tif == .gtc
                         ? "GTC order reached its \(SessionRules.gtcDaysMax)-day limit" : "DAY order expired at the end of its session"
                 case .corporateAction: order.cancelMessage ?? "cancelled for a corporate action of \(order.symbol)"
+                case .operator: order.cancelMessage ?? "cancelled by the operator"
                 case nil: state.reason ?? "cancelled by the broker"
                 }
             try await close(

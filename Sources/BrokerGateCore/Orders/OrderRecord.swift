@@ -34,7 +34,8 @@ public struct OrderRecord: StoredDocument, Equatable {
     public let limitPrice: Amount?
     /// The fee quoted and held (USD+ units).
     public let quotedFeeUnits: Int64
-    public let holdID: LedgerHoldID
+    /// The order's hold; a new one when an operator retries an order that ended in ERROR.
+    public var holdID: LedgerHoldID
     public let clientOrderID: String?
     public var status: BrokerageOrderStatus
     public var requestStatus: OrderRequestStatus
@@ -60,6 +61,10 @@ public struct OrderRecord: StoredDocument, Equatable {
     /// the last error; both nil once it answers again. Shown on the operator's order desk.
     public var brokerTroubleSince: Date? = nil
     public var brokerTrouble: String? = nil
+    /// Broker calls about this order that failed in a row, and when the engine may call
+    /// again (exponential backoff, `OrderEngine.backoff`); nil once the broker answers.
+    public var brokerAttempts: Int? = nil
+    public var brokerRetryAt: Date? = nil
     /// The alloy this order is a leg of (nil: a single-stock order). Legs of one alloy
     /// order share `basketID`, the order request id of their first leg.
     public var alloyID: AlloyID? = nil
@@ -105,6 +110,8 @@ public enum OrderCancelCause: String, Sendable, Codable {
     /// A corporate action ended it (a split of its stock, `SplitApplier`); `cancelMessage`
     /// names the action and is kept as the order's message when it closes.
     case corporateAction = "CORPORATE_ACTION"
+    /// An operator cancelled it from the order desk (request status CANCELLED).
+    case `operator` = "OPERATOR"
 }
 
 /// One fill of an order: what moved, at what price.
