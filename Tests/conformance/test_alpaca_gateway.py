@@ -296,8 +296,12 @@ def test_anOrderAlpacaNeverFills_isCancelledAtItsDayExpiry(world) -> None:
     w.assert_reconciled()
 
 
-def test_anOrderThatNeverReachesAlpaca_endsInError_withItsHoldReleased(world) -> None:
-    w = world(BROKERGATE_ALPACA_RETRY_SECONDS="2", BROKERGATE_BROKER_UNREACHABLE_SECONDS="4")
+def test_anOrderThatNeverReachesAlpaca_endsInError_withItsHoldReleased_andTheDeskRetriesIt(world) -> None:
+    """Alpaca answers 500 forever: after 3 failed engine passes (backing off 1 s, 2 s) the
+    order ends ERROR with its hold released and the desk lists it with a retry action;
+    once Alpaca is back the operator's retry reopens it under the same id and it fills,
+    and the retry is in the audit trail."""
+    w = world(BROKERGATE_ALPACA_RETRY_SECONDS="1", BROKERGATE_BROKER_ATTEMPTS_MAX="3")
     account_id = trading_account(w.client)
     cash = _cash(w.client, account_id)
     w.sim.set_faults("error_500")
@@ -306,7 +310,23 @@ def test_anOrderThatNeverReachesAlpaca_endsInError_withItsHoldReleased(world) ->
     assert ended.status == "ERROR", ended
     assert _cash(w.client, account_id) == cash
     desk = httpx.get(f"{w.gateway.base}/api/v2/operator/order_desk", headers=w.operator, timeout=10)
-    assert desk.status_code == 200 and buy.order_id in desk.text, desk.text
+    assert desk.status_code == 200, desk.text
+    listed = [item for item in desk.json()["attention"] if item["order_id"] == buy.order_id]
+    assert listed and listed[0]["broker_attempts"] == 3 and listed[0]["actions"] == ["retry"], desk.text
+    assert listed[0]["reason"], "the broker's error is shown"
     w.sim.set_faults("none")
     assert w.alpaca_orders() == []
+    w.assert_reconciled()
+
+    base = f"{w.gateway.base}/api/v2/operator/orders/{buy.order_id}"
+    assert httpx.post(f"{base}/cancel", headers=w.operator, timeout=10).status_code == 422, "an ended order is not cancelled"
+    retried = httpx.post(f"{base}/retry", headers=w.operator, timeout=10)
+    assert retried.status_code == 200 and retried.json()["status"] == "PENDING_SUBMIT", retried.text
+    filled = w.wait(account_id, buy.order_id, {"FILLED", "REJECTED", "ERROR", "CANCELLED"})
+    assert filled.status == "FILLED", filled
+    assert len(w.alpaca_orders()) == 1, "executed once, under the same id"
+    audit = httpx.get(
+        f"{w.gateway.base}/api/v2/operator/audit_log", params={"object_id": buy.order_id}, headers=w.operator, timeout=10)
+    routes = [record["route"] for record in audit.json()["data"]]
+    assert "/api/v2/operator/orders/{order_id}/retry" in routes, audit.text
     w.assert_reconciled()
