@@ -154,6 +154,11 @@ def test_kill9_betweenCommitAndBroker_theOrderCompletesOnce(point: str, tmp_path
         run = httpx.post(f"{restarted.base}/api/v2/operator/reconciliation", headers=operator, timeout=10).json()
         broker_breaks = [b for b in run["breaks"] if b["check"].startswith("broker")]
         assert broker_breaks == [] and run["broker_positions"] == "COMPARED", run
+        # The order's audit record committed with the order, so the kill did not lose it,
+        # even where the kill came before the response.
+        audit = httpx.get(f"{restarted.base}/api/v2/operator/audit_log", params={"limit": 100}, headers=operator, timeout=10)
+        created = [r for r in audit.json()["data"] if r["route"].endswith("/order_requests/market_buy") and r["status"] == 201]
+        assert len(created) == 1, audit.text
         print(f"crash at {point}: order {orders[0].id} filled once after restart; ledger sequence {report['ledger_sequence']}")
     finally:
         restarted.kill9()
