@@ -59,6 +59,18 @@ extension SplitApplierTests {
         #expect(try await applier.pass(fixture.store).applied == 0)
     }
 
+    @Test func test_aSandboxClockMovedBackAndForth_withinOneTick_stillCrossesTheSplit() async throws {
+        let ada = try await fixture.customer()
+        try await hold(ada, units: 1_000_000)
+        #expect(try await applier.pass(fixture.store).applied == 0)  // the cursor is at today (2026)
+        at("2020-08-27T16:00:00Z")
+        try await SplitApplier.clockMoved(to: fixture.clock.now(), store: fixture.store)
+        at("2020-08-31T16:00:00Z")  // no pass ran at 2020-08-27
+        #expect(try await progress("2020-08-31") == .inProgress)
+        #expect(try await applier.pass(fixture.store).applied == 2)
+        #expect(try await tokens([ada]) == [ada: 4_000_000])
+    }
+
     @Test func test_anOperatorSplitDueButNotApplied_refusesNewOrdersOfItsStock_changingNothing() async throws {
         let ada = try await fixture.customer()
         at("2026-12-05T15:00:00Z")

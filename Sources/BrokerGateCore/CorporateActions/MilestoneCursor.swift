@@ -52,6 +52,20 @@ struct MilestoneCursor: StoredDocument, Equatable {
         }
     }
 
+    /// The sandbox clock was moved to `today`: if that is before the split job's cursor, the
+    /// cursor goes back to it at once, so a historical split after `today` counts as crossed
+    /// when the clock next reaches it, however soon (the job itself only sees the dates its
+    /// one-second ticks happen to read).
+    static func clockMoved(to today: CalendarDate, at now: Date, store: any Store) async throws {
+        try await store.transaction { tx in
+            let id = CorporateActionMilestone.effectiveDate.rawValue
+            var cursor = try await tx.document(Self.self, id: id) ?? Self(milestone: .effectiveDate, through: today, createdAt: now)
+            guard cursor.through >= today else { return }
+            cursor.through = today
+            try await tx.saveDocument(cursor)
+        }
+    }
+
     /// Records that everything through `today` is done.
     mutating func finish(_ today: CalendarDate, store: any Store) async throws {
         through = today

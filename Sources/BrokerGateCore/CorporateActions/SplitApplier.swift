@@ -108,9 +108,16 @@ public struct SplitApplier: Sendable {
         report.brokerApplied += try await applyAtBroker(store)
         try await registerPrices(store)
         // Only a pass that applied everything due moves on; otherwise the same days come again.
+        // A clock moved back meanwhile keeps its rewind (`clockMoved`): never past its today.
         guard report.waiting == 0 else { return report }
-        try await cursor.finish(today, store: store)
+        try await cursor.finish(min(today, calendar.today()), store: store)
         return report
+    }
+
+    /// The sandbox clock was moved to `instant` (`PUT /api/v2/sandbox/clock`): a historical
+    /// split after its New York date will count as crossed when the clock reaches it.
+    public static func clockMoved(to instant: Date, calendar: TradingCalendar = .nyse, store: any Store) async throws {
+        try await MilestoneCursor.clockMoved(to: calendar.calendarDate(of: instant), at: instant, store: store)
     }
 
     /// Asks every open order of the split's stock to cancel, then advances each through the
