@@ -135,7 +135,7 @@ struct GatewayServices: Sendable {
         routes += EventsController(store: store, bell: eventBell, streams: eventStreams).routes
         routes += WebhooksController(store: store, commands: commands, endpoints: webhookEndpoints, dispatch: webhookDispatch).routes
         if environment.sandbox {
-            routes += SandboxController(clock: environment.clock).routes
+            routes += SandboxController(clock: environment.clock, store: store).routes
             routes += FaucetController(commands: commands, funding: funding).routes
         }
         return routes

@@ -65,6 +65,34 @@ struct SplitsAPITests {
         }
     }
 
+    /// Without background services the split stays due: the wire shows IN_PROGRESS, and an
+    /// order of the stock is a 422 `split_in_progress` that takes no hold.
+    @Test func test_anOrderWhileASplitIsDue_is422SplitInProgress_andTheSplitReadsInProgress() async throws {
+        let gateway = try await TestGateway(prices: PriceModel(universe: .standard))
+        gateway.clock.set(try Self.instant("2026-12-05T15:00:00Z"))
+        try await gateway.testWithoutServices { client in
+            let (_, accountID) = try await client.tradingAccount(gateway)
+            let split = try await client.call(
+                .post, "/api/v2/operator/corporate_actions", key: .operator,
+                json:
+                    #"{"stock_id": "\#(Support.aapl.id)", "type": "SPLIT", "split_from": 1, "split_to": 2, "effective_date": "2026-12-07"}"#
+            )
+            #expect(split.status == .created, "\(split.text)")
+            gateway.clock.set(try Self.instant("2026-12-07T05:30:00Z"))
+            let usd = try await gateway.balance(accountID, .usdPlus)
+            let refused = try await client.placeOrder(
+                accountID, "limit_buy", #"{"stock_id": "\#(Support.aapl.id)", "asset_quantity": 1, "limit_price": 10}"#)
+            #expect(refused.status == .unprocessableContent, "\(refused.text)")
+            let error = try #require(try refused.json()["error"] as? [String: Any])
+            #expect(error["code"] as? String == "split_in_progress")
+            #expect((error["message"] as? String)?.contains("retry") == true, "\(error)")
+            #expect(try await gateway.balance(accountID, .usdPlus) == usd, "nothing held")
+            let splits = try await client.call(.get, "/api/v2/market_data/stocks/\(Support.aapl.id)/splits?limit=100", key: .none).json()
+            let rows = try #require(splits["data"] as? [[String: Any]])
+            #expect(rows.contains { $0["ex_date"] as? String == "2026-12-07" && $0["status"] as? String == "IN_PROGRESS" })
+        }
+    }
+
     struct Ask: Decodable {
         let ask_price: Amount
     }

@@ -82,8 +82,7 @@ struct MarketDataController {
         let page = try QueryParameters(request: request).page()
         let actions = corporateActions
         let found = try await store.read { tx in try await actions.splits(stockID: stockID, page: page, in: tx) }
-        let today = actions.today()
-        return PaginatedDTO(found) { StockSplitDTO($0.action, split: $0.terms, today: today) }
+        return PaginatedDTO(found, StockSplitDTO.init)
     }
 
     @Sendable func news(_ request: Request, context: AppRequestContext) async throws -> some ResponseGenerator {

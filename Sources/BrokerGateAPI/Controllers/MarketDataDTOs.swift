@@ -194,7 +194,8 @@ struct HistoricalPriceDTO: ResponseEncodable, Sendable {
 }
 
 /// `StockSplit`, from a split of the corporate-action calendar. `ex_date` is the effective
-/// date; the status is Dinari's (`SplitProgress`) on the business clock's date.
+/// date; the status is Dinari's (`SplitProgress`) on the business clock's date, as the
+/// calendar works it out.
 struct StockSplitDTO: ResponseEncodable, Sendable {
     let id: String
     let stock_id: String
@@ -205,7 +206,8 @@ struct StockSplitDTO: ResponseEncodable, Sendable {
     let split_to: Amount
     let status: String
 
-    init(_ action: CorporateAction, split: SplitTerms, today: CalendarDate) {
+    init(_ listed: ListedSplit) {
+        let (action, split) = (listed.action, listed.terms)
         id = action.id.rawValue
         stock_id = action.stockID.rawValue
         ex_date = split.effectiveDate
@@ -213,7 +215,7 @@ struct StockSplitDTO: ResponseEncodable, Sendable {
         record_date = split.recordDate
         split_from = Amount(units: Int128(split.ratio.from), scale: 0)
         split_to = Amount(units: Int128(split.ratio.to), scale: 0)
-        status = action.splitProgress(today: today).rawValue
+        status = listed.progress.rawValue
     }
 }
 

@@ -117,8 +117,10 @@ public struct CorporateAction: StoredDocument, Sendable, Hashable {
         case cancelled = "CANCELLED"
         /// Carried out by the gateway (dividend paid, split applied to every holder).
         case processed = "PROCESSED"
-        /// A market fact from before this gateway kept books (the historical splits): shown to
-        /// clients and charts, never applied, because balances never held the old share count.
+        /// A market fact (the historical splits): shown to clients and priced as traded by the
+        /// price model. Applied to holders only when the business clock crosses its effective
+        /// date while the gateway runs (a sandbox clock moved back before it, then forward);
+        /// the applied copy is stored `PROCESSED`.
         case reference = "REFERENCE"
     }
 
@@ -209,11 +211,16 @@ public enum SplitProgress: String, Sendable {
 }
 
 extension CorporateAction {
-    /// Where a split stands in Dinari's terms on `today`.
-    public func splitProgress(today: CalendarDate) -> SplitProgress {
+    /// Where a split stands in Dinari's terms on `today`, given that the split job has dealt
+    /// with historical splits effective through `historicalThrough`
+    /// (`MilestoneCursor.historicalSplitsThrough`). A historical split is pending before its
+    /// effective date (a sandbox clock moved back), in progress once the clock has crossed it
+    /// until the job applies it, and otherwise complete (history before the gateway's books).
+    public func splitProgress(today: CalendarDate, historicalThrough: CalendarDate) -> SplitProgress {
         switch status {
-        case .processed, .reference: .complete
+        case .processed: .complete
         case .scheduled, .cancelled: exDate <= today ? .inProgress : .pending
+        case .reference: exDate > today ? .pending : exDate > historicalThrough ? .inProgress : .complete
         }
     }
 }

@@ -13,7 +13,8 @@ public struct CorporateActionCalendar: Sendable {
     public let dates: CorporateActionDates
     public let universe: StockUniverse
     public let model: DividendModel
-    private let historical: [CorporateAction]
+    /// The historical splits (`HistoricalSplits`), status `REFERENCE`.
+    let historical: [CorporateAction]
 
     /// How far back model dividends are listed (by ex date): a year of history.
     public static let historyDays = 366
@@ -66,16 +67,6 @@ public struct CorporateActionCalendar: Sendable {
             else { return nil }
             return Described(action: action, terms: dividend)
         }
-    }
-
-    /// Market data: a page of splits, of one stock or all, cancelled ones left out, by
-    /// effective date. - Throws: `notFound("stock")` for an unknown `stockID`.
-    public func splits(stockID text: String?, page: PageRequest, in tx: any StoreTransaction) async throws -> Page<Described<SplitTerms>> {
-        let stockID = try text.map { try stock(path: $0).id }
-        let splits = try await entries(stockID: stockID, today: today(), in: tx).compactMap { action in
-            action.status == .cancelled ? nil : action.split.map { Described(action: action, terms: $0) }
-        }
-        return MarketDataService.page(splits, page, key: { Self.pageKey($0.action) })
     }
 
     /// Operators: a page of the calendar, every source and status, optionally one stock's.
@@ -228,7 +219,7 @@ public struct CorporateActionCalendar: Sendable {
     }
 
     /// A path's stock: unknown and malformed ids alike are 404.
-    private func stock(path text: String) throws -> Stock {
+    func stock(path text: String) throws -> Stock {
         guard let id = StockID(parsing: text), let stock = universe.stock(id: id) else { throw DomainError.notFound("stock") }
         return stock
     }

@@ -58,6 +58,19 @@ public enum HistoricalSplits {
         Row("NKE", "2015-12-24", 1, 2),
     ]
 
+    /// Every row by symbol, parsed once, for the price model (as-traded prices before each
+    /// effective date). A row that does not parse is a bug in this table.
+    static let bySymbol: [String: [DatedSplit]] = Dictionary(grouping: rows, by: \.symbol).mapValues { rows in
+        rows.map { row in
+            do {
+                return DatedSplit(
+                    effectiveDate: try CalendarDate(parsing: row.effective), ratio: try SplitRatio(from: row.from, to: row.to))
+            } catch {
+                preconditionFailure("historical split \(row.symbol) \(row.effective) is invalid: \(error)")
+            }
+        }
+    }
+
     /// The rows as corporate actions (status `REFERENCE`), for the stocks `universe` lists.
     /// A row that does not parse, names an unknown stock or falls on a closed day is a bug in
     /// this table: it stops the process at start-up (and `HistoricalSplitsTests` catches it first).

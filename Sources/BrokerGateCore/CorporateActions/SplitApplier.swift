@@ -35,8 +35,11 @@ public struct SplitRecord: StoredDocument, Equatable {
     public var statusKey: String? { brokerStatus.rawValue }
 }
 
-/// Applies operator-scheduled splits and reverse splits to every holder (scheduler replica;
-/// decides by the business clock). Historical splits are REFERENCE and never applied.
+/// Applies splits and reverse splits to every holder (scheduler replica; decides by the
+/// business clock): operator-scheduled ones, and historical ones (`HistoricalSplits`) whose
+/// effective date the business clock crosses while the gateway runs, i.e. a sandbox clock
+/// moved back before it and then forward (`MilestoneCursor.due`). Historical splits before
+/// the gateway's first run stay `REFERENCE`: balances never held their old share count.
 ///
 /// From 00:00 New York of the effective date (before any session of that day opens), once:
 /// 1. **Open orders of the stock are cancelled** (the policy): each is asked to cancel with a
@@ -56,6 +59,12 @@ public struct SplitRecord: StoredDocument, Equatable {
 ///    back), so tokens outstanding == custody after as before. The action is stored PROCESSED.
 /// 3. **The broker's book** is split after the commit (`BrokerAdapter.applySplit`,
 ///    idempotent per split), retried each pass until done (the `SplitRecord` is the outbox).
+///
+/// Prices: an applied operator split is registered on the price model; a historical one
+/// never is, because the model prices every instant before its effective date as traded
+/// already (`PriceModel+Splits.swift`). The model's price flips at 00:00 New York of the
+/// effective date and this pass follows within its interval (about a second); no session
+/// runs then, and new orders of the stock are refused meanwhile (`split_in_progress`).
 ///
 /// On `--chain evm:` each holder's move is a mint or burn on their wallet (`ChainRecorder`).
 /// The cursor keeps the last effective date done, so a restart, a second replica or a jump
@@ -99,9 +108,16 @@ public struct SplitApplier: Sendable {
         report.brokerApplied += try await applyAtBroker(store)
         try await registerPrices(store)
         // Only a pass that applied everything due moves on; otherwise the same days come again.
+        // A clock moved back meanwhile keeps its rewind (`clockMoved`): never past its today.
         guard report.waiting == 0 else { return report }
-        try await cursor.finish(today, store: store)
+        try await cursor.finish(min(today, calendar.today()), store: store)
         return report
+    }
+
+    /// The sandbox clock was moved to `instant` (`PUT /api/v2/sandbox/clock`): a historical
+    /// split after its New York date will count as crossed when the clock reaches it.
+    public static func clockMoved(to instant: Date, calendar: TradingCalendar = .nyse, store: any Store) async throws {
+        try await MilestoneCursor.clockMoved(to: calendar.calendarDate(of: instant), at: instant, store: store)
     }
 
     /// Asks every open order of the split's stock to cancel, then advances each through the
@@ -178,11 +194,12 @@ public struct SplitApplier: Sendable {
         }
     }
 
-    /// Registers every applied split on the price model (after a restart too: each pass; on
-    /// the replicas that do not apply splits, each tick).
+    /// Registers every applied operator split on the price model (after a restart too: each
+    /// pass; on the replicas that do not apply splits, each tick). Historical splits are left
+    /// out: the model prices them as traded already.
     public func registerPrices(_ store: any Store) async throws {
         let applied = try await store.read { tx in try await tx.allDocuments(SplitRecord.self, query: DocumentQuery(owner: .house)) }
-        for record in applied {
+        for record in applied where !calendar.isHistorical(record.actionID) {
             model.registerSplit(symbol: record.symbol, effectiveDate: record.effectiveDate, ratio: record.ratio)
         }
     }

@@ -93,8 +93,9 @@ public final class PriceModel: Sendable {
     let index: TradingDayIndex
     /// Day anchors per symbol, filled on first use; never evicted (~80 KB per stock).
     private let anchorTables = Mutex<[String: [Int64]]>([:])
-    /// Splits the gateway applied, per symbol (`registerSplit`): prices are adjusted by them.
-    let appliedSplits = Mutex<[String: [PriceModel.AppliedSplit]]>([:])
+    /// Splits the gateway applied, per symbol (`registerSplit`): prices are adjusted by them
+    /// (`PriceModel+Splits.swift`, which also prices historical splits as traded).
+    let appliedSplits = Mutex<[String: [DatedSplit]]>([:])
 
     /// Pull towards the base price: 1/64 of the relative deviation per day. Over 41 years that
     /// keeps a 160-bps stock within about 0.7x-1.35x of its base and a 450-bps one within
@@ -174,8 +175,8 @@ public final class PriceModel: Sendable {
 
     /// Bars for a `timespan` chart ending at `instant` (see `BarTimespan`), oldest first. The
     /// last bar is the one in progress; its close is the price at `instant`.
-    /// Bars before a split the gateway applied are adjusted by it, as data vendors adjust
-    /// history (`splitFactor`).
+    /// Every bar is in the share count of `instant` (`splitFactor`), as data vendors adjust
+    /// history: bars before a split effective by then are adjusted by it.
     public func bars(of stock: Stock, timespan: BarTimespan, endingAt instant: Date) throws -> [PriceBar] {
         let factor = splitFactor(stock, at: instant)
         return try rawBars(of: stock, timespan: timespan, endingAt: instant).map { $0.splitAdjusted(factor) }

@@ -38,12 +38,15 @@ public struct OrderCommands: Sendable {
     public let market: MarketDataService
     /// What the broker takes: an order it can never take is refused here, not after its hold.
     public let broker: BrokerCapabilities
+    /// The splits of the stocks: no order of a stock while one of its splits is applied.
+    let corporateActions: CorporateActionCalendar
 
     public init(clock: any BusinessClock, market: MarketDataService, broker: BrokerCapabilities = .everything) {
         self.clock = clock
         ledger = Ledger(clock: clock)
         self.market = market
         self.broker = broker
+        corporateActions = CorporateActionCalendar(clock: clock, calendar: market.calendar, universe: market.universe)
     }
 
     /// Checks the request, holds cash (buys) or tokens (sells) and stores the order as
@@ -61,12 +64,14 @@ public struct OrderCommands: Sendable {
 
     /// Holds what `sized` says and stores the order as PENDING_SUBMIT with its accepted
     /// event: the part of accepting an order that single-stock orders and each leg of an
-    /// alloy order share, once their checks have passed.
+    /// alloy order share, once their checks have passed. A stock whose split is being applied
+    /// takes no order (`requireNoSplitInProgress`).
     func insert(
         _ input: OrderRequestInput, stock: Stock, sized: (holdUnits: Int64, feeUnits: Int64), account: Account, clientOrderID: String?,
         requestID: OrderRequestID = .generate(), alloy: (id: AlloyID, basketID: OrderRequestID)? = nil,
         organizationID: OrganizationID, in tx: any StoreTransaction
     ) async throws -> OrderRecord {
+        try await corporateActions.requireNoSplitInProgress(stock, in: tx)
         let now = clock.now()
         let orderID = OrderID.generate()
         let holdAccount = LedgerAccountID.customer(account.id, input.side == .buy ? .usdPlus : .stock(stock.symbol))
