@@ -15,6 +15,7 @@ struct GatewayServices: Sendable {
     let entities: EntityService
     let wallets: WalletService
     let organizations: OrganizationService
+    let apiKeys: APIKeyService
     let kyc: KYCService
     let kycReviews: KYCReviewService
     let funding: FundingService
@@ -60,6 +61,7 @@ struct GatewayServices: Sendable {
         entities = EntityService(clock: clock)
         wallets = WalletService(clock: clock, walletKey: environment.walletKey, chain: chain)
         organizations = OrganizationService(clock: clock)
+        apiKeys = APIKeyService(clock: clock)
         kyc = KYCService(clock: clock)
         kycReviews = KYCReviewService(clock: clock)
         funding = FundingService(clock: clock, chain: chain)
@@ -108,6 +110,7 @@ struct GatewayServices: Sendable {
         routes += AccountsController(store: store, commands: commands, accounts: accounts).routes
         routes += WalletController(store: store, commands: commands, wallets: wallets).routes
         routes += OperatorController(commands: commands, organizations: organizations).routes
+        routes += APIKeysController(store: store, commands: commands, keys: apiKeys).routes
         routes += MarketDataController(store: store, service: market, corporateActions: corporateActions).routes
         routes += CorporateActionsController(store: store, commands: commands, calendar: corporateActions).routes
         routes += AlloysController(service: market).routes

@@ -23,7 +23,7 @@ struct AccessMatrixFixture {
     static let objectParameters: Set<String> = [
         "entity_id", "account_id", "kyc_id", "document_id", "order_id", "order_request_id", "order_fulfillment_id",
         "withdrawal_request_id", "withdrawal_id", "transfer_id", "issuance_order_id", "organization_id", "webhook_endpoint_id",
-        "webhook_delivery_id",
+        "webhook_delivery_id", "api_key_id",
     ]
 
     static func make(_ gateway: TestGateway, _ client: some TestClientProtocol) async throws -> AccessMatrixFixture {
@@ -46,6 +46,9 @@ struct AccessMatrixFixture {
         try await cash(gateway, client, &values)
         try await issuance(gateway, client, &values)
         try await webhooks(client, &values)
+        let spareKey = try await client.call(.post, "/api/v2/api_keys", json: #"{"name": "spare"}"#)
+        #expect(spareKey.status == .created, "\(spareKey.text)")
+        values["api_key_id"] = try #require(try spareKey.json()["id"] as? String)
 
         let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
         #expect(created.status == .created)

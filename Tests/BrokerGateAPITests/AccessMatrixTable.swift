@@ -52,6 +52,10 @@ enum AccessMatrixTable {
         // a document's signed URL is a capability: whoever holds it reads the file
         "GET \(entity)/kyc/{kyc_id}/document/{document_id}/content": MatrixRow(query: "{document_query}", owner: [200]),
 
+        // the organization's own API keys (revoking a key of another organization: 404)
+        "POST /api/v2/api_keys": MatrixRow(json: #"{"name": "matrix", "read_only": true}"#, owner: [201]),
+        "GET /api/v2/api_keys": .ok,
+        "POST /api/v2/api_keys/{api_key_id}/revoke": MatrixRow(owner: [200]),
         // entities
         "GET /api/v2/entities/me": .ok,
         "POST /api/v2/entities": MatrixRow(json: #"{"name": "Matrix Person"}"#, owner: [201]),

@@ -75,6 +75,40 @@ struct StoreContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func test_apiKeys_listNewestFirst_perOrganization_andRevokeKeepsTheFirstInstant(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let mine = makeOrganization(), other = makeOrganization()
+        var keys: [APIKeyRecord] = []
+        for index in 0..<3 {
+            var key = APIKeyRecord.hashing(
+                secret: "s3cret-s3cret-s3cret", id: .generate(), organizationID: mine.id,
+                createdAt: contractInstant.addingTimeInterval(TimeInterval(index)))
+            key.name = "key \(index)"
+            key.isReadOnly = index == 1
+            keys.append(key)
+        }
+        let foreign = APIKeyRecord.hashing(
+            secret: "s3cret-s3cret-s3cret", id: .generate(), organizationID: other.id, createdAt: contractInstant)
+        try await store.transaction { [keys] tx in
+            try await tx.insertOrganization(mine)
+            try await tx.insertOrganization(other)
+            for key in keys + [foreign] { try await tx.insertAPIKey(key) }
+        }
+        let listed = try await store.transaction { tx in try await tx.apiKeys(organization: mine.id, limit: 2) }
+        #expect(listed == [keys[2], keys[1]], "newest first, bounded, names and scopes kept")
+        let revokedAt = contractInstant.addingTimeInterval(60)
+        try await store.transaction { [keys] tx in
+            try await tx.revokeAPIKey(keys[0].id, at: revokedAt)
+            try await tx.revokeAPIKey(keys[0].id, at: revokedAt.addingTimeInterval(60))
+        }
+        let firstID = keys[0].id
+        let revoked = try #require(try await store.transaction { tx in try await tx.apiKey(firstID) })
+        #expect(revoked.revokedAt == revokedAt && !revoked.verifies(secret: "s3cret-s3cret-s3cret"))
+        let others = try await store.transaction { tx in try await tx.apiKeys(organization: other.id, limit: 10) }
+        #expect(others == [foreign])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func test_transaction_thatThrows_leavesNothingBehind(kind: StoreKind) async throws {
         struct Boom: Error {}
         let store = try await kind.make()

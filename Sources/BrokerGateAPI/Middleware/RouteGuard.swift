@@ -63,6 +63,7 @@ struct RouteGuard: Sendable {
         if route.access == .operator || route.access == .sandboxOperator {
             try principal.requireOperator()
         }
+        if !Self.isRead(request.method) { try principal.requireWriter() }
         return try await route.handler(request, context)
     }
 
@@ -80,6 +81,9 @@ struct RouteGuard: Sendable {
             throw error
         }
     }
+
+    /// Methods that change nothing: all a read-only key may call.
+    static func isRead(_ method: HTTPRequest.Method) -> Bool { method == .get || method == .head || method == .options }
 
     /// The most specific id in the path (`…/orders/{order_id}/cancel` → the order id).
     static func objectID(_ route: RouteDefinition, _ context: AppRequestContext) -> String? {

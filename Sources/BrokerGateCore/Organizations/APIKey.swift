@@ -50,9 +50,15 @@ public struct APIKeyRecord: Sendable, Equatable, Codable {
     public let secretHashHex: String
     public let createdAt: Date
     public var revokedAt: Date?
+    /// A label the organization gave the key ("ci", "reporting"); nil for bootstrap keys.
+    public var name: String?
+    /// A read-only key reads everything its organization may read and writes nothing: every
+    /// write route answers it 403 `read_only_key` (`RouteGuard`).
+    public var isReadOnly: Bool
 
     public init(
-        id: APIKeyID, organizationID: OrganizationID, saltHex: String, secretHashHex: String, createdAt: Date, revokedAt: Date? = nil
+        id: APIKeyID, organizationID: OrganizationID, saltHex: String, secretHashHex: String, createdAt: Date, revokedAt: Date? = nil,
+        name: String? = nil, isReadOnly: Bool = false
     ) {
         self.id = id
         self.organizationID = organizationID
@@ -60,7 +66,11 @@ public struct APIKeyRecord: Sendable, Equatable, Codable {
         self.secretHashHex = secretHashHex
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.name = name
+        self.isReadOnly = isReadOnly
     }
+
+    public var isActive: Bool { revokedAt == nil }
 
     /// Hashes `secret` with a fresh random salt.
     public static func hashing(secret: String, id: APIKeyID, organizationID: OrganizationID, createdAt: Date) -> APIKeyRecord {

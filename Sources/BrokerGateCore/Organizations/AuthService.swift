@@ -4,14 +4,26 @@ import Foundation
 public struct Principal: Sendable, Equatable {
     public let organization: Organization
     public let keyID: APIKeyID
+    /// The key reads only (`APIKeyRecord.isReadOnly`): write routes refuse it.
+    public let isReadOnly: Bool
 
-    public init(organization: Organization, keyID: APIKeyID) {
+    public init(organization: Organization, keyID: APIKeyID, isReadOnly: Bool = false) {
         self.organization = organization
         self.keyID = keyID
+        self.isReadOnly = isReadOnly
     }
 
     public var organizationID: OrganizationID { organization.id }
     public var isOperator: Bool { organization.role == .operator }
+
+    /// Guards every write route: a read-only key is refused before the handler runs.
+    public func requireWriter() throws(DomainError) {
+        guard !isReadOnly else {
+            throw DomainError(
+                .forbidden, code: "read_only_key",
+                message: "this API key is read-only; writes need a key created without read_only (POST /api/v2/api_keys)")
+        }
+    }
 
     /// Guards an operator route.
     public func requireOperator() throws(DomainError) {
@@ -51,7 +63,7 @@ public struct AuthService: Sendable {
         guard key.verifies(secret: secret), let organization else {
             throw DomainError.unauthenticated
         }
-        return Principal(organization: organization, keyID: key.id)
+        return Principal(organization: organization, keyID: key.id, isReadOnly: key.isReadOnly)
     }
 
     /// Verified against when the key id is unknown, to spend the same hashing work.

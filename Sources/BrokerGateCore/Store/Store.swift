@@ -60,6 +60,10 @@ public protocol OrganizationRepository: Sendable {
     func organizations(role: OrganizationRole) async throws -> [Organization]
     func insertAPIKey(_ key: APIKeyRecord) async throws
     func apiKey(_ id: APIKeyID) async throws -> APIKeyRecord?
+    /// The organization's keys, revoked ones included, newest first, at most `limit`.
+    func apiKeys(organization: OrganizationID, limit: Int) async throws -> [APIKeyRecord]
+    /// Marks the key revoked at `instant` (a key revoked already keeps its first instant).
+    func revokeAPIKey(_ id: APIKeyID, at instant: Date) async throws
 }
 
 /// Recorded outcomes of idempotent requests.

@@ -32,6 +32,20 @@ extension MemoryTransaction {
         read { $0.apiKeys[id] }
     }
 
+    func apiKeys(organization: OrganizationID, limit: Int) async throws -> [APIKeyRecord] {
+        read { tables in
+            Array(
+                tables.apiKeys.values.filter { $0.organizationID == organization }
+                    .sorted { ($0.createdAt, $0.id.rawValue) > ($1.createdAt, $1.id.rawValue) }.prefix(limit))
+        }
+    }
+
+    func revokeAPIKey(_ id: APIKeyID, at instant: Date) async throws {
+        try write { tables in
+            if tables.apiKeys[id]?.revokedAt == nil { tables.apiKeys[id]?.revokedAt = instant }
+        }
+    }
+
     func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord? {
         read { $0.idempotency[.init(organizationID: organizationID, keyHashHex: keyHashHex)] }
     }

@@ -234,6 +234,15 @@ public enum Migrations {
                     "CREATE UNIQUE INDEX events_position ON events (position) WHERE position IS NOT NULL",
                     "CREATE INDEX events_owner_position ON events (organization_id, position) WHERE position IS NOT NULL",
                 ]),
+            Migration(
+                version: 9, name: "api_key_names_and_scopes",
+                statements: [
+                    // Keys an organization manages itself (issue 23): a label, read-only keys,
+                    // and its keys listed newest first. Existing keys keep full access.
+                    "ALTER TABLE api_keys ADD COLUMN name TEXT",
+                    "ALTER TABLE api_keys ADD COLUMN read_only INTEGER NOT NULL DEFAULT 0",
+                    "CREATE INDEX api_keys_organization ON api_keys (organization_id, created_at)",
+                ]),
         ]
     }
 }

@@ -43,21 +43,40 @@ extension SQLTransaction {
 
     func insertAPIKey(_ key: APIKeyRecord) async throws {
         try await db.execute(
-            "INSERT INTO api_keys (id, organization_id, salt_hex, secret_hash_hex, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?)",
+            """
+            INSERT INTO api_keys (id, organization_id, salt_hex, secret_hash_hex, created_at, revoked_at, name, read_only)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(key.id.rawValue), .text(key.organizationID.rawValue), .text(key.saltHex), .text(key.secretHashHex),
-                .date(key.createdAt), .optionalDate(key.revokedAt),
+                .date(key.createdAt), .optionalDate(key.revokedAt), key.name.map(SQLValue.text) ?? .null,
+                .integer(key.isReadOnly ? 1 : 0),
             ])
     }
 
     func apiKey(_ id: APIKeyID) async throws -> APIKeyRecord? {
-        try await one("SELECT * FROM api_keys WHERE id = ?", [.text(id.rawValue)]) { row in
-            guard let keyID = APIKeyID(parsing: try row.text("id")) else { throw StoreError("bad key id in api_keys") }
-            return APIKeyRecord(
-                id: keyID, organizationID: EntityID(trusted: try row.text("organization_id")), saltHex: try row.text("salt_hex"),
-                secretHashHex: try row.text("secret_hash_hex"), createdAt: try row.date("created_at"),
-                revokedAt: try row.optionalDate("revoked_at"))
-        }
+        try await one("SELECT * FROM api_keys WHERE id = ?", [.text(id.rawValue)], Self.apiKeyRecord)
+    }
+
+    func apiKeys(organization: OrganizationID, limit: Int) async throws -> [APIKeyRecord] {
+        try await db.query(
+            "SELECT * FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            [.text(organization.rawValue), .integer(Int64(limit))]
+        ).map(Self.apiKeyRecord)
+    }
+
+    func revokeAPIKey(_ id: APIKeyID, at instant: Date) async throws {
+        try await db.execute(
+            "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.date(instant), .text(id.rawValue)])
+    }
+
+    static func apiKeyRecord(_ row: SQLRow) throws -> APIKeyRecord {
+        guard let keyID = APIKeyID(parsing: try row.text("id")) else { throw StoreError("bad key id in api_keys") }
+        return APIKeyRecord(
+            id: keyID, organizationID: EntityID(trusted: try row.text("organization_id")), saltHex: try row.text("salt_hex"),
+            secretHashHex: try row.text("secret_hash_hex"), createdAt: try row.date("created_at"),
+            revokedAt: try row.optionalDate("revoked_at"), name: try row.optionalText("name"), isReadOnly: try row.integer("read_only") != 0
+        )
     }
 
     func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord? {
