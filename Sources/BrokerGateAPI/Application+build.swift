@@ -84,7 +84,9 @@ func buildRouter(_ services: GatewayServices) -> Router<AppRequestContext> {
     // Outermost, so error responses rendered by RequestMiddleware carry the headers too.
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(
-        middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: services.auditTrail))
+        middleware: RequestMiddleware(
+            routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: services.auditTrail,
+            trustedProxies: environment.trustedProxies))
     router.add(
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))

@@ -68,6 +68,8 @@ public struct GatewayEnvironment: Sendable {
     public let brokerUnreachableLimit: TimeInterval
     /// The EVM chain tokens live on (`--chain evm:URL`); nil is the ledger-only chain.
     public let chain: ChainEnvironment?
+    /// Reverse proxies whose forwarding headers name the client (`--trusted-proxies`).
+    public let trustedProxies: TrustedProxies
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
@@ -79,8 +81,10 @@ public struct GatewayEnvironment: Sendable {
         orderFaults: OrderFaultInjector = .none,
         apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
         webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
-        brokerUnreachableLimit: TimeInterval = 300, chain: ChainEnvironment? = nil, alloys: AlloyCatalog = .builtIn
+        brokerUnreachableLimit: TimeInterval = 300, chain: ChainEnvironment? = nil, alloys: AlloyCatalog = .builtIn,
+        trustedProxies: TrustedProxies = .none
     ) {
+        self.trustedProxies = trustedProxies
         self.alloys = alloys
         self.brokerUnreachableLimit = brokerUnreachableLimit
         self.chain = chain

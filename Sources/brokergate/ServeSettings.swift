@@ -44,6 +44,9 @@ struct ServeSettings {
     let brokerUnreachableLimit: TimeInterval
     /// The alloys offered (`--alloys`, `BROKERGATE_ALLOYS`; default the built-ins).
     let alloys: AlloyCatalog
+    /// Proxies whose forwarding headers name the client (`--trusted-proxies`,
+    /// `BROKERGATE_TRUSTED_PROXIES`; default none).
+    let trustedProxies: TrustedProxies
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -134,6 +137,11 @@ struct ServeSettings {
         chain = try ChainSetting(
             flag: flags.chain, confirmations: flags.chainConfirmations, finalityDepth: flags.chainFinalityDepth, environment: env)
         alloys = try AlloySetting.catalog(flag: flags.alloys, environment: env)
+        do {
+            trustedProxies = try TrustedProxies(parsing: value(flags.trustedProxies, "TRUSTED_PROXIES") ?? "")
+        } catch {
+            throw ConfigurationError(message: error.message)
+        }
         brokerUnreachableLimit = TimeInterval(
             try Self.integer(
                 nil, env["BROKERGATE_BROKER_UNREACHABLE_SECONDS"], flag: "BROKERGATE_BROKER_UNREACHABLE_SECONDS", default: 300,
