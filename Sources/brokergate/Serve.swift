@@ -120,6 +120,12 @@ struct Serve: AsyncParsableCommand {
     )
     var trustedProxies: String?
 
+    @Option(
+        help:
+            "Hours an Idempotency-Key replays its first response; older keys are new again and their records are purged by the scheduler (env BROKERGATE_IDEMPOTENCY_RETENTION_HOURS). Default 24, 1-720."
+    )
+    var idempotencyRetentionHours: Int?
+
     func run() async throws {
         let settings = try ServeSettings(flags: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
@@ -143,7 +149,8 @@ struct Serve: AsyncParsableCommand {
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate,
             brokerUnreachableLimit: settings.brokerUnreachableLimit,
-            chain: chain, alloys: settings.alloys, trustedProxies: settings.trustedProxies)
+            chain: chain, alloys: settings.alloys, trustedProxies: settings.trustedProxies,
+            retention: settings.retention)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.
