@@ -11,8 +11,12 @@ public struct AppRequestContext: RequestContext {
     public var requestID: String = ""
     /// Set by the route wrapper once the API key is verified.
     public var principal: Principal?
-    /// The peer's IP address ("unknown" under the in-process test transport).
-    public let remoteAddress: String
+    /// The TCP peer's IP address ("unknown" under the in-process test transport).
+    public let peerAddress: String
+    /// The client's address: the peer's, or behind a trusted proxy the one it forwarded
+    /// (`TrustedProxies`, resolved by `RequestMiddleware` before anything reads it). What
+    /// per-address limits, the failed-authentication throttle, audit records and logs use.
+    public internal(set) var remoteAddress: String
     /// What the route wrapper and handlers learn for the audit trail. A reference on purpose:
     /// the context is copied down the middleware chain, and the outermost middleware reads
     /// these notes after the response status is known.
@@ -22,7 +26,8 @@ public struct AppRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        remoteAddress = peerAddress
     }
 
     /// Handlers' DTOs render with the wire encoder (`ResponseEncodable`).

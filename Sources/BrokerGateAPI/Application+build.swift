@@ -27,7 +27,11 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         configuration: .init(address: .hostname(host, port: port), serverName: "BrokerGate"),
         logger: environment.logger)
     let store = environment.store, logger = environment.logger
-    app.addServices(StoreService(store: store, clock: environment.clock, logger: logger))
+    app.addServices(StoreService(store: store, logger: logger))
+    app.addServices(
+        RetentionService(
+            store: store, sweeper: RetentionSweeper(policy: environment.retention), clock: environment.clock,
+            role: environment.schedulerRole, logger: logger))
     app.addServices(
         SchedulerLeaseService(
             store: store, lease: environment.schedulerLease, role: environment.schedulerRole, metrics: environment.metrics, logger: logger))
@@ -85,7 +89,9 @@ func buildRouter(_ services: GatewayServices) -> Router<AppRequestContext> {
     // Outermost, so error responses rendered by RequestMiddleware carry the headers too.
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(
-        middleware: RequestMiddleware(routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: services.auditTrail))
+        middleware: RequestMiddleware(
+            routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: services.auditTrail,
+            trustedProxies: environment.trustedProxies))
     router.add(
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))
@@ -106,28 +112,18 @@ public func allRoutes(_ environment: GatewayEnvironment) -> [RouteDefinition] {
     GatewayServices(environment).routes
 }
 
-/// Store housekeeping: sweeps expired idempotency records hourly, and closes (flushes) the
-/// store after the HTTP server has drained on graceful shutdown.
+/// Closes (flushes) the store after the HTTP server has drained on graceful shutdown.
+/// Expired rows are purged by `RetentionService` on the scheduler replica.
 struct StoreService: Service, CustomStringConvertible {
     var description: String { "StoreService" }
 
     let store: any Store
-    let clock: any BusinessClock
     let logger: Logger
 
     func run() async throws {
-        await runEvery(.seconds(3600)) { await sweep() }
+        // Waits for graceful shutdown (or cancellation), then closes.
+        try? await gracefulShutdown()
         try await store.close()
         logger.info("store closed")
-    }
-
-    private func sweep() async {
-        let cutoff = clock.now().addingTimeInterval(-IdempotencyPolicy.retentionSeconds)
-        do {
-            let removed = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: cutoff) }
-            if removed > 0 { logger.info("idempotency records swept", metadata: ["removed": "\(removed)"]) }
-        } catch {
-            logger.warning("idempotency sweep failed", metadata: ["error": "\(error)"])
-        }
     }
 }

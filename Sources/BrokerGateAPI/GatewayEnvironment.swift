@@ -70,6 +70,10 @@ public struct GatewayEnvironment: Sendable {
     public let brokerAttemptsMax: Int
     /// The EVM chain tokens live on (`--chain evm:URL`); nil is the ledger-only chain.
     public let chain: ChainEnvironment?
+    /// Reverse proxies whose forwarding headers name the client (`--trusted-proxies`).
+    public let trustedProxies: TrustedProxies
+    /// How long idempotency keys replay, and the purge of what expires (`RetentionService`).
+    public let retention: RetentionPolicy
 
     public init(
         store: any Store, clock: any SettableClock, sandbox: Bool, metrics: PrometheusCollectorRegistry = .init(),
@@ -82,8 +86,10 @@ public struct GatewayEnvironment: Sendable {
         apiKeyCacheTimeToLive: Duration = .seconds(2), webhookAllowPrivate: Bool = false,
         webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
         brokerUnreachableLimit: TimeInterval = 300, brokerAttemptsMax: Int = 8, chain: ChainEnvironment? = nil,
-        alloys: AlloyCatalog = .builtIn
+        alloys: AlloyCatalog = .builtIn, trustedProxies: TrustedProxies = .none, retention: RetentionPolicy = .standard
     ) {
+        self.trustedProxies = trustedProxies
+        self.retention = retention
         self.alloys = alloys
         self.brokerUnreachableLimit = brokerUnreachableLimit
         self.brokerAttemptsMax = brokerAttemptsMax

@@ -55,7 +55,7 @@ struct GatewayServices: Sendable {
         corporateActions = CorporateActionCalendar(clock: clock, calendar: environment.calendar, universe: environment.prices.universe)
         auditTrail = AuditTrailWriter(
             store: environment.auditStore, wallClock: environment.wallClock, businessClock: clock, registry: environment.metrics)
-        let runner = CommandRunner(store: store, clock: clock)
+        let runner = CommandRunner(store: store, clock: clock, idempotencyRetentionSeconds: environment.retention.idempotencySeconds)
         commands = Commands(runner: runner, audit: environment.auditSharesStore ? auditTrail : nil)
         accounts = AccountService(clock: clock)
         entities = EntityService(clock: clock)

@@ -20,7 +20,7 @@ struct BrokerGateCommand: AsyncParsableCommand {
             BROKERGATE_OPERATOR_KEY_ID + BROKERGATE_OPERATOR_SECRET; without them the first \
             start generates both and prints them once.
             """,
-        subcommands: [Serve.self, ChainCommand.self],
+        subcommands: [Serve.self, ChainCommand.self, Backup.self, VerifyStore.self],
         defaultSubcommand: Serve.self)
 
     /// Parses and runs; any configuration error is one line on stderr and exit code 2
@@ -35,6 +35,9 @@ struct BrokerGateCommand: AsyncParsableCommand {
             }
         } catch let error as ConfigurationError {
             fail(error.message)
+        } catch let code as ExitCode {
+            // A command's own verdict (verify-store's 1): its report is already printed.
+            Foundation.exit(code.rawValue)
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }
             if error is DomainError || error is StoreError || isParseError(error) {

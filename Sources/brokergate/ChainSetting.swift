@@ -130,12 +130,7 @@ struct ChainCommand: AsyncParsableCommand {
             guard case .evm(let settings) = try ChainSetting(flag: chain, confirmations: nil, finalityDepth: nil, environment: env) else {
                 throw ConfigurationError(message: "chain deploy needs --chain evm:URL (or BROKERGATE_CHAIN)")
             }
-            let spec: StoreSpec
-            do {
-                spec = try (store ?? env["BROKERGATE_STORE"]).map { try StoreSpec(parsing: $0) } ?? .defaultValue
-            } catch let error as DomainError {
-                throw ConfigurationError(message: error.message)
-            }
+            let spec = try StoreSpec.fromCommandLine(store, environment: env)
             let opened: any Store
             do {
                 opened = try await spec.open(logger: logger)

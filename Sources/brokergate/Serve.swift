@@ -114,6 +114,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Open connections at once; more are closed on accept (env BROKERGATE_MAX_CONNECTIONS). Default 1024.")
     var maxConnections: Int?
 
+    @Option(
+        help:
+            "Reverse proxies allowed to name the client: comma-separated CIDR blocks or addresses, IPv4 or IPv6, e.g. 10.0.0.0/8,::1 (env BROKERGATE_TRUSTED_PROXIES). Only a peer inside one has its X-Forwarded-For / Forwarded read; the client is the right-most address there that is not a trusted proxy. Default none: the TCP peer is the client."
+    )
+    var trustedProxies: String?
+
+    @Option(
+        help:
+            "Hours an Idempotency-Key replays its first response; older keys are new again and their records are purged by the scheduler (env BROKERGATE_IDEMPOTENCY_RETENTION_HOURS). Default 24, 1-720."
+    )
+    var idempotencyRetentionHours: Int?
+
     func run() async throws {
         let settings = try ServeSettings(flags: self, environment: ProcessInfo.processInfo.environment)
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
@@ -137,7 +149,7 @@ struct Serve: AsyncParsableCommand {
             calendar: .nyse, prices: .standard, reservesKey: settings.reservesKey,
             orderFaults: settings.orderFaults, webhookAllowPrivate: settings.webhookAllowPrivate,
             brokerUnreachableLimit: settings.brokerUnreachableLimit, brokerAttemptsMax: settings.brokerAttemptsMax,
-            chain: chain, alloys: settings.alloys)
+            chain: chain, alloys: settings.alloys, trustedProxies: settings.trustedProxies, retention: settings.retention)
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.

@@ -45,6 +45,11 @@ struct ServeSettings {
     let brokerAttemptsMax: Int
     /// The alloys offered (`--alloys`, `BROKERGATE_ALLOYS`; default the built-ins).
     let alloys: AlloyCatalog
+    /// Proxies whose forwarding headers name the client (`--trusted-proxies`,
+    /// `BROKERGATE_TRUSTED_PROXIES`; default none).
+    let trustedProxies: TrustedProxies
+    /// How long idempotency keys replay (`--idempotency-retention-hours`, default 24).
+    let retention: RetentionPolicy
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -135,6 +140,15 @@ struct ServeSettings {
         chain = try ChainSetting(
             flag: flags.chain, confirmations: flags.chainConfirmations, finalityDepth: flags.chainFinalityDepth, environment: env)
         alloys = try AlloySetting.catalog(flag: flags.alloys, environment: env)
+        let retentionHours = try limit(
+            flags.idempotencyRetentionHours, "IDEMPOTENCY_RETENTION_HOURS", "--idempotency-retention-hours",
+            Int(IdempotencyPolicy.retentionSeconds / 3600), RetentionPolicy.idempotencyHoursRange)
+        retention = RetentionPolicy(idempotencySeconds: TimeInterval(retentionHours) * 3600)
+        do {
+            trustedProxies = try TrustedProxies(parsing: value(flags.trustedProxies, "TRUSTED_PROXIES") ?? "")
+        } catch {
+            throw ConfigurationError(message: error.message)
+        }
         brokerUnreachableLimit = TimeInterval(
             try Self.integer(
                 nil, env["BROKERGATE_BROKER_UNREACHABLE_SECONDS"], flag: "BROKERGATE_BROKER_UNREACHABLE_SECONDS", default: 300,

@@ -46,6 +46,50 @@ struct IdempotencyAPITests {
         }
     }
 
+    /// Keys replay for 24 hours (the default retention), then are new again even before the
+    /// scheduler's purge has removed their records: another body is then no 422 either.
+    @Test func test_keyReplaysBeforeExpiry_andIsNewAfterIt() async throws {
+        let gateway = try await TestGateway()
+        let replayed = HTTPField.Name("Idempotent-Replayed")!
+        try await gateway.test { client in
+            func post(_ name: String) async throws -> TestResponse {
+                try await client.call(.post, "/api/v2/entities", json: #"{"name": "\#(name)"}"#, headers: ["Idempotency-Key": "k-expiry"])
+            }
+            let first = try await post("Early Bird")
+            #expect(first.status == .created)
+            gateway.clock.advance(by: 24 * 3600 - 1)
+            let retry = try await post("Early Bird")
+            #expect(retry.headers[replayed] == "true")
+            #expect(retry.text == first.text)
+            #expect(try await post("Other Body").status == .unprocessableContent)
+            gateway.clock.advance(by: 1)
+            let fresh = try await post("Other Body")
+            #expect(fresh.status == .created)
+            #expect(fresh.headers[replayed] == nil)
+            #expect(try fresh.json()["id"] as? String != first.json()["id"] as? String)
+            let again = try await post("Other Body")
+            #expect(again.headers[replayed] == "true", "the new outcome now replays under the key")
+            #expect(again.text == fresh.text)
+        }
+    }
+
+    @Test func test_retentionService_purgesOnlyExpiredKeys() async throws {
+        let gateway = try await TestGateway()
+        try await gateway.test { client in
+            for index in 0..<3 {
+                try await client.call(
+                    .post, "/api/v2/entities", json: #"{"name": "Purge \#(index)"}"#, headers: ["Idempotency-Key": "p-\(index)"])
+            }
+        }
+        let environment = gateway.environment
+        let service = RetentionService(
+            store: environment.store, sweeper: RetentionSweeper(policy: environment.retention), clock: gateway.clock,
+            role: environment.schedulerRole, logger: environment.logger)
+        #expect(await service.runDue(now: gateway.clock.now().addingTimeInterval(3600)).total == 0, "nothing expired yet")
+        let summary = await service.runDue(now: gateway.clock.now().addingTimeInterval(24 * 3600 + 1))
+        #expect(summary.removed[.idempotencyRecords] == 3)
+    }
+
     @Test func test_invalidKey_is400() async throws {
         try await TestGateway().test { client in
             let response = try await client.call(

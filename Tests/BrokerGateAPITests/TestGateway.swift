@@ -26,7 +26,8 @@ struct TestGateway {
         store: (any Store)? = nil, sandbox: Bool = true,
         rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
         walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil,
-        apiKeyCacheTimeToLive: Duration = .seconds(2), broker: (any BrokerAdapter)? = nil, prices: PriceModel = .standard
+        apiKeyCacheTimeToLive: Duration = .seconds(2), broker: (any BrokerAdapter)? = nil, prices: PriceModel = .standard,
+        trustedProxies: TrustedProxies = .none
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -46,7 +47,7 @@ struct TestGateway {
             broker: broker ?? SimulatedBroker(store: store, clock: clock, model: prices),
             calendar: .nyse,
             prices: prices,
-            apiKeyCacheTimeToLive: apiKeyCacheTimeToLive)
+            apiKeyCacheTimeToLive: apiKeyCacheTimeToLive, trustedProxies: trustedProxies)
     }
 
     /// Runs `body` against the live HTTP server on an ephemeral loopback port.

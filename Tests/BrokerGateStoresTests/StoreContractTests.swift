@@ -147,10 +147,12 @@ struct StoreContractTests {
         #expect(
             try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == record)
         #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: second.id, keyHashHex: "key-1") } == nil)
-        let keptCount = try await store.transaction { tx in try await tx.deleteIdempotencyRecords(createdBefore: contractInstant) }
+        let keptCount = try await store.transaction { tx in
+            try await tx.deleteIdempotencyRecords(createdBefore: contractInstant, limit: 10)
+        }
         #expect(keptCount == 0)
         let removed = try await store.transaction { tx in
-            try await tx.deleteIdempotencyRecords(createdBefore: contractInstant.addingTimeInterval(1))
+            try await tx.deleteIdempotencyRecords(createdBefore: contractInstant.addingTimeInterval(1), limit: 10)
         }
         #expect(removed == 1)
         #expect(try await store.transaction { tx in try await tx.idempotencyRecord(organizationID: first.id, keyHashHex: "key-1") } == nil)

@@ -12,6 +12,8 @@ struct RequestMiddleware: RouterMiddleware {
     let metrics: RequestMetrics
     /// Records state-changing requests once their status is known (nil: no audit trail).
     var audit: AuditTrailWriter? = nil
+    /// Peers whose forwarding headers name the client (`--trusted-proxies`).
+    var trustedProxies: TrustedProxies = .none
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -19,6 +21,8 @@ struct RequestMiddleware: RouterMiddleware {
         var context = context
         context.requestID = Self.requestID(from: request)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        context.remoteAddress = trustedProxies.clientAddress(peer: context.peerAddress, headers: request.headers)
+        context.logger[metadataKey: "client_address"] = .string(context.remoteAddress)
         let started = ContinuousClock.now
         var response: Response
         var errorCode: String?

@@ -90,6 +90,13 @@ public struct IPAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The IPv4 address an IPv4-mapped IPv6 one (`::ffff:192.0.2.1`, how a dual-stack socket
+    /// reports an IPv4 peer) stands for; any other address unchanged.
+    public var unmapped: IPAddress {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
+        return IPAddress(bytes: Array(bytes[12...])) ?? self
+    }
+
     public enum Range: String, Sendable {
         case `public`, loopback, `private`
         case linkLocal = "link-local"

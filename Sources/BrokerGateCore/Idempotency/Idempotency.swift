@@ -36,8 +36,9 @@ public struct IdempotencyRecord: Sendable, Equatable, Codable {
 
 /// The idempotency rules, in one place.
 public enum IdempotencyPolicy {
-    /// Keys are kept at least this long; a sweep removes older ones.
-    public static let retentionSeconds: TimeInterval = 48 * 3600
+    /// How long a key replays by default (Stripe's 24 hours); `RetentionPolicy` carries the
+    /// configured value and the purge removes older records.
+    public static let retentionSeconds: TimeInterval = 24 * 3600
     /// Bound on a key's length (Stripe and Dinari use ≤ 255).
     public static let keyLengthMax = 255
 
@@ -59,6 +60,12 @@ public enum IdempotencyPolicy {
         hasher.update(data: Array("\(method) \(path)\n".utf8))
         hasher.update(data: Array(body))
         return Hex.encode(hasher.finalize())
+    }
+
+    /// True when `record` is older than the retention: its key is then new again, whether
+    /// or not the purge has removed the record yet.
+    public static func isExpired(_ record: IdempotencyRecord, now: Date, retentionSeconds: TimeInterval) -> Bool {
+        now.timeIntervalSince(record.createdAt) >= retentionSeconds
     }
 
     /// Decides what to do with a request given the record stored for its key, if any.
@@ -173,10 +180,14 @@ public enum CommandOutcome<T: Sendable>: Sendable {
 public struct CommandRunner: Sendable {
     public let store: any Store
     public let clock: any BusinessClock
+    /// How long a recorded outcome replays (`RetentionPolicy.idempotencySeconds`).
+    public let idempotencyRetentionSeconds: TimeInterval
 
-    public init(store: any Store, clock: any BusinessClock) {
+    public init(store: any Store, clock: any BusinessClock, idempotencyRetentionSeconds: TimeInterval = IdempotencyPolicy.retentionSeconds)
+    {
         self.store = store
         self.clock = clock
+        self.idempotencyRetentionSeconds = idempotencyRetentionSeconds
     }
 
     /// Runs `body` and renders its result as the envelope says, recording the rendered
@@ -188,19 +199,18 @@ public struct CommandRunner: Sendable {
     ) async throws -> CommandOutcome<T> {
         let now = clock.now()
         return try await store.transaction { tx in
-            let outcome = try await Self.outcome(envelope, now: now, body, in: tx)
+            let outcome = try await self.outcome(envelope, now: now, body, in: tx)
             if let record = envelope.audit?(outcome.recorded) { try await AuditLog().record(record, in: tx) }
             return outcome
         }
     }
 
-    private static func outcome<T: Sendable>(
+    private func outcome<T: Sendable>(
         _ envelope: CommandEnvelope<T>, now: Date, _ body: @Sendable (any StoreTransaction) async throws -> T,
         in tx: any StoreTransaction
     ) async throws -> CommandOutcome<T> {
         if let idempotency = envelope.idempotency {
-            let existing = try await tx.idempotencyRecord(organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex)
-            if let replay = try IdempotencyPolicy.decide(existing: existing, requestHashHex: idempotency.requestHashHex) {
+            if let replay = try await liveRecord(idempotency, now: now, in: tx) {
                 return .replayed(RecordedResponse(status: replay.status, body: try idempotency.open(replay.sealedBody), isReplay: true))
             }
         }
@@ -215,5 +225,20 @@ public struct CommandRunner: Sendable {
         }
         let recorded = RecordedResponse(status: envelope.status, body: rendered.bytes, isReplay: false, objectID: rendered.objectID)
         return .fresh(value, recorded)
+    }
+
+    /// The recorded outcome a retry replays, if its key has one that has not expired. An
+    /// expired record is deleted here, so the fresh outcome can take the key: the key is new
+    /// again whether or not the retention purge has reached it.
+    private func liveRecord(_ idempotency: IdempotencyRequest, now: Date, in tx: any StoreTransaction) async throws -> IdempotencyRecord? {
+        let key = (organizationID: idempotency.organizationID, keyHashHex: idempotency.keyHashHex)
+        guard let existing = try await tx.idempotencyRecord(organizationID: key.organizationID, keyHashHex: key.keyHashHex) else {
+            return nil
+        }
+        if IdempotencyPolicy.isExpired(existing, now: now, retentionSeconds: idempotencyRetentionSeconds) {
+            try await tx.deleteIdempotencyRecord(organizationID: key.organizationID, keyHashHex: key.keyHashHex)
+            return nil
+        }
+        return try IdempotencyPolicy.decide(existing: existing, requestHashHex: idempotency.requestHashHex)
     }
 }

@@ -33,6 +33,9 @@ public struct AssetBalances: Sendable, Equatable {
     public var customerUnits: Int64 = 0
     /// Customer rows seen (zero balances included).
     public var customerRowCount = 0
+    /// Sum of what customer rows are below zero, by balance or by what is available after
+    /// holds: 0 while DESIGN.md rule 2 holds (`no_negative_balance`).
+    public var negativeCustomerUnits: Int64 = 0
 
     public init() {}
 
@@ -49,6 +52,7 @@ public struct AssetBalances: Sendable, Equatable {
         case .customer:
             customerUnits += row.balanceUnits
             customerRowCount += 1
+            negativeCustomerUnits += min(0, row.balanceUnits, row.availableUnits)
         }
     }
 

@@ -48,6 +48,8 @@ public struct ReconciliationResult: Sendable, Equatable {
 /// - `custody_vs_fills`: per stock, custody == shares bought − sold per our fill records,
 ///   plus what applied splits changed (`SplitRecord`).
 /// - `broker_cash_vs_fills`: USD+ paid to the broker == buys − sells per our fill records.
+/// - `no_negative_balance`: per asset, no customer balance (nor what is available of it
+///   after holds) is below zero (DESIGN.md rule 2).
 ///
 /// - `broker_custody`: per stock, our custody == the broker's own position less fills in
 ///   transit (executed at the broker, not yet settled by us).
@@ -65,8 +67,12 @@ public enum Reconciliation {
         case custodyVsFills = "custody_vs_fills"
         case brokerCashVsFills = "broker_cash_vs_fills"
         case fillRecords = "fill_records"
+        case noNegativeBalance = "no_negative_balance"
         case brokerCustody = "broker_custody"
         case brokerCash = "broker_cash"
+
+        /// Checks that compare with the broker's own book, which a store copy cannot reach.
+        public var needsBroker: Bool { self == .brokerCustody || self == .brokerCash }
     }
 
     /// How the broker side is covered, as every report states it.
@@ -82,6 +88,9 @@ public enum Reconciliation {
         var comparisons: [(Check, LedgerAsset, expected: Int64, actual: Int64)] = broker.map { brokerComparisons(positions, $0) } ?? []
         for (asset, sum) in positions.sums.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             comparisons.append((.ledgerBalanced, asset, 0, sum))
+        }
+        for (asset, balances) in positions.balances.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            comparisons.append((.noNegativeBalance, asset, 0, balances.negativeCustomerUnits))
         }
         for stock in positions.stockAssets {
             let outstanding = positions.tokensOutstanding(stock)

@@ -155,6 +155,10 @@ public protocol DocumentRepository: Sendable {
     /// Opaque binary content (KYC document files), write-once.
     func insertBlob(id: String, bytes: [UInt8]) async throws
     func blob(id: String) async throws -> [UInt8]?
+    /// Deletes at most `limit` documents of a kind created before `cutoff`, oldest first;
+    /// returns how many. For the retention purge of kinds that expire (`RetentionPolicy`),
+    /// never for business records.
+    func deleteDocuments<D: StoredDocument>(_ type: D.Type, createdBefore cutoff: Date, limit: Int) async throws -> Int
 }
 
 extension DocumentRepository {

@@ -70,8 +70,11 @@ public protocol OrganizationRepository: Sendable {
 public protocol IdempotencyRepository: Sendable {
     func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord?
     func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws
-    /// Deletes records created before `cutoff`; returns how many were removed.
-    func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int
+    /// Deletes at most `limit` records created before `cutoff`, oldest first; returns how
+    /// many were removed (fewer than `limit`: none older are left).
+    func deleteIdempotencyRecords(createdBefore cutoff: Date, limit: Int) async throws -> Int
+    /// Deletes one record, if present: an expired key being used again.
+    func deleteIdempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws
 }
 
 /// A store-level failure that is not the caller's fault; mapped to 503 by the API.

@@ -95,4 +95,15 @@ extension MemoryTransaction {
     func blob(id: String) async throws -> [UInt8]? {
         read { $0.blobs[id] }
     }
+
+    func deleteDocuments<D: StoredDocument>(_ type: D.Type, createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        let cutoffMicros = PageCursor.micros(cutoff)
+        return try write { tables in
+            let expired = (tables.documents[D.kind] ?? [:]).values.filter { $0.cursor.createdAtMicros < cutoffMicros }
+            let batch = expired.sorted { ($0.cursor.createdAtMicros, $0.cursor.id) < ($1.cursor.createdAtMicros, $1.cursor.id) }.prefix(
+                limit)
+            for row in batch { tables.documents[D.kind]?[row.cursor.id] = nil }
+            return batch.count
+        }
+    }
 }

@@ -58,11 +58,16 @@ extension MemoryTransaction {
         }
     }
 
-    func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int {
+    func deleteIdempotencyRecords(createdBefore cutoff: Date, limit: Int) async throws -> Int {
         try write { tables in
-            let before = tables.idempotency.count
-            tables.idempotency = tables.idempotency.filter { $0.value.createdAt >= cutoff }
-            return before - tables.idempotency.count
+            let batch = tables.idempotency.filter { $0.value.createdAt < cutoff }.sorted { $0.value.createdAt < $1.value.createdAt }
+                .prefix(limit)
+            for (key, _) in batch { tables.idempotency[key] = nil }
+            return batch.count
         }
+    }
+
+    func deleteIdempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws {
+        try write { tables in tables.idempotency[.init(organizationID: organizationID, keyHashHex: keyHashHex)] = nil }
     }
 }

@@ -258,14 +258,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     public var transactionRetries: [String: Int] { retries.withLock { $0 } }
 
     public func checkReady() async throws {
-        let version = try await rawTransaction { db in
-            try await db.query("SELECT MAX(version) AS v FROM schema_migrations", []).first?.optionalInteger("v")
-        }
-        guard version == Int64(Migrations.latestVersion) else {
-            throw DomainError(
-                .unavailable, code: "store_not_migrated",
-                message: "PostgreSQL schema is at version \(version ?? 0), expected \(Migrations.latestVersion)")
-        }
+        let version = try await rawTransaction { db in try await db.query(Migrations.versionQuery, []).first?.optionalInteger("v") }
+        try Migrations.requireCurrent(version, engine: "PostgreSQL")
     }
 
     public func close() async throws {

@@ -1,3 +1,5 @@
+import BrokerGateCore
+
 /// The versioned schema. Append-only: a released migration is never edited, a change is a
 /// new version. Applied in order inside one transaction each; `schema_migrations` records
 /// what ran, so a restart (or a second replica) applies nothing twice.
@@ -27,6 +29,19 @@ public enum SQLDialect: Sendable {
 public enum Migrations {
     /// The newest version this build knows; `/ready` fails until the store is at it.
     public static var latestVersion: Int { all(.sqlite).last!.version }
+
+    /// Refuses a schema at another version than this build's (`/ready`, `verify-store`).
+    /// `engine` names the store in the message ("SQLite", "PostgreSQL").
+    static func requireCurrent(_ version: Int64?, engine: String) throws(DomainError) {
+        guard version == Int64(latestVersion) else {
+            throw DomainError(
+                .unavailable, code: "store_not_migrated",
+                message: "\(engine) schema is at version \(version ?? 0), expected \(latestVersion)")
+        }
+    }
+
+    /// The query that reads a store's schema version.
+    static let versionQuery = "SELECT MAX(version) AS v FROM schema_migrations"
 
     public static func all(_ dialect: SQLDialect) -> [Migration] {
         [

@@ -84,6 +84,17 @@ extension SQLTransaction {
         try await one("SELECT bytes FROM blobs WHERE id = ?", [.text(id)]) { try $0.blob("bytes") }
     }
 
+    func deleteDocuments<D: StoredDocument>(_ type: D.Type, createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        // A range of documents_kind (kind, created_at, id), deleted by primary key.
+        let rows = try await db.query(
+            """
+            DELETE FROM documents WHERE kind = ? AND id IN (
+                SELECT id FROM documents WHERE kind = ? AND created_at < ? ORDER BY created_at, id LIMIT ?
+            ) RETURNING id
+            """, [.text(D.kind), .text(D.kind), .integer(PageCursor.micros(cutoff)), .integer(Int64(limit))])
+        return rows.count
+    }
+
     /// The body as JSON text on both engines (a no-op on SQLite; JSONB's text form on
     /// PostgreSQL, which the driver hands back as a string).
     private static let bodyColumn = "CAST(body AS TEXT) AS body"

@@ -99,9 +99,21 @@ extension SQLTransaction {
             ])
     }
 
-    func deleteIdempotencyRecords(createdBefore cutoff: Date) async throws -> Int {
+    func deleteIdempotencyRecords(createdBefore cutoff: Date, limit: Int) async throws -> Int {
+        // The batch is chosen by the created_at index and deleted by primary key; both
+        // dialects take the row-value IN.
         let rows = try await db.query(
-            "DELETE FROM idempotency_records WHERE created_at < ? RETURNING key_hash_hex", [.date(cutoff)])
+            """
+            DELETE FROM idempotency_records WHERE (organization_id, key_hash_hex) IN (
+                SELECT organization_id, key_hash_hex FROM idempotency_records WHERE created_at < ? ORDER BY created_at LIMIT ?
+            ) RETURNING key_hash_hex
+            """, [.date(cutoff), .integer(Int64(limit))])
         return rows.count
+    }
+
+    func deleteIdempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws {
+        try await db.execute(
+            "DELETE FROM idempotency_records WHERE organization_id = ? AND key_hash_hex = ?",
+            [.text(organizationID.rawValue), .text(keyHashHex)])
     }
 }

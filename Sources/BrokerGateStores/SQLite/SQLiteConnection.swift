@@ -11,24 +11,28 @@ final class SQLiteConnection {
 
     /// Opens (creating if needed) the database at `path` and applies our pragmas
     /// explicitly rather than trusting build defaults (STYLE.md).
-    init(path: String, readOnly: Bool = false) throws {
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
-        let rc = sqlite3_open_v2(path, &handle, flags, nil)
+    convenience init(path: String, readOnly: Bool = false) throws {
+        // WAL: readers never block the writer. synchronous=FULL: a committed transaction
+        // survives power loss, not only a process crash (README, "Durability").
+        // busy_timeout: a second process on the same file waits instead of failing.
+        // A reader needs none of the write pragmas (the file is in WAL mode for good once
+        // the writer set it); query_only makes a write through it fail loudly.
+        try self.init(
+            path: path, flags: readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+            pragmas: readOnly
+                ? ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"]
+                : ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"])
+    }
+
+    /// Opens with exactly these open flags and pragmas (the store tools' connections).
+    init(path: String, flags: Int32, pragmas: [String]) throws {
+        let rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
             throw StoreError("cannot open SQLite database at \(path): \(message)")
         }
         sqlite3_extended_result_codes(handle, 1)
-        // WAL: readers never block the writer. synchronous=FULL: a committed transaction
-        // survives power loss, not only a process crash (README, "Durability").
-        // busy_timeout: a second process on the same file waits instead of failing.
-        // A reader needs none of the write pragmas (the file is in WAL mode for good once
-        // the writer set it); query_only makes a write through it fail loudly.
-        let pragmas =
-            readOnly
-            ? ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"]
-            : ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"]
         for pragma in pragmas {
             _ = try query(pragma, [])
         }

@@ -162,14 +162,8 @@ public final class SQLiteStore: Store {
     }
 
     public func checkReady() async throws {
-        let version = try await onReader { database in
-            try database.query("SELECT MAX(version) AS v FROM schema_migrations").first?.optionalInteger("v")
-        }
-        guard version == Int64(Migrations.latestVersion) else {
-            throw DomainError(
-                .unavailable, code: "store_not_migrated",
-                message: "SQLite schema is at version \(version ?? 0), expected \(Migrations.latestVersion)")
-        }
+        let version = try await onReader { database in try database.query(Migrations.versionQuery).first?.optionalInteger("v") }
+        try Migrations.requireCurrent(version, engine: "SQLite")
     }
 
     public func close() async throws {
@@ -191,6 +185,11 @@ final class SQLiteDatabase: SQLExecutor {
     }
 
     var isInTransaction: Bool { connection.withLock { $0.isInTransaction } }
+
+    /// Runs `body` with exclusive use of the connection (the store tools' pragmas).
+    func withConnection<T: Sendable>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try connection.withLock { try body($0) }
+    }
 
     func run(_ sql: String) throws {
         _ = try connection.withLock { try $0.query(sql, []) }
