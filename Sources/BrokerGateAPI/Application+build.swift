@@ -38,6 +38,9 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
     app.addServices(
         InterestAccrualService(
             store: store, payer: services.interest, clock: environment.clock, role: environment.schedulerRole, logger: logger))
+    if let throttle = services.clusterAuthFailures {
+        app.addServices(PeriodicRefreshService(name: "ClusterAuthThrottle", interval: .seconds(1)) { await throttle.refresh() })
+    }
     app.addServices(OrderEngineService(store: store, engine: services.engine, role: environment.schedulerRole, logger: logger))
     app.addServices(
         DividendService(
@@ -98,7 +101,8 @@ func buildRouter(_ services: GatewayServices) -> Router<AppRequestContext> {
     let guardrail = RouteGuard(
         auth: services.auth,
         rateLimit: environment.rateLimit, connectionLimits: environment.connectionLimits,
-        sharedBuckets: environment.store.sharedRateBuckets, wallClock: environment.wallClock, logger: environment.logger)
+        sharedBuckets: environment.store.sharedRateBuckets, clusterFailures: services.clusterAuthFailures,
+        wallClock: environment.wallClock, logger: environment.logger)
     for route in table.routes {
         router.on(RouterPath(route.path), method: route.method) { request, context in
             try await guardrail.handle(route, request, context)

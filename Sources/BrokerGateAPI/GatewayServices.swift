@@ -37,6 +37,8 @@ struct GatewayServices: Sendable {
     let ledgerHistory: LedgerHistory
     let reconciliationRecorder: ReconciliationRecorder
     let auth: AuthService
+    /// The failed-authentication throttle shared by replicas (PostgreSQL); nil on one-process stores.
+    let clusterAuthFailures: ClusterAuthThrottle?
     /// Rung by the event sequencer, heard by this process's event streams.
     let eventBell = EventBell()
     let eventStreams = EventStreamSlots()
@@ -91,6 +93,10 @@ struct GatewayServices: Sendable {
         reconciliationRecorder = ReconciliationRecorder(
             monitor: environment.reconciliation, metrics: environment.metrics, store: environment.store)
         auth = AuthService(store: store, cache: APIKeyCache(timeToLive: environment.apiKeyCacheTimeToLive))
+        clusterAuthFailures = store.sharedRateBuckets.map {
+            ClusterAuthThrottle(
+                buckets: $0, configuration: environment.rateLimit, wallClock: environment.wallClock, logger: environment.logger)
+        }
         webhookSecrets = WebhookSecretBox(walletKey: environment.walletKey)
         webhookEndpoints = WebhookEndpointService(
             clock: environment.wallClock, policy: environment.webhookPolicy, resolver: environment.webhookResolver, box: webhookSecrets)

@@ -11,3 +11,23 @@ func runEvery(_ interval: Duration, _ tick: @escaping @Sendable () async -> Void
         }
     }
 }
+
+/// A background job that is only its tick, on every replica (not only the scheduler's):
+/// e.g. reading what the cluster's shared throttle holds.
+struct PeriodicRefreshService: Service, CustomStringConvertible {
+    let name: String
+    let interval: Duration
+    let tick: @Sendable () async -> Void
+
+    init(name: String, interval: Duration, _ tick: @escaping @Sendable () async -> Void) {
+        self.name = name
+        self.interval = interval
+        self.tick = tick
+    }
+
+    var description: String { name }
+
+    func run() async throws {
+        await runEvery(interval, tick)
+    }
+}

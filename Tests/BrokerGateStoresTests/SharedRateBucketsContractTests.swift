@@ -41,4 +41,25 @@ struct SharedRateBucketsContractTests {
         }
         #expect(granted == 10)
     }
+
+    /// A slow bucket (20 a minute) drains, is listed as drained with the exact wait, refills,
+    /// and a touched bucket tells when; other prefixes are not listed.
+    @Test(arguments: StoreKind.allCases.filter { $0 == .postgres })
+    func test_aSlowBucket_isListedDrained_untilItRefills(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let buckets = try #require(store.sharedRateBuckets)
+        let start: Int64 = 1_800_000_000_000_000, slow = RateRefill(tokens: 20, seconds: 60)
+        for _ in 0..<20 { #expect(try await buckets.takeRateToken("authfail:ip:a", refill: slow, burst: 20, nowMicros: start).allowed) }
+        let denied = try await buckets.takeRateToken("authfail:ip:a", refill: slow, burst: 20, nowMicros: start)
+        #expect(!denied.allowed && denied.retryAfterMicros == 3_000_000, "a token every 3 s")
+        _ = try await buckets.takeRateToken("other:ip:a", ratePerSecond: 1, burst: 1, nowMicros: start)
+        _ = try await buckets.takeRateToken("other:ip:a", ratePerSecond: 1, burst: 1, nowMicros: start)
+        var drained = try await buckets.drainedRateBuckets(prefix: "authfail:", refill: slow, nowMicros: start + 1_000_000, limit: 10)
+        // 1 s refilled 333,333 millionths (rounded down, as a take does), so 2.000001 s remain.
+        #expect(drained == [DrainedBucket(key: "authfail:ip:a", retryAfterMicros: 2_000_001)])
+        drained = try await buckets.drainedRateBuckets(prefix: "authfail:", refill: slow, nowMicros: start + 3_000_000, limit: 10)
+        #expect(drained.isEmpty, "one token back after 3 s")
+        #expect(try await buckets.rateBucketTouchedMicros("authfail:ip:a") == start)
+        #expect(try await buckets.rateBucketTouchedMicros("never") == nil)
+    }
 }

@@ -140,3 +140,50 @@ def test_perKeyRateLimit_holdsForTheCluster_notPerReplica() -> None:
     finally:
         for replica in replicas:
             replica.kill9()
+
+
+def test_failedAuthThrottle_andPerAddressLimit_holdForTheCluster() -> None:
+    """Guesses spread over two replicas are counted together. Behind a trusted proxy (so
+    each caller has its own address): an outsider at 10.0.0.66 sends 6 wrong secrets for the
+    partner's key id, alternating replicas, with 6 failures allowed per 10 minutes; within
+    the next refresh (a second) both replicas answer it 429 `too_many_failed_authentications`
+    before any secret is checked, and the key id is locked for addresses that never used it
+    (10.0.0.7, even with the right secret). The partner at 10.0.0.5, which authenticated on
+    replica A only, still gets in on replica B: A announced it to the cluster. Public API
+    routes share the per-address bucket across replicas too."""
+    store = fresh_postgres_store("auththrottle")
+    partner = random_key("partner")
+    env = isolated_env(
+        partner, random_key("operator"), BROKERGATE_AUTH_FAILURES_MAX="6", BROKERGATE_AUTH_FAILURE_WINDOW_SECONDS="600",
+        BROKERGATE_RATE_LIMIT_IP_RPS="1", BROKERGATE_RATE_LIMIT_IP_BURST="10", BROKERGATE_TRUSTED_PROXIES="127.0.0.1/32")
+    a, b = Replica(store, env), Replica(store, env)
+    try:
+        def get(replica: Replica, address: str, secret: str) -> httpx.Response:
+            headers = {"X-API-Key-Id": partner[0], "X-API-Secret-Key": secret, "X-Forwarded-For": address}
+            return httpx.get(f"{replica.base}/api/v2/entities/me", headers=headers, timeout=10)
+
+        assert get(a, "10.0.0.5", partner[1]).status_code == 200
+        answers = [get((a, b)[i % 2], "10.0.0.66", "wrong-wrong-wrong-wrong").status_code for i in range(6)]
+        assert answers == [401] * 6, answers
+        deadline = time.monotonic() + 3
+        while True:
+            refused = [get(r, "10.0.0.66", "wrong-wrong-wrong-wrong") for r in (a, b)]
+            if all(x.status_code == 429 for x in refused) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert [x.status_code for x in refused] == [429, 429], [x.text for x in refused]
+        assert all(x.json()["error"]["code"] == "too_many_failed_authentications" for x in refused)
+        assert all(int(x.headers["Retry-After"]) >= 1 for x in refused)
+        assert [get(r, "10.0.0.7", partner[1]).status_code for r in (a, b)] == [429, 429], "the key id is locked for new addresses"
+        assert get(b, "10.0.0.5", partner[1]).status_code == 200, "the partner's known address keeps its key on every replica"
+
+        # The per-address bucket of public API routes (burst 10, 1/s) is one for the cluster.
+        codes = [
+            httpx.get(f"{(a, b)[i % 2].base}/api/v2/market_data/stocks/", headers={"X-Forwarded-For": "10.0.0.9"}, timeout=10).status_code
+            for i in range(16)
+        ]
+        assert 10 <= codes.count(200) <= 12 and 429 in codes, codes
+        print(f"replicas: failed-auth throttle shared ({answers} then 429 on both); public routes {codes.count(200)} of 16 granted")
+    finally:
+        a.kill9()
+        b.kill9()

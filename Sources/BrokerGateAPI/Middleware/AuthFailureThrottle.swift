@@ -74,6 +74,12 @@ final class AuthFailureThrottle: Sendable {
     private var rate: Double { Double(failuresMax) / Double(windowSeconds) }
     private var capacity: Double { Double(failuresMax) }
 
+    /// Whether `address` authenticated with `keyID` on this replica within `knownAddressSeconds`.
+    func isKnown(keyID: String, address: String) -> Bool {
+        let now = now()
+        return state.withLock { isKnown($0, keyID: keyID, address: address, now: now) }
+    }
+
     private func isKnown(_ state: State, keyID: String, address: String, now: ContinuousClock.Instant) -> Bool {
         guard let seen = state.knownAddresses["\(keyID)|\(address)"] else { return false }
         return now - seen < .seconds(Self.knownAddressSeconds)
@@ -99,7 +105,7 @@ final class AuthFailureThrottle: Sendable {
         return bucket.tokens >= 1 ? nil : (1 - bucket.tokens) / rate
     }
 
-    private static func throttled(_ waitSeconds: Double) -> DomainError {
+    static func throttled(_ waitSeconds: Double) -> DomainError {
         let retry = max(1, Int(waitSeconds.rounded(.up)))
         return DomainError(
             .rateLimited, code: "too_many_failed_authentications",

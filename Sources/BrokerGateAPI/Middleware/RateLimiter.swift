@@ -83,12 +83,23 @@ struct ClusterRateLimiter: Sendable {
     let wallClock: any BusinessClock
     let logger: Logger
 
+    /// Spends the API key's bucket for the cluster.
     func take(_ keyID: String) async throws {
+        try await take(
+            "key:\(keyID)", rate: configuration.requestsPerSecond, burst: configuration.burst, callerName: "this API key")
+    }
+
+    /// Spends the address's bucket for the cluster (traffic without a verified key).
+    func takeAddress(_ address: String) async throws {
+        try await take(
+            "ip:\(address)", rate: configuration.ipRequestsPerSecond, burst: configuration.ipBurst, callerName: "this address")
+    }
+
+    private func take(_ bucket: String, rate: Int, burst: Int, callerName: String) async throws {
         let decision: RateDecision
         do {
             let micros = Int64((wallClock.now().timeIntervalSince1970 * 1_000_000).rounded(.down))
-            decision = try await buckets.takeRateToken(
-                "key:\(keyID)", ratePerSecond: configuration.requestsPerSecond, burst: configuration.burst, nowMicros: micros)
+            decision = try await buckets.takeRateToken(bucket, ratePerSecond: rate, burst: burst, nowMicros: micros)
         } catch {
             logger.warning("cluster rate limit unavailable; the replica's own limit applies", metadata: ["error": "\(error)"])
             return
@@ -97,8 +108,7 @@ struct ClusterRateLimiter: Sendable {
         let retry = max(1, Int((decision.retryAfterMicros + 999_999) / 1_000_000))
         throw DomainError(
             .rateLimited, code: "rate_limited",
-            message:
-                "too many requests for this API key across the cluster; retry after \(retry) s (limit \(configuration.requestsPerSecond)/s, burst \(configuration.burst))",
+            message: "too many requests for \(callerName) across the cluster; retry after \(retry) s (limit \(rate)/s, burst \(burst))",
             retryAfterSeconds: retry)
     }
 }

@@ -15,18 +15,21 @@ struct RouteGuard: Sendable {
     let addressLimiter: RateLimiter
     let failures: AuthFailureThrottle
     let bodyReadTimeout: Duration
-    /// Per-key limits for the whole cluster when the store is shared by replicas.
-    let clusterKeyLimiter: ClusterRateLimiter?
+    /// Per-key and per-address limits for the whole cluster when the store is shared by replicas.
+    let clusterLimiter: ClusterRateLimiter?
+    /// The failed-authentication throttle for the whole cluster, likewise.
+    let clusterFailures: ClusterAuthThrottle?
 
     init(
         auth: AuthService, rateLimit: RateLimitConfiguration, connectionLimits: ConnectionLimits,
-        sharedBuckets: (any SharedRateBuckets)? = nil, wallClock: any BusinessClock = SystemClock(),
-        logger: Logger = Logger(label: "brokergate")
+        sharedBuckets: (any SharedRateBuckets)? = nil, clusterFailures: ClusterAuthThrottle? = nil,
+        wallClock: any BusinessClock = SystemClock(), logger: Logger = Logger(label: "brokergate")
     ) {
         self.auth = auth
-        clusterKeyLimiter = sharedBuckets.map {
+        clusterLimiter = sharedBuckets.map {
             ClusterRateLimiter(buckets: $0, configuration: rateLimit, wallClock: wallClock, logger: logger)
         }
+        self.clusterFailures = clusterFailures
         keyLimiter = .perKey(rateLimit)
         addressLimiter = .perAddress(rateLimit)
         failures = AuthFailureThrottle(rateLimit)
@@ -46,20 +49,26 @@ struct RouteGuard: Sendable {
         }
         guard route.access != .public else { return try await publicRoute(route, request, context, address: address) }
         try failures.check(address: address, keyID: claimedKeyID)
+        try await clusterFailures?.check(
+            address: address, keyID: claimedKeyID, locallyKnown: claimedKeyID.map { failures.isKnown(keyID: $0, address: address) } ?? false
+        )
         let principal: Principal
         do {
             principal = try await auth.authenticate(keyID: request.headers[.apiKeyID], secret: request.headers[.apiSecretKey])
         } catch let error as DomainError where error.kind == .unauthenticated {
             failures.recordFailure(address: address, keyID: claimedKeyID)
+            await clusterFailures?.recordFailure(address: address, keyID: claimedKeyID)
             try addressLimiter.take(address)
+            try await clusterLimiter?.takeAddress(address)
             throw error
         }
         failures.recordSuccess(address: address, keyID: principal.keyID.rawValue)
+        await clusterFailures?.recordSuccess(address: address, keyID: principal.keyID.rawValue)
         context.principal = principal
         context.audit.update { $0.principal = principal }
         context.logger[metadataKey: "org"] = .string(principal.organizationID.rawValue)
         try keyLimiter.take(principal.keyID.rawValue)
-        try await clusterKeyLimiter?.take(principal.keyID.rawValue)
+        try await clusterLimiter?.take(principal.keyID.rawValue)
         if route.access == .operator || route.access == .sandboxOperator {
             try principal.requireOperator()
         }
@@ -73,11 +82,18 @@ struct RouteGuard: Sendable {
         _ route: RouteDefinition, _ request: Request, _ context: AppRequestContext, address: String
     ) async throws -> Response {
         try addressLimiter.take(address)
-        if request.headers[.authorization] != nil { try failures.check(address: address, keyID: nil) }
+        // The API's public routes count for the cluster too; the probes (/health, /ready,
+        // /metrics) stay free of the database.
+        if route.path.hasPrefix("/api/") { try await clusterLimiter?.takeAddress(address) }
+        if request.headers[.authorization] != nil {
+            try failures.check(address: address, keyID: nil)
+            try await clusterFailures?.check(address: address, keyID: nil, locallyKnown: false)
+        }
         do {
             return try await route.handler(request, context)
         } catch let error as DomainError where error.kind == .unauthenticated {
             failures.recordFailure(address: address, keyID: nil)
+            await clusterFailures?.recordFailure(address: address, keyID: nil)
             throw error
         }
     }

@@ -17,12 +17,56 @@ public struct RateDecision: Sendable, Equatable {
 /// time, take one token if there is one), outside any business transaction. Token counts
 /// are integers in millionths of a request, so no floating point is involved.
 public protocol SharedRateBuckets: Sendable {
-    /// Refills `key`'s bucket (capacity `burst`, `ratePerSecond` a second) up to `nowMicros`
-    /// and takes one token when one is there.
-    func takeRateToken(_ key: String, ratePerSecond: Int, burst: Int, nowMicros: Int64) async throws -> RateDecision
+    /// Refills `key`'s bucket (capacity `burst`, `refill.tokens` every `refill.seconds`) up to
+    /// `nowMicros` and takes one token when one is there.
+    func takeRateToken(_ key: String, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateDecision
+    /// The buckets whose key starts with `prefix` that hold less than one token at
+    /// `nowMicros` (under `refill`, capped at `burst`), with how long until they hold one; at
+    /// most `limit`, the emptiest first. How a replica learns what others throttled.
+    func drainedRateBuckets(prefix: String, refill: RateRefill, nowMicros: Int64, limit: Int) async throws -> [DrainedBucket]
+    /// When a token was last taken from `key` (nil: never, or pruned since).
+    func rateBucketTouchedMicros(_ key: String) async throws -> Int64?
     /// Forgets buckets idle since before `idleBeforeMicros` (a full bucket and no bucket
     /// are the same); returns how many.
     func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int
+}
+
+/// How fast a bucket refills: `tokens` every `seconds` (20 every 60 s is a third a second,
+/// which a whole-number rate per second cannot say).
+public struct RateRefill: Sendable, Equatable {
+    public let tokens: Int
+    public let seconds: Int
+
+    public init(tokens: Int, seconds: Int = 1) {
+        precondition(tokens > 0 && seconds > 0, "a bucket refills")
+        self.tokens = tokens
+        self.seconds = seconds
+    }
+
+    /// Microseconds until a bucket holding `tokensMicro` millionths has one whole token.
+    public func microsUntilOneToken(from tokensMicro: Int64) -> Int64 {
+        let missing = max(0, 1_000_000 - tokensMicro)
+        // Each microsecond refills tokens / seconds millionths of a token.
+        return (missing * Int64(seconds) + Int64(tokens) - 1) / Int64(tokens)
+    }
+}
+
+/// A bucket without a whole token (`drainedRateBuckets`).
+public struct DrainedBucket: Sendable, Equatable {
+    public let key: String
+    public let retryAfterMicros: Int64
+
+    public init(key: String, retryAfterMicros: Int64) {
+        self.key = key
+        self.retryAfterMicros = retryAfterMicros
+    }
+}
+
+extension SharedRateBuckets {
+    /// A bucket refilling `ratePerSecond` tokens a second.
+    public func takeRateToken(_ key: String, ratePerSecond: Int, burst: Int, nowMicros: Int64) async throws -> RateDecision {
+        try await takeRateToken(key, refill: RateRefill(tokens: ratePerSecond), burst: burst, nowMicros: nowMicros)
+    }
 }
 
 extension Store {

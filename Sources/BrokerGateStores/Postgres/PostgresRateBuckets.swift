@@ -20,12 +20,12 @@ extension PostgresStore: SharedRateBuckets {
     /// also keeps `elapsed × rate` far from overflow.
     static let refillSpanMaxMicros: Int64 = 3_600_000_000
 
-    public func takeRateToken(_ key: String, ratePerSecond: Int, burst: Int, nowMicros: Int64) async throws -> RateDecision {
+    public func takeRateToken(_ key: String, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateDecision {
         let capacity = Int64(burst) * Self.tokenMicro
-        let rate = Int64(ratePerSecond)
-        // refilled = min(capacity, tokens + min(span, max(0, now − updated)) × rate); a token
-        // (1,000,000) is taken only when refilled holds one. $1 key, $2 capacity, $3 now, $4 rate, $5 span cap.
-        let refilled = "LEAST($2, rate_buckets.tokens_micro + LEAST($5, GREATEST(0, $3 - rate_buckets.updated_us)) * $4)"
+        // refilled = min(capacity, tokens + min(span, max(0, now − updated)) × tokens ÷ seconds);
+        // a token (1,000,000) is taken only when refilled holds one. $1 key, $2 capacity,
+        // $3 now, $4 refill tokens, $5 span cap, $6 refill seconds.
+        let refilled = "LEAST($2, rate_buckets.tokens_micro + LEAST($5, GREATEST(0, $3 - rate_buckets.updated_us)) * $4 / $6)"
         let sql = """
             INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed)
             SELECT $1, $2 - 1000000, $3, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush
@@ -35,20 +35,46 @@ extension PostgresStore: SharedRateBuckets {
                 updated_us = GREATEST(rate_buckets.updated_us, $3)
             RETURNING tokens_micro, allowed
             """
-        let binds: [SQLValue] = [.text(key), .integer(capacity), .integer(nowMicros), .integer(rate), .integer(Self.refillSpanMaxMicros)]
+        let binds: [SQLValue] = [
+            .text(key), .integer(capacity), .integer(nowMicros), .integer(Int64(refill.tokens)), .integer(Self.refillSpanMaxMicros),
+            .integer(Int64(refill.seconds)),
+        ]
+        guard let row = try await queryLeased(sql, binds).first else { throw StoreError("rate bucket upsert returned no row") }
+        let (tokens, allowed) = (try row.integer("tokens_micro"), try row.integer("allowed"))
+        return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : refill.microsUntilOneToken(from: tokens))
+    }
+
+    public func drainedRateBuckets(prefix: String, refill: RateRefill, nowMicros: Int64, limit: Int) async throws -> [DrainedBucket] {
+        // Only rows below one token at their last take can still be below one now; the
+        // refill since then is computed here, exactly as a take would.
+        let sql = """
+            SELECT key, tokens_micro + LEAST($3, GREATEST(0, $2 - updated_us)) * $4 / $5 AS refilled
+            FROM rate_buckets WHERE starts_with(key, $1) AND tokens_micro < 1000000
+            ORDER BY tokens_micro LIMIT $6
+            """
+        let binds: [SQLValue] = [
+            .text(prefix), .integer(nowMicros), .integer(Self.refillSpanMaxMicros), .integer(Int64(refill.tokens)),
+            .integer(Int64(refill.seconds)), .integer(Int64(limit)),
+        ]
+        return try await queryLeased(sql, binds).compactMap { row in
+            let refilled = try row.integer("refilled")
+            guard refilled < Self.tokenMicro else { return nil }
+            return DrainedBucket(key: try row.text("key"), retryAfterMicros: refill.microsUntilOneToken(from: refilled))
+        }
+    }
+
+    public func rateBucketTouchedMicros(_ key: String) async throws -> Int64? {
+        try await queryLeased("SELECT updated_us FROM rate_buckets WHERE key = $1", [.text(key)]).first.map { try $0.integer("updated_us") }
+    }
+
+    /// One statement on a pooled connection, outside any transaction.
+    private func queryLeased(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let logger = logger
-        let row: SQLRow? = try await PostgresStoreError.converting {
+        return try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
-                try await PostgresExecutor(connection: connection, logger: logger).query(sql, binds).first
+                try await PostgresExecutor(connection: connection, logger: logger).query(sql, binds)
             }
         }
-        let decision = try row.map { row in
-            let (tokens, allowed) = (try row.integer("tokens_micro"), try row.integer("allowed"))
-            let missing = max(0, Self.tokenMicro - tokens)
-            return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : (missing + rate - 1) / max(1, rate))
-        }
-        guard let decision else { throw StoreError("rate bucket upsert returned no row") }
-        return decision
     }
 
     public func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int {
