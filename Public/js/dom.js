@@ -154,7 +154,7 @@ export function cell(content, { numeric = false, label } = {}) {
 export function pill(status) {
   const tone = {
     PASS: "good", ACTIVE: "good", FILLED: "good", OK: "good", COMPLETE: "good", SUBMITTED: "info", REGULAR: "good",
-    FAIL: "bad", REJECTED: "bad", ERROR: "bad", BREAK: "bad", CANCELLED: "muted", EXPIRED: "muted", CLOSED: "muted",
+    FAIL: "bad", REJECTED: "bad", ERROR: "bad", BREAK: "bad", CANCELLED: "muted", EXPIRED: "muted", CLOSED: "muted", REVOKED: "muted",
     NEEDS_REVIEW: "warn", INCOMPLETE: "warn", PENDING: "warn", PENDING_SUBMIT: "warn", PARTIALLY_FILLED: "info",
   }[status] ?? "info";
   return h("span", { class: `pill ${tone}`, text: String(status).replaceAll("_", " ") });

@@ -3,11 +3,23 @@
 // is cleared at once, and the key is never put in a URL or written to the console.
 
 import { forgetKey, saveKey, savedKey } from "./api.js";
-import { $, errorBox } from "./dom.js";
+import { $, errorBox, h, notice } from "./dom.js";
+
+/**
+ * After a 401 on a signed-in page (the key was revoked, or replaced with another secret):
+ * says so and offers to sign in again. Null for any other error.
+ */
+export function refusedKeyHelp(error, signOut) {
+  if (error?.status !== 401) return null;
+  const again = h("button", { type: "button", class: "small", "data-testid": "sign-in-again", text: "Sign in again" });
+  again.addEventListener("click", () => signOut());
+  return notice("warn", "The gateway no longer accepts the key this console is signed in with (it may have been revoked). ", again);
+}
 
 /**
  * `verify(key)` calls the API with the candidate key and resolves to a display name, or
- * rejects with the server's error. `onSignedIn(name)` renders the console.
+ * rejects with the server's error. `onSignedIn(name)` renders the console. Returns
+ * `{ signOut(message) }`: forgets the key and shows the sign-in form, with `message` above it.
  */
 export function mountShell({ role, verify, onSignedIn }) {
   const form = $("sign-in-form");
@@ -54,13 +66,16 @@ export function mountShell({ role, verify, onSignedIn }) {
     }
   });
 
-  $("sign-out").addEventListener("click", () => {
+  const signOut = (message) => {
     forgetKey(role);
     window.location.hash = "";
     showSignIn();
-  });
+    if (message) $("sign-in-error").replaceChildren(notice("info", message));
+  };
+  $("sign-out").addEventListener("click", () => signOut());
 
   const existing = savedKey(role);
   if (existing) showSignedIn(existing.name || existing.id);
   else showSignIn();
+  return { signOut };
 }

@@ -11,6 +11,9 @@ and the public see, driven through the pages only (keys typed into the sign-in f
 4. The operator console: a NEEDS_REVIEW check approved with a note.
 5. The hosted KYC form opened from a managed link.
 6. The money arithmetic (js/decimal.js, js/fees.js), run by the browser itself.
+7. The console's API keys page: a key created with its secret shown once, revoked through a
+   confirm step, the last key that can write kept (last_active_key), and the console's own
+   key revoked elsewhere (the 401 explained) or from the page (signed out).
 
 Each step is screenshotted at 390 and 1280 px (Tests/browser/screenshots/) and must leave
 no error in the browser console.
@@ -27,7 +30,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
-import pytest
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -525,3 +527,163 @@ def test_money_isExactDecimalArithmetic_inTheBrowser(driver: WebDriver, gateway:
         "tooPrecise": "amount takes at most 2 decimals",
     }, result
     console_log.assert_clean("the money checks")
+
+
+# --- 7. the organization's API keys ------------------------------------------------------------------
+
+KEY_CACHE_S_MAX = 3.0  # a revoked key is refused on every replica within 2 s (per-replica cache)
+
+
+def key_headers(key_id: str, secret: str) -> dict[str, str]:
+    return {"X-API-Key-Id": key_id, "X-API-Secret-Key": secret}
+
+
+def refused_within(api: httpx.Client, headers: dict[str, str], seconds: float) -> float:
+    """Polls GET /entities/me with `headers` until 401; returns how long that took."""
+    started = time.monotonic()
+    while True:
+        status = api.get("/api/v2/entities/me", headers=headers).status_code
+        elapsed = time.monotonic() - started
+        if status == 401:
+            return elapsed
+        assert status == 200, status
+        assert elapsed < seconds, f"the revoked key still worked {elapsed:.1f} s after the revoke"
+        time.sleep(0.1)
+
+
+def key_row(driver: WebDriver, key_id: str, status: str | None = None) -> WebElement:
+    selector = f"[data-testid=api-key][data-key-id='{key_id}']" + (f"[data-status={status}]" if status else "")
+    return element(driver, selector, f"the row of key {key_id}" + (f" ({status})" if status else ""))
+
+
+def sign_in_with(driver: WebDriver, gateway: Gateway, key_id: str, secret: str) -> None:
+    """Signs the partner console in with this key (signing out whoever was signed in)."""
+    driver.get(f"{gateway.base_url}/console.html")
+    if driver.find_elements(By.CSS_SELECTOR, "#who:not([hidden])"):
+        element(driver, "#sign-out").click()
+    form = element(driver, "#sign-in-form", "the sign-in form")
+    type_into(form, "key_id", key_id)
+    type_into(form, "secret", secret)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    element(driver, "#who:not([hidden])", "the signed-in bar")
+
+
+def test_apiKeys_createShowsTheSecretOnce_revokeIsConfirmed_andTheLastWriterStays(
+        driver: WebDriver, gateway: Gateway, api: httpx.Client, console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    """The console's API keys page: a read-only key created with its secret shown once (and
+    working, read-only), the console's last key that can write refused with the server's
+    last_active_key message while only that read-only key is beside it, then the read-only key
+    revoked through the confirm step: REVOKED in the list, refused by the gateway within 2 s."""
+    partner = gateway.headers("partner")
+    sign_in_with(driver, gateway, *gateway.partner)
+    element(driver, "#api-keys-link", "the API keys link").click()
+    own = key_row(driver, gateway.partner[0], "ACTIVE")
+    assert "this console's key" in own.text and "read & write" in own.text, own.text
+
+    # Create: a read-only key, its secret shown once with the notice.
+    name = f"web-reader-{secrets.token_hex(3)}"
+    form = element(driver, "#api-key-form")
+    type_into(form, "name", name)
+    form.find_element(By.NAME, "read_only").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "[data-testid=new-key]", r"Copy the secret now: it will not be shown again", "the shown-once notice")
+    key_id = element(driver, "[data-testid=new-key-id]").text
+    secret = element(driver, "[data-testid=new-key-secret]").text
+    assert len(secret) >= 16 and key_id not in (gateway.partner[0], ""), (key_id, len(secret))
+    row = key_row(driver, key_id, "ACTIVE")
+    assert name in row.text and "read-only" in row.text and "this console" not in row.text, row.text
+    assert row.find_element(By.CSS_SELECTOR, "[data-testid=key-status]").text == "ACTIVE"
+    screenshots.take("api key created")
+
+    reader = key_headers(key_id, secret)
+    assert api.get("/api/v2/entities/me", headers=reader).status_code == 200
+    refused = api.post("/api/v2/entities", json={"name": "Never Created"}, headers=reader)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "read_only_key", refused.text
+    listed = api.get("/api/v2/api_keys", headers=partner).json()["data"]
+    assert [key["id"] for key in listed][:1] == [key_id], "newest first"
+    assert all(key.get("secret") is None for key in listed), "the list never carries a secret"
+
+    # Shown once: dismissed, and gone after a reload (nothing kept it).
+    element(driver, "[data-testid=secret-stored]").click()
+    wait_for(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid=new-key]"), "the notice to go")
+    driver.refresh()
+    key_row(driver, key_id, "ACTIVE")
+    assert secret not in driver.page_source
+    assert secret not in driver.execute_script("return JSON.stringify(sessionStorage) + JSON.stringify(localStorage) + location.href")
+
+    # The last key that can write: the confirm step names the sign-out, the server refuses.
+    key_row(driver, gateway.partner[0]).find_element(By.CSS_SELECTOR, "[data-testid=revoke]").click()
+    confirm = element(driver, f"[data-key-id='{gateway.partner[0]}'] .confirm", "the confirm step")
+    assert "You will be signed out" in confirm.text, confirm.text
+    confirm.find_element(By.CSS_SELECTOR, "[data-testid=confirm-revoke]").click()
+    text_of(driver, "[data-testid=api-keys-status] .alert.error", r"Could not revoke the key: this is the organization's last active key that can write",
+            "the last_active_key message")  # fmt: skip
+    key_row(driver, gateway.partner[0], "ACTIVE").find_element(By.CSS_SELECTOR, "[data-testid=revoke]")
+    element(driver, "#who:not([hidden])", "still signed in")
+    screenshots.take("api key last writer")
+    assert api.get("/api/v2/entities/me", headers=partner).status_code == 200
+
+    # Revoke the read-only key: Cancel first changes nothing, then confirmed.
+    key_row(driver, key_id).find_element(By.CSS_SELECTOR, "[data-testid=revoke]").click()
+    element(driver, f"[data-key-id='{key_id}'] [data-testid=cancel-revoke]").click()
+    key_row(driver, key_id, "ACTIVE").find_element(By.CSS_SELECTOR, "[data-testid=revoke]").click()
+    confirm = element(driver, f"[data-key-id='{key_id}'] .confirm", "the confirm step")
+    assert "signed out" not in confirm.text, confirm.text
+    screenshots.take("api key confirm revoke")
+    confirm.find_element(By.CSS_SELECTOR, "[data-testid=confirm-revoke]").click()
+    text_of(driver, "[data-testid=api-keys-status] .alert.good", rf"Key {re.escape(name)} revoked", "the revoke notice")
+    row = key_row(driver, key_id, "REVOKED")
+    assert row.find_element(By.CSS_SELECTOR, "[data-testid=key-status]").text == "REVOKED"
+    assert not row.find_elements(By.CSS_SELECTOR, "[data-testid=revoke]")
+    assert re.search(r"\d{4}, \d{2}:\d{2} ET", row.find_element(By.CSS_SELECTOR, "td[data-label=Revoked]").text), row.text
+    screenshots.take("api key revoked")
+    elapsed = refused_within(api, reader, KEY_CACHE_S_MAX)
+    print(f"api keys page: the revoked key was refused {elapsed:.2f} s after the revoke")
+    assert api.get("/api/v2/entities/me", headers=partner).status_code == 200
+    console_log.assert_clean("the API keys page", expected=(("/revoke", 422),))
+    output = b"".join(path.read_bytes() for path in gateway.log_paths if path.exists())
+    assert secret.encode() not in output, "the new key's secret appears in the server's output"
+
+
+def test_apiKeysOwnKey_revokedElsewhereOrFromThePage_signsTheConsoleOutSensibly(
+        driver: WebDriver, gateway: Gateway, api: httpx.Client, console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    """Signed in with a second key: revoked by someone else, the next call's 401 says the key
+    is no longer accepted and offers to sign in again; revoked from the page itself (confirmed),
+    the console signs out and says why. The bootstrap key keeps working throughout."""
+    partner = gateway.headers("partner")
+    elsewhere = api.post("/api/v2/api_keys", json={"name": "web-console"}, headers=partner)
+    assert elsewhere.status_code == 201, elsewhere.text
+    first = elsewhere.json()
+    try:
+        sign_in_with(driver, gateway, first["id"], first["secret"])
+        driver.get(f"{gateway.base_url}/console.html#/api-keys")
+        assert "this console's key" in key_row(driver, first["id"], "ACTIVE").text
+
+        revoked = api.post(f"/api/v2/api_keys/{first['id']}/revoke", headers=partner)
+        assert revoked.status_code == 200 and revoked.json()["status"] == "REVOKED", revoked.text
+        refused_within(api, key_headers(first["id"], first["secret"]), KEY_CACHE_S_MAX)
+        element(driver, "[data-testid=refresh-keys]").click()
+        text_of(driver, "[data-testid=api-keys-status] .alert.error", r"Could not list the keys: send a valid API key", "the 401")
+        text_of(driver, "[data-testid=api-keys-status] .alert.warn", r"no longer accepts the key this console is signed in with", "the explanation")
+        screenshots.take("console key revoked elsewhere")
+        element(driver, "[data-testid=sign-in-again]").click()
+        element(driver, "#sign-in-form", "the sign-in form")
+        assert driver.execute_script("return sessionStorage.getItem('brokergate.key.partner')") is None
+        console_log.assert_clean("the console's key revoked elsewhere", expected=(("/api/v2/api_keys", 401),))
+
+        # Revoked from the page: the confirm step warns, then the console signs out.
+        second = api.post("/api/v2/api_keys", json={"name": "web-console-2"}, headers=partner).json()
+        sign_in_with(driver, gateway, second["id"], second["secret"])
+        element(driver, "#api-keys-link").click()
+        key_row(driver, second["id"], "ACTIVE").find_element(By.CSS_SELECTOR, "[data-testid=revoke]").click()
+        confirm = element(driver, f"[data-key-id='{second['id']}'] .confirm", "the confirm step")
+        assert "this console is signed in with" in confirm.text, confirm.text
+        confirm.find_element(By.CSS_SELECTOR, "[data-testid=confirm-revoke]").click()
+        text_of(driver, "#sign-in-error .alert.info", r"You revoked the key this console was signed in with", "the sign-out reason")
+        assert driver.execute_script("return sessionStorage.getItem('brokergate.key.partner')") is None
+        screenshots.take("console key revoked from the page")
+        statuses = {key["id"]: key["status"] for key in api.get("/api/v2/api_keys", headers=partner).json()["data"]}
+        assert statuses[first["id"]] == statuses[second["id"]] == "REVOKED" and statuses[gateway.partner[0]] == "ACTIVE", statuses
+        console_log.assert_clean("the console's key revoked from the page")
+    finally:
+        sign_in_with(driver, gateway, *gateway.partner)  # as the other tests expect it

@@ -1,12 +1,14 @@
-// The partner console: sign in with an API key, then customers, onboarding and accounts.
+// The partner console: sign in with an API key, then customers, onboarding, accounts and
+// the organization's API keys.
 // Views are chosen by the URL fragment (#/customers, #/onboard, #/accounts/{id}…), which
 // holds ids only, never a key. Each view may register cleanups (polling timers) that run
 // when the person navigates away.
 
 import { api, savedKey } from "../api.js";
 import { $, errorBox, fill, h } from "../dom.js";
-import { mountShell } from "../shell.js";
+import { mountShell, refusedKeyHelp } from "../shell.js";
 import { accountView } from "./account.js";
+import { apiKeysView } from "./api-keys.js";
 import { customersView, customerView } from "./customers.js";
 import { onboardView } from "./onboarding.js";
 
@@ -15,10 +17,12 @@ const ROUTES = [
   [new RegExp(`^#/customers/${UUID}$`), customerView],
   [new RegExp(`^#/accounts/${UUID}$`), accountView],
   [new RegExp(`^#/onboard(?:/${UUID})?$`), onboardView],
+  [/^#\/api-keys$/, apiKeysView],
   [/^(#\/?(customers)?)?$/, customersView],
 ];
 
 let cleanups = [];
+let shell;
 
 /** What every view receives: navigation and a place to register cleanups. */
 const context = {
@@ -32,6 +36,10 @@ const context = {
   /** Replaces the fragment without re-rendering (a wizard moving to a new id). */
   replaceHash(hash) {
     history.replaceState(null, "", hash);
+  },
+  /** Forgets the key and shows the sign-in form (with `message` above it, if given). */
+  signOut(message) {
+    shell.signOut(message);
   },
 };
 
@@ -53,12 +61,13 @@ async function render() {
     const content = await build(context, ...params);
     if (window.location.hash === hash) fill(view, content);
   } catch (error) {
-    fill(view, h("div", { class: "card" }, errorBox(error, "This page could not be loaded"), h("a", { href: "#/customers", text: "Back to customers" })));
+    fill(view, h("div", { class: "card" }, errorBox(error, "This page could not be loaded"), refusedKeyHelp(error, context.signOut),
+      h("a", { href: "#/customers", text: "Back to customers" })));
   }
   view.querySelector("h1")?.setAttribute("tabindex", "-1");
 }
 
-mountShell({
+shell = mountShell({
   role: "partner",
   verify: async (key) => {
     const organization = await api("GET", "/api/v2/entities/me", { key });

@@ -3,6 +3,7 @@
 
 import { api } from "../api.js";
 import { busy, cell, errorBox, fill, formatWhen, h, notice, pill, shortId, table } from "../dom.js";
+import { refusedKeyHelp } from "../shell.js";
 
 const PAGE_SIZE = 20;
 
@@ -29,7 +30,7 @@ export async function customersView(context) {
       errorSlot.replaceChildren();
       fill(results, customerTable(page.data, context), pager(page.pagination_metadata));
     } catch (error) {
-      fill(errorSlot, errorBox(error, "Could not list customers"));
+      fill(errorSlot, errorBox(error, "Could not list customers"), refusedKeyHelp(error, context.signOut));
     }
   };
 
