@@ -18,24 +18,37 @@ public struct WrapperReinvestor: Sendable {
         self.engine = engine
     }
 
-    /// Places the reinvestments due now; returns the orders placed.
+    /// Places the reinvestments due now, each vault in its own transaction, so one that is
+    /// refused (a split of its stock in progress) waits without holding back the others;
+    /// returns the orders placed, and throws the first refusal after trying every vault.
     @discardableResult
     public func pass(_ store: any Store) async throws -> [OrderRecord] {
         guard try orders.market.marketState().isRegularOpen else { return [] }
-        let placed = try await store.transaction { tx -> [OrderRecord] in
-            let open = try await tx.allDocuments(
-                OrderRecord.self, query: DocumentQuery(owner: .house, statusKeys: OrderRecord.openStatusKeys))
-            var placed: [OrderRecord] = []
-            for vault in try await tx.allDocuments(Account.self, query: DocumentQuery(owner: .house)) where Wrapper.isVault(vault) {
-                guard !open.contains(where: { $0.accountID == vault.id }) else { continue }
-                if let order = try await reinvest(vault, in: tx) { placed.append(order) }
+        let vaults = try await store.read { tx in
+            try await tx.allDocuments(Account.self, query: DocumentQuery(owner: .house)).filter(Wrapper.isVault)
+        }
+        var placed: [OrderRecord] = []
+        var firstFailure: (any Error)?
+        for vault in vaults {
+            do {
+                if let order = try await store.transaction({ tx in try await reinvestIfIdle(vault, in: tx) }) {
+                    placed.append(order)
+                    _ = try? await engine.advance(order.id, store: store)
+                }
+            } catch {
+                firstFailure = firstFailure ?? error
             }
-            return placed
         }
-        for order in placed {
-            _ = try? await engine.advance(order.id, store: store)
-        }
+        if let firstFailure { throw firstFailure }
         return placed
+    }
+
+    /// Nothing while the vault's previous reinvestment is open (one at a time).
+    func reinvestIfIdle(_ vault: Account, in tx: any StoreTransaction) async throws -> OrderRecord? {
+        let open = try await tx.allDocuments(
+            OrderRecord.self, query: DocumentQuery(owner: .house, parentID: vault.id.rawValue, statusKeys: OrderRecord.openStatusKeys))
+        guard open.isEmpty else { return nil }
+        return try await reinvest(vault, in: tx)
     }
 
     /// A fee-free market buy of the vault's USD+ in whole cents, or nil below the minimum.
