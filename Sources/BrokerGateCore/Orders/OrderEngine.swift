@@ -99,8 +99,9 @@ public struct OrderEngine: Sendable {
         let id = order.id
         let now = clock.now()
         // Backing off after failed broker calls: the order waits its turn (an operator's
-        // retry from the desk clears the wait).
-        if let retryAt = order.brokerRetryAt, now < retryAt { return nil }
+        // retry from the desk clears the wait). A wait longer than any backoff means the
+        // sandbox clock was moved back: the order is due.
+        if let retryAt = order.brokerRetryAt, now < retryAt, retryAt.timeIntervalSince(now) <= Self.backoffMax { return nil }
         let expired = order.expiresAt.map { now >= $0 } ?? false
         let answer: BrokerOrderState?
         do {
