@@ -69,7 +69,7 @@ struct WrappersController {
 }
 
 /// One wrap or unwrap.
-struct WrapDTO: ResponseEncodable, Sendable {
+struct WrapDTO: ResponseEncodable, Sendable, IdentifiedDTO {
     let id: String
     let account_id: String
     let direction: String
