@@ -32,10 +32,12 @@ struct MigrateStore: AsyncParsableCommand {
     func run() async throws {
         let (path, url) = try endpoints()
         let target = StoreSpec.postgres(url: url).description
+        // The report is the tool's output; the store's info lines ("schema ready") would only repeat it.
+        var logger = Logger(label: "brokergate.migrate-store")
+        logger.logLevel = .warning
         let report: SQLiteToPostgres.Report
         do {
-            report = try await SQLiteToPostgres.copy(
-                from: path, to: url, batchRows: batchRows, logger: Logger(label: "brokergate.migrate-store"))
+            report = try await SQLiteToPostgres.copy(from: path, to: url, batchRows: batchRows, logger: logger)
         } catch let error as StoreToolError {
             throw ConfigurationError(message: "migrate-store: \(error.message)")
         } catch let mismatch as SQLiteToPostgres.Mismatch {
