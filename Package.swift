@@ -166,7 +166,9 @@ let package = Package(
         .testTarget(
             name: "BrokerGateStoresTests",
             dependencies: [
-                "BrokerGateCore", "BrokerGateStores", "BrokerGateTesting", .product(name: "Logging", package: "swift-log"),
+                // The broker only to fill orders in stores that migrate-store then copies.
+                "BrokerGateCore", "BrokerGateStores", "BrokerGateTesting", "BrokerGateBroker",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),

@@ -20,7 +20,7 @@ struct BrokerGateCommand: AsyncParsableCommand {
             BROKERGATE_OPERATOR_KEY_ID + BROKERGATE_OPERATOR_SECRET; without them the first \
             start generates both and prints them once.
             """,
-        subcommands: [Serve.self, ChainCommand.self, Backup.self, VerifyStore.self],
+        subcommands: [Serve.self, ChainCommand.self, Backup.self, VerifyStore.self, MigrateStore.self],
         defaultSubcommand: Serve.self)
 
     /// Parses and runs; any configuration error is one line on stderr and exit code 2

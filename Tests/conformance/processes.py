@@ -50,6 +50,18 @@ def isolated_env(partner: tuple[str, str], operator: tuple[str, str], **settings
     return env
 
 
+TOOL_WAIT_S_MAX = 60.0
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
+    """`brokergate ARGS…` (a store tool: backup, verify-store, migrate-store) without any
+    BROKERGATE_/DINARI_ setting of the caller's shell; never raises on its exit code."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("BROKERGATE_", "DINARI_"))}
+    return subprocess.run(
+        [os.environ["BROKERGATE_BIN"], *args], capture_output=True, text=True, timeout=TOOL_WAIT_S_MAX, env=env, check=False
+    )
+
+
 class Replica:
     """One `brokergate serve` process on `store` (a --store value), ready when constructed."""
 

@@ -12,7 +12,6 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
 import threading
 import time
 import uuid
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 from dinari_api_sdk import APIStatusError, Dinari
 
-from processes import Replica, isolated_env, random_key
+from processes import Replica, isolated_env, random_key, run_tool
 from test_orders_sdk import trading_account
 
 pytestmark = pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="needs BROKERGATE_BIN (runs the executable)")
@@ -29,14 +28,6 @@ pytestmark = pytest.mark.skipif(not os.environ.get("BROKERGATE_BIN"), reason="ne
 TUESDAY_REGULAR = "2026-12-01T15:00:00Z"
 ACCOUNTS = 3
 WRITERS = 8
-TOOL_WAIT_S_MAX = 60.0
-
-
-def _tool(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("BROKERGATE_", "DINARI_"))}
-    return subprocess.run(
-        [os.environ["BROKERGATE_BIN"], *args], capture_output=True, text=True, timeout=TOOL_WAIT_S_MAX, env=env, check=False
-    )
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +70,7 @@ def backup_under_load(tmp_path_factory) -> tuple[Path, int]:
             futures = [pool.submit(writer, seed) for seed in range(WRITERS)]
             time.sleep(1.5)
             during = acknowledged[0]
-            result = _tool("backup", "--store", f"sqlite:{folder / 'live.sqlite'}", "--to", str(folder / "backup.sqlite"))
+            result = run_tool("backup", "--store", f"sqlite:{folder / 'live.sqlite'}", "--to", str(folder / "backup.sqlite"))
             time.sleep(0.5)
             stop.set()
             for future in futures:
@@ -94,7 +85,7 @@ def backup_under_load(tmp_path_factory) -> tuple[Path, int]:
 
 def test_backupTakenUnderLoad_verifiesClean_andHoldsTheRunsOrders(backup_under_load) -> None:
     backup, acknowledged_before = backup_under_load
-    result = _tool("verify-store", str(backup))
+    result = run_tool("verify-store", str(backup))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith(f"verify-store {backup}: OK"), result.stdout
     for check in ["sqlite_integrity", "migrations_current", "ledger_balanced", "no_negative_balance", "token_backing", "usd_plus_backing"]:
@@ -108,7 +99,7 @@ def test_backupTakenUnderLoad_verifiesClean_andHoldsTheRunsOrders(backup_under_l
 def test_backup_refusesAnExistingTarget(backup_under_load, tmp_path: Path) -> None:
     backup, _ = backup_under_load
     before = backup.read_bytes()
-    result = _tool("backup", "--store", f"sqlite:{backup}", "--to", str(backup))
+    result = run_tool("backup", "--store", f"sqlite:{backup}", "--to", str(backup))
     assert result.returncode == 2, result
     assert len(result.stderr.strip().splitlines()) == 1 and "already exists" in result.stderr, result.stderr
     assert backup.read_bytes() == before
@@ -132,7 +123,7 @@ def test_tamperedCopy_failsVerifyStore_namingTheInvariant(backup_under_load, bro
         db.execute("PRAGMA ignore_check_constraints = ON")  # as a hand edit or a broken tool would
         for statement in TAMPERS[broken]:
             assert db.execute(statement).rowcount == 1
-    result = _tool("verify-store", str(tampered))
+    result = run_tool("verify-store", str(tampered))
     assert result.returncode == 1, result.stdout + result.stderr
     assert "FAILED" in result.stdout.splitlines()[0], result.stdout
     assert f"FAIL {broken}" in result.stdout, result.stdout

@@ -54,8 +54,12 @@ public final class PostgresStore: Store, StoreRetryCounting {
     public static let poolSizeDefault = 24
     static let poolSizeRange = 1...256
 
-    /// `poolSize` nil: the URL's `pool_size` query item, else `poolSizeDefault`.
-    public init(url: String, poolSize: Int? = nil, logger: Logger = Logger(label: "brokergate.postgres")) async throws {
+    /// `poolSize` nil: the URL's `pool_size` query item, else `poolSizeDefault`. `migrating`
+    /// false leaves the schema as found: `brokergate migrate-store` inspects the target
+    /// before it writes anything, then migrates it inside its own copy transaction.
+    public init(
+        url: String, poolSize: Int? = nil, logger: Logger = Logger(label: "brokergate.postgres"), migrating: Bool = true
+    ) async throws {
         let configuration = try Self.configuration(url: url, poolSize: poolSize)
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -68,7 +72,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
             // run task has started; the lease would wait anyway, but a warning at every start
             // hides the ones that matter. The client exposes no "started" signal to await.
             try await Task.sleep(for: .milliseconds(20))
-            try await PostgresStoreError.converting { try await migrate() }
+            if migrating { try await PostgresStoreError.converting { try await migrate() } }
         } catch {
             runTask.cancel()
             throw error
