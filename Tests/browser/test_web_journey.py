@@ -7,6 +7,8 @@ and the public see, driven through the pages only (keys typed into the sign-in f
    2026-12-01 10:00 ET) → filled in the portfolio → the reserves page shows 0 differences.
    An alloy (ALLOY.TECH) chosen in the ticket: one market buy becomes six legs, all filled,
    the six constituents in the portfolio, the reserves still fully backed.
+   The accumulating wrapper: bought AAPL wrapped in part into wbAAPL from the account page's
+   "Wrapped tokens" card, unwrapped again, and a wrap of more than held refused.
 3. Saturday: the ticket refuses market orders and names the next open; a limit order waits.
 4. The operator console: a NEEDS_REVIEW check approved with a note.
 5. The hosted KYC form opened from a managed link.
@@ -337,6 +339,92 @@ def test_alloy_ticketBuysABasket_everyLegFills_andTheReservesStayBacked(driver: 
     backed = {stock["symbol"]: Decimal(str(stock["difference"])) for stock in report["stocks"]}
     assert all(symbol in backed for symbol in ALLOY_TECH), sorted(backed)
     assert not any(backed.values()), backed
+
+
+# --- 2c. the accumulating wrapper (wbAAPL) in the account page ----------------------------------------
+
+
+def exact(response: httpx.Response) -> object:
+    """The JSON body with every number as an exact Decimal."""
+    assert response.status_code == 200, (response.status_code, response.text)
+    return response.json(parse_float=Decimal, parse_int=Decimal)
+
+
+def shares_text(value: Decimal) -> str:
+    """A token quantity as the console shows it (js/decimal.js formatShares: grouped, no trailing zeros)."""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def test_wrapper_wrapAndUnwrapAAPL_fromTheAccountPage(driver: WebDriver, gateway: Gateway, api: httpx.Client,
+                                                     console_log: BrowserLog, screenshots: Screenshots) -> None:  # fmt: skip
+    """AAPL bought through the ticket, part of it wrapped in the "Wrapped tokens" card: the card
+    shows the wbAAPL held and the shares it is worth (1:1 for the first wrap), the portfolio
+    the AAPL left; unwrapped in full: the card is empty and the portfolio holds all the AAPL
+    bought again; a wrap of more than held shows the server's insufficient_funds message."""
+    set_clock(api, gateway, TUESDAY_REGULAR)
+    partner = gateway.headers("partner")
+    account = funded_customer(api, gateway, "Wim", "Wrapper", "1979-06-07", "NL")
+    positions_path = f"/api/v2/accounts/{account['id']}/wrapped_positions"
+
+    sign_in(driver, gateway, "console.html", "partner")
+    driver.get(f"{gateway.base_url}/console.html#/accounts/{account['id']}")
+    text_of(driver, "[data-testid=wrapped-positions]", r"^No wrapped tokens yet\.$", "the empty wrapped tokens card")
+    assert not driver.find_element(By.ID, "unwrap-form").is_displayed(), "nothing to unwrap yet"
+
+    # Buy AAPL (the ticket's default stock) for 100 USD+.
+    ticket = element(driver, "#order-ticket")
+    assert Select(ticket.find_element(By.NAME, "stock_id")).first_selected_option.text.startswith("AAPL — ")
+    text_of(driver, "[data-testid=session-note]", r"Regular session", "the session note")
+    type_into(ticket, "payment_amount", "100")
+    element(driver, "[data-testid=place-order]").click()
+    text_of(driver, "[data-testid=order-status]", r"^FILLED$", "the order filled")
+    aapl_tokens = "[data-testid=position][data-symbol=AAPL] td[data-label=Tokens]"
+    text_of(driver, aapl_tokens, r"^0\.\d+$", "the AAPL position")
+    bought = next(asset for asset in exact(api.get(f"/api/v2/accounts/{account['id']}/portfolio", headers=partner))["assets"]
+                  if asset["symbol"] == "AAPL")  # fmt: skip
+    held = Decimal(bought["amount"])
+    wrapped = Decimal("0.1")
+    assert held > wrapped, held
+
+    # Wrap 0.1 of it: the first wrap of wbAAPL is 1:1.
+    form = element(driver, "#wrap-form")
+    text_of(driver, "#wrap-form select[name=stock_id] option", rf"^AAPL \({re.escape(shares_text(held))}\)$", "AAPL offered to wrap")
+    assert Select(form.find_element(By.NAME, "stock_id")).first_selected_option.get_attribute("value") == bought["stock_id"]
+    type_into(form, "quantity", "0.1")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "[data-testid=wrap-result] .alert.good", r"^Wrapped 0\.1 AAPL into 0\.1 wbAAPL\.$", "the wrap")
+    row = "[data-testid=wrapped-position][data-symbol=wbAAPL]"
+    text_of(driver, f"{row} [data-testid=wrapped-quantity]", r"^0\.1$", "the wrapped quantity")
+    text_of(driver, f"{row} [data-testid=wrapped-shares]", r"^0\.1$", "the shares it is worth")
+    text_of(driver, f"{row} td[data-label='Shares per token']", r"^1$", "1 share per token")
+    text_of(driver, aapl_tokens, rf"^{re.escape(shares_text(held - wrapped))}$", "the AAPL left unwrapped")
+    positions = exact(api.get(positions_path, headers=partner))
+    assert [(p["wrapped_symbol"], p["wrapped_quantity"], p["shares"]) for p in positions] == [("wbAAPL", wrapped, wrapped)], positions
+    screenshots.take("wrapped")
+
+    # Unwrap all of it: the card empties, the portfolio holds every AAPL token bought.
+    form = element(driver, "#unwrap-form", "the unwrap form")
+    text_of(driver, "#unwrap-form select[name=stock_id] option", r"^wbAAPL \(0\.1\)$", "wbAAPL offered to unwrap")
+    type_into(form, "wrapped_quantity", "0.1")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    text_of(driver, "[data-testid=wrap-result] .alert.good", r"^Unwrapped 0\.1 wbAAPL into 0\.1 AAPL\.$", "the unwrap")
+    text_of(driver, "[data-testid=wrapped-positions]", r"^No wrapped tokens yet\.$", "the emptied card")
+    text_of(driver, aapl_tokens, rf"^{re.escape(shares_text(held))}$", "all the AAPL back in the portfolio")
+    assert not any(Decimal(p["wrapped_quantity"]) for p in exact(api.get(positions_path, headers=partner)))
+    screenshots.take("unwrapped")
+    console_log.assert_clean("wrapping and unwrapping")
+
+    # More than held: the server's insufficient_funds message, nothing changed.
+    form = element(driver, "#wrap-form")
+    type_into(form, "quantity", "1000")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    message = text_of(driver, "#wrap-form .alert.error", r"^Wrap refused: ", "the refusal")
+    assert re.search(rf"balance is {re.escape(f'{held.normalize():f}')}, this needs 1000\b", message), message
+    text_of(driver, "[data-testid=wrapped-positions]", r"^No wrapped tokens yet\.$", "still no wrapped tokens")
+    text_of(driver, aapl_tokens, rf"^{re.escape(shares_text(held))}$", "the AAPL untouched")
+    screenshots.take("wrap refused")
+    console_log.assert_clean("the refused wrap", expected=((f"/api/v2/accounts/{account['id']}/wrap", 422),))
 
 
 # --- 3. Saturday ----------------------------------------------------------------------------------

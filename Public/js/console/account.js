@@ -1,6 +1,6 @@
 // One account: USD+ balance and the sandbox faucet, the wallet, the portfolio with a chart
 // per position, the order ticket, live orders and fills, dividends paid, withdrawals and
-// token transfers.
+// token transfers, and wrapped tokens (wbSTOCK).
 
 import { api } from "../api.js";
 import { lineChart } from "../chart.js";
@@ -11,6 +11,7 @@ import { dividendsCard } from "./dividends.js";
 import { mountOrders } from "./orders.js";
 import { ticketCard } from "./ticket.js";
 import { transfersCards } from "./transfers.js";
+import { wrappersCard } from "./wrappers.js";
 
 const KEY = { key: "partner" };
 const WALLET_CHAINS = ["eip155:1", "eip155:42161", "eip155:8453", "eip155:11155111", "eip155:421614", "eip155:84532"];
@@ -26,10 +27,11 @@ export async function accountView(context, accountId) {
   const orders = mountOrders(accountId, stocks, { onSettled: () => Promise.all([cash.refresh(), portfolio.refresh()]) });
   const ticket = ticketCard(accountId, stocks, { onPlaced: () => { orders.watch(); cash.refresh(); } });
   const transfers = transfersCards(accountId, account.entity_id, { cash, portfolio });
+  const wrappers = wrappersCard(accountId, { portfolio }, () => Promise.all([wrappers.refresh(), portfolio.refresh(), cash.refresh()]));
   cash.listeners.push(transfers.listTokens);
-  portfolio.listeners.push(transfers.listTokens);
+  portfolio.listeners.push(transfers.listTokens, wrappers.listStocks);
   context.onLeave(() => { orders.stop(); ticket.stop(); });
-  await Promise.all([cash.refresh(), portfolio.refresh(), wallet.refresh(), dividends.refresh()]);
+  await Promise.all([cash.refresh(), portfolio.refresh(), wallet.refresh(), dividends.refresh(), wrappers.refresh()]);
   await Promise.all([orders.watch(), transfers.refresh()]);
 
   return h(
@@ -43,7 +45,7 @@ export async function accountView(context, accountId) {
       h("p", {}, h("code", { text: account.id }), ` · ${account.jurisdiction} · opened ${formatWhen(account.created_dt)} · `,
         account.is_active ? pill("ACTIVE") : pill("CLOSED"))),
     h("div", { class: "grid two ordered" },
-      h("div", { class: "stack" }, ordered(2, portfolio.element), ordered(3, ticket.element), ordered(4, orders.element), ordered(8, dividends.element)),
+      h("div", { class: "stack" }, ordered(2, portfolio.element), ordered(3, ticket.element), ordered(4, orders.element), ordered(8, dividends.element), ordered(9, wrappers.element)),
       h("div", { class: "stack" }, ordered(1, cash.element), ordered(5, wallet.element), transfers.elements.map((card, index) => ordered(6 + index, card)))),
   );
 }
