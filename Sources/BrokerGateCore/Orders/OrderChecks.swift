@@ -38,18 +38,23 @@ enum OrderChecks {
 
     static func stock(_ id: String?, market: MarketDataService) throws -> Stock {
         guard let id else { throw DomainError.invalidField("stock_id", "is required") }
-        let stock: Stock
+        let stock = try listedStock(id, market: market)
+        guard stock.isTradable else {
+            throw DomainError(.ruleViolation, code: "stock_not_tradable", message: "\(stock.symbol) is not tradable now")
+        }
+        return stock
+    }
+
+    /// The stock a body's `stock_id` names, or 422 `unknown_stock` (a body field, not a path:
+    /// not a 404).
+    static func listedStock(_ id: String, market: MarketDataService) throws -> Stock {
         do {
-            stock = try market.stock(id: id)
+            return try market.stock(id: id)
         } catch let error as DomainError where error.kind == .notFound {
             throw DomainError(
                 .ruleViolation, code: "unknown_stock",
                 message: "stock_id \(id.prefix(40)) is not a listed stock; see /api/v2/market_data/stocks/")
         }
-        guard stock.isTradable else {
-            throw DomainError(.ruleViolation, code: "stock_not_tradable", message: "\(stock.symbol) is not tradable now")
-        }
-        return stock
     }
 
     /// What to hold and the quoted fee, after precision, fractional and minimum checks.

@@ -39,7 +39,6 @@ extension OrderDesk {
                 .ruleViolation, code: "order_not_retryable",
                 message: "a self-custody order's escrow was refunded on chain when it ended; the customer signs a new one")
         }
-        let before = order
         order.holdID = try await Ledger(clock: clock).hold(old.amountUnits, on: old.account, reference: ("order", id.rawValue), in: tx).id
         order.status = .pendingSubmit
         order.requestStatus = .submitted
@@ -49,7 +48,6 @@ extension OrderDesk {
         order.brokerAttempts = nil
         order.brokerRetryAt = nil
         order.updatedAt = now
-        precondition(before.status == .error, "only an ERROR order is reopened")
         try await tx.updateDocument(order)
         try await tx.emitOrderStatus(order, at: now)
         return order

@@ -137,16 +137,8 @@ public struct WrapperService: Sendable {
         let account = try await tx.account(accountID, for: principal)
         try CashChecks.requireActive(account)
         try await CashChecks.requireKYCPassed(account, role: .account, in: tx)
-        let stock: Stock
-        do {
-            stock = try market.stock(id: stockID)
-        } catch let error as DomainError where error.kind == .notFound {
-            throw DomainError(
-                .ruleViolation, code: "unknown_stock",
-                message: "stock_id \(stockID.prefix(40)) is not a listed stock; see /api/v2/market_data/stocks/")
-        }
         precondition(units > 0, "quantities are checked positive when parsed")
-        return (account, stock)
+        return (account, try OrderChecks.listedStock(stockID, market: market))
     }
 
     /// On chain, a self-custody wallet's tokens are the chain's to count, not the ledger's
