@@ -17,11 +17,19 @@ final class SQLiteConnection {
         // busy_timeout: a second process on the same file waits instead of failing.
         // A reader needs none of the write pragmas (the file is in WAL mode for good once
         // the writer set it); query_only makes a write through it fail loudly.
+        // temp_store=MEMORY: each member of a group commit runs in a SAVEPOINT, and SQLite
+        // copies every page a savepoint first touches into a sub-journal so it can roll that
+        // member back alone. On disk that was about 8 page writes (pwrite) per market buy on
+        // the writer's thread, for a file no crash recovery reads (the WAL is what survives);
+        // in memory it is a memcpy, freed at RELEASE.
         try self.init(
             path: path, flags: readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
             pragmas: readOnly
                 ? ["PRAGMA query_only = ON", "PRAGMA busy_timeout = 5000"]
-                : ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000"])
+                : [
+                    "PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL", "PRAGMA foreign_keys = ON", "PRAGMA busy_timeout = 5000",
+                    "PRAGMA temp_store = MEMORY",
+                ])
     }
 
     /// Opens with exactly these open flags and pragmas (the store tools' connections).
