@@ -50,10 +50,20 @@ public struct EthereumAddress: Sendable, Hashable, Codable, CustomStringConverti
 
     public var description: String { checksummed }
 
-    /// Decodes the string form, with the same rules as `init(parsing:)`.
+    /// Set to true in a decoder's `userInfo` when it reads what this code base encoded and
+    /// stored itself: the checksum was made by `encode(to:)`, so checking it again on every
+    /// read (a Keccak-256 per address; a wallet is read on every order) buys nothing.
+    public static let storedFormKey = CodingUserInfoKey(rawValue: "brokergate.ethereumAddress.storedForm")!
+
+    /// Decodes the string form, with the same rules as `init(parsing:)`, except that a
+    /// decoder marked with `storedFormKey` skips the checksum (the hex is still checked).
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         do {
+            if decoder.userInfo[Self.storedFormKey] as? Bool == true {
+                try self.init(parsing: text.lowercased())
+                return
+            }
             try self.init(parsing: text)
         } catch {
             throw DecodingError.dataCorrupted(

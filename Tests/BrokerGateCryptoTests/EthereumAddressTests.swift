@@ -59,4 +59,17 @@ struct EthereumAddressTests {
         let typo = Data("[\"0x5AAeb6053F3E94C9b9A09f33669435E7Ef1BeAed\"]".utf8)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode([EthereumAddress].self, from: typo) }
     }
+
+    /// What the stores read back they wrote checksummed themselves: a decoder marked with
+    /// `storedFormKey` reads the same bytes without recomputing the checksum, and still
+    /// refuses text that is not an address at all.
+    @Test func test_storedFormDecoder_readsTheSameAddressAndStillRejectsMalformedText() throws {
+        let decoder = JSONDecoder()
+        decoder.userInfo[EthereumAddress.storedFormKey] = true
+        let addresses = try Self.eip55Examples.map { try EthereumAddress(parsing: $0) }
+        let json = try JSONEncoder().encode(addresses)
+        #expect(try decoder.decode([EthereumAddress].self, from: json) == addresses)
+        let malformed = Data("[\"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeg\"]".utf8)
+        #expect(throws: DecodingError.self) { try decoder.decode([EthereumAddress].self, from: malformed) }
+    }
 }

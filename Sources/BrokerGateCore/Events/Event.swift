@@ -1,3 +1,4 @@
+import BrokerGateCrypto
 import Foundation
 
 /// Tag for event ids.
@@ -146,6 +147,7 @@ public enum StoredJSON {
 
     public static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
+        decoder.userInfo[EthereumAddress.storedFormKey] = true
         decoder.dateDecodingStrategy = .custom { decoder in
             let micros = try decoder.singleValueContainer().decode(Int64.self)
             return Date(timeIntervalSince1970: TimeInterval(micros) / 1_000_000)
