@@ -465,7 +465,8 @@ def scaling_run(settings: Settings) -> list[dict]:
             accounts = gateway.trading_accounts(settings.trading_accounts)
             stock = gateway.stock_id("AAPL")
             gateway.call("POST", f"/api/v2/accounts/{accounts[0]}/order_requests/market_buy", {"stock_id": stock, "payment_amount": 1}, 201)
-            row = {"customers": level, "orders_before": count_orders(store), "seed_seconds": seed_seconds, "loads": []}
+            row = {"customers": level, "orders_before": count_orders(store), "seed_seconds": seed_seconds,
+                   "bytes_per_customer": seeded.stat().st_size / level, "breakdown": store_breakdown(seeded, level), "loads": []}
             for connections in settings.scaling_connections:
                 order = wrk(settings, gateway.url("/"), f"scaling {level}: POST market_buy", connections, script="order.lua",
                             env=gateway.order_env(accounts, stock))
@@ -529,6 +530,14 @@ def seeded_store(settings: Settings, level: int, keys: dict) -> tuple[Path, floa
     return target, round(elapsed, 1)
 
 
+def store_breakdown(store: Path, customers: int) -> list[tuple[str, float]]:
+    """Bytes per customer of each table and index (SQLite's dbstat), largest first: where a
+    customer's bytes go."""
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as db:
+        rows = db.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC").fetchall()
+    return [(name, size / customers) for name, size in rows]
+
+
 def count_orders(store: Path) -> int:
     with sqlite3.connect(store) as db:
         (count,) = db.execute("SELECT COUNT(*) FROM documents WHERE kind = 'order'").fetchone()
@@ -586,16 +595,23 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
     lines += ["| server | peak RSS (VmHWM) |", "| --- | ---: |"]
     lines += [f"| {name} | {kib / 1024:.1f} MiB |" for name, kib in rss.items()]
     if scaling:
-        lines += ["", "| customers (1 filled order each) | orders in store | seed s | conns | market_buy req/s | p50 ms | p99 ms | "
-                  "portfolio req/s | p99 ms | new accounts req/s | p99 ms | gateway peak RSS |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += ["", "| customers (1 filled order each) | orders in store | store bytes per customer | seed s | conns | market_buy req/s | "
+                  "p50 ms | p99 ms | portfolio req/s | p99 ms | new accounts req/s | p99 ms | gateway peak RSS |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for row in scaling:
             loads = row["loads"]
             for order, read, create in zip(loads[0::3], loads[1::3], loads[2::3]):
                 lines.append(
-                    f"| {row['customers']:,} | {row['orders_before']:,} | {row['seed_seconds'] or 'cached'} | {order['connections']} | {order['rps']:,.0f} | "
+                    f"| {row['customers']:,} | {row['orders_before']:,} | {row['bytes_per_customer']:,.0f} | {row['seed_seconds'] or 'cached'} | "
+                    f"{order['connections']} | {order['rps']:,.0f} | "
                     f"{order['p50_us'] / 1000:.2f} | {order['p99_us'] / 1000:.2f} | {read['rps']:,.0f} | {read['p99_us'] / 1000:.2f} | "
                     f"{create['rps']:,.0f} | {create['p99_us'] / 1000:.2f} | {row['rss_kib'] / 1024:.1f} MiB |")
+    if scaling:
+        largest = scaling[-1]
+        lines += ["", f"Where a customer's bytes go at {largest['customers']:,} customers (dbstat, tables and indexes of 2 % or more):", "",
+                  "| table or index | bytes per customer | share |", "| --- | ---: | ---: |"]
+        total = sum(size for _, size in largest["breakdown"]) or 1
+        lines += [f"| {name} | {size:,.0f} | {size / total:.0%} |" for name, size in largest["breakdown"] if size / total >= 0.02]
     lines += ["", *targets(by_key, rss, scaling)]
     return "\n".join(lines) + "\n"
 
