@@ -36,10 +36,9 @@ public struct PortfolioService: Sendable {
         accountID: AccountID, page: Int, pageSize: Int, for principal: Principal, store: any Store
     ) async throws -> [PortfolioPosition] {
         let (positions, wallet) = try await store.read { tx in
-            (
-                try await self.positions(accountID: accountID, page: page, pageSize: pageSize, for: principal, in: tx),
-                try await tx.document(WalletRecord.self, id: accountID.rawValue)
-            )
+            let account = try await tx.account(accountID, for: principal)
+            let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue)
+            return (try await self.positions(of: account, wallet: wallet, page: page, pageSize: pageSize, in: tx), wallet)
         }
         guard let chain, let wallet, ChainHoldings.readsChain(wallet) else { return positions }
         var onChain: [PortfolioPosition] = []
@@ -55,13 +54,10 @@ public struct PortfolioService: Sendable {
     }
 
     /// Page `page` (from 1) of the account's non-zero positions in symbol order.
-    public func positions(
-        accountID: AccountID, page: Int, pageSize: Int, for principal: Principal, in tx: any StoreTransaction
-    ) async throws
-        -> [PortfolioPosition]
-    {
-        let account = try await tx.account(accountID, for: principal)
-        let chain = OrderOnChain.chain(of: try await tx.document(WalletRecord.self, id: account.id.rawValue))
+    func positions(
+        of account: Account, wallet: WalletRecord?, page: Int, pageSize: Int, in tx: any StoreTransaction
+    ) async throws -> [PortfolioPosition] {
+        let chain = OrderOnChain.chain(of: wallet)
         let now = market.clock.now()
         var positions: [PortfolioPosition] = []
         // One unlocked read of the account's rows; a report must not lock balances that
