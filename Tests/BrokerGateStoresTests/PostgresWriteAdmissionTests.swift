@@ -31,24 +31,20 @@ struct PostgresWriteAdmissionTests {
 
     @Test func test_semaphore_admitsAtMostItsPermits_andServesEveryWaiter() async throws {
         let semaphore = AsyncSemaphore(permits: 3)
-        let inside = Mutex((now: 0, most: 0))
+        let inside = Occupancy()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<40 {
                 group.addTask {
                     try await semaphore.withPermit {
-                        inside.withLock { inside in
-                            inside.now += 1
-                            inside.most = max(inside.most, inside.now)
-                        }
+                        inside.enter()
                         try await Task.sleep(for: .milliseconds(2))
-                        inside.withLock { $0.now -= 1 }
+                        inside.leave()
                     }
                 }
             }
             try await group.waitForAll()
         }
-        #expect(inside.withLock { $0.most } == 3)
-        #expect(inside.withLock { $0.now } == 0)
+        #expect(inside.counts == (now: 0, most: 3))
     }
 
     @Test func test_semaphore_givesThePermitBack_whenTheBodyThrows() async throws {
@@ -58,4 +54,20 @@ struct PostgresWriteAdmissionTests {
         let ran = try await semaphore.withPermit { true }
         #expect(ran)
     }
+}
+
+/// How many tasks are inside a semaphore now, and the most ever at once.
+private final class Occupancy: Sendable {
+    private let state = Mutex((now: 0, most: 0))
+
+    func enter() {
+        state.withLock { state in
+            state.now += 1
+            state.most = max(state.most, state.now)
+        }
+    }
+
+    func leave() { state.withLock { $0.now -= 1 } }
+
+    var counts: (now: Int, most: Int) { state.withLock { $0 } }
 }
