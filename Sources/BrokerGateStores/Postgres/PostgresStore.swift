@@ -136,12 +136,17 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// conflicts, so it needs no retry, and a write inside it fails.
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         counters.countRead()
-        return try await PostgresStoreError.converting {
+        return try await snapshot { db in try await body(SQLTransaction(db)) }
+    }
+
+    /// The snapshot `read` runs in, on any pooled connection: not admitted by `writers`.
+    private func snapshot<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
+        try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
                 let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true)
                 try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
                 do {
-                    let result = try await body(SQLTransaction(db))
+                    let result = try await body(db)
                     try await db.execute("COMMIT", [])
                     return result
                 } catch {
@@ -287,8 +292,10 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// Retries so far by SQLSTATE ("40001", "40P01"), for `/metrics`.
     public var transactionRetries: [String: Int] { retries.withLock { $0 } }
 
+    /// A read snapshot, so `/ready` answers from any free connection instead of queuing
+    /// behind the write transactions `writers` admits a few at a time.
     public func checkReady() async throws {
-        let version = try await rawTransaction { db in try await db.query(Migrations.versionQuery, []).first?.optionalInteger("v") }
+        let version = try await snapshot { db in try await db.query(Migrations.versionQuery, []).first?.optionalInteger("v") }
         try Migrations.requireCurrent(version, engine: "PostgreSQL")
     }
 
