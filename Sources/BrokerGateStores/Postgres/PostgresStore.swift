@@ -11,7 +11,9 @@ import Synchronization
 /// give; customer balance rows are additionally read `FOR UPDATE` so a hot customer queues
 /// instead of failing. House balances are split into slots (`HouseSlots`) and each pooled
 /// connection owns one (`PostgresSlotClaims`), so the orders that all credit the house's
-/// fee, cash and custody accounts never write the same row at once. Migrations take a
+/// fee, cash and custody accounts never write the same row at once. A gateway runs at most
+/// `write_concurrency` write transactions at once (`writers`; reads are not limited), because
+/// SERIALIZABLE's aborts grow faster than the parallelism more writers buy. Migrations take a
 /// cluster-wide advisory lock, so replicas starting together apply each version once.
 ///
 /// Every driver error leaves this store as a `PostgresStoreError`, whose description names
@@ -60,9 +62,10 @@ public final class PostgresStore: Store, StoreRetryCounting {
     ///
     /// Why a limit: under SERIALIZABLE, every open write transaction is a chance for a
     /// "read/write dependency" pivot with every other, so aborts grow faster than the
-    /// parallelism they buy. With 24 writers at once a market buy at 64 clients was tried
-    /// 11 times on average and the gateway did 19 buys/s; see BENCHMARKS.md ("PostgreSQL:
-    /// writers admitted") for the measured curve that chose this value. A waiting writer
+    /// parallelism they buy. With 24 writers at once a market buy at 64 clients was retried
+    /// 7 to 11 times (about 2 with 4 writers, which placed 1.5-1.8x the orders); see
+    /// BENCHMARKS.md ("PostgreSQL: writers admitted") for the measured curve that chose
+    /// this value. A waiting writer
     /// holds no connection, no snapshot and no lock: it waits here, in arrival order, before
     /// its attempt leases a connection, and a retry gives its permit back while it backs off.
     public static let writeConcurrencyDefault = 4
