@@ -57,13 +57,18 @@ class PostgresServer:
         # as well as in the gateway's retry counter.
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
                    "-c synchronous_commit=on -c fsync=on -c log_lock_waits=on -c deadlock_timeout=200ms "
-                   "-c log_line_prefix='%m [%p] %e ' -c shared_preload_libraries=pg_stat_statements "
-                   "-c pg_stat_statements.track=all")
+                   "-c log_line_prefix='%m [%p] %e '")
+        # pg_stat_statements (statements per request) when the server ships it; without it
+        # the bench runs and reports no statement counts.
+        self.counts_statements = (self.bin_dir.parent / "lib" / "pg_stat_statements.so").exists()
+        if self.counts_statements:
+            options += " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
         subprocess.run(self.as_pg + [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"),
                                      "-w", "-t", str(SERVER_START_S_MAX), "-o", options, "start"], check=True, capture_output=True)
         for database in ("brokergate", "pgbench"):
             self.psql("postgres", f"CREATE DATABASE {database}")
-        self.psql("brokergate", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        if self.counts_statements:
+            self.psql("brokergate", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         self.psql("pgbench", PGBENCH_TABLE)
         return self
 
@@ -92,6 +97,8 @@ class PostgresServer:
 
     def statement_stats(self) -> list[tuple[int, str]]:
         """Calls per statement in the gateway's database since the last reset (pg_stat_statements)."""
+        if not self.counts_statements:
+            return []
         rows = self.psql("brokergate", "SELECT calls || '|' || regexp_replace(left(query, 90), '\\s+', ' ', 'g') FROM pg_stat_statements "
                                        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'brokergate') ORDER BY calls DESC")
         out = []
@@ -192,7 +199,8 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
             row_bytes = int(server.psql("brokergate", "SELECT COALESCE(CAST(AVG(LENGTH(body::text)) AS INTEGER), 1000) FROM documents WHERE kind = 'order'"))
             for connections in connections_list:
                 retries_before = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries")
-                server.psql("brokergate", "SELECT pg_stat_statements_reset()")
+                if server.counts_statements:
+                    server.psql("brokergate", "SELECT pg_stat_statements_reset()")
                 commits_before = server.commits()
                 started = time.monotonic()
                 with ActivitySampler(server) as sampler:
@@ -210,8 +218,9 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
                 load.extra["pg_commits_per_request"] = round(commits / requests, 2)
                 load.extra["pg_rollbacks_per_request"] = round(rollbacks / requests, 2)
                 load.extra["pg_statements_per_request"] = round(total_statements / requests, 1)
+                counted = f"{total_statements / requests:.1f}" if server.counts_statements else "(no pg_stat_statements)"
                 print(f"    server: {commits / requests:.2f} commits, {rollbacks / requests:.2f} rollbacks, "
-                      f"{total_statements / requests:.1f} statements per request (pg_stat_statements; BEGIN/COMMIT included)", flush=True)
+                      f"{counted} statements per request (pg_stat_statements; BEGIN/COMMIT included)", flush=True)
                 for calls, query in statements[:40]:
                     print(f"      {calls / requests:6.2f}/req  {query}", flush=True)
                 retries = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries") - retries_before
