@@ -58,10 +58,17 @@ class PostgresServer:
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c max_connections=200 "
                    "-c synchronous_commit=on -c fsync=on -c log_lock_waits=on -c deadlock_timeout=200ms "
                    "-c log_line_prefix='%m [%p] %e '")
+        # pg_stat_statements (statements per request) when the server ships it; without it
+        # the bench runs and reports no statement counts.
+        self.counts_statements = (self.bin_dir.parent / "lib" / "pg_stat_statements.so").exists()
+        if self.counts_statements:
+            options += " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
         subprocess.run(self.as_pg + [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-l", str(self.folder / "server.log"),
                                      "-w", "-t", str(SERVER_START_S_MAX), "-o", options, "start"], check=True, capture_output=True)
         for database in ("brokergate", "pgbench"):
             self.psql("postgres", f"CREATE DATABASE {database}")
+        if self.counts_statements:
+            self.psql("brokergate", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         self.psql("pgbench", PGBENCH_TABLE)
         return self
 
@@ -82,7 +89,28 @@ class PostgresServer:
                 summary[match.group(1)] = summary.get(match.group(1), 0) + 1
             if "still waiting for" in line:
                 summary["lock_waits_logged"] += 1
+            if "read/write dependencies" in line:
+                summary["40001_rw_dependencies"] = summary.get("40001_rw_dependencies", 0) + 1
+            if "concurrent update" in line:
+                summary["40001_concurrent_update"] = summary.get("40001_concurrent_update", 0) + 1
         return summary
+
+    def statement_stats(self) -> list[tuple[int, str]]:
+        """Calls per statement in the gateway's database since the last reset (pg_stat_statements)."""
+        if not self.counts_statements:
+            return []
+        rows = self.psql("brokergate", "SELECT calls || '|' || regexp_replace(left(query, 90), '\\s+', ' ', 'g') FROM pg_stat_statements "
+                                       "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'brokergate') ORDER BY calls DESC")
+        out = []
+        for row in rows.splitlines():
+            calls, _, query = row.partition("|")
+            out.append((int(calls), query))
+        return out
+
+    def commits(self) -> tuple[int, int]:
+        row = self.psql("brokergate", "SELECT xact_commit || ' ' || xact_rollback FROM pg_stat_database WHERE datname = 'brokergate'")
+        commit, rollback = row.split()
+        return int(commit), int(rollback)
 
     def __exit__(self, *exc) -> None:
         subprocess.run(self.as_pg + [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "fast", "stop"], capture_output=True)
@@ -158,9 +186,11 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
         return []
     connections_list = [int(part) for part in os.environ.get("BENCH_PG_CONNECTIONS", "64").split(",") if part.strip()]
     pool = os.environ.get("BENCH_PG_POOL_SIZE")
+    writers = os.environ.get("BENCH_PG_WRITE_CONCURRENCY")
     loads = []
     with PostgresServer(bin_dir, settings.out_dir / "postgres", free_port()) as server:
-        store = server.url("brokergate") + (f"?pool_size={pool}" if pool else "")
+        options = [f"pool_size={pool}"] * bool(pool) + [f"write_concurrency={writers}"] * bool(writers)
+        store = server.url("brokergate") + ("?" + "&".join(options) if options else "")
         with gateway_class(settings, store, "gateway-postgres.log", made_up_keys()) as gateway:
             accounts = gateway.trading_accounts(settings.trading_accounts)
             stock = gateway.stock_id("AAPL")
@@ -169,6 +199,9 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
             row_bytes = int(server.psql("brokergate", "SELECT COALESCE(CAST(AVG(LENGTH(body::text)) AS INTEGER), 1000) FROM documents WHERE kind = 'order'"))
             for connections in connections_list:
                 retries_before = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries")
+                if server.counts_statements:
+                    server.psql("brokergate", "SELECT pg_stat_statements_reset()")
+                commits_before = server.commits()
                 started = time.monotonic()
                 with ActivitySampler(server) as sampler:
                     load = wrk(settings, gateway.url("/"), "gateway POST market_buy (PostgreSQL)", connections, script="order.lua",
@@ -177,6 +210,19 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
                 print("    pg_stat_activity during the load (wait event | statement):", flush=True)
                 for line in sampler.top():
                     print(f"      {line}", flush=True)
+                commits_after = server.commits()
+                statements = server.statement_stats()
+                requests = max(1, load.requests)
+                commits, rollbacks = commits_after[0] - commits_before[0], commits_after[1] - commits_before[1]
+                total_statements = sum(calls for calls, query in statements if "pg_stat" not in query)
+                load.extra["pg_commits_per_request"] = round(commits / requests, 2)
+                load.extra["pg_rollbacks_per_request"] = round(rollbacks / requests, 2)
+                load.extra["pg_statements_per_request"] = round(total_statements / requests, 1)
+                counted = f"{total_statements / requests:.1f}" if server.counts_statements else "(no pg_stat_statements)"
+                print(f"    server: {commits / requests:.2f} commits, {rollbacks / requests:.2f} rollbacks, "
+                      f"{counted} statements per request (pg_stat_statements; BEGIN/COMMIT included)", flush=True)
+                for calls, query in statements[:40]:
+                    print(f"      {calls / requests:6.2f}/req  {query}", flush=True)
                 retries = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries") - retries_before
                 load.extra["store_retries"] = retries
                 load.extra["store_retries_per_request"] = round(retries / max(1, load.requests), 3)

@@ -1,37 +1,58 @@
 import Synchronization
 
 /// A FIFO lock that suspends instead of blocking a thread, for holding a store's writer
-/// across the `await`s of a transaction body.
+/// across the `await`s of a transaction body: a semaphore with one permit.
 final class AsyncLock: Sendable {
-    private struct State {
-        var isLocked = false
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state = Mutex(State())
+    private let semaphore = AsyncSemaphore(permits: 1)
 
     init() {}
 
-    func lock() async {
+    func lock() async { await semaphore.acquire() }
+
+    func unlock() { semaphore.release() }
+
+    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        try await semaphore.withPermit(body)
+    }
+}
+
+/// A FIFO counting semaphore that suspends instead of blocking a thread: at most `permits`
+/// holders at once, later arrivals served in arrival order.
+final class AsyncSemaphore: Sendable {
+    private struct State {
+        var available: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state: Mutex<State>
+    let permits: Int
+
+    init(permits: Int) {
+        precondition(permits >= 1, "a semaphore needs at least one permit")
+        self.permits = permits
+        state = Mutex(State(available: permits))
+    }
+
+    func acquire() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state -> Bool in
-                if state.isLocked {
-                    state.waiters.append(continuation)
-                    return false
+                if state.available > 0 {
+                    state.available -= 1
+                    return true
                 }
-                state.isLocked = true
-                return true
+                state.waiters.append(continuation)
+                return false
             }
             if acquired { continuation.resume() }
         }
     }
 
-    func unlock() {
-        // Hand the lock straight to the next waiter so no newcomer can barge ahead of it.
+    func release() {
+        // Hand the permit straight to the next waiter so no newcomer can barge ahead of it.
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            precondition(state.isLocked, "unlock of an AsyncLock that is not locked")
             if state.waiters.isEmpty {
-                state.isLocked = false
+                precondition(state.available < permits, "release of an AsyncSemaphore permit that is not held")
+                state.available += 1
                 return nil
             }
             return state.waiters.removeFirst()
@@ -39,9 +60,9 @@ final class AsyncLock: Sendable {
         next?.resume()
     }
 
-    func withLock<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        await lock()
-        defer { unlock() }
+    func withPermit<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
         return try await body()
     }
 }

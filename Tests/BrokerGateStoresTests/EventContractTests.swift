@@ -42,6 +42,22 @@ struct EventContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func test_onePassNumberingMoreEventsThanOneStatementHolds_numbersEachOnceInTheOrderWritten(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        let count = 2 * SQLTransaction.numberedPerStatementMax + 7
+        try await store.transaction { tx in
+            try await tx.appendEvent(storedEvent(owner, second: 0))
+            _ = try await tx.sequenceEvents(limit: 10)
+            for second in (1...count).reversed() { try await tx.appendEvent(storedEvent(owner, second: second)) }
+        }
+        #expect(try await store.transaction { tx in try await tx.sequenceEvents(limit: 1_000) } == count)
+        let feed = try await store.read { tx in try await tx.events(owner: owner, after: 0, types: nil, limit: 1_000) }
+        #expect(feed.map(\.position) == (1...count + 1).map { Int64($0) })
+        #expect(feed.map(\.id) == ["e-000000"] + (1...count).reversed().map { String(format: "e-%06d", $0) })
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func test_feed_filtersByOwnerTypeAndPosition(kind: StoreKind) async throws {
         let store = try await kind.make()
         let owner = EntityID.generate(), other = EntityID.generate()

@@ -11,7 +11,9 @@ import Synchronization
 /// give; customer balance rows are additionally read `FOR UPDATE` so a hot customer queues
 /// instead of failing. House balances are split into slots (`HouseSlots`) and each pooled
 /// connection owns one (`PostgresSlotClaims`), so the orders that all credit the house's
-/// fee, cash and custody accounts never write the same row at once. Migrations take a
+/// fee, cash and custody accounts never write the same row at once. A gateway runs at most
+/// `write_concurrency` write transactions at once (`writers`; reads are not limited), because
+/// SERIALIZABLE's aborts grow faster than the parallelism more writers buy. Migrations take a
 /// cluster-wide advisory lock, so replicas starting together apply each version once.
 ///
 /// Every driver error leaves this store as a `PostgresStoreError`, whose description names
@@ -23,6 +25,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     public let displayName: String
     public let counters = StoreCounters()
     let slotClaims: PostgresSlotClaims
+    /// Admits `writeConcurrency` write transaction attempts at a time (`writeConcurrencyDefault`).
+    let writers: AsyncSemaphore
     private let retries = Mutex<[String: Int]>([:])
     /// When a wait for a connection last ran out, until a connection arrives again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
@@ -53,14 +57,31 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// under PostgreSQL's default `max_connections` of 100.
     public static let poolSizeDefault = 24
     static let poolSizeRange = 1...256
+    /// Write transactions one gateway runs at once when the URL does not say
+    /// (`?write_concurrency=N`); read snapshots are not limited and use the whole pool.
+    ///
+    /// Why a limit: under SERIALIZABLE, every open write transaction is a chance for a
+    /// "read/write dependency" pivot with every other, so aborts grow faster than the
+    /// parallelism they buy. With 24 writers at once a market buy at 64 clients was retried
+    /// 7 to 11 times (about 2 with 4 writers, which placed 1.5-1.8x the orders); see
+    /// BENCHMARKS.md ("PostgreSQL: writers admitted") for the measured curve that chose
+    /// this value. A waiting writer
+    /// holds no connection, no snapshot and no lock: it waits here, in arrival order, before
+    /// its attempt leases a connection, and a retry gives its permit back while it backs off.
+    public static let writeConcurrencyDefault = 4
+    static let writeConcurrencyRange = 1...256
 
-    /// `poolSize` nil: the URL's `pool_size` query item, else `poolSizeDefault`. `migrating`
+    /// `poolSize` nil: the URL's `pool_size` query item, else `poolSizeDefault`; likewise
+    /// `writeConcurrency` and `write_concurrency`, never more than the pool. `migrating`
     /// false leaves the schema as found: `brokergate migrate-store` inspects the target
     /// before it writes anything, then migrates it inside its own copy transaction.
     public init(
-        url: String, poolSize: Int? = nil, logger: Logger = Logger(label: "brokergate.postgres"), migrating: Bool = true
+        url: String, poolSize: Int? = nil, writeConcurrency: Int? = nil, logger: Logger = Logger(label: "brokergate.postgres"),
+        migrating: Bool = true
     ) async throws {
         let configuration = try Self.configuration(url: url, poolSize: poolSize)
+        writers = AsyncSemaphore(
+            permits: min(configuration.options.maximumConnections, try writeConcurrency ?? Self.writeConcurrency(url: url)))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runTask = Task { await client.run() }
@@ -118,12 +139,17 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// conflicts, so it needs no retry, and a write inside it fails.
     public func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         counters.countRead()
-        return try await PostgresStoreError.converting {
+        return try await snapshot { db in try await body(SQLTransaction(db)) }
+    }
+
+    /// The snapshot `read` runs in, on any pooled connection: not admitted by `writers`.
+    private func snapshot<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
+        try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
                 let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true)
                 try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
                 do {
-                    let result = try await body(SQLTransaction(db))
+                    let result = try await body(db)
                     try await db.execute("COMMIT", [])
                     return result
                 } catch {
@@ -137,50 +163,58 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// BEGIN SERIALIZABLE … COMMIT on one pooled connection, run again after a jittered
     /// backoff when PostgreSQL reports a serialization failure or deadlock (the body is
     /// re-run from the start on a fresh snapshot, which is why bodies touch nothing but the
-    /// store). No lock of ours around it: transactions run on as many connections as the
-    /// pool has, and PostgreSQL alone decides who waits. A retry first waits its turn on the
+    /// store). No lock of ours around it, only an admission limit: up to
+    /// `writeConcurrency` attempts run at once (`writers`), and PostgreSQL alone decides who
+    /// waits among them. A retry first waits its turn on the
     /// hot rows the failed attempt touched (`PostgresRowQueues`). Past the retry budget the
     /// caller gets a `PostgresStoreError` that the API answers 503 with Retry-After.
     private func rawTransaction<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
-        var attempt = 0
+        var attempts = 0
         var turns = Set<String>()
         let started = ContinuousClock.now
         while true {
-            attempt += 1
+            attempts += 1
             let queues = PostgresRowQueues(held: turns)
             do {
-                return try await PostgresStoreError.converting {
-                    try await withLeasedConnection { connection in
-                        let slot = try await slotClaims.slot(of: connection)
-                        let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot, rowQueues: queues)
-                        return try await db.holdingTurns(on: queues.held) {
-                            try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
-                            do {
-                                let result = try await body(db)
-                                try await db.execute("COMMIT", [])
-                                return result
-                            } catch {
-                                try? await db.execute("ROLLBACK", [])
-                                throw error
-                            }
-                        }
-                    }
-                }
+                return try await writers.withPermit { try await attempt(body, queues: queues) }
             } catch let error as PostgresStoreError where error.isRetryable {
                 let state = error.sqlState ?? "?"
                 retries.withLock { $0[state, default: 0] += 1 }
-                let exhausted = attempt >= Self.attemptsMin && ContinuousClock.now - started >= Self.retryBudget
-                guard !exhausted, attempt < Self.attemptsMax else {
+                let exhausted = attempts >= Self.attemptsMin && ContinuousClock.now - started >= Self.retryBudget
+                guard !exhausted, attempts < Self.attemptsMax else {
                     logger.warning(
                         "store transaction gave up after retries",
-                        metadata: ["attempts": "\(attempt)", "sqlstate": "\(state)", "error": "\(error)"])
+                        metadata: ["attempts": "\(attempts)", "sqlstate": "\(state)", "error": "\(error)"])
                     throw error
                 }
                 turns = queues.keys
                 logger.debug(
                     "store transaction retried",
-                    metadata: ["attempt": "\(attempt)", "sqlstate": "\(state)", "rows_queued": "\(turns.count)", "error": "\(error)"])
-                try await Task.sleep(for: .microseconds(Self.backoffMicros(attempt: attempt)))
+                    metadata: ["attempt": "\(attempts)", "sqlstate": "\(state)", "rows_queued": "\(turns.count)", "error": "\(error)"])
+                try await Task.sleep(for: .microseconds(Self.backoffMicros(attempt: attempts)))
+            }
+        }
+    }
+
+    /// One attempt: a pooled connection, the retry's row turns, BEGIN SERIALIZABLE, the body, COMMIT.
+    private func attempt<T: Sendable>(
+        _ body: @Sendable (PostgresExecutor) async throws -> T, queues: PostgresRowQueues
+    ) async throws -> T {
+        try await PostgresStoreError.converting {
+            try await withLeasedConnection { connection in
+                let slot = try await slotClaims.slot(of: connection)
+                let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot, rowQueues: queues)
+                return try await db.holdingTurns(on: queues.held) {
+                    try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
+                    do {
+                        let result = try await body(db)
+                        try await db.execute("COMMIT", [])
+                        return result
+                    } catch {
+                        try? await db.execute("ROLLBACK", [])
+                        throw error
+                    }
+                }
             }
         }
     }
@@ -261,154 +295,16 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// Retries so far by SQLSTATE ("40001", "40P01"), for `/metrics`.
     public var transactionRetries: [String: Int] { retries.withLock { $0 } }
 
+    /// A read snapshot, so `/ready` answers from any free connection instead of queuing
+    /// behind the write transactions `writers` admits a few at a time.
     public func checkReady() async throws {
-        let version = try await rawTransaction { db in try await db.query(Migrations.versionQuery, []).first?.optionalInteger("v") }
+        let version = try await snapshot { db in try await db.query(Migrations.versionQuery, []).first?.optionalInteger("v") }
         try Migrations.requireCurrent(version, engine: "PostgreSQL")
     }
 
     public func close() async throws {
         runTask.cancel()
     }
-
-    static func configuration(url: String, poolSize: Int?) throws -> PostgresClient.Configuration {
-        guard let components = URLComponents(string: url), let host = components.host, let user = components.user else {
-            throw StoreError("expected postgres://USER[:PASSWORD]@HOST:PORT/DATABASE")
-        }
-        let database = String(components.path.dropFirst())
-        var configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user.removingPercentEncoding ?? user,
-            password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: .disable)
-        configuration.options.maximumConnections = try poolSize ?? Self.poolSize(in: components)
-        configuration.options.connectTimeout = .seconds(10)
-        return configuration
-    }
-
-    /// `?pool_size=N` on the store URL, 1...256.
-    static func poolSize(in components: URLComponents) throws -> Int {
-        guard let text = components.queryItems?.first(where: { $0.name == "pool_size" })?.value else { return poolSizeDefault }
-        guard let size = Int(text), poolSizeRange.contains(size) else {
-            throw StoreError("pool_size in the PostgreSQL URL must be a whole number in \(poolSizeRange), got \(text.prefix(20))")
-        }
-        return size
-    }
-}
-
-/// One connection inside a transaction, as the shared SQL layer's executor. Converts the
-/// `?` placeholders of the shared statements to PostgreSQL's `$n` and binds every value.
-final class PostgresExecutor: SQLExecutor {
-    let connection: PostgresConnection
-    let logger: Logger
-    /// The house slot this connection owns; no other running transaction writes it.
-    let houseSlot: Int
-    /// In a READ ONLY snapshot nothing is written, so nothing is locked for update (and
-    /// PostgreSQL refuses `FOR UPDATE` there).
-    let isReadOnly: Bool
-
-    /// The row turns of this transaction attempt; nil outside write transactions.
-    let rowQueues: PostgresRowQueues?
-
-    init(
-        connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false, rowQueues: PostgresRowQueues? = nil
-    ) {
-        self.connection = connection
-        self.logger = logger
-        self.houseSlot = houseSlot
-        self.isReadOnly = isReadOnly
-        self.rowQueues = rowQueues
-    }
-
-    var lockForUpdateSuffix: String { isReadOnly ? "" : " FOR UPDATE" }
-
-    func queue(forRow key: String) async throws {
-        guard !isReadOnly, let rowQueues, rowQueues.needsTurn(key) else { return }
-        try await execute(PostgresRowQueues.transactionLockSQL, [.text(key)])
-    }
-
-    /// Runs `body` (a whole transaction) holding session-level turns on `keys`, taken
-    /// before it begins and given back after it ends, whatever the outcome.
-    func holdingTurns<T>(on keys: Set<String>, _ body: () async throws -> T) async throws -> T {
-        guard !keys.isEmpty else { return try await body() }
-        let binds = keys.sorted().map { SQLValue.text($0) }
-        let outcome: Result<T, any Error>
-        do {
-            try await execute(PostgresRowQueues.sessionSQL(count: binds.count, release: false), binds)
-            outcome = .success(try await body())
-        } catch {
-            // Also when taking the turns failed half-way (a deadlock with a transaction that
-            // queues mid-body): session locks survive a failed statement, so the ones taken
-            // must be given back before the connection returns to the pool. Giving back one
-            // that was never taken is a no-op (false and a server notice).
-            outcome = .failure(error)
-        }
-        do {
-            try await execute(PostgresRowQueues.sessionSQL(count: binds.count, release: true), binds)
-        } catch {
-            // Only a broken connection fails here, and the server drops its locks with it;
-            // the transaction's own outcome stands (it may have committed).
-            logger.warning("could not give back row turns", metadata: ["error": "\(error)"])
-        }
-        return try outcome.get()
-    }
-    var jsonPlaceholder: String { "CAST(? AS JSONB)" }
-
-    func execute(_ sql: String, _ binds: [SQLValue]) async throws {
-        _ = try await query(sql, binds)
-    }
-
-    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let statement = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: try Self.bindings(binds))
-        return try await PostgresStoreError.converting {
-            var rows: [SQLRow] = []
-            for try await row in try await connection.query(statement, logger: logger) {
-                var columns: [String: SQLValue] = [:]
-                for cell in row { columns[cell.columnName] = try Self.value(cell) }
-                rows.append(SQLRow(columns: columns))
-            }
-            return rows
-        }
-    }
-
-    /// `?` → `$1, $2, …`. The shared statements never contain a literal `?`.
-    static func numbered(_ sql: String) -> String {
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 8)
-        var index = 0
-        for character in sql {
-            if character == "?" {
-                index += 1
-                out += "$\(index)"
-            } else {
-                out.append(character)
-            }
-        }
-        return out
-    }
-
-    static func bindings(_ values: [SQLValue]) throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: values.count)
-        for value in values {
-            switch value {
-            case .null: bindings.appendNull()
-            case .integer(let number): try bindings.append(number)
-            case .text(let text): try bindings.append(text)
-            case .blob(let bytes): try bindings.append(ByteBuffer(bytes: bytes))
-            }
-        }
-        return bindings
-    }
-
-    static func value(_ cell: PostgresCell) throws -> SQLValue {
-        guard cell.bytes != nil else { return .null }
-        switch cell.dataType {
-        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
-        case .bytea:
-            var buffer = try cell.decode(ByteBuffer.self)
-            return .blob(buffer.readBytes(length: buffer.readableBytes) ?? [])
-        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
-        default: return .text(try cell.decode(String.self))
-        }
-    }
-
 }
 
 /// Whether a transaction got its connection in time or gave up waiting, decided once.
