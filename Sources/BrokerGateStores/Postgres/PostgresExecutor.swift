@@ -61,6 +61,20 @@ final class PostgresExecutor: SQLExecutor {
     }
     var jsonPlaceholder: String { "CAST(? AS JSONB)" }
 
+    /// `BEGIN ISOLATION LEVEL <isolation>`, `body`, then COMMIT, or ROLLBACK when it throws:
+    /// every transaction this store opens, whatever its isolation.
+    func inTransaction<T: Sendable>(isolation: String, _ body: () async throws -> T) async throws -> T {
+        try await execute("BEGIN ISOLATION LEVEL \(isolation)", [])
+        do {
+            let result = try await body()
+            try await execute("COMMIT", [])
+            return result
+        } catch {
+            try? await execute("ROLLBACK", [])
+            throw error
+        }
+    }
+
     func execute(_ sql: String, _ binds: [SQLValue]) async throws {
         _ = try await query(sql, binds)
     }

@@ -111,14 +111,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
             try await db.execute("SELECT pg_advisory_lock(\(Self.migrationLockID))", [])
             do {
                 try await MigrationRunner(dialect: .postgres, logger: logger).apply { body in
-                    try await db.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
-                    do {
-                        try await body(db)
-                        try await db.execute("COMMIT", [])
-                    } catch {
-                        try? await db.execute("ROLLBACK", [])
-                        throw error
-                    }
+                    try await db.inTransaction(isolation: "READ COMMITTED") { try await body(db) }
                 }
             } catch {
                 try? await db.execute("SELECT pg_advisory_unlock(\(Self.migrationLockID))", [])
@@ -147,15 +140,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
         try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
                 let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true)
-                try await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
-                do {
-                    let result = try await body(db)
-                    try await db.execute("COMMIT", [])
-                    return result
-                } catch {
-                    try? await db.execute("ROLLBACK", [])
-                    throw error
-                }
+                return try await db.inTransaction(isolation: "REPEATABLE READ READ ONLY") { try await body(db) }
             }
         }
     }
@@ -205,15 +190,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
                 let slot = try await slotClaims.slot(of: connection)
                 let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot, rowQueues: queues)
                 return try await db.holdingTurns(on: queues.held) {
-                    try await db.execute("BEGIN ISOLATION LEVEL SERIALIZABLE", [])
-                    do {
-                        let result = try await body(db)
-                        try await db.execute("COMMIT", [])
-                        return result
-                    } catch {
-                        try? await db.execute("ROLLBACK", [])
-                        throw error
-                    }
+                    try await db.inTransaction(isolation: "SERIALIZABLE") { try await body(db) }
                 }
             }
         }

@@ -119,15 +119,9 @@ extension PostgresStore {
     func inOneTransaction<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         try await withLeasedConnection { connection in
             let db = PostgresExecutor(connection: connection, logger: logger)
-            try await db.execute("BEGIN ISOLATION LEVEL READ COMMITTED", [])
-            do {
+            return try await db.inTransaction(isolation: "READ COMMITTED") {
                 try await db.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockID))", [])
-                let result = try await body(db)
-                try await db.execute("COMMIT", [])
-                return result
-            } catch {
-                try? await db.execute("ROLLBACK", [])
-                throw error
+                return try await body(db)
             }
         }
     }
