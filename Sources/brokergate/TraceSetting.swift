@@ -36,9 +36,7 @@ struct TraceSetting {
         if let endpoint {
             guard Self.isCompiledIn else {
                 throw ConfigurationError(
-                    message:
-                        "--otel-endpoint needs a brokergate built with the OTel trait (\(Self.buildCommand)); this one was built without it"
-                )
+                    message: "--otel-endpoint: this brokergate was built without the OTel trait; build one with \(Self.buildCommand)")
             }
             guard let url = URL(string: endpoint), ["http", "https"].contains(url.scheme ?? ""), url.host?.isEmpty == false,
                 endpoint.utf8.count <= 2048
@@ -86,7 +84,7 @@ struct TraceSetting {
             configuration.traces.exporter = .otlp
             configuration.traces.otlpExporter.endpoint = endpoint
             configuration.traces.otlpExporter.protocol = .httpProtobuf
-            if let sampler = OTel.Configuration.SamplerConfiguration.parentBasedTraceIDRatio(ratio: sampleRatio) {
+            if let sampler = OTel.Configuration.TracesConfiguration.SamplerConfiguration.parentBasedTraceIDRatio(ratio: sampleRatio) {
                 configuration.traces.sampler = sampler
             }
             do {
