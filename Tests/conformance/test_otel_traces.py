@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 from dinari_api_sdk import Dinari
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
@@ -131,6 +132,9 @@ def test_otelBuild_oneMarketOrder_isOneTrace_fromTheRequestThroughTheStoreToAlpa
             _strict_response_validation=True, max_retries=0,
         )  # fmt: skip
         aapl = client.v2.market_data.stocks.list(symbols=["AAPL"]).data[0].id
+        # A malformed traceparent is ignored (a trace of its own), and never logs the keys beside it.
+        keyed = {"X-API-Key-Id": partner[0], "X-API-Secret-Key": partner[1], "traceparent": "00-not-a-trace-01"}
+        assert httpx.get(f"{gateway.base}/api/v2/entities", headers=keyed, timeout=10).status_code == 200
         account_id = trading_account(client)
         trace_id, caller_span_id = secrets.token_hex(16), secrets.token_hex(8)
         placed = client.v2.accounts.order_requests.create_market_buy(
@@ -161,7 +165,9 @@ def test_otelBuild_oneMarketOrder_isOneTrace_fromTheRequestThroughTheStoreToAlpa
         gateway.stop()
         sim.stop()
 
-    lines = [json.loads(line) for line in Path(gateway.log.name).read_text().splitlines() if line.startswith("{")]
+    log = Path(gateway.log.name).read_text()
+    assert partner[1] not in log, "the partner's secret appears in the gateway's log"
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     [access] = [line for line in lines if line.get("msg") == "request" and line.get("route", "").endswith("/market_buy")]
     assert access["trace_id"] == trace_id and access["span_id"] == server.span_id.hex(), access
 

@@ -13,7 +13,7 @@ import Tracing
 struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var parent = ServiceContext.current ?? .topLevel
-        InstrumentationSystem.instrument.extract(request.headers, into: &parent, using: HTTPFieldsExtractor())
+        InstrumentationSystem.instrument.extract(TraceHeaders(request.headers), into: &parent, using: TraceHeadersExtractor())
         let method = request.method.rawValue
         return try await withSpan(method, context: parent, ofKind: .server) { span in
             span.attributes["http.request.method"] = method
@@ -29,9 +29,26 @@ struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Reads propagation fields from request headers.
-struct HTTPFieldsExtractor: Extractor {
-    func extract(key: String, from headers: HTTPFields) -> String? {
-        HTTPField.Name(key).flatMap { headers[$0] }
+/// The request's W3C trace context fields and nothing else: the instrument is handed this
+/// rather than all headers because swift-otel logs the whole carrier when a `traceparent`
+/// is malformed, and the other headers hold API keys.
+struct TraceHeaders: Sendable {
+    let traceparent: String?
+    let tracestate: String?
+
+    init(_ headers: HTTPFields) {
+        traceparent = headers[HTTPField.Name("traceparent")!]
+        tracestate = headers[HTTPField.Name("tracestate")!]
+    }
+}
+
+/// Reads `TraceHeaders` for the instrument.
+struct TraceHeadersExtractor: Extractor {
+    func extract(key: String, from headers: TraceHeaders) -> String? {
+        switch key.lowercased() {
+        case "traceparent": headers.traceparent
+        case "tracestate": headers.tracestate
+        default: nil
+        }
     }
 }
