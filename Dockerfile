@@ -28,7 +28,7 @@ WORKDIR /build
 
 # Resolve dependencies in their own layer, so a source change does not refetch them.
 COPY Package.swift ./
-RUN swift package resolve
+RUN swift package resolve --traits OTel
 
 COPY Sources ./Sources
 COPY Tests ./Tests
