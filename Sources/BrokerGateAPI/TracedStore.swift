@@ -10,12 +10,17 @@ import Tracing
 struct TracedStore<Base: Store>: Store {
     let base: Base
 
+    /// Only inside a traced operation (a request, an outgoing call's job): the background
+    /// passes poll the store every second, and a trace of its own per poll would bury the
+    /// traces that matter.
     func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await withSpan("store.transaction", ofKind: .client) { _ in try await base.transaction(body) }
+        guard ServiceContext.current != nil else { return try await base.transaction(body) }
+        return try await withSpan("store.transaction", ofKind: .client) { _ in try await base.transaction(body) }
     }
 
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await withSpan("store.read", ofKind: .client) { _ in try await base.read(body) }
+        guard ServiceContext.current != nil else { return try await base.read(body) }
+        return try await withSpan("store.read", ofKind: .client) { _ in try await base.read(body) }
     }
 
     var counters: StoreCounters { base.counters }
