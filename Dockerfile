@@ -28,17 +28,18 @@ WORKDIR /build
 
 # Resolve dependencies in their own layer, so a source change does not refetch them.
 COPY Package.swift ./
-RUN swift package resolve
+RUN swift package resolve --traits OTel
 
 COPY Sources ./Sources
 COPY Tests ./Tests
-# The static Swift runtime makes the binary independent of the toolchain image.
-RUN swift build -c release --product brokergate --static-swift-stdlib
+# The static Swift runtime makes the binary independent of the toolchain image. The OTel
+# trait links swift-otel, so `--otel-endpoint` can export traces (README "Traces").
+RUN swift build -c release --product brokergate --static-swift-stdlib --traits OTel
 
 WORKDIR /staging
-RUN cp "$(swift build --package-path /build -c release --show-bin-path)/brokergate" ./ \
+RUN cp "$(swift build --package-path /build -c release --traits OTel --show-bin-path)/brokergate" ./ \
     && cp /usr/libexec/swift/linux/swift-backtrace-static ./ \
-    && find -L "$(swift build --package-path /build -c release --show-bin-path)/" \
+    && find -L "$(swift build --package-path /build -c release --traits OTel --show-bin-path)/" \
         -maxdepth 1 -regex '.*\.resources$' -exec cp -Ra {} ./ \;
 
 # ---------------------------------------------------------------------------------------

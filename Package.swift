@@ -10,6 +10,12 @@ let package = Package(
         .executable(name: "brokergate", targets: ["brokergate"]),
         .executable(name: "alpaca-sim", targets: ["alpaca-sim"]),
     ],
+    // `swift build --traits OTel` links swift-otel into the gateway to export traces over
+    // OTLP/HTTP. Off by default: swift-otel adds minutes to every clean build, and the
+    // instrumentation itself (swift-distributed-tracing) is in every build as no-ops.
+    traits: [
+        .trait(name: "OTel", description: "Export OpenTelemetry traces over OTLP/HTTP (swift-otel)")
+    ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -23,6 +29,10 @@ let package = Package(
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        // The tracing API (Hummingbird already builds it); with no tracer bootstrapped its spans are no-ops.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        // The OTLP/HTTP exporter, built only under our OTel trait; gRPC never.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         .target(
@@ -40,6 +50,17 @@ let package = Package(
             name: "BrokerGateCrypto",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Client spans around outgoing HTTP calls and the trace context they carry (no-ops
+        // until a tracer is bootstrapped): shared by the broker, chain and webhook edges.
+        .target(
+            name: "BrokerGateTracing",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "BrokerGateStores",
@@ -56,6 +77,7 @@ let package = Package(
             name: "BrokerGateBroker",
             dependencies: [
                 "BrokerGateCore",
+                "BrokerGateTracing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -70,9 +92,11 @@ let package = Package(
             dependencies: [
                 "BrokerGateCore",
                 "BrokerGateCrypto",
+                "BrokerGateTracing",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         // An Alpaca-compatible broker (Trading API v2 REST and the trade_updates stream) over
@@ -109,6 +133,7 @@ let package = Package(
             dependencies: [
                 "BrokerGateCore",
                 "BrokerGateCrypto",
+                "BrokerGateTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,6 +144,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
         .executableTarget(
@@ -134,6 +160,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "OTel", package: "swift-otel", condition: .when(traits: ["OTel"])),
             ]
         ),
         // Reporting-only benchmarks (scripts/bench); never part of the test suite.
@@ -194,6 +222,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ]
         ),
     ],

@@ -132,12 +132,19 @@ public struct AlpacaSimServer: Sendable {
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
-        let exchange = exchange, faults = faults
+        let exchange = exchange, faults = faults, logger = logger
         router.get("/sim/health") { _, _ in Response(status: .ok) }
         router.middlewares.add(AlpacaGate(server: self))
         router.post("/v2/orders") { request, _ in
             let body = try await request.body.collect(upTo: 1 << 16)
             let order = try JSONDecoder().decode(AlpacaWire.OrderRequest.self, from: Data(body.readableBytesView))
+            // The caller's trace context, so a test (or an operator) sees which trace sent the order.
+            logger.info(
+                "order received",
+                metadata: [
+                    "client_order_id": "\(order.client_order_id?.prefix(64) ?? "none")",
+                    "traceparent": "\(request.headers[HTTPField.Name("traceparent")!]?.prefix(64) ?? "none")",
+                ])
             return try Self.json(try await exchange.place(order))
         }
         router.get("/v2/orders") { request, _ in

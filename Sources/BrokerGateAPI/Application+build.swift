@@ -9,7 +9,12 @@ import ServiceLifecycle
 /// Builds the whole gateway from its environment. The executable and the tests share it,
 /// so what the tests drive is what runs. Throws `GatewayEnvironment.Incomplete`, naming
 /// them, when dependencies were left as stand-ins (`UnimplementedBroker`).
-public func buildApplication(environment: GatewayEnvironment, host: String, port: Int) throws -> some ApplicationProtocol {
+///
+/// `telemetry` (e.g. the trace exporter) runs first, so on graceful shutdown it stops last
+/// and flushes what the server and every other service recorded while they stopped.
+public func buildApplication(
+    environment: GatewayEnvironment, host: String, port: Int, telemetry: [any Service] = []
+) throws -> some ApplicationProtocol {
     try environment.requireComplete()
     let services = GatewayServices(environment)
     let router = buildRouter(services)
@@ -27,6 +32,7 @@ public func buildApplication(environment: GatewayEnvironment, host: String, port
         configuration: .init(address: .hostname(host, port: port), serverName: "BrokerGate"),
         logger: environment.logger)
     let store = environment.store, logger = environment.logger
+    app.addServices(telemetry)
     app.addServices(StoreService(store: store, logger: logger))
     app.addServices(
         RetentionService(
@@ -89,7 +95,9 @@ func buildRouter(_ services: GatewayServices) -> Router<AppRequestContext> {
     let environment = services.environment
     let table = RouteTable(routes: services.routes)
     let router = Router(context: AppRequestContext.self)
-    // Outermost, so error responses rendered by RequestMiddleware carry the headers too.
+    // Outermost: the request's span encloses everything it logs.
+    router.add(middleware: ServerSpanMiddleware())
+    // Outside RequestMiddleware, so error responses it renders carry the headers too.
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(
         middleware: RequestMiddleware(

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BrokerGateCore
+import BrokerGateTracing
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -51,7 +52,7 @@ struct WebhookTransport: Sendable {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: connectTimeout, read: totalTimeout))
         configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: ClientTracing.withoutBuiltInSpans(configuration))
     }
 
     func send(url: String, headers: [(String, String)], body: [UInt8]) async -> WebhookAttempt {
@@ -77,7 +78,8 @@ struct WebhookTransport: Sendable {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
-            let response = try await client.execute(request, deadline: .now() + Self.totalTimeout)
+            let response = try await ClientTracing.execute(
+                request, named: "webhook POST", on: client, deadline: .now() + Self.totalTimeout)
             var kept: [UInt8] = []
             for try await chunk in response.body {
                 kept += chunk.readableBytesView.prefix(WebhookAttempt.bodyPrefixMax - kept.count)

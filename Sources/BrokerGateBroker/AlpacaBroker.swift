@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import BrokerGateCore
+import BrokerGateTracing
 import Foundation
 import HummingbirdWSClient
 import Logging
@@ -76,7 +77,7 @@ public struct AlpacaBroker: BrokerAdapter {
     static let sharedClient: HTTPClient = {
         var http = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(300)))
         http.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: ClientTracing.withoutBuiltInSpans(http))
     }()
 
     public var capabilities: BrokerCapabilities { .alpaca }
@@ -290,10 +291,16 @@ public struct AlpacaBroker: BrokerAdapter {
             request.headers.add(name: "content-type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
         }
-        let response = try await client.execute(request, deadline: .now() + configuration.requestTimeout)
+        let response = try await ClientTracing.execute(
+            request, named: Self.spanName(method, path), on: client, deadline: .now() + configuration.requestTimeout)
         let bytes = try await response.body.collect(upTo: 8 << 20)
         let retryAfter = response.headers.first(name: "retry-after").flatMap(Int64.init).map { Duration.seconds(min($0, 60)) }
         return (Response(status: Int(response.status.code), body: bytes), retryAfter)
+    }
+
+    /// "alpaca POST /v2/orders": the route, not the order id a cancel's path holds.
+    static func spanName(_ method: HTTPMethod, _ path: String) -> String {
+        "alpaca \(method.rawValue) \(path.hasPrefix("/v2/orders/") ? "/v2/orders/{order_id}" : path)"
     }
 
     static func percentEncoded(_ text: String) -> String {

@@ -1,9 +1,11 @@
 import AsyncHTTPClient
 import BrokerGateCrypto
+import BrokerGateTracing
 import Foundation
 import Logging
 import NIOCore
 import Synchronization
+import Tracing
 
 /// A JSON-RPC 2.0 client for an Ethereum node over HTTP: one POST per call, typed results.
 ///
@@ -34,7 +36,7 @@ public struct EthereumRPC: Sendable {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(60)))
         configuration.decompression = .disabled
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: ClientTracing.withoutBuiltInSpans(configuration))
     }()
 
     let transport: Transport
@@ -56,6 +58,8 @@ public struct EthereumRPC: Sendable {
             request.headers.add(name: "accept", value: "application/json")
             request.headers.add(name: "user-agent", value: "BrokerGate/1")
             request.body = .bytes(ByteBuffer(bytes: body))
+            // Inside `call`'s span, which names the JSON-RPC method.
+            ClientTracing.injectCurrentContext(into: &request.headers)
             let response = try await client.execute(request, deadline: .now() + requestTimeout)
             let buffer = try await response.body.collect(upTo: Self.responseByteCountMax)
             return HTTPAnswer(status: Int(response.status.code), body: Array(buffer.readableBytesView))
@@ -182,7 +186,12 @@ public struct EthereumRPC: Sendable {
         let started = ContinuousClock.now
         let answer: HTTPAnswer
         do {
-            answer = try await transport(Array(try Self.encoder.encode(request)))
+            let body = Array(try Self.encoder.encode(request))
+            answer = try await withSpan(method, ofKind: .client) { span in
+                span.attributes["rpc.system"] = "jsonrpc"
+                span.attributes["rpc.method"] = method
+                return try await transport(body)
+            }
         } catch {
             throw .unavailable("\(method): \(Self.describe(error))")
         }

@@ -3,15 +3,18 @@ import Logging
 import Synchronization
 
 /// One JSON object per line on stderr: machine-readable for log shippers, with the request
-/// id and any other metadata as fields.
+/// id and any other metadata as fields, and, inside a traced request or job, `trace_id` and
+/// `span_id` from the metadata provider.
 struct JSONLogHandler: LogHandler {
     let label: String
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
 
-    init(label: String, level: Logger.Level) {
+    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.logLevel = level
+        self.metadataProvider = metadataProvider
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -26,6 +29,7 @@ struct JSONLogHandler: LogHandler {
     ) {
         var fields: [String: String] = [:]
         for (key, value) in metadata { fields[key] = "\(value)" }
+        for (key, value) in metadataProvider?.get() ?? [:] { fields[key] = "\(value)" }
         for (key, value) in explicit ?? [:] { fields[key] = "\(value)" }
         // Log timestamps are operational wall time, not business time.
         fields["ts"] = LogTimestamp.now()

@@ -126,13 +126,32 @@ struct Serve: AsyncParsableCommand {
     )
     var idempotencyRetentionHours: Int?
 
+    @Option(
+        help:
+            "Export OpenTelemetry traces over OTLP/HTTP (protobuf) to this traces endpoint, e.g. http://127.0.0.1:4318/v1/traces (env BROKERGATE_OTEL_ENDPOINT). Needs a binary built with --traits OTel. Default: traces off."
+    )
+    var otelEndpoint: String?
+
+    @Option(help: "service.name of the exported traces (env BROKERGATE_OTEL_SERVICE_NAME). Default brokergate.")
+    var otelServiceName: String?
+
+    @Option(
+        help:
+            "Share of new traces recorded, 0 to 1; a request's traceparent keeps its caller's decision (env BROKERGATE_OTEL_SAMPLE_RATIO). Default 1."
+    )
+    var otelSampleRatio: String?
+
     func run() async throws {
         let settings = try ServeSettings(flags: self, environment: ProcessInfo.processInfo.environment)
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: settings.logLevel) }
+        LoggingSystem.bootstrap(
+            { label, provider in JSONLogHandler(label: label, level: settings.logLevel, metadataProvider: provider) },
+            metadataProvider: settings.traces.loggingMetadataProvider)
         let logger = Logger(label: "brokergate")
+        let telemetry = try settings.traces.bootstrap(logger: logger)
         let store: any Store
         do {
-            store = try await settings.store.open(logger: logger)
+            let opened = try await settings.store.open(logger: logger)
+            store = settings.traces.endpoint == nil ? opened : tracingTransactions(of: opened)
         } catch {
             throw ConfigurationError(message: "cannot open store \(settings.store): \(String(reflecting: error))")
         }
@@ -157,13 +176,13 @@ struct Serve: AsyncParsableCommand {
         } catch let error as DomainError {
             throw ConfigurationError(message: error.message)
         }
-        let app = try buildApplication(environment: environment, host: settings.host, port: settings.port)
+        let app = try buildApplication(environment: environment, host: settings.host, port: settings.port, telemetry: telemetry)
         logger.info(
             "starting",
             metadata: [
                 "host": "\(settings.host)", "port": "\(settings.port)", "store": "\(settings.store)",
                 "sandbox": "\(settings.sandbox)", "business_time": "\(clock.now())", "broker": "\(settings.broker)",
-                "chain": "\(settings.chain)",
+                "chain": "\(settings.chain)", "traces": "\(settings.traces)",
             ])
         try await app.runService()
         logger.info("stopped")

@@ -50,6 +50,8 @@ struct ServeSettings {
     let trustedProxies: TrustedProxies
     /// How long idempotency keys replay (`--idempotency-retention-hours`, default 24).
     let retention: RetentionPolicy
+    /// Where traces go (`--otel-endpoint`, `BROKERGATE_OTEL_ENDPOINT`; default off).
+    let traces: TraceSetting
 
     init(flags: Serve, environment env: [String: String]) throws {
         func value(_ flag: String?, _ name: String) -> String? { flag ?? env["BROKERGATE_\(name)"] }
@@ -140,6 +142,8 @@ struct ServeSettings {
         chain = try ChainSetting(
             flag: flags.chain, confirmations: flags.chainConfirmations, finalityDepth: flags.chainFinalityDepth, environment: env)
         alloys = try AlloySetting.catalog(flag: flags.alloys, environment: env)
+        traces = try TraceSetting(
+            endpoint: flags.otelEndpoint, serviceName: flags.otelServiceName, sampleRatio: flags.otelSampleRatio, environment: env)
         let retentionHours = try limit(
             flags.idempotencyRetentionHours, "IDEMPOTENCY_RETENTION_HOURS", "--idempotency-retention-hours",
             Int(IdempotencyPolicy.retentionSeconds / 3600), RetentionPolicy.idempotencyHoursRange)

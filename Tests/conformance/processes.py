@@ -63,16 +63,17 @@ def run_tool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 class Replica:
-    """One `brokergate serve` process on `store` (a --store value), ready when constructed."""
+    """One `brokergate serve` process on `store` (a --store value), ready when constructed;
+    it logs at `log_level` (warning: only what a failing test needs)."""
 
-    def __init__(self, store: str, env: dict[str, str]) -> None:
-        self.store, self.env = store, env
+    def __init__(self, store: str, env: dict[str, str], log_level: str = "warning") -> None:
+        self.store, self.env, self.log_level = store, env, log_level
         self.start()
 
     def start(self) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        command = [os.environ["BROKERGATE_BIN"], "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", self.store, "--log-level", "warning"]
+        command = [os.environ["BROKERGATE_BIN"], "serve", "--host", "127.0.0.1", "--port", str(self.port), "--store", self.store, "--log-level", self.log_level]
         # Warnings and errors go to a file the test prints when it fails: a 500's cause is
         # in the log under its request id.
         self.log = tempfile.NamedTemporaryFile(prefix="brokergate-replica-", suffix=".log", delete=False)
