@@ -37,9 +37,13 @@ struct TraceHeaders: Sendable {
     let tracestate: String?
 
     init(_ headers: HTTPFields) {
-        traceparent = headers[HTTPField.Name("traceparent")!]
-        tracestate = headers[HTTPField.Name("tracestate")!]
+        traceparent = headers[Self.traceparentName]
+        tracestate = headers[Self.tracestateName]
     }
+
+    // Made once, not per request: every request, `/health` included, passes through here.
+    private static let traceparentName = HTTPField.Name("traceparent")!
+    private static let tracestateName = HTTPField.Name("tracestate")!
 }
 
 /// Reads `TraceHeaders` for the instrument.
