@@ -141,7 +141,11 @@ struct GatewayServices: Sendable {
             ).routes
         routes += IssuerEligibilityController(store: store, commands: commands, eligibility: eligibility).routes
         routes += IssuanceController(store: store, commands: commands, issuance: issuance, placement: placement).routes
-        routes += EventsController(store: store, bell: eventBell, streams: eventStreams).routes
+        routes +=
+            EventsController(
+                store: store, bell: eventBell, streams: eventStreams,
+                feed: EventFeed(clock: environment.clock, retention: environment.retention)
+            ).routes
         routes += WebhooksController(store: store, commands: commands, endpoints: webhookEndpoints, dispatch: webhookDispatch).routes
         if environment.sandbox {
             routes += SandboxController(clock: environment.clock, store: store).routes

@@ -86,6 +86,27 @@ public enum UUIDText {
         return text(high: high, low: low)
     }
 
+    /// The instant a version 7 UUID (as `canonical` returns it) was made for, to the
+    /// millisecond; nil for other versions.
+    public static func version7Instant(_ canonical: String) -> Date? {
+        let bytes = Array(canonical.utf8)
+        guard bytes.count == 36, bytes[14] == UInt8(ascii: "7") else { return nil }
+        var millis: UInt64 = 0
+        for byte in bytes[0..<13] where byte != UInt8(ascii: "-") {
+            guard let nibble = hexValue(byte) else { return nil }
+            millis = millis << 4 | UInt64(nibble)
+        }
+        return Date(timeIntervalSince1970: TimeInterval(millis) / 1000)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        default: nil
+        }
+    }
+
     /// A UUID derived from `name` (version 8, RFC 9562: the first 122 bits of its Keccak-256):
     /// the same name gives the same id on every replica and run, for objects the gateway owns
     /// by nature rather than creates on request (e.g. a wrapper's vault account).

@@ -106,6 +106,56 @@ struct EventsAPITests {
         }
     }
 
+    /// Events past the retention are purged once fanned out (the newest stays); a cursor
+    /// that pointed at one is refused as expired, not as foreign; deliveries still pending
+    /// for them fail saying why, and cannot be retried.
+    @Test func test_expiredEvents_arePurged_theirCursorIsExpired_andTheirDeliveriesFail() async throws {
+        let gateway = try await TestGateway()
+        let store = gateway.environment.store
+        try await gateway.testWithoutServices { client in
+            let hook = try await client.call(
+                .post, "/api/v2/webhook_endpoints", json: #"{"url": "http://127.0.0.1:9/hooks", "event_types": ["*"]}"#)
+            let endpointID = try #require(try hook.json()["id"] as? String)
+            let entityID = try await client.createEntity()
+            for _ in 0..<3 { _ = try await client.openAccount(entityID) }
+            try await Self.sequence(gateway)
+            let dispatch = WebhookDispatch(clock: gateway.clock, policy: .sandbox)
+            let before = try await Self.events(client)
+            #expect(before.count == 3, "one account.created each")
+            #expect(try await dispatch.fanOut(store) == 3)
+            let oldest = try #require(before.first?["id"] as? String)
+
+            gateway.clock.advance(by: RetentionPolicy.eventSecondsDefault + 1)
+            let summary = try await RetentionSweeper(policy: gateway.environment.retention).runDue(now: gateway.clock.now(), store: store)
+            #expect(summary.removed[.events] == 2, "all but the newest")
+            let after = try await Self.events(client)
+            #expect(after.map { $0["id"] as? String } == [before.last?["id"] as? String])
+
+            let expired = try await client.call(.get, "/api/v2/events?after=\(oldest)")
+            #expect(expired.status == .badRequest)
+            let error = try expired.error()
+            #expect(error.code == "event_expired" && error.message.contains("30 days"), "\(error.message)")
+            let unknownRecent = UUIDText.version7(at: gateway.clock.now())
+            #expect(try await client.call(.get, "/api/v2/events?after=\(unknownRecent)").error().code == "invalid_field")
+
+            // The three deliveries wait (the receiver was never called); two events are gone.
+            let jobs = try await dispatch.due(store)
+            #expect(jobs.map(\.event.id.rawValue) == [before.last?["id"] as? String])
+            let deliveries = try await store.read { tx in
+                try await tx.allDocuments(WebhookDelivery.self, query: DocumentQuery(owner: nil, parentID: endpointID))
+            }
+            let failed = deliveries.filter { $0.status == .failed }
+            #expect(failed.count == 2 && deliveries.count == 3)
+            #expect(failed.allSatisfy { $0.attempts.last?.error == WebhookDispatch.expiredEventReason && $0.nextAttemptAt == nil })
+            let endpoint = try #require(try await store.read { tx in try await tx.document(WebhookEndpoint.self, id: endpointID) })
+            #expect(endpoint.isEnabled && endpoint.consecutiveFailures == 0, "not the receiver's fault")
+            let retried = try await client.call(
+                .post, "/api/v2/webhook_endpoints/\(endpointID)/deliveries/\(failed[0].id.rawValue)/retry")
+            #expect(retried.status == .unprocessableContent)
+            #expect(try retried.error().code == "event_expired")
+        }
+    }
+
     @Test func test_reconciliationBreak_isAnOperatorEvent_announcedOnceWhenItAppears() async throws {
         let gateway = try await TestGateway()
         try await gateway.testWithoutServices { client in

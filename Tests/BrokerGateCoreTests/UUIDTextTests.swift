@@ -71,5 +71,9 @@ struct UUIDTextTests {
         // The first 48 bits are the Unix time in milliseconds.
         let hex = made[0].replacingOccurrences(of: "-", with: "").prefix(12)
         #expect(UInt64(hex, radix: 16) == 1_796_050_800_123)
+        let millis = made.map { UUIDText.version7Instant($0).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } }
+        #expect(millis == made.indices.map { 1_796_050_800_123 + Int64($0) })
+        #expect(UUIDText.version7Instant(UUIDText.random()) == nil, "version 4: no instant")
+        #expect(UUIDText.version7Instant("0190abcd-ef0g-7000-8000-000000000000") == nil)
     }
 }

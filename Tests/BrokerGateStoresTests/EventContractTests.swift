@@ -85,6 +85,45 @@ struct EventContractTests {
         #expect(everyone.map(\.id) == ["e-000004", "e-000005", "e-000006"])
     }
 
+    /// The retention purge: the front of the feed, oldest position first, only the run
+    /// created before the cutoff and within the fan-out's bound, never the newest; the
+    /// feed, lookups by id and numbering carry on as if nothing but those rows had changed.
+    @Test(arguments: StoreKind.allCases)
+    func test_deleteEvents_takesTheOldRunFromTheFront_keepsTheNewest_andNumberingGoesOn(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        // Positions 1...8; the event at position 4 was stamped late (a sandbox clock set back
+        // after it), so it holds back 5 and 6 until its own cutoff.
+        try await store.transaction { tx in
+            for second in [1, 2, 3, 50, 5, 6, 7, 8] { try await tx.appendEvent(storedEvent(owner, second: second)) }
+        }
+        #expect(try await EventSequencer().drain(store) == 8)
+        let cutoff = contractInstant.addingTimeInterval(10)
+        func purge(positionMax: Int64, limit: Int = 100) async throws -> Int {
+            try await store.transaction { tx in try await tx.deleteEvents(createdBefore: cutoff, positionMax: positionMax, limit: limit) }
+        }
+        #expect(try await purge(positionMax: 8, limit: 2) == 2, "bounded by the limit")
+        #expect(try await purge(positionMax: 2) == 0, "bounded by the fan-out's position")
+        #expect(try await purge(positionMax: 8) == 1, "stops at the first event not old enough")
+        let left = try await store.read { tx in try await tx.events(owner: owner, after: 0, types: nil, limit: 10) }
+        #expect(left.map(\.position) == [4, 5, 6, 7, 8])
+        #expect(try await store.read { tx in try await tx.event(id: "e-000001") } == nil)
+        #expect(try await store.read { tx in try await tx.event(id: "e-000050") }?.position == 4)
+        #expect(
+            try await store.read { tx in try await tx.events(owner: owner, after: 5, types: nil, limit: 10) }.map(\.position) == [6, 7, 8])
+
+        let later = contractInstant.addingTimeInterval(100)
+        let all = try await store.transaction { tx in try await tx.deleteEvents(createdBefore: later, positionMax: 8, limit: 100) }
+        #expect(all == 4, "everything old, but the newest stays")
+        #expect(try await store.read { tx in try await tx.events(owner: nil, after: 0, types: nil, limit: 10) }.map(\.position) == [8])
+        #expect(try await store.read { tx in try await tx.latestEventPosition(owner: owner) } == 8)
+        // Numbering continues after the newest: a position is never given out twice.
+        try await store.transaction { tx in try await tx.appendEvent(storedEvent(owner, second: 9)) }
+        #expect(try await EventSequencer().drain(store) == 1)
+        #expect(try await store.read { tx in try await tx.event(id: "e-000009") }?.position == 9)
+        #expect(try await store.read { tx in try await tx.events(owner: owner, after: 8, types: nil, limit: 10) }.map(\.id) == ["e-000009"])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_eventOfARolledBackChange_isNeverWritten(kind: StoreKind) async throws {
         let store = try await kind.make()

@@ -101,10 +101,10 @@ struct RetentionContractTests {
         }
         let sweeper = RetentionSweeper(policy: RetentionPolicy(batchSize: 2, batchesPerRunMax: 2))
         let first = try await sweeper.runDue(now: now, store: store)
-        #expect(first.removed == [.idempotencyRecords: 4, .walletNonces: 1, .kycLinks: 1])
+        #expect(first.removed == [.idempotencyRecords: 4, .walletNonces: 1, .kycLinks: 1, .events: 0])
         #expect(first.hasMore, "two full batches of keys: the bound stopped the run")
         let second = try await sweeper.runDue(now: now, store: store)
-        #expect(second.removed == [.idempotencyRecords: 1, .walletNonces: 0, .kycLinks: 0])
+        #expect(second.removed == [.idempotencyRecords: 1, .walletNonces: 0, .kycLinks: 0, .events: 0])
         #expect(!second.hasMore)
         let kept = try await store.read { tx in
             [
@@ -116,6 +116,27 @@ struct RetentionContractTests {
             ]
         }
         #expect(kept == [true, true, false, true, false], "live key, nonce and link kept; expired ones gone")
+    }
+
+    /// Events go after `eventSeconds`, never ahead of the webhook fan-out, never the newest.
+    @Test(arguments: StoreKind.allCases)
+    func test_sweeper_purgesOldEvents_onlyOnceFannedOut(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = OrganizationID.generate()
+        try await store.transaction { tx in
+            for second in 1...4 { try await tx.appendEvent(storedEvent(owner, second: second)) }
+        }
+        _ = try await EventSequencer().drain(store)
+        let sweeper = RetentionSweeper(policy: RetentionPolicy(eventSeconds: 3600))
+        let now = contractInstant.addingTimeInterval(3600 + 60)
+        #expect(try await sweeper.runDue(now: now, store: store).removed[.events] == 0, "no fan-out has passed them")
+        try await store.transaction { tx in try await tx.insertDocument(WebhookFanOutCursor(position: 2, createdAt: contractInstant)) }
+        #expect(try await sweeper.runDue(now: now, store: store).removed[.events] == 2)
+        try await store.transaction { tx in try await tx.updateDocument(WebhookFanOutCursor(position: 4, createdAt: contractInstant)) }
+        #expect(try await sweeper.runDue(now: now, store: store).removed[.events] == 1, "the newest stays")
+        #expect(try await sweeper.runDue(now: contractInstant.addingTimeInterval(3600), store: store).removed[.events] == 0)
+        let left = try await store.read { tx in try await tx.events(owner: owner, after: 0, types: nil, limit: 10) }
+        #expect(left.map(\.position) == [4])
     }
 }
 

@@ -14,7 +14,7 @@ struct EventsController {
     let store: any Store
     let bell: EventBell
     let streams: EventStreamSlots
-    private let feed = EventFeed()
+    let feed: EventFeed
 
     /// A comment line this often keeps proxies and clients from timing an idle stream out.
     static let heartbeatInterval: Duration = .seconds(15)

@@ -114,6 +114,13 @@ public protocol EventRepository: Sendable {
     func event(id: String) async throws -> StoredEvent?
     /// The highest position among `owner`'s numbered events, 0 when it has none.
     func latestEventPosition(owner: OrganizationID) async throws -> Int64
+    /// Deletes numbered events from the front of the feed (lowest position first): those
+    /// created before `cutoff` at positions up to `positionMax`, stopping at the first that
+    /// is not, and after `limit`; never the newest numbered event, after whose position
+    /// numbering continues. Returns how many. A range of the position index from its
+    /// start, never a scan: an event the sandbox clock stamped later than one after it
+    /// waits for its own cutoff, and holds back those after it until then.
+    func deleteEvents(createdBefore cutoff: Date, positionMax: Int64, limit: Int) async throws -> Int
 }
 
 /// The subject's bytes, in the documents' JSON (`StoredJSON`), so an event round-trips

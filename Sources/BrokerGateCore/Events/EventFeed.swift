@@ -2,12 +2,18 @@ import Foundation
 
 /// Reading the event feed: a partner reads its organization's events, an operator the
 /// operator kinds. Pages are cut by position, so "after the last id I saw" always resumes
-/// exactly where the reader stopped.
+/// exactly where the reader stopped, as long as that event is kept (`RetentionPolicy`).
 public struct EventFeed: Sendable {
     public static let limitDefault = 20
     public static let limitMax = 100
 
-    public init() {}
+    let clock: any BusinessClock
+    let retention: RetentionPolicy
+
+    public init(clock: any BusinessClock, retention: RetentionPolicy) {
+        self.clock = clock
+        self.retention = retention
+    }
 
     /// One page of the caller's events after `after` (an event id the caller has seen;
     /// nil = from the start), of `types` (nil = all). `hasMore` says whether another page waits.
@@ -32,16 +38,31 @@ public struct EventFeed: Sendable {
     }
 
     /// The position of the caller's event `id` (0 for nil: before the first event). An id
-    /// that is not one of the caller's events is refused: resuming from a guess could skip events.
+    /// that is not one of the caller's events is refused: resuming from a guess could skip
+    /// events. So is one the retention has deleted, saying so: the reader has a gap to
+    /// account for. Event ids are version 7 UUIDs of their business instant, so an id from
+    /// before the cutoff that no longer resolves has expired, whoever's it was (nothing leaks:
+    /// anyone can write such an id).
     public func position(after id: String?, for principal: Principal, in tx: any StoreTransaction) async throws -> Int64 {
         guard let id else { return 0 }
-        guard let eventID = EventID(parsing: id), let stored = try await tx.event(id: eventID.rawValue),
-            stored.organizationID == Self.owner(of: principal), let position = stored.position
-        else {
-            throw DomainError.invalidField(
-                "after", "\"\(id.prefix(40))\" is not the id of one of your events; pass an id from a page or the stream unchanged")
+        let eventID = EventID(parsing: id)
+        let stored = try await eventID.asyncMap { try await tx.event(id: $0.rawValue) } ?? nil
+        if let stored, stored.organizationID == Self.owner(of: principal), let position = stored.position {
+            return position
         }
-        return position
+        if stored == nil, let made = eventID.flatMap({ UUIDText.version7Instant($0.rawValue) }),
+            made < retention.eventCutoff(now: clock.now())
+        {
+            let kept = Int(retention.eventSeconds)
+            let period = kept % 86_400 == 0 ? "\(kept / 86_400) days" : "\(kept) seconds"
+            throw DomainError(
+                .malformed, code: "event_expired",
+                message:
+                    "after: events are kept \(period) and \"\(id.prefix(40))\" is older: it is deleted, and so may be events after it you have not read; read again without `after` to start from the oldest event kept"
+            )
+        }
+        throw DomainError.invalidField(
+            "after", "\"\(id.prefix(40))\" is not the id of one of your events; pass an id from a page or the stream unchanged")
     }
 
     /// The caller's newest position: a stream started "from now" resumes after it.

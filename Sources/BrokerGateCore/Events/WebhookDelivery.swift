@@ -182,8 +182,9 @@ public struct WebhookDispatch: Sendable {
     /// down cannot starve the others.
     public func due(_ store: any Store) async throws -> [WebhookJob] {
         let now = clock.now()
-        return try await store.read { tx in
+        let (jobs, expired) = try await store.read { tx in
             var jobs: [WebhookJob] = []
+            var expired: [WebhookDeliveryID] = []
             let endpoints = try await tx.allDocuments(WebhookEndpoint.self, query: DocumentQuery(owner: nil, statusKey: "ENABLED"))
             for endpoint in endpoints {
                 let pending = try await tx.page(
@@ -192,13 +193,41 @@ public struct WebhookDispatch: Sendable {
                         owner: endpoint.organizationID, parentID: endpoint.id.rawValue, statusKey: WebhookDeliveryStatus.pending.rawValue,
                         page: PageRequest(limit: Self.duePerEndpointMax)))
                 for delivery in pending.items where (delivery.nextAttemptAt ?? .distantFuture) <= now {
-                    guard let stored = try await tx.event(id: delivery.eventID) else { continue }
+                    guard let stored = try await tx.event(id: delivery.eventID) else {
+                        expired.append(delivery.id)
+                        continue
+                    }
                     jobs.append(WebhookJob(delivery: delivery, endpoint: endpoint, event: try Event(stored)))
                 }
             }
-            return jobs
+            return (jobs, expired)
+        }
+        if !expired.isEmpty { try await failExpired(expired, at: now, store: store) }
+        return jobs
+    }
+
+    /// Ends deliveries whose event the retention purge deleted (an endpoint disabled for
+    /// longer than events are kept, then enabled again): failed, saying why, so they neither
+    /// wait forever nor hold the endpoint's due slots. Not the receiver's fault, so they do
+    /// not count towards disabling it.
+    func failExpired(_ ids: [WebhookDeliveryID], at now: Date, store: any Store) async throws {
+        try await store.transaction { tx in
+            for id in ids {
+                guard var delivery = try await tx.document(WebhookDelivery.self, id: id.rawValue), delivery.status == .pending,
+                    try await tx.event(id: delivery.eventID) == nil
+                else { continue }
+                delivery.attempts.append(
+                    WebhookAttempt(
+                        attemptedAt: now, statusCode: nil, latencyMillis: nil, error: Self.expiredEventReason, responseBody: nil))
+                delivery.status = .failed
+                delivery.nextAttemptAt = nil
+                delivery.updatedAt = now
+                try await tx.updateDocument(delivery)
+            }
         }
     }
+
+    static let expiredEventReason = "not sent: the event expired (events are kept for the retention period) before it could be delivered"
 
     /// Deliveries waiting for endpoints that are enabled: `/ready` and `/metrics`' backlog.
     public func backlog(_ store: any Store) async throws -> Int {
@@ -267,6 +296,11 @@ public struct WebhookDispatch: Sendable {
             throw DomainError(
                 .ruleViolation, code: "webhook_endpoint_disabled",
                 message: "the endpoint is disabled; enable it (PATCH enabled=true) before retrying its deliveries")
+        }
+        guard try await tx.event(id: delivery.eventID) != nil else {
+            throw DomainError(
+                .ruleViolation, code: "event_expired",
+                message: "the delivery's event has expired (events are kept for the retention period), so it cannot be sent again")
         }
         delivery.status = .pending
         delivery.nextAttemptAt = clock.now()

@@ -9,12 +9,21 @@ import Foundation
 ///   refused anyway, and nothing else reads them).
 /// - Managed KYC links: once their 24-hour lifetime is over, used or not; the check a link
 ///   created keeps its own record. An old link then answers 404 "ask for a new link".
+/// - Events: `eventSeconds` (30 days by default, as Stripe keeps events;
+///   `--event-retention-days`), and only once the webhook fan-out has passed them. An event
+///   is a notification that copies a resource; the resource itself (the order, the KYC
+///   check, the ledger) is kept for good. The feed answers an expired `after` cursor with
+///   `event_expired` (`EventFeed`), and a delivery still pending for an expired event fails
+///   saying so (`WebhookDispatch`).
 ///
 /// Why by creation time: each kind has a fixed lifetime from creation, and `created_at` is
 /// indexed in every store (`documents_kind`, `idempotency_records_created`), so a purge is
-/// an index range, never a scan of bodies.
+/// an index range, never a scan of bodies. Events are purged from the front of their
+/// position index instead (`EventRepository.deleteEvents`): no index of their own to keep
+/// for it, on the table that grows fastest.
 public struct RetentionPolicy: Sendable, Equatable {
     public var idempotencySeconds: TimeInterval
+    public var eventSeconds: TimeInterval
     /// Rows one purge transaction deletes at most: short transactions that never hold the
     /// SQLite writer or PostgreSQL row locks long, however much expired at once.
     public var batchSize: Int
@@ -26,13 +35,19 @@ public struct RetentionPolicy: Sendable, Equatable {
     /// Bounds of `--idempotency-retention-hours`: at least as long as a client retries
     /// (an hour), at most 30 days.
     public static let idempotencyHoursRange = 1...720
+    public static let eventSecondsDefault: TimeInterval = 30 * 86_400
+    /// Bounds of `--event-retention-days`: a day at least (a reader down for a night
+    /// catches up), ten years at most.
+    public static let eventDaysRange = 1...3650
 
     public init(
-        idempotencySeconds: TimeInterval = IdempotencyPolicy.retentionSeconds, batchSize: Int = Self.batchSizeDefault,
-        batchesPerRunMax: Int = Self.batchesPerRunMaxDefault
+        idempotencySeconds: TimeInterval = IdempotencyPolicy.retentionSeconds, eventSeconds: TimeInterval = Self.eventSecondsDefault,
+        batchSize: Int = Self.batchSizeDefault, batchesPerRunMax: Int = Self.batchesPerRunMaxDefault
     ) {
-        precondition(idempotencySeconds > 0 && batchSize > 0 && batchesPerRunMax > 0, "retention bounds must be positive")
+        precondition(
+            idempotencySeconds > 0 && eventSeconds > 0 && batchSize > 0 && batchesPerRunMax > 0, "retention bounds must be positive")
         self.idempotencySeconds = idempotencySeconds
+        self.eventSeconds = eventSeconds
         self.batchSize = batchSize
         self.batchesPerRunMax = batchesPerRunMax
     }
@@ -51,7 +66,18 @@ public struct RetentionPolicy: Sendable, Equatable {
             RetentionPurge(kind: .kycLinks, cutoff: now.addingTimeInterval(-ManagedKYCLinks.lifetimeSeconds)) { tx, cutoff, limit in
                 try await tx.deleteDocuments(ManagedKYCLink.self, createdBefore: cutoff, limit: limit)
             },
+            RetentionPurge(kind: .events, cutoff: eventCutoff(now: now)) { tx, cutoff, limit in
+                // Never ahead of the webhook fan-out: an event not yet fanned out still owes
+                // its deliveries, however old (a fan-out stopped for a month).
+                let fannedOut = try await tx.document(WebhookFanOutCursor.self, id: WebhookFanOutCursor.singletonID)?.position ?? 0
+                return try await tx.deleteEvents(createdBefore: cutoff, positionMax: fannedOut, limit: limit)
+            },
         ]
+    }
+
+    /// Events created before this instant may be gone.
+    public func eventCutoff(now: Date) -> Date {
+        now.addingTimeInterval(-eventSeconds)
     }
 }
 
@@ -67,6 +93,7 @@ public enum RetentionKind: String, Sendable, CaseIterable {
     case idempotencyRecords = "idempotency_records"
     case walletNonces = "wallet_nonces"
     case kycLinks = "kyc_links"
+    case events
 }
 
 /// Rows one run removed, by kind, and whether any kind has more waiting past the bound.

@@ -72,6 +72,29 @@ extension SQLTransaction {
         ).first?.integer("p") ?? 0
     }
 
+    func deleteEvents(createdBefore cutoff: Date, positionMax: Int64, limit: Int) async throws -> Int {
+        // The newest numbered event stays: numbering continues after it (`sequenceEvents`).
+        let newest =
+            try await db.query("SELECT COALESCE(MAX(position), 0) AS p FROM events WHERE position IS NOT NULL", []).first?.integer("p")
+            ?? 0
+        // The front of the feed through `events_position`, then the run of it old enough:
+        // index ranges, however many events are kept behind them.
+        let front = try await db.query(
+            "SELECT position, created_at FROM events WHERE position IS NOT NULL AND position <= ? ORDER BY position LIMIT ?",
+            [.integer(min(positionMax, newest - 1)), .integer(Int64(limit))])
+        var through: Int64?
+        for row in front {
+            guard try row.date("created_at") < cutoff else { break }
+            through = try row.integer("position")
+        }
+        guard let through else { return 0 }
+        // Every numbered event up to `through` is in `front`: earlier ones were deleted by
+        // earlier runs, and positions are never given out below the highest.
+        return try await db.query(
+            "DELETE FROM events WHERE position IS NOT NULL AND position <= ? RETURNING position", [.integer(through)]
+        ).count
+    }
+
     static func event(_ row: SQLRow) throws -> StoredEvent {
         StoredEvent(
             id: try row.text("id"), organizationID: OrganizationID(trusted: try row.text("organization_id")), type: try row.text("type"),
