@@ -128,6 +128,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         help:
+            "Days events are kept for the event feed and webhook deliveries; older ones are purged by the scheduler once fanned out (env BROKERGATE_EVENT_RETENTION_DAYS). Default 30, 1-3650."
+    )
+    var eventRetentionDays: Int?
+
+    @Option(
+        help:
             "Export OpenTelemetry traces over OTLP/HTTP (protobuf) to this traces endpoint, e.g. http://127.0.0.1:4318/v1/traces (env BROKERGATE_OTEL_ENDPOINT). Needs a binary built with --traits OTel. Default: traces off."
     )
     var otelEndpoint: String?

@@ -48,7 +48,8 @@ struct ServeSettings {
     /// Proxies whose forwarding headers name the client (`--trusted-proxies`,
     /// `BROKERGATE_TRUSTED_PROXIES`; default none).
     let trustedProxies: TrustedProxies
-    /// How long idempotency keys replay (`--idempotency-retention-hours`, default 24).
+    /// How long idempotency keys replay (`--idempotency-retention-hours`, default 24) and
+    /// events are kept (`--event-retention-days`, default 30).
     let retention: RetentionPolicy
     /// Where traces go (`--otel-endpoint`, `BROKERGATE_OTEL_ENDPOINT`; default off).
     let traces: TraceSetting
@@ -147,7 +148,10 @@ struct ServeSettings {
         let retentionHours = try limit(
             flags.idempotencyRetentionHours, "IDEMPOTENCY_RETENTION_HOURS", "--idempotency-retention-hours",
             Int(IdempotencyPolicy.retentionSeconds / 3600), RetentionPolicy.idempotencyHoursRange)
-        retention = RetentionPolicy(idempotencySeconds: TimeInterval(retentionHours) * 3600)
+        let eventDays = try limit(
+            flags.eventRetentionDays, "EVENT_RETENTION_DAYS", "--event-retention-days", Int(RetentionPolicy.eventSecondsDefault / 86_400),
+            RetentionPolicy.eventDaysRange)
+        retention = RetentionPolicy(idempotencySeconds: TimeInterval(retentionHours) * 3600, eventSeconds: TimeInterval(eventDays) * 86_400)
         do {
             trustedProxies = try TrustedProxies(parsing: value(flags.trustedProxies, "TRUSTED_PROXIES") ?? "")
         } catch {

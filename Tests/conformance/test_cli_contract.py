@@ -78,12 +78,13 @@ def _run(args: list[str], env_extra: dict[str, str], workdir: Path) -> tuple[int
         (["--trusted-proxies", "10.0.0.0/33"], {}, "--trusted-proxies"),
         ([], {"BROKERGATE_TRUSTED_PROXIES": "10.0.0.0/8,proxy.internal"}, "--trusted-proxies"),
         (["--idempotency-retention-hours", "0"], {}, "--idempotency-retention-hours"),
+        ([], {"BROKERGATE_EVENT_RETENTION_DAYS": "3651"}, "--event-retention-days"),
     ],
     ids=[
         "port-range", "store-scheme", "log-level", "clock", "unknown-flag", "short-bootstrap-secret",
         "ip-rate-range", "auth-failures-env", "idle-timeout-range", "max-connections-range", "alpaca-without-secret",
         "unknown-broker", "alpaca-base-url", "unknown-chain", "evm-without-key", "evm-bad-key", "finality-below-confirmations", "alloys-missing-file", "alloys-unknown-stock",
-        "trusted-proxies-prefix", "trusted-proxies-env-hostname", "idempotency-retention-range",
+        "trusted-proxies-prefix", "trusted-proxies-env-hostname", "idempotency-retention-range", "event-retention-env-range",
     ],  # fmt: skip
 )
 def test_badConfig_exits2_withOneLineNamingTheSetting(
