@@ -467,7 +467,8 @@ def scaling_run(settings: Settings) -> list[dict]:
             stock = gateway.stock_id("AAPL")
             gateway.call("POST", f"/api/v2/accounts/{accounts[0]}/order_requests/market_buy", {"stock_id": stock, "payment_amount": 1}, 201)
             row = {"customers": level, "orders_before": count_orders(store), "seed_seconds": seed_seconds,
-                   "bytes_per_customer": seeded.stat().st_size / level, "breakdown": store_breakdown(seeded, level), "loads": []}
+                   "bytes_per_customer": seeded.stat().st_size / level, "breakdown": store_breakdown(seeded, level),
+                   "bytes_per_customer_expired": expired_bytes_per_customer(settings, seeded, level), "loads": []}
             for connections in settings.scaling_connections:
                 order = wrk(settings, gateway.url("/"), f"scaling {level}: POST market_buy", connections, script="order.lua",
                             env=gateway.order_env(accounts, stock))
@@ -539,6 +540,21 @@ def store_breakdown(store: Path, customers: int) -> list[tuple[str, float]]:
     return [(name, size / customers) for name, size in rows]
 
 
+def expired_bytes_per_customer(settings: Settings, seeded: Path, level: int) -> float:
+    """Bytes per customer once the event retention has passed (`BrokerGateBench expire` on a
+    copy, then VACUUM so free pages do not count): what a customer costs for good."""
+    aged = settings.out_dir / f"expired-{level}.sqlite"
+    shutil.copyfile(seeded, aged)
+    try:
+        subprocess.run([settings.bin_dir / "BrokerGateBench", "expire", "--db", aged], check=True, capture_output=True, text=True)
+        with sqlite3.connect(aged) as db:
+            db.execute("VACUUM")
+        return aged.stat().st_size / level
+    finally:
+        for leftover in settings.out_dir.glob(f"{aged.name}*"):
+            leftover.unlink()
+
+
 def count_orders(store: Path) -> int:
     with sqlite3.connect(store) as db:
         (count,) = db.execute("SELECT COUNT(*) FROM documents WHERE kind = 'order'").fetchone()
@@ -596,14 +612,15 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
     lines += ["| server | peak RSS (VmHWM) |", "| --- | ---: |"]
     lines += [f"| {name} | {kib / 1024:.1f} MiB |" for name, kib in rss.items()]
     if scaling:
-        lines += ["", "| customers (1 filled order each) | orders in store | store bytes per customer | seed s | conns | market_buy req/s | "
-                  "p50 ms | p99 ms | portfolio req/s | p99 ms | new accounts req/s | p99 ms | gateway peak RSS |",
-                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        lines += ["", "| customers (1 filled order each) | orders in store | store bytes per customer | after 30 days (events expired) | seed s | "
+                  "conns | market_buy req/s | p50 ms | p99 ms | portfolio req/s | p99 ms | new accounts req/s | p99 ms | gateway peak RSS |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for row in scaling:
             loads = row["loads"]
             for order, read, create in zip(loads[0::3], loads[1::3], loads[2::3]):
                 lines.append(
-                    f"| {row['customers']:,} | {row['orders_before']:,} | {row['bytes_per_customer']:,.0f} | {row['seed_seconds'] or 'cached'} | "
+                    f"| {row['customers']:,} | {row['orders_before']:,} | {row['bytes_per_customer']:,.0f} | "
+                    f"{row['bytes_per_customer_expired']:,.0f} | {row['seed_seconds'] or 'cached'} | "
                     f"{order['connections']} | {order['rps']:,.0f} | "
                     f"{order['p50_us'] / 1000:.2f} | {order['p99_us'] / 1000:.2f} | {read['rps']:,.0f} | {read['p99_us'] / 1000:.2f} | "
                     f"{create['rps']:,.0f} | {create['p99_us'] / 1000:.2f} | {row['rss_kib'] / 1024:.1f} MiB |")

@@ -8,6 +8,7 @@
 //                                  transactions of one document each (group commit).
 //   BrokerGateBench seed           writes customers and filled orders into a SQLite store
 //                                  through Core's services (no HTTP), for the scaling curve.
+//   BrokerGateBench expire         ages such a store past the event retention and purges.
 import Foundation
 
 let mode = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("--") } ?? "micro"
@@ -20,6 +21,8 @@ case "store-commits":
     try await StoreCommitBench.run()
 case "seed":
     try await Seeder.run()
+case "expire":
+    try await Expirer.run()
 default:
-    fail("unknown mode \(mode); use micro, sqlite-insert, store-commits or seed")
+    fail("unknown mode \(mode); use micro, sqlite-insert, store-commits, seed or expire")
 }
