@@ -56,9 +56,7 @@ final class OutageLog: Sendable {
             return !was
         }
         if first {
-            logger.warning(
-                "chain outbox pass failed (node or store unavailable); the outbox waits and retries",
-                metadata: ["error": "\(String(reflecting: error))"])
+            logger.passFailed("chain outbox pass failed (node or store unavailable); the outbox waits and retries", error: error)
         }
     }
 

@@ -30,14 +30,14 @@ struct DividendService: Service, CustomStringConvertible {
                         ])
                 }
             } catch {
-                logger.warning("dividend pass failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+                logger.passFailed("dividend pass failed; retried next tick", error: error)
             }
             do {
                 for order in try await reinvestor.pass(store) {
                     logger.info("wrapper reinvestment placed", metadata: ["order_id": "\(order.id)", "symbol": "\(order.symbol)"])
                 }
             } catch {
-                logger.warning("wrapper reinvestment failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+                logger.passFailed("wrapper reinvestment failed; retried next tick", error: error)
             }
         }
     }

@@ -82,7 +82,7 @@ struct EventSequencerService: Service, CustomStringConvertible {
         } catch let failure as any StoreFailure where failure.isUnavailability {
             logger.warning("event sequencing skipped, store unavailable; retried next tick", metadata: ["error": "\(failure)"])
         } catch {
-            logger.error("event sequencing failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+            logger.passFailed("event sequencing failed; retried next tick", error: error, level: .error)
         }
     }
 }

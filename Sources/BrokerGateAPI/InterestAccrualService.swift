@@ -48,7 +48,7 @@ struct InterestAccrualService: Service, CustomStringConvertible {
             }
             return summary
         } catch {
-            logger.warning("interest run failed; retried next tick", metadata: ["error": "\(error)"])
+            logger.passFailed("interest run failed; retried next tick", error: error)
             return InterestRunSummary()
         }
     }

@@ -49,9 +49,9 @@ struct OrderEngineService: Service, CustomStringConvertible {
                 do {
                     try await engine.advance(OrderID(trusted: brokerOrderID), store: store)
                 } catch {
-                    logger.warning(
-                        "order engine could not follow a broker update; the next pass retries",
-                        metadata: ["order_id": "\(brokerOrderID)", "error": "\(String(reflecting: error))"])
+                    logger.passFailed(
+                        "order engine could not follow a broker update; the next pass retries", error: error,
+                        metadata: ["order_id": "\(brokerOrderID)"])
                 }
             }
         }
@@ -73,7 +73,7 @@ struct OrderEngineService: Service, CustomStringConvertible {
             logger.warning("order engine pass skipped, store unavailable; retried next tick", metadata: ["error": "\(failure)"])
             return 0
         } catch {
-            logger.error("order engine pass failed; retried next tick", metadata: ["error": "\(error)"])
+            logger.passFailed("order engine pass failed; retried next tick", error: error, level: .error)
             return 0
         }
     }

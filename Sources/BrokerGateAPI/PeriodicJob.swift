@@ -1,3 +1,4 @@
+import Logging
 import ServiceLifecycle
 
 /// The loop every background job shares: run `tick`, sleep `interval` of real time, until
@@ -29,5 +30,20 @@ struct PeriodicRefreshService: Service, CustomStringConvertible {
 
     func run() async throws {
         await runEvery(interval, tick)
+    }
+}
+
+extension Logger {
+    /// A background pass that failed, at `level` with the error's full reflection (a driver
+    /// error's SQLSTATE and message, not its generic description). A pass the gateway's
+    /// shutdown cut off (its task cancelled, whatever error that surfaced as) is expected,
+    /// retried by the next process, and logged at debug, so a clean stop leaves no warning.
+    func passFailed(
+        _ message: @autoclosure () -> Logger.Message, error: any Error, level: Logger.Level = .warning, metadata: Logger.Metadata = [:]
+    ) {
+        let cutOff = Task.isCancelled || error is CancellationError
+        log(
+            level: cutOff ? .debug : level, cutOff ? "\(message()) (cut off by shutdown)" : message(),
+            metadata: metadata.merging(["error": "\(String(reflecting: error))"]) { _, new in new })
     }
 }

@@ -71,7 +71,7 @@ struct ReconciliationService: Service, CustomStringConvertible {
                     "reconciliation break", metadata: ["check": "\(found.check)", "asset": "\(found.asset)", "detail": "\(found.message)"])
             }
         } catch {
-            logger.warning("reconciliation run failed; retried next tick", metadata: ["error": "\(error)"])
+            logger.passFailed("reconciliation run failed; retried next tick", error: error)
         }
     }
 }

@@ -38,7 +38,7 @@ struct RetentionService: Service, CustomStringConvertible {
             }
             return summary
         } catch {
-            logger.warning("retention purge failed; retried next tick", metadata: ["error": "\(error)"])
+            logger.passFailed("retention purge failed; retried next tick", error: error)
             return RetentionSummary()
         }
     }

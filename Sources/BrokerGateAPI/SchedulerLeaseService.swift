@@ -62,7 +62,7 @@ struct SchedulerLeaseService: Service, CustomStringConvertible {
             let pruned = try await buckets.pruneRateBuckets(idleBeforeMicros: cutoff)
             if pruned > 0 { logger.debug("idle rate buckets pruned", metadata: ["count": "\(pruned)"]) }
         } catch {
-            logger.warning("rate bucket pruning failed; retried in a minute", metadata: ["error": "\(error)"])
+            logger.passFailed("rate bucket pruning failed; retried in a minute", error: error)
         }
     }
 }

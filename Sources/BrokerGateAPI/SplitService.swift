@@ -21,7 +21,7 @@ struct SplitService: Service, CustomStringConvertible {
         await runEvery(interval) {
             guard role.isLeader else {
                 do { try await applier.registerPrices(store) } catch {
-                    logger.warning("reading applied splits failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.passFailed("reading applied splits failed; retried next tick", error: error)
                 }
                 return
             }
@@ -36,7 +36,7 @@ struct SplitService: Service, CustomStringConvertible {
                         ])
                 }
             } catch {
-                logger.warning("split pass failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+                logger.passFailed("split pass failed; retried next tick", error: error)
             }
         }
     }

@@ -55,7 +55,7 @@ struct WebhookDispatcherService: Service, CustomStringConvertible {
         } catch let failure as any StoreFailure where failure.isUnavailability {
             logger.warning("webhook pass skipped, store unavailable; retried next tick", metadata: ["error": "\(failure)"])
         } catch {
-            logger.error("webhook pass failed; retried next tick", metadata: ["error": "\(String(reflecting: error))"])
+            logger.passFailed("webhook pass failed; retried next tick", error: error, level: .error)
         }
     }
 
@@ -82,9 +82,9 @@ struct WebhookDispatcherService: Service, CustomStringConvertible {
             }
             try await dispatch.record(attempt, of: job.delivery.id, store: store)
         } catch {
-            logger.error(
-                "webhook delivery could not be recorded; it stays pending and is sent again",
-                metadata: ["delivery_id": "\(job.delivery.id)", "error": "\(String(reflecting: error))"])
+            logger.passFailed(
+                "webhook delivery could not be recorded; it stays pending and is sent again", error: error, level: .error,
+                metadata: ["delivery_id": "\(job.delivery.id)"])
         }
     }
 }
