@@ -68,21 +68,21 @@ public enum UUIDText {
 
     /// A new random (version 4, RFC 4122 variant) UUID in lowercase.
     public static func random() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
-        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        let (first, second) = RandomWords.pair()
+        let high = first & 0xFFFF_FFFF_FFFF_0FFF | 0x0000_0000_0000_4000
+        let low = second & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
         return text(high: high, low: low)
     }
 
     /// A new version 7 UUID (RFC 9562): the Unix time of `instant` in milliseconds, then
     /// random bits, so ids made later sort after ids made earlier.
     public static func version7(at instant: Date) -> String {
-        var generator = SystemRandomNumberGenerator()
+        let (first, second) = RandomWords.pair()
         // Via whole microseconds, the resolution every store keeps, so a binary fraction
         // just below a millisecond does not round it away.
         let millis = UInt64(max(0, PageCursor.micros(instant) / 1000))
-        let high = (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | generator.next() & 0x0FFF
-        let low = generator.next() & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        let high = (millis & 0xFFFF_FFFF_FFFF) << 16 | 0x7000 | first & 0x0FFF
+        let low = second & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
         return text(high: high, low: low)
     }
 

@@ -83,6 +83,31 @@ struct LedgerContractTests {
     }
 
     @Test(arguments: StoreKind.allCases)
+    func test_transfersOfARolledBackTransaction_leaveNothing_andLaterTransfersJournalNormally(kind: StoreKind) async throws {
+        struct Boom: Error {}
+        let store = try await kind.make()
+        let alice = Self.customer(), bob = Self.customer()
+        try await fund(alice, 10_000_000, store)
+        let ledger = ledger, reference = reference
+        await #expect(throws: Boom.self) {
+            try await store.transaction { tx in
+                try await ledger.transfer(1_000_000, from: alice, to: bob, reason: .tokenTransfer, reference: reference, in: tx)
+                try await ledger.transfer(2_000_000, from: alice, to: bob, reason: .tokenTransfer, reference: reference, in: tx)
+                throw Boom()
+            }
+        }
+        #expect(try await store.read { tx in try await tx.ledgerSequence() } == 1)
+        #expect(try await balance(bob, store) == nil)
+        try await store.transaction { tx in
+            try await ledger.transfer(3_000_000, from: alice, to: bob, reason: .tokenTransfer, reference: reference, in: tx)
+        }
+        let history = try await store.read { tx in try await tx.ledgerTransfers(touching: alice, afterSequence: 0, limit: 10) }
+        #expect(history.map(\.transfer.amountUnits) == [10_000_000, 3_000_000])
+        #expect(try await balance(alice, store)?.balanceUnits == 7_000_000)
+        #expect(try await balance(bob, store)?.balanceUnits == 3_000_000)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func test_holds_reserveThenPostInPartsThenVoidTheRest(kind: StoreKind) async throws {
         let store = try await kind.make()
         let alice = Self.customer()

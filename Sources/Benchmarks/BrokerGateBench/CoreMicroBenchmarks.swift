@@ -106,9 +106,9 @@ enum CoreMicroBenchmarks {
             }
         }
         report("Ledger.transfer (10k in one MemoryStore tx)", batched, baseline: baseline)
-        // One transaction per transfer: adds the memory store's snapshot and commit, whose
-        // copy-on-write journal is copied whole on the first append (a test store, not the
-        // durable path), so this rate falls as the journal grows.
+        // One transaction per transfer: adds the memory store's snapshot and commit (a test
+        // store, not the durable path). The journal is shared by snapshots, not copied, so
+        // this rate no longer falls as the journal grows; tables a transaction writes still are.
         let singleCount = 2_000
         let single = try await measureAsync(operations: singleCount, prepare: fundedStore) { store in
             for step in 0..<singleCount {

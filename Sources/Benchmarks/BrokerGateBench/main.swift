@@ -2,6 +2,8 @@
 //
 //   BrokerGateBench [micro]        Core micro-benchmarks, each beside a baseline measured in
 //                                  the same run, with heap allocations per operation.
+//   BrokerGateBench micro-ledger   only the ledger's micro-benchmarks (for profiling and
+//                                  A/B runs of the memory store).
 //   BrokerGateBench sqlite-insert  baseline C: raw SQLite commits of one row each, WAL and
 //                                  synchronous=FULL like the gateway's store.
 //   BrokerGateBench store-commits  the SQLite store's write path alone: concurrent
@@ -15,6 +17,8 @@ let mode = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("--") } ?? "m
 switch mode {
 case "micro":
     try await CoreMicroBenchmarks.run()
+case "micro-ledger":
+    try await CoreMicroBenchmarks.ledger()
 case "sqlite-insert":
     try SQLiteInsertBaseline.run()
 case "store-commits":
@@ -24,5 +28,5 @@ case "seed":
 case "expire":
     try await Expirer.run()
 default:
-    fail("unknown mode \(mode); use micro, sqlite-insert, store-commits, seed or expire")
+    fail("unknown mode \(mode); use micro, micro-ledger, sqlite-insert, store-commits, seed or expire")
 }

@@ -25,13 +25,11 @@ public struct Ledger: Sendable {
         in tx: any LedgerRepository
     ) async throws -> LedgerTransfer {
         try Self.requireValid(amountUnits, debit: debit, credit: credit)
-        // Customer rows are read (and on PostgreSQL locked) in one global order, so two
-        // transfers between the same customers in opposite directions can never deadlock.
-        var customers: [LedgerAccountID: LedgerBalance] = [:]
-        for id in [debit, credit].sorted() where id.isCustomer {
-            customers[id] = try await balance(id, in: tx)
-        }
-        if var from = customers[debit] {
+        // Both sides are plain locals, not a collection: this is the ledger's hottest call,
+        // and a dictionary or array per transfer (allocation, hashing) cost more than the
+        // bookkeeping itself.
+        let (debitRow, creditRow) = try await customerRows(debit, credit, in: tx)
+        if var from = debitRow {
             if holdID == nil, from.availableUnits < amountUnits {
                 throw Self.insufficientFunds(debit.asset, available: from.availableUnits, needed: amountUnits)
             }
@@ -40,7 +38,7 @@ public struct Ledger: Sendable {
         } else {
             try await tx.addToHouseBalance(debit, deltaUnits: -amountUnits, slot: tx.houseSlot)
         }
-        if var to = customers[credit] {
+        if var to = creditRow {
             to.balanceUnits = try Self.checked(to.balanceUnits, plus: amountUnits)
             try await tx.saveLedgerBalance(to)
         } else {
@@ -50,9 +48,24 @@ public struct Ledger: Sendable {
             id: .generate(), asset: debit.asset, debit: debit, credit: credit, amountUnits: amountUnits, reason: reason,
             referenceKind: reference.kind, referenceID: reference.id, holdID: holdID, createdAt: clock.now())
         try await tx.appendLedgerTransfer(transfer)
-        try await Self.assertCustomerRowsSound([debit, credit], in: tx)
-        try await chain.record(transfer, shownOn: record, in: tx)
+        try await Self.assertCustomerRowSound(debit, in: tx)
+        try await Self.assertCustomerRowSound(credit, in: tx)
+        if chain.isOn { try await chain.record(transfer, shownOn: record, in: tx) }
         return transfer
+    }
+
+    /// The customer rows of a transfer's two sides (nil for a house side), read (and on
+    /// PostgreSQL locked) in one global order, so two transfers between the same customers
+    /// in opposite directions can never deadlock.
+    private func customerRows(
+        _ debit: LedgerAccountID, _ credit: LedgerAccountID, in tx: any LedgerRepository
+    ) async throws -> (debit: LedgerBalance?, credit: LedgerBalance?) {
+        let debitFirst = debit < credit
+        let first = debitFirst ? debit : credit
+        let second = debitFirst ? credit : debit
+        let firstRow: LedgerBalance? = if first.isCustomer { try await balance(first, in: tx) } else { nil }
+        let secondRow: LedgerBalance? = if second.isCustomer { try await balance(second, in: tx) } else { nil }
+        return debitFirst ? (firstRow, secondRow) : (secondRow, firstRow)
     }
 
     /// Reserves `amountUnits` of a customer balance for a pending operation.
@@ -72,7 +85,7 @@ public struct Ledger: Sendable {
             referenceKind: reference.kind, referenceID: reference.id, createdAt: now, updatedAt: now)
         try await tx.saveLedgerBalance(row)
         try await tx.insertLedgerHold(hold)
-        try await Self.assertCustomerRowsSound([account], in: tx)
+        try await Self.assertCustomerRowSound(account, in: tx)
         return hold
     }
 
@@ -113,7 +126,7 @@ public struct Ledger: Sendable {
         hold.updatedAt = clock.now()
         try await tx.saveLedgerBalance(row)
         try await tx.updateLedgerHold(hold)
-        try await Self.assertCustomerRowsSound([hold.account], in: tx)
+        try await Self.assertCustomerRowSound(hold.account, in: tx)
         try await chain.holdEnded(hold, in: tx)
     }
 
@@ -132,14 +145,12 @@ public struct Ledger: Sendable {
         precondition(debit != credit, "a transfer needs two different accounts: \(debit)")
     }
 
-    /// Re-reads customer rows after a write: balance ≥ 0 and 0 ≤ held ≤ balance.
-    static func assertCustomerRowsSound(_ ids: [LedgerAccountID], in tx: any LedgerRepository) async throws {
-        for id in ids where id.isCustomer {
-            guard let row = try await tx.ledgerBalance(id) else { continue }
-            guard row.balanceUnits >= 0, row.heldUnits >= 0, row.heldUnits <= row.balanceUnits else {
-                throw DomainError(
-                    .internal, code: "ledger_invariant", message: "ledger invariant broken on \(id); the change was rolled back")
-            }
+    /// Re-reads a customer row after a write: balance ≥ 0 and 0 ≤ held ≤ balance. House
+    /// rows may go negative (issuance is a liability), so a house id checks nothing.
+    static func assertCustomerRowSound(_ id: LedgerAccountID, in tx: any LedgerRepository) async throws {
+        guard id.isCustomer, let row = try await tx.ledgerBalance(id) else { return }
+        guard row.balanceUnits >= 0, row.heldUnits >= 0, row.heldUnits <= row.balanceUnits else {
+            throw DomainError(.internal, code: "ledger_invariant", message: "ledger invariant broken on \(id); the change was rolled back")
         }
     }
 

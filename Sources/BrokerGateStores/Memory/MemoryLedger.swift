@@ -8,7 +8,7 @@ struct MemoryLedgerTables: Sendable {
     /// House accounts: balance units per slot (`HouseSlots`), summed on read.
     var house: [LedgerAccountID: [Int: Int64]] = [:]
     /// Append-only; a transfer's sequence is its index + 1.
-    var journal: [LedgerTransfer] = []
+    var journal = MemoryJournal()
     var holds: [LedgerHoldID: LedgerHold] = [:]
 
     func houseBalance(_ id: LedgerAccountID) -> LedgerBalance? {
@@ -47,13 +47,15 @@ extension MemoryTransaction {
         touching account: LedgerAccountID, afterSequence: Int64, limit: Int
     ) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
         read { tables in
-            var found: [(sequence: Int64, transfer: LedgerTransfer)] = []
-            for (index, transfer) in tables.ledger.journal.enumerated().dropFirst(Int(max(0, afterSequence)))
-            where transfer.debit == account || transfer.credit == account {
-                found.append((Int64(index + 1), transfer))
-                if found.count == limit { break }
+            tables.ledger.journal.withEntries { entries in
+                var found: [(sequence: Int64, transfer: LedgerTransfer)] = []
+                for (index, transfer) in entries.enumerated().dropFirst(Int(max(0, afterSequence)))
+                where transfer.debit == account || transfer.credit == account {
+                    found.append((Int64(index + 1), transfer))
+                    if found.count == limit { break }
+                }
+                return found
             }
-            return found
         }
     }
 

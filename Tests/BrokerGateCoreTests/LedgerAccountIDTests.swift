@@ -1,0 +1,44 @@
+import BrokerGateCore
+import Foundation
+import Testing
+
+/// `LedgerAccountID` caches its raw value's hash for the ledger's hot path; its identity and
+/// its stored form must stay exactly what they were.
+struct LedgerAccountIDTests {
+    static let account = AccountID(parsing: "3f2504e0-4f89-11d3-9a0c-0305e82c3301")!
+
+    @Test func test_sameAccount_builtAnyWay_isEqual_andHashesAlike() throws {
+        let built = LedgerAccountID.customer(Self.account, .usdPlus)
+        let parsed = try #require(LedgerAccountID(rawValue: "customer/3f2504e0-4f89-11d3-9a0c-0305e82c3301/USD+"))
+        let decoded = try JSONDecoder().decode(LedgerAccountID.self, from: JSONEncoder().encode(built))
+        for other in [parsed, decoded] {
+            #expect(other == built)
+            #expect(other.hashValue == built.hashValue)
+            #expect(Set([built, other]).count == 1)
+        }
+    }
+
+    @Test func test_otherOwnerOrAsset_isAnotherAccount() {
+        let ids: [LedgerAccountID] = [
+            .customer(Self.account, .usdPlus), .customer(Self.account, .usdc), .customer(.generate(), .usdPlus),
+            .house(.usdPlusIssuance, .usdPlus), .house(.fees, .usdPlus), .house(.usdPlusIssuance, .stock("AAPL")),
+        ]
+        #expect(Set(ids).count == ids.count)
+        #expect(Dictionary(uniqueKeysWithValues: ids.map { ($0, $0.rawValue) }).allSatisfy { $0.key.rawValue == $0.value })
+    }
+
+    @Test func test_storedForm_isTheThreeFields_withoutTheCachedHash() throws {
+        /// What the compiler synthesized before the hash was cached.
+        struct ThreeFields: Encodable {
+            let rawValue: String
+            let owner: LedgerOwner
+            let asset: LedgerAsset
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        for id in [LedgerAccountID.house(.fees, .usdPlus), .customer(Self.account, .stock("AAPL"))] {
+            let expected = try encoder.encode(ThreeFields(rawValue: id.rawValue, owner: id.owner, asset: id.asset))
+            #expect(try encoder.encode(id) == expected)
+        }
+    }
+}
