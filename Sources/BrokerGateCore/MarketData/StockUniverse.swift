@@ -105,6 +105,12 @@ public struct StockUniverse: Sendable {
         Self.normalizedSymbol(symbol).flatMap { indexBySymbol[$0] }.map { stocks[$0] }
     }
 
+    /// Where the stock whose symbol is exactly `symbol` (as the books spell it, not
+    /// normalized) stands in `stocks`, or nil.
+    public func index(ofSymbol symbol: String) -> Int? {
+        indexBySymbol[symbol]
+    }
+
     /// Longest symbol accepted in queries; real US symbols have at most 5 letters plus a class.
     public static let symbolLengthMax = 10
 
