@@ -26,6 +26,9 @@ public struct RouteDefinition: Sendable {
     public let method: HTTPRequest.Method
     public let path: String
     public let access: RouteAccess
+    /// The path's last parameter (`order_id` in `…/orders/{order_id}/cancel`): the object the
+    /// audit trail names. Found once here, not per request.
+    let objectParameter: String?
     let handler: @Sendable (Request, AppRequestContext) async throws -> Response
 
     init<Output: ResponseGenerator>(
@@ -35,6 +38,9 @@ public struct RouteDefinition: Sendable {
         self.method = method
         self.path = path
         self.access = access
+        objectParameter = RouteTable.segments(path).last { $0.hasPrefix("{") && $0.hasSuffix("}") }.map {
+            String($0.dropFirst().dropLast())
+        }
         self.handler = { request, context in try await handler(request, context).response(from: request, context: context) }
     }
 }

@@ -27,15 +27,21 @@ struct JSONLogHandler: LogHandler {
         level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
         function: String, line: UInt
     ) {
-        var fields: [String: String] = [:]
-        for (key, value) in metadata { fields[key] = "\(value)" }
-        for (key, value) in metadataProvider?.get() ?? [:] { fields[key] = "\(value)" }
-        for (key, value) in explicit ?? [:] { fields[key] = "\(value)" }
+        // Later sources win a key: the handler's metadata, the provider's, the call's, then
+        // the four fixed fields. Pairs in an array, not a dictionary: no hashing, one
+        // allocation (the access log writes a line per request).
+        var fields: [JSONLogLine.Field] = []
+        fields.reserveCapacity(metadata.count + (explicit?.count ?? 0) + 8)
+        for (key, value) in metadata { fields.append(.init(key, value.logText, rank: fields.count)) }
+        if let provided = metadataProvider?.get() {
+            for (key, value) in provided { fields.append(.init(key, value.logText, rank: fields.count)) }
+        }
+        for (key, value) in explicit ?? [:] { fields.append(.init(key, value.logText, rank: fields.count)) }
         // Log timestamps are operational wall time, not business time.
-        fields["ts"] = LogTimestamp.now()
-        fields["level"] = level.rawValue
-        fields["msg"] = "\(message)"
-        fields["logger"] = label
+        fields.append(.init("ts", LogTimestamp.now(), rank: fields.count))
+        fields.append(.init("level", level.rawValue, rank: fields.count))
+        fields.append(.init("msg", "\(message)", rank: fields.count))
+        fields.append(.init("logger", label, rank: fields.count))
         var line = JSONLogLine.render(fields)
         line.append(0x0a)
         Self.output.withLock { _ in Self.writeAll(line) }
@@ -96,14 +102,35 @@ enum LogTimestamp {
 /// /health` cost, since every request writes one access-log line (scripts/bench, perf). Keys
 /// here are our own ASCII names, so code-point order is the order a reader expects.
 enum JSONLogLine {
+    /// One field, with its precedence: of two fields with one key, the higher rank is written.
+    struct Field {
+        let key: String
+        let value: String
+        let rank: Int
+
+        init(_ key: String, _ value: String, rank: Int) {
+            self.key = key
+            self.value = value
+            self.rank = rank
+        }
+    }
+
     static func render(_ fields: [String: String]) -> [UInt8] {
+        render(fields.map { Field($0.key, $0.value, rank: 0) })
+    }
+
+    /// Keys in code-point order, each once (its highest-ranked value).
+    static func render(_ fields: [Field]) -> [UInt8] {
+        let sorted = fields.sorted { $0.key != $1.key ? $0.key < $1.key : $0.rank < $1.rank }
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(256)
-        for (index, key) in fields.keys.sorted().enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            appendString(key, to: &out)
+        var isFirst = true
+        for (index, field) in sorted.enumerated() where index + 1 == sorted.count || sorted[index + 1].key != field.key {
+            if !isFirst { out.append(UInt8(ascii: ",")) }
+            isFirst = false
+            appendString(field.key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendString(fields[key] ?? "", to: &out)
+            appendString(field.value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -127,5 +154,17 @@ enum JSONLogLine {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+}
+
+extension Logger.MetadataValue {
+    /// The text a log line shows, as `"\(value)"` would write it, without the interpolation
+    /// for the common cases.
+    var logText: String {
+        switch self {
+        case .string(let text): text
+        case .stringConvertible(let value): value.description
+        default: "\(self)"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 
 @testable import brokergate
@@ -23,6 +24,23 @@ struct JSONLogLineTests {
     @Test func test_keys_areSortedSoLinesReadAlike() {
         let line = String(decoding: JSONLogLine.render(["ts": "1", "level": "info", "msg": "m", "duration_us": "5"]), as: UTF8.self)
         #expect(line == #"{"duration_us":"5","level":"info","msg":"m","ts":"1"}"#)
+    }
+
+    @Test func test_aKeyGivenTwice_isWrittenOnce_withTheLaterSourcesValue() {
+        // The handler's metadata, then the provider's, then the call's: the call wins.
+        let fields: [JSONLogLine.Field] = [
+            .init("request_id", "from-handler", rank: 0), .init("route", "/health", rank: 1),
+            .init("request_id", "from-call", rank: 2), .init("level", "info", rank: 3),
+        ]
+        let line = String(decoding: JSONLogLine.render(fields), as: UTF8.self)
+        #expect(line == #"{"level":"info","request_id":"from-call","route":"/health"}"#)
+    }
+
+    @Test func test_metadataValues_readAsInterpolationWritesThem() {
+        let values: [Logger.MetadataValue] = [.string("a b"), .stringConvertible(42), .array([.string("x")]), .dictionary(["k": "v"])]
+        for value in values {
+            #expect(value.logText == "\(value)")
+        }
     }
 
     @Test func test_noFields_isAnEmptyObject() throws {

@@ -103,9 +103,6 @@ struct RouteGuard: Sendable {
 
     /// The most specific id in the path (`…/orders/{order_id}/cancel` → the order id).
     static func objectID(_ route: RouteDefinition, _ context: AppRequestContext) -> String? {
-        for segment in RouteTable.segments(route.path).reversed() where segment.hasPrefix("{") && segment.hasSuffix("}") {
-            return context.parameters.get(String(segment.dropFirst().dropLast()))
-        }
-        return nil
+        route.objectParameter.flatMap { context.parameters.get($0) }
     }
 }

@@ -16,6 +16,9 @@ struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
         InstrumentationSystem.instrument.extract(TraceHeaders(request.headers), into: &parent, using: TraceHeadersExtractor())
         let method = request.method.rawValue
         return try await withSpan(method, context: parent, ofKind: .server) { span in
+            // Without a tracer (or for a span sampled out) there is nothing to name or tag:
+            // the name alone would cost a string per request, /health included.
+            guard span.isRecording else { return try await next(request, context) }
             span.attributes["http.request.method"] = method
             let response = try await next(request, context)
             if let route = context.endpointPath {

@@ -61,15 +61,23 @@ public struct PortfolioService: Sendable {
         let now = market.clock.now()
         var positions: [PortfolioPosition] = []
         // One unlocked read of the account's rows; a report must not lock balances that
-        // trading is about to move.
-        let rows = Dictionary(uniqueKeysWithValues: try await tx.ledgerBalances(customer: account.id).map { ($0.id.asset, $0) })
-        for stock in market.universe.stocks {
-            guard let row = rows[.stock(stock.symbol)], row.balanceUnits > 0 else { continue }
+        // trading is about to move. The rows held are looked up in the universe, not every
+        // listed stock in the rows: a customer holds a few of the ~40 listings, and a lookup
+        // per listing built a `STOCK:` key string each, on every portfolio read. Listing
+        // order, as before.
+        var held: [(index: Int, units: Int64)] = []
+        for row in try await tx.ledgerBalances(customer: account.id) where row.balanceUnits > 0 {
+            guard let symbol = row.id.asset.stockSymbol, let index = market.universe.index(ofSymbol: symbol) else { continue }
+            held.append((index, row.balanceUnits))
+        }
+        held.sort { $0.index < $1.index }
+        for (index, units) in held {
+            let stock = market.universe.stocks[index]
             let price = try market.model.price(of: stock, at: now).price
-            let quantity = Amount(units: Int128(row.balanceUnits), scale: LedgerAsset.scale)
+            let quantity = Amount(units: Int128(units), scale: LedgerAsset.scale)
             positions.append(
                 PortfolioPosition(
-                    stock: stock, quantityUnits: row.balanceUnits, chainID: chain,
+                    stock: stock, quantityUnits: units, chainID: chain,
                     tokenAddress: OrderOnChain.assetToken(symbol: stock.symbol, chain: chain), price: price,
                     marketValue: try quantity.multiplied(by: price, scale: 2, rounding: .down)))
         }
