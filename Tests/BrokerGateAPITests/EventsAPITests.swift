@@ -126,6 +126,13 @@ struct EventsAPITests {
             let oldest = try #require(before.first?["id"] as? String)
 
             gateway.clock.advance(by: RetentionPolicy.eventSecondsDefault + 1)
+            // Another organization holding an old id gets the same answer while the event
+            // still waits for the purge as after it: nothing says whether it exists.
+            let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
+            let key = try #require(try created.json()["api_key"] as? [String: Any])
+            let partnerB = Key.custom(id: try #require(key["id"] as? String), secret: try #require(key["secret"] as? String))
+            let foreignBeforePurge = try await client.call(.get, "/api/v2/events?after=\(oldest)", key: partnerB)
+            #expect(try foreignBeforePurge.error().code == "event_expired")
             let summary = try await RetentionSweeper(policy: gateway.environment.retention).runDue(now: gateway.clock.now(), store: store)
             #expect(summary.removed[.events] == 2, "all but the newest")
             let after = try await Self.events(client)
@@ -135,6 +142,7 @@ struct EventsAPITests {
             #expect(expired.status == .badRequest)
             let error = try expired.error()
             #expect(error.code == "event_expired" && error.message.contains("30 days"), "\(error.message)")
+            #expect(try await client.call(.get, "/api/v2/events?after=\(oldest)", key: partnerB).error().code == "event_expired")
             let unknownRecent = UUIDText.version7(at: gateway.clock.now())
             #expect(try await client.call(.get, "/api/v2/events?after=\(unknownRecent)").error().code == "invalid_field")
 

@@ -158,14 +158,21 @@ def test_anotherOrganization_seesNoneOfIt_inTheListOrTheStream(
     other = create_partner_organization()
     other_headers = _headers(other.api_key_id, other.api_secret)
     assert _feed(gateway.base_url, other_headers) == []
-    # My event id is no cursor of theirs: the same 400 as an id that never existed.
-    for cursor in (mine[0]["id"], "0193a1f2-0000-7000-8000-000000000000"):
+    # My event id is no cursor of theirs: the same 400 as an id of the same instant that
+    # never existed (event ids are version 7 UUIDs: their first 48 bits are the instant).
+    # An id from before the event retention (30 days) is expired for anyone, kept or not.
+    never_existed = mine[0]["id"][:-12] + ("0" * 12 if not mine[0]["id"].endswith("0" * 12) else "1" * 12)
+    for cursor, code in (
+        (mine[0]["id"], "invalid_field"),
+        (never_existed, "invalid_field"),
+        ("0193a1f2-0000-7000-8000-000000000000", "event_expired"),
+    ):
         response = httpx.get(f"{gateway.base_url}/api/v2/events", params={"after": cursor}, headers=other_headers, timeout=10)
-        assert assert_error_response(response, 400)["code"] == "invalid_field"
+        assert assert_error_response(response, 400)["code"] == code, cursor
         response = httpx.get(
             f"{gateway.base_url}/api/v2/events/stream", headers={**other_headers, "Last-Event-ID": cursor}, timeout=10
         )
-        assert_error_response(response, 400)
+        assert assert_error_response(response, 400)["code"] == code, cursor
     # Their stream, open across my next event, carries nothing of mine: read until it has
     # been quiet for 2.5 s, past the stream's 1 s poll, so anything of mine would be here.
     got: list[dict[str, str]] = []

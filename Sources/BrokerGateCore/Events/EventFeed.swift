@@ -41,8 +41,10 @@ public struct EventFeed: Sendable {
     /// that is not one of the caller's events is refused: resuming from a guess could skip
     /// events. So is one the retention has deleted, saying so: the reader has a gap to
     /// account for. Event ids are version 7 UUIDs of their business instant, so an id from
-    /// before the cutoff that no longer resolves has expired, whoever's it was (nothing leaks:
-    /// anyone can write such an id).
+    /// before the cutoff that is not one of the caller's kept events has expired, whoever's
+    /// it was and whether or not another organization's copy is still waiting for the purge:
+    /// the answer depends on the id's instant alone, so it tells nothing about other
+    /// organizations' events (anyone can write such an id).
     public func position(after id: String?, for principal: Principal, in tx: any StoreTransaction) async throws -> Int64 {
         guard let id else { return 0 }
         let eventID = EventID(parsing: id)
@@ -50,7 +52,7 @@ public struct EventFeed: Sendable {
         if let stored, stored.organizationID == Self.owner(of: principal), let position = stored.position {
             return position
         }
-        if stored == nil, let made = eventID.flatMap({ UUIDText.version7Instant($0.rawValue) }),
+        if let made = eventID.flatMap({ UUIDText.version7Instant($0.rawValue) }),
             made < retention.eventCutoff(now: clock.now())
         {
             let kept = Int(retention.eventSeconds)
