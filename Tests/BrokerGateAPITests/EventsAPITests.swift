@@ -88,9 +88,7 @@ struct EventsAPITests {
             #expect(account["is_active"] as? Bool == false)
 
             // Another organization's cursor, an unknown id and junk are all the same 400.
-            let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
-            let key = try #require(try created.json()["api_key"] as? [String: Any])
-            let partnerB = Key.custom(id: try #require(key["id"] as? String), secret: try #require(key["secret"] as? String))
+            let partnerB = try await client.createOrganization("Partner B")
             #expect(try await Self.events(client, key: partnerB).isEmpty)
             for after in [last, UUID().uuidString.lowercased(), "junk"] {
                 let refused = try await client.call(.get, "/api/v2/events?after=\(after)", key: partnerB)
@@ -128,9 +126,7 @@ struct EventsAPITests {
             gateway.clock.advance(by: RetentionPolicy.eventSecondsDefault + 1)
             // Another organization holding an old id gets the same answer while the event
             // still waits for the purge as after it: nothing says whether it exists.
-            let created = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
-            let key = try #require(try created.json()["api_key"] as? [String: Any])
-            let partnerB = Key.custom(id: try #require(key["id"] as? String), secret: try #require(key["secret"] as? String))
+            let partnerB = try await client.createOrganization("Partner B")
             let foreignBeforePurge = try await client.call(.get, "/api/v2/events?after=\(oldest)", key: partnerB)
             #expect(try foreignBeforePurge.error().code == "event_expired")
             let summary = try await RetentionSweeper(policy: gateway.environment.retention).runDue(now: gateway.clock.now(), store: store)

@@ -188,10 +188,7 @@ struct OrdersRulesAPITests {
                 try await client.call(.get, "/api/v2/accounts/\(accountID)/order_fulfillments").decoded(
                     Support.Paged<Support.Fulfillment>.self
                 ).data.first)
-            let created = try await client.call(
-                .post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Other Partner"}"#)
-            let apiKey = try #require(try created.json()["api_key"] as? [String: Any])
-            let other = Key.custom(id: try #require(apiKey["id"] as? String), secret: try #require(apiKey["secret"] as? String))
+            let other = try await client.createOrganization("Other Partner")
 
             let base = "/api/v2/accounts/\(accountID)"
             let order100 = #"{"stock_id": "\#(Self.aapl)", "payment_amount": 100}"#

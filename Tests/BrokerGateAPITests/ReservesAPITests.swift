@@ -172,10 +172,7 @@ struct ReservesAPITests {
             let created = try await client.call(
                 .post, "/api/v2/issuance/accounts/\(account)/mint", json: #"{"stock_id": "\#(Self.aaplID)", "quantity": 2}"#)
             let id = try #require(try created.json()["id"] as? String)
-            let other = try await client.call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "Partner B"}"#)
-                .json()
-            let otherKey = try #require(other["api_key"] as? [String: Any])
-            let key = Key.custom(id: try #require(otherKey["id"] as? String), secret: try #require(otherKey["secret"] as? String))
+            let key = try await client.createOrganization("Partner B")
             for path in ["/api/v2/accounts/\(account)/reserves_proof", "/api/v2/issuance/accounts/\(account)/orders/\(id)"] {
                 let response = try await client.call(.get, path, key: key)
                 #expect(response.status == .notFound, "\(path)")

@@ -97,6 +97,14 @@ extension TestClientProtocol {
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         return try await execute(uri: path, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
     }
+
+    /// Another partner organization, made by the operator; returns its first API key.
+    func createOrganization(_ name: String) async throws -> Key {
+        let created = try await call(.post, "/api/v2/operator/organizations", key: .operator, json: #"{"name": "\#(name)"}"#)
+        #expect(created.status == .created)
+        let key = try #require(try created.json()["api_key"] as? [String: Any])
+        return Key.custom(id: try #require(key["id"] as? String), secret: try #require(key["secret"] as? String))
+    }
 }
 
 extension TestResponse {
