@@ -206,7 +206,7 @@ struct ReservesAPITests {
     @Test func test_aBreak_isShownInReconciliation_ready_metrics_andTheReport() async throws {
         let gateway = try await TestGateway()
         let clock = gateway.clock
-        try await gateway.environment.store.transaction { tx in
+        _ = try await gateway.environment.store.transaction { tx in
             // Custody with no token behind it: the books still balance, the backing does not.
             try await Ledger(clock: clock).transfer(
                 2_000_000, from: .house(.market, .stock("MSFT")), to: .house(.brokerCustody, .stock("MSFT")), reason: .custody,

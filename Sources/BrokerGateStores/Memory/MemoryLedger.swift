@@ -23,7 +23,7 @@ extension MemoryTransaction {
 
     func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
-        try write { $0.ledger.balances[balance.id] = balance }
+        try write { $0.ledger.balances[balance.id] = balance.stored(over: $0.ledger.balances[balance.id]) }
     }
 
     func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {

@@ -7,13 +7,17 @@ import Foundation
 /// Every value is bound; only fixed fragments are concatenated.
 extension SQLTransaction {
     func insertDocument<D: StoredDocument>(_ document: D) async throws {
+        let body = try DocumentCodec.encode(document)
         let inserted = try await db.query(
             """
             INSERT INTO documents (kind, id, organization_id, parent_id, lookup_key, unique_key, status_key, created_at, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder)) ON CONFLICT DO NOTHING RETURNING id
             """,
-            [.text(D.kind), .text(document.documentID)] + (try Self.indexColumns(document)))
-        guard inserted.isEmpty else { return }
+            [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body))
+        guard inserted.isEmpty else {
+            cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
+            return
+        }
         // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
         if let unique = document.uniqueKey,
             try await self.document(D.self, owner: document.ownerOrganizationID, uniqueKey: unique) != nil
@@ -24,18 +28,32 @@ extension SQLTransaction {
     }
 
     func updateDocument<D: StoredDocument>(_ document: D) async throws {
+        let body = try DocumentCodec.encode(document)
         let updated = try await db.query(
             """
             UPDATE documents SET organization_id = ?, parent_id = ?, lookup_key = ?, unique_key = ?, status_key = ?, created_at = ?,
             body = \(db.jsonPlaceholder) WHERE kind = ? AND id = ? RETURNING id
             """,
-            (try Self.indexColumns(document)) + [.text(D.kind), .text(document.documentID)])
+            Self.indexColumns(document, body: body) + [.text(D.kind), .text(document.documentID)])
         guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
+        cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
     }
 
+    /// By id, from this transaction's cache when it read or wrote the document already.
     func document<D: StoredDocument>(_ type: D.Type, id: String) async throws -> D? {
-        try await one("SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)]) { row in
-            try DocumentCodec.decode(type, try row.blob("body"))
+        switch cache.withLock({ $0.document(type, id: id) }) {
+        case .absent: return nil
+        case .decoded(let document as D): return document
+        case .written(let body):
+            let document = try DocumentCodec.decode(type, body)
+            cache.withLock { $0.read(document, type, id: id) }
+            return document
+        case .decoded, nil:
+            let document = try await one("SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)]) {
+                row in try DocumentCodec.decode(type, try row.blob("body"))
+            }
+            cache.withLock { $0.read(document, type, id: id) }
+            return document
         }
     }
 
@@ -92,6 +110,7 @@ extension SQLTransaction {
                 SELECT id FROM documents WHERE kind = ? AND created_at < ? ORDER BY created_at, id LIMIT ?
             ) RETURNING id
             """, [.text(D.kind), .text(D.kind), .integer(PageCursor.micros(cutoff)), .integer(Int64(limit))])
+        cache.withLock { $0.forget(D.self) }
         return rows.count
     }
 
@@ -125,11 +144,11 @@ extension SQLTransaction {
         return (sql, binds)
     }
 
-    private static func indexColumns<D: StoredDocument>(_ document: D) throws -> [SQLValue] {
+    private static func indexColumns<D: StoredDocument>(_ document: D, body: [UInt8]) -> [SQLValue] {
         [
             .text(document.ownerOrganizationID.rawValue), .optionalText(document.parentID), .optionalText(document.lookupKey),
             .optionalText(document.uniqueKey), .optionalText(document.statusKey), .integer(PageCursor.micros(document.createdAt)),
-            .text(String(decoding: try DocumentCodec.encode(document), as: UTF8.self)),
+            .text(String(decoding: body, as: UTF8.self)),
         ]
     }
 }

@@ -8,11 +8,15 @@ import Foundation
 extension SQLTransaction {
     func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         guard id.isCustomer else { return try await houseBalance(id) }
+        // Read (and locked) once per transaction: its turn and row lock were taken then.
+        if case .some(let known) = cache.withLock({ $0.balance(id) }) { return known }
         // One queue per customer account, not per asset row: an order moves the account's
         // cash and stock rows in either order, and one turn covers both without deadlocks.
         if case .customer(let account) = id.owner { try await db.queue(forRow: "customer/\(account.rawValue)") }
-        return try await one(
+        let balance = try await one(
             "SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
+        cache.withLock { $0.read(balance, of: id) }
+        return balance
     }
 
     /// The sum of a house account's slots, nil when it has none. Locks nothing: no
@@ -40,6 +44,7 @@ extension SQLTransaction {
                 .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .optionalText(balance.organizationID?.rawValue),
                 .integer(balance.balanceUnits), .integer(balance.heldUnits),
             ])
+        cache.withLock { $0.wrote(balance) }
     }
 
     /// One upsert, no read: on PostgreSQL the row is this transaction's slot, which no

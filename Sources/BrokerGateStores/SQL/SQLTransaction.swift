@@ -1,10 +1,15 @@
 import BrokerGateCore
 import Foundation
+import Synchronization
 
 /// The repositories over any SQL connection: the same statements serve SQLite and
 /// PostgreSQL, so both stores behave identically under the contract suite.
 final class SQLTransaction: StoreTransaction {
     let db: any SQLExecutor
+    /// What this attempt already read or wrote (see `TransactionCache`). A Mutex because the
+    /// class must be Sendable; a transaction's statements run one at a time, so it is never
+    /// contended.
+    let cache = Mutex(TransactionCache())
 
     init(_ db: any SQLExecutor) {
         self.db = db

@@ -1,0 +1,81 @@
+import BrokerGateCore
+
+/// The rows one transaction attempt has already read or written by key, so reading one of
+/// them again costs no statement (a round trip on PostgreSQL) and no decode.
+///
+/// It answers exactly what the database would, never a guess: a transaction sees its own
+/// writes, and under both stores' isolation it sees nothing another transaction commits after
+/// it began (SQLite: one writer, and readers in a `BEGIN … COMMIT` snapshot; PostgreSQL: one
+/// SERIALIZABLE or REPEATABLE READ snapshot per transaction, customer balance rows also locked
+/// `FOR UPDATE` on their first read). So it changes no isolation argument: the first read still
+/// takes every lock and predicate lock it took before, and a repeated read took none of its own.
+/// It lives as long as one attempt: every attempt (a PostgreSQL retry, a group-commit member)
+/// builds a new `SQLTransaction`, and a failed statement changes nothing in it.
+///
+/// Why: a market buy read its customer's balance rows 8 times to change them 4 times (each
+/// change re-reads the row to assert the ledger's invariants on it), and its wallet twice.
+struct TransactionCache {
+    /// A document as this transaction knows it. Written bodies stay bytes until read again, so a
+    /// read decodes exactly what the database holds, not the caller's value (a `Date` keeps
+    /// nanoseconds in memory and microseconds in the store).
+    enum Document {
+        case absent
+        case decoded(any Sendable)
+        case written([UInt8])
+    }
+
+    struct DocumentKey: Hashable {
+        let kind: String
+        let id: String
+    }
+
+    private var documents: [DocumentKey: Document] = [:]
+    /// Customer balance rows by account (nil: no row). House balances are sums of slots that
+    /// other transactions add to blindly, so they are never kept here.
+    private var balances: [LedgerAccountID: LedgerBalance?] = [:]
+
+    // MARK: Documents
+
+    func document<D: StoredDocument>(_ type: D.Type, id: String) -> Document? {
+        documents[DocumentKey(kind: D.kind, id: id)]
+    }
+
+    mutating func read<D: StoredDocument>(_ document: D?, _ type: D.Type, id: String) {
+        documents[DocumentKey(kind: D.kind, id: id)] = document.map { .decoded($0) } ?? .absent
+    }
+
+    mutating func wrote<D: StoredDocument>(_ type: D.Type, id: String, body: [UInt8]) {
+        documents[DocumentKey(kind: D.kind, id: id)] = .written(body)
+    }
+
+    /// After a delete by range: which ids went is not known here, so the kind is forgotten.
+    mutating func forget<D: StoredDocument>(_ type: D.Type) {
+        documents = documents.filter { $0.key.kind != D.kind }
+    }
+
+    // MARK: Customer balances
+
+    func balance(_ id: LedgerAccountID) -> LedgerBalance?? {
+        balances[id]
+    }
+
+    mutating func read(_ balance: LedgerBalance?, of id: LedgerAccountID) {
+        balances[id] = .some(balance)
+    }
+
+    /// After the upsert of `balance`. A row this transaction never read stays unknown (its
+    /// organization is not known here), so the next read asks the store.
+    mutating func wrote(_ balance: LedgerBalance) {
+        guard case .some(let known) = balances[balance.id] else { return }
+        balances[balance.id] = balance.stored(over: known)
+    }
+}
+
+extension LedgerBalance {
+    /// The row once `self` is saved over `existing`: every store's upsert writes the units and
+    /// keeps the organization of a row that exists (an account never changes hands).
+    func stored(over existing: LedgerBalance?) -> LedgerBalance {
+        LedgerBalance(
+            id: id, balanceUnits: balanceUnits, heldUnits: heldUnits, organizationID: existing?.organizationID ?? organizationID)
+    }
+}

@@ -1,0 +1,136 @@
+import BrokerGateCore
+import Foundation
+import Synchronization
+import Testing
+
+@testable import BrokerGateStores
+
+/// A row read again in the transaction that read or wrote it is what the store keeps, on
+/// every store: the SQL stores answer such reads from the attempt's `TransactionCache`, and
+/// these pin that the answer is the database's, not the caller's value.
+struct RepeatedReadsContractTests {
+    /// Sub-microsecond: stores keep integer microseconds, so the value read back differs from
+    /// the one written.
+    static let fineInstant = contractInstant.addingTimeInterval(0.000_012_7)
+
+    @Test(arguments: StoreKind.allCases)
+    func test_aDocumentReadInTheTransactionThatWroteIt_isTheStoredOne(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        var written = Widget(
+            id: "w-fine", owner: .generate(), parent: "p", reference: nil, unique: nil, status: "s", note: "first",
+            createdAt: Self.fineInstant)
+        let first = written
+        let readInside = try await store.transaction { tx in
+            #expect(try await tx.document(Widget.self, id: first.id) == nil)
+            try await tx.insertDocument(first)
+            return try await tx.document(Widget.self, id: first.id)
+        }
+        let readAfter = try await store.read { tx in try await tx.document(Widget.self, id: first.id) }
+        #expect(readInside == readAfter)
+        #expect(readAfter?.createdAt != Self.fineInstant, "the store kept nanoseconds: this test no longer tells the two apart")
+        written.note = "second"
+        let second = written
+        let (before, after) = try await store.transaction { tx in
+            let before = try await tx.document(Widget.self, id: second.id)
+            try await tx.updateDocument(second)
+            return (before, try await tx.document(Widget.self, id: second.id))
+        }
+        #expect(before?.note == "first")
+        #expect(after?.note == "second")
+        #expect(after == (try await store.read { tx in try await tx.document(Widget.self, id: second.id) }))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_aDocumentRead_thenPurgedInTheSameTransaction_isGone(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let old = widget(.generate(), second: 1)
+        try await store.transaction { tx in try await tx.insertDocument(old) }
+        let (before, deleted, after) = try await store.transaction { tx in
+            let before = try await tx.document(Widget.self, id: old.id)
+            let deleted = try await tx.deleteDocuments(Widget.self, createdBefore: contractInstant.addingTimeInterval(60), limit: 10)
+            return (before, deleted, try await tx.document(Widget.self, id: old.id))
+        }
+        #expect(before == old)
+        #expect(deleted == 1)
+        #expect(after == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_aBalanceReadAgainAfterItsSave_isTheStoredRow(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let account = LedgerAccountID.customer(.generate(), .usdPlus)
+        let owner = EntityID.generate()
+        let inside = try await store.transaction { tx in
+            #expect(try await tx.ledgerBalance(account) == nil)
+            try await tx.saveLedgerBalance(LedgerBalance(id: account, balanceUnits: 500, heldUnits: 100, organizationID: owner))
+            let first = try await tx.ledgerBalance(account)
+            // The upsert keeps the row's organization; a re-read must too.
+            try await tx.saveLedgerBalance(LedgerBalance(id: account, balanceUnits: 700, heldUnits: 0, organizationID: nil))
+            return (first, try await tx.ledgerBalance(account))
+        }
+        #expect(inside.0 == LedgerBalance(id: account, balanceUnits: 500, heldUnits: 100, organizationID: owner))
+        let stored = try await store.read { tx in try await tx.ledgerBalance(account) }
+        #expect(stored == LedgerBalance(id: account, balanceUnits: 700, heldUnits: 0, organizationID: owner))
+        #expect(inside.1 == stored)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func test_aBalanceSavedWithoutARead_isReadFromTheStore(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let account = LedgerAccountID.customer(.generate(), .usdPlus)
+        let owner = EntityID.generate()
+        try await store.transaction { tx in
+            try await tx.saveLedgerBalance(LedgerBalance(id: account, balanceUnits: 5, heldUnits: 0, organizationID: owner))
+        }
+        let inside = try await store.transaction { tx in
+            try await tx.saveLedgerBalance(LedgerBalance(id: account, balanceUnits: 9, heldUnits: 2, organizationID: nil))
+            return try await tx.ledgerBalance(account)
+        }
+        #expect(inside == LedgerBalance(id: account, balanceUnits: 9, heldUnits: 2, organizationID: owner))
+    }
+}
+
+/// What the cache saves, counted in statements on SQLite (the same SQL runs on PostgreSQL,
+/// where each statement is a round trip).
+struct TransactionCacheStatementTests {
+    /// Counts the statements a transaction sends.
+    final class CountingExecutor: SQLExecutor {
+        let inner: SQLiteDatabase
+        let sent = Mutex<[String]>([])
+
+        init(_ inner: SQLiteDatabase) { self.inner = inner }
+
+        func execute(_ sql: String, _ binds: [SQLValue]) async throws {
+            sent.withLock { $0.append(sql) }
+            try await inner.execute(sql, binds)
+        }
+
+        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+            sent.withLock { $0.append(sql) }
+            return try await inner.query(sql, binds)
+        }
+    }
+
+    @Test func test_repeatedReads_ofOneBalanceAndOneDocument_costOneStatementEach() async throws {
+        let path = TemporaryFolder.make().appendingPathComponent("cache.sqlite").path
+        _ = try await SQLiteStore(path: path)  // migrates the file
+        let db = CountingExecutor(SQLiteDatabase(connection: try SQLiteConnection(path: path)))
+        let tx = SQLTransaction(db)
+        let account = LedgerAccountID.customer(.generate(), .usdPlus)
+        let doc = widget(.generate(), second: 1)
+        try db.inner.run("BEGIN")
+        try await tx.saveLedgerBalance(LedgerBalance(id: account, balanceUnits: 10, organizationID: nil))
+        try await tx.insertDocument(doc)
+        db.sent.withLock { $0.removeAll() }
+        for _ in 0..<3 {
+            #expect(try await tx.ledgerBalance(account)?.balanceUnits == 10)
+            #expect(try await tx.document(Widget.self, id: doc.id) == doc)
+        }
+        // The document it wrote costs none; the balance it saved without reading, one read.
+        #expect(db.sent.withLock { $0.count } == 1, "\(db.sent.withLock { $0 })")
+        try await tx.saveLedgerBalance(LedgerBalance(id: account, balanceUnits: 20, organizationID: nil))
+        #expect(try await tx.ledgerBalance(account)?.balanceUnits == 20)
+        #expect(db.sent.withLock { $0.count } == 2, "a read after a save cost a statement")
+        try db.inner.run("ROLLBACK")
+    }
+}
