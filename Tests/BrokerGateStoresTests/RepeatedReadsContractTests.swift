@@ -40,6 +40,29 @@ struct RepeatedReadsContractTests {
         #expect(after == (try await store.read { tx in try await tx.document(Widget.self, id: second.id) }))
     }
 
+    /// Past the cache's bound (`TransactionCache.entriesMax`) rows are read from the store, and
+    /// an update of a row kept and of a row not kept both read back as written.
+    @Test(arguments: StoreKind.allCases)
+    func test_aTransactionReadingManyDocuments_readsEachUpdateBack(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        let widgets = (0..<(TransactionCache.entriesMax + 20)).map { widget(owner, second: $0) }
+        try await store.transaction { tx in
+            for widget in widgets { try await tx.insertDocument(widget) }
+        }
+        let notes = try await store.transaction { tx in
+            for widget in widgets { #expect(try await tx.document(Widget.self, id: widget.id) == widget) }
+            var notes: [String?] = []
+            for var widget in [widgets[0], widgets[widgets.count - 1]] {
+                widget.note = "changed"
+                try await tx.updateDocument(widget)
+                notes.append(try await tx.document(Widget.self, id: widget.id)?.note)
+            }
+            return notes
+        }
+        #expect(notes == ["changed", "changed"])
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_aDocumentRead_thenPurgedInTheSameTransaction_isGone(kind: StoreKind) async throws {
         let store = try await kind.make()

@@ -29,6 +29,11 @@ struct TransactionCache {
         let id: String
     }
 
+    /// Entries kept of documents, and of balances: a job that walks thousands of rows in one transaction
+    /// must not hold them all. Past it new rows are not kept (a row kept is updated still), so
+    /// what is kept stays exact and the rest is read from the store as before.
+    static let entriesMax = 256
+
     private var documents: [DocumentKey: Document] = [:]
     /// Customer balance rows by account (nil: no row). House balances are sums of slots that
     /// other transactions add to blindly, so they are never kept here.
@@ -41,11 +46,17 @@ struct TransactionCache {
     }
 
     mutating func read<D: StoredDocument>(_ document: D?, _ type: D.Type, id: String) {
-        documents[DocumentKey(kind: D.kind, id: id)] = document.map { .decoded($0) } ?? .absent
+        keep(document.map { .decoded($0) } ?? .absent, at: DocumentKey(kind: D.kind, id: id))
     }
 
+    /// After an insert or update: a kept entry must change, or it would answer the old body.
     mutating func wrote<D: StoredDocument>(_ type: D.Type, id: String, body: [UInt8]) {
-        documents[DocumentKey(kind: D.kind, id: id)] = .written(body)
+        keep(.written(body), at: DocumentKey(kind: D.kind, id: id))
+    }
+
+    private mutating func keep(_ entry: Document, at key: DocumentKey) {
+        guard documents.count < Self.entriesMax || documents[key] != nil else { return }
+        documents[key] = entry
     }
 
     /// After a delete by range: which ids went is not known here, so the kind is forgotten.
@@ -60,6 +71,7 @@ struct TransactionCache {
     }
 
     mutating func read(_ balance: LedgerBalance?, of id: LedgerAccountID) {
+        guard balances.count < Self.entriesMax || balances[id] != nil else { return }
         balances[id] = .some(balance)
     }
 
