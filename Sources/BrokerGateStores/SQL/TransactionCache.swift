@@ -29,9 +29,9 @@ struct TransactionCache {
         let id: String
     }
 
-    /// Entries kept of documents, and of balances: a job that walks thousands of rows in one transaction
-    /// must not hold them all. Past it new rows are not kept (a row kept is updated still), so
-    /// what is kept stays exact and the rest is read from the store as before.
+    /// At most this many documents, and as many balances, are kept: a job that walks thousands
+    /// of rows in one transaction must not hold them all. Past it new rows are not kept (a kept
+    /// row is still updated), so what is kept stays exact and the rest is read from the store.
     static let entriesMax = 256
 
     private var documents: [DocumentKey: Document] = [:]
