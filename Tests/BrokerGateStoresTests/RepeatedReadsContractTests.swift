@@ -134,7 +134,7 @@ struct TransactionCacheStatementTests {
         }
     }
 
-    @Test func test_repeatedReads_ofOneBalanceAndOneDocument_costOneStatementEach() async throws {
+    @Test func test_repeatedReads_ofOneBalanceAndOneDocument_costAtMostOneStatementEach() async throws {
         let path = TemporaryFolder.make().appendingPathComponent("cache.sqlite").path
         _ = try await SQLiteStore(path: path)  // migrates the file
         let db = CountingExecutor(SQLiteDatabase(connection: try SQLiteConnection(path: path)))

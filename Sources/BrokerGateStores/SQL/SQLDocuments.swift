@@ -41,20 +41,18 @@ extension SQLTransaction {
 
     /// By id, from this transaction's cache when it read or wrote the document already.
     func document<D: StoredDocument>(_ type: D.Type, id: String) async throws -> D? {
+        let document: D?
         switch cache.withLock({ $0.document(type, id: id) }) {
         case .absent: return nil
-        case .decoded(let document as D): return document
-        case .written(let body):
-            let document = try DocumentCodec.decode(type, body)
-            cache.withLock { $0.read(document, type, id: id) }
-            return document
+        case .decoded(let known as D): return known
+        case .written(let body): document = try DocumentCodec.decode(type, body)
         case .decoded, nil:
-            let document = try await one("SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)]) {
+            document = try await one("SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)]) {
                 row in try DocumentCodec.decode(type, try row.blob("body"))
             }
-            cache.withLock { $0.read(document, type, id: id) }
-            return document
         }
+        cache.withLock { $0.read(document, type, id: id) }
+        return document
     }
 
     func document<D: StoredDocument>(_ type: D.Type, owner: OrganizationID, uniqueKey: String) async throws -> D? {

@@ -55,8 +55,13 @@ struct TransactionCache {
     }
 
     private mutating func keep(_ entry: Document, at key: DocumentKey) {
-        guard documents.count < Self.entriesMax || documents[key] != nil else { return }
-        documents[key] = entry
+        Self.keep(entry, at: key, in: &documents)
+    }
+
+    /// Sets `key` when it is kept already or there is room (`entriesMax`).
+    private static func keep<Key: Hashable, Value>(_ value: Value, at key: Key, in entries: inout [Key: Value]) {
+        guard entries.count < entriesMax || entries[key] != nil else { return }
+        entries[key] = value
     }
 
     /// After a delete by range: which ids went is not known here, so the kind is forgotten.
@@ -71,8 +76,7 @@ struct TransactionCache {
     }
 
     mutating func read(_ balance: LedgerBalance?, of id: LedgerAccountID) {
-        guard balances.count < Self.entriesMax || balances[id] != nil else { return }
-        balances[id] = .some(balance)
+        Self.keep(balance, at: id, in: &balances)
     }
 
     /// After the upsert of `balance`. A row this transaction never read stays unknown (its
