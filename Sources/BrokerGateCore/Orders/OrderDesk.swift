@@ -48,7 +48,7 @@ public struct OrderDesk: Sendable {
     /// that cannot be read is reported, not a desk that cannot be read.
     public func status(store: any Store) async throws -> OrderDeskStatus {
         let (outbox, lease, attention) = try await store.read { tx in
-            let open = try await Reconciliation.openOrders(in: tx)
+            let open = try await tx.allDocuments(OrderRecord.self, query: .openOrders())
             var byStatus: [BrokerageOrderStatus: Int] = [:]
             for order in open { byStatus[order.status, default: 0] += 1 }
             let outbox = OutboxStatus(depth: open.count, byStatus: byStatus, oldestCreatedAt: open.map(\.createdAt).min())

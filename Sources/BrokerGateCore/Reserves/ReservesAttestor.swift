@@ -76,13 +76,13 @@ public actor ReservesAttestor {
         let head = try await chain?.adapter.headBlock()
         if let latest, latest.statement.ledgerSequence == sequence, latest.statement.chain?.blockNumber == head { return latest }
         let universe = universe
-        let (positions, open, snapshot) = try await store.read { tx in
+        let (positions, orders, snapshot) = try await store.read { tx in
             let positions = try await LedgerPositions.read(in: tx, universe: universe, keepingCustomerRows: true)
             let snapshot = try await head.asyncMap { try await ChainSupplyCheck.snapshot(block: $0, positions: positions, in: tx) }
-            return (positions, try await Reconciliation.openOrders(in: tx), snapshot)
+            return (positions, try await OrdersAtSnapshot.read(in: tx), snapshot)
         }
         var brokerSide: BrokerSide?
-        if let broker { brokerSide = try await BrokerSide.read(broker: broker, openOrders: open) }
+        if let broker { brokerSide = try await BrokerSide.read(broker: broker, orders: orders, store: store) }
         var onChain: ChainSupplyReport?
         if let chain, let snapshot { onChain = try await chain.run(positions: positions, snapshot: snapshot) }
         let statement = try ReservesStatement(
@@ -102,7 +102,6 @@ public actor ReservesAttestor {
     public func proofs(
         for accountID: AccountID, principal: Principal
     ) async throws -> (report: SignedReserves, proofs: [AccountReservesProof]) {
-        let clock = clock
         _ = try await store.read { tx in try await tx.account(accountID, for: principal) }
         let report = try await current()
         let proofs = report.statement.trees.sorted { $0.key.rawValue < $1.key.rawValue }.compactMap { asset, tree in
