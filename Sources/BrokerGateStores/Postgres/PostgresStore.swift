@@ -220,7 +220,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
                         guard lease.begin() else { throw CancellationError() }
                         self.poolMoved()
                         defer { self.poolMoved() }
-                        return try await body(connection)
+                        return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) { try await body(connection) }
                     }
                 }
                 group.addTask {
