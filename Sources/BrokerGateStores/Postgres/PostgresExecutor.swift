@@ -92,20 +92,23 @@ final class PostgresExecutor: SQLExecutor {
         }
     }
 
-    /// `?` → `$1, $2, …`. The shared statements never contain a literal `?`.
+    /// `?` → `$1, $2, …`. The shared statements never contain a literal `?`. Walks UTF-8
+    /// bytes, not characters: "?" is one byte that no multi-byte sequence contains, and
+    /// grapheme breaking cost 3 % of the gateway's CPU on the order path.
     static func numbered(_ sql: String) -> String {
-        var out = ""
-        out.reserveCapacity(sql.utf8.count + 8)
+        var out: [UInt8] = []
+        out.reserveCapacity(sql.utf8.count + 16)
         var index = 0
-        for character in sql {
-            if character == "?" {
+        for byte in sql.utf8 {
+            if byte == UInt8(ascii: "?") {
                 index += 1
-                out += "$\(index)"
+                out.append(UInt8(ascii: "$"))
+                out += String(index).utf8
             } else {
-                out.append(character)
+                out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func bindings(_ values: [SQLValue]) throws -> PostgresBindings {
