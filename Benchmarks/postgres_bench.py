@@ -170,6 +170,60 @@ class ActivitySampler:
         return [f"{n / max(1, self.samples):5.1f} backends avg  {what}" for what, n in self.counts.most_common(count)]
 
 
+class CPUMeter:
+    """CPU time of the gateway and of the PostgreSQL server (postmaster and backends) and the
+    gateway's voluntary context switches, read from /proc around a load: what one request
+    costs each side, whatever else the machine runs. Linux only; elsewhere it reports nothing."""
+
+    TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def __init__(self, gateway_pid: int, server: PostgresServer) -> None:
+        self.gateway_pid = gateway_pid
+        self.server = server
+
+    @staticmethod
+    def ticks(pid: int) -> int:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0
+        return int(fields[11]) + int(fields[12])  # utime, stime
+
+    def server_pids(self) -> list[int]:
+        try:
+            postmaster = int((self.server.folder / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return []
+        pids = [postmaster]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return pids
+
+    def switches(self) -> int:
+        total = 0
+        for status in Path(f"/proc/{self.gateway_pid}/task").glob("*/status"):
+            try:
+                total += sum(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("voluntary_ctxt_switches"))
+            except OSError:
+                continue
+        return total
+
+    def sample(self) -> tuple[int, int, int]:
+        return self.ticks(self.gateway_pid), sum(self.ticks(pid) for pid in self.server_pids()), self.switches()
+
+    def per_request(self, before: tuple[int, int, int], after: tuple[int, int, int], requests: int) -> dict:
+        """Milliseconds of CPU per request on each side and context switches per request.
+        Backends that exited during the load are missed, so the server's figure is a floor."""
+        requests = max(1, requests)
+        return {"gateway_cpu_ms": round((after[0] - before[0]) * 1000 / self.TICKS / requests, 2),
+                "postgres_cpu_ms": round((after[1] - before[1]) * 1000 / self.TICKS / requests, 2),
+                "gateway_context_switches": round((after[2] - before[2]) / requests, 1)}
+
+
 def metric_sum(url: str, name: str) -> int:
     """Sum of a Prometheus series over its labels, 0 when absent."""
     with urllib.request.urlopen(url, timeout=10) as response:
@@ -203,9 +257,15 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
                     server.psql("brokergate", "SELECT pg_stat_statements_reset()")
                 commits_before = server.commits()
                 started = time.monotonic()
+                meter = CPUMeter(gateway.process.pid, server)
+                cpu_before = meter.sample()
                 with ActivitySampler(server) as sampler:
                     load = wrk(settings, gateway.url("/"), "gateway POST market_buy (PostgreSQL)", connections, script="order.lua",
                                env=gateway.order_env(accounts, stock))
+                load.extra["cost_per_request"] = meter.per_request(cpu_before, meter.sample(), load.requests)
+                cost = load.extra["cost_per_request"]
+                print(f"    per request: gateway {cost['gateway_cpu_ms']} ms CPU, PostgreSQL {cost['postgres_cpu_ms']} ms CPU, "
+                      f"{cost['gateway_context_switches']} gateway context switches (/proc, the sampler's psql included)", flush=True)
                 load.extra["pg_activity"] = sampler.top()
                 print("    pg_stat_activity during the load (wait event | statement):", flush=True)
                 for line in sampler.top():

@@ -20,7 +20,8 @@ What runs, on loopback, with wrk at each connection count for BENCH_SECONDS each
   measuring order placement and the portfolio read again, and the server's peak RSS;
 * the PostgreSQL order path (``postgres_bench.py``): market buys through one gateway on a
   throwaway PostgreSQL against ``pgbench`` single-row insert commits (baseline D) on the same
-  server, at BENCH_PG_CONNECTIONS (64), with the store's serialization retries counted.
+  server, at BENCH_PG_CONNECTIONS (64), with the store's serialization retries counted and
+  each side's CPU per request (gateway and server) and the gateway's context switches.
 
 Environment: BENCH_SECONDS (5), BENCH_CONNECTIONS ("1,16,64"), BENCH_SCALING
 ("1000,10000,100000"), BENCH_SCALING_CONNECTIONS ("64"), BENCH_WRK_THREADS (1),
