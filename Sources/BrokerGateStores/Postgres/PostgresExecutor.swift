@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// One connection inside a transaction, as the shared SQL layer's executor. Converts the
 /// `?` placeholders of the shared statements to PostgreSQL's `$n` and binds every value.
@@ -16,6 +17,8 @@ final class PostgresExecutor: SQLExecutor {
 
     /// The row turns of this transaction attempt; nil outside write transactions.
     let rowQueues: PostgresRowQueues?
+    /// Blind writes not sent yet (`write(_:)`).
+    private let held = Mutex(HeldWrites())
 
     init(
         connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false, rowQueues: PostgresRowQueues? = nil
@@ -70,6 +73,7 @@ final class PostgresExecutor: SQLExecutor {
             try await execute("COMMIT", [])
             return result
         } catch {
+            held.withLock { $0 = HeldWrites() }
             try? await execute("ROLLBACK", [])
             throw error
         }
@@ -79,7 +83,31 @@ final class PostgresExecutor: SQLExecutor {
         _ = try await query(sql, binds)
     }
 
+    /// Every statement sends the held blind writes first, so whatever it reads includes them.
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await sendHeldWrites()
+        return try await send(sql, binds)
+    }
+
+    var holdsBlindWrites: Bool { true }
+
+    /// Holds `write` for the next statement. One whose key is held already, or that would
+    /// pass `HeldWrites.bindsMax`, first sends what is held.
+    func write(_ write: BlindWrite) async throws {
+        if held.withLock({ !$0.accepts(write) }) { try await sendHeldWrites() }
+        held.withLock { $0.add(write) }
+    }
+
+    private func sendHeldWrites() async throws {
+        let batch = held.withLock { held in
+            defer { held = HeldWrites() }
+            return held
+        }
+        guard let statement = batch.statement else { return }
+        _ = try await send(statement.sql, statement.binds)
+    }
+
+    private func send(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let statement = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: try Self.bindings(binds))
         return try await PostgresStoreError.converting {
             var rows: [SQLRow] = []
@@ -136,4 +164,51 @@ final class PostgresExecutor: SQLExecutor {
         }
     }
 
+}
+
+/// Blind writes held by a transaction: per statement shape (head and tail), its rows in the
+/// order written, sent as one multi-row `INSERT`; several shapes as one statement of
+/// `WITH … AS (INSERT …)` parts, one round trip for all. The shapes write different tables,
+/// and no key appears twice, so no row is written twice by one statement.
+struct HeldWrites {
+    private struct Shape {
+        let head: String
+        let tail: String
+        var rows: [String] = []
+        var binds: [SQLValue] = []
+    }
+
+    private var shapes: [Shape] = []
+    private var keys = Set<String>()
+    private var bindCount = 0
+
+    /// PostgreSQL takes at most 65,535 binds per statement; far fewer keep one flush small.
+    static let bindsMax = 2_000
+
+    func accepts(_ write: BlindWrite) -> Bool {
+        !keys.contains(write.head + "|" + write.key) && bindCount + write.binds.count <= Self.bindsMax
+    }
+
+    mutating func add(_ write: BlindWrite) {
+        keys.insert(write.head + "|" + write.key)
+        bindCount += write.binds.count
+        if let index = shapes.firstIndex(where: { $0.head == write.head && $0.tail == write.tail }) {
+            shapes[index].rows.append(write.row)
+            shapes[index].binds += write.binds
+        } else {
+            shapes.append(Shape(head: write.head, tail: write.tail, rows: [write.row], binds: write.binds))
+        }
+    }
+
+    /// The statement sending every held write, its binds in placeholder order; nil when none is held.
+    var statement: (sql: String, binds: [SQLValue])? {
+        guard !shapes.isEmpty else { return nil }
+        let parts = shapes.map { shape in
+            shape.head + " VALUES " + shape.rows.joined(separator: ", ") + (shape.tail.isEmpty ? "" : " " + shape.tail)
+        }
+        let binds = shapes.flatMap(\.binds)
+        guard parts.count > 1 else { return (parts[0], binds) }
+        let named = parts.enumerated().map { index, part in "w\(index) AS (\(part))" }
+        return ("WITH " + named.joined(separator: ", ") + " SELECT 1", binds)
+    }
 }

@@ -4,12 +4,13 @@ import Foundation
 /// The event outbox over SQL (`Migrations` version 8), the same statements on both engines.
 extension SQLTransaction {
     func appendEvent(_ event: StoredEvent) async throws {
-        try await db.execute(
-            "INSERT INTO events (id, organization_id, type, created_at, payload, position) VALUES (?, ?, ?, ?, ?, NULL)",
-            [
-                .text(event.id), .text(event.organizationID.rawValue), .text(event.type), .date(event.createdAt),
-                .text(String(decoding: event.payload, as: UTF8.self)),
-            ])
+        try await db.write(
+            BlindWrite(
+                head: "INSERT INTO events (id, organization_id, type, created_at, payload, position)", row: "(?, ?, ?, ?, ?, NULL)",
+                binds: [
+                    .text(event.id), .text(event.organizationID.rawValue), .text(event.type), .date(event.createdAt),
+                    .text(String(decoding: event.payload, as: UTF8.self)),
+                ], key: event.id))
     }
 
     func sequenceEvents(limit: Int) async throws -> Int {

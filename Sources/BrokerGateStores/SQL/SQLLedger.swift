@@ -34,33 +34,33 @@ extension SQLTransaction {
 
     func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
-        try await db.execute(
-            """
-            INSERT INTO ledger_balances (account, asset, is_customer, organization_id, balance_units, held_units)
-            VALUES (?, ?, 1, ?, ?, ?)
-            ON CONFLICT (account) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units
-            """,
-            [
-                .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .optionalText(balance.organizationID?.rawValue),
-                .integer(balance.balanceUnits), .integer(balance.heldUnits),
-            ])
+        try await db.write(
+            BlindWrite(
+                head: "INSERT INTO ledger_balances (account, asset, is_customer, organization_id, balance_units, held_units)",
+                row: "(?, ?, 1, ?, ?, ?)",
+                tail: "ON CONFLICT (account) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units",
+                binds: [
+                    .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .optionalText(balance.organizationID?.rawValue),
+                    .integer(balance.balanceUnits), .integer(balance.heldUnits),
+                ], key: balance.id.rawValue))
         cache.withLock { $0.wrote(balance) }
     }
 
     /// One upsert, no read: on PostgreSQL the row is this transaction's slot, which no
     /// concurrent transaction writes, so it neither waits nor fails to serialize. An
-    /// overflow fails the statement (PostgreSQL: bigint out of range; SQLite turns the sum
-    /// into a REAL, refused here), and the transaction with it.
+    /// overflow fails the statement (PostgreSQL: bigint out of range, held with the other
+    /// blind writes until the next statement; SQLite turns the sum into a REAL, refused
+    /// here), and the transaction with it.
     func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
         precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
-        let rows = try await db.query(
-            """
-            INSERT INTO ledger_house_slots (account, slot, asset, balance_units) VALUES (?, ?, ?, ?)
-            ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_house_slots.balance_units + excluded.balance_units
-            RETURNING balance_units
-            """,
-            [.text(id.rawValue), .integer(Int64(slot)), .text(id.asset.rawValue), .integer(deltaUnits)])
+        let increment = BlindWrite(
+            head: "INSERT INTO ledger_house_slots (account, slot, asset, balance_units)", row: "(?, ?, ?, ?)",
+            tail: "ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_house_slots.balance_units + excluded.balance_units",
+            binds: [.text(id.rawValue), .integer(Int64(slot)), .text(id.asset.rawValue), .integer(deltaUnits)],
+            key: "\(id.rawValue)/\(slot)")
+        if db.holdsBlindWrites { return try await db.write(increment) }
+        let rows = try await db.query(increment.sql + " RETURNING balance_units", increment.binds)
         guard let row = rows.first, (try? row.integer("balance_units")) != nil else {
             throw DomainError(.ruleViolation, code: "amount_overflow", message: "the balance would overflow")
         }
@@ -69,17 +69,17 @@ extension SQLTransaction {
     var houseSlot: Int { db.houseSlot }
 
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
-        try await db.execute(
-            """
-            INSERT INTO ledger_transfers (id, asset, debit, credit, amount_units, reason, reference_kind, reference_id, hold_id, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(transfer.id.rawValue), .text(transfer.asset.rawValue), .text(transfer.debit.rawValue),
-                .text(transfer.credit.rawValue), .integer(transfer.amountUnits), .text(transfer.reason.rawValue),
-                .text(transfer.referenceKind), .text(transfer.referenceID), .optionalText(transfer.holdID?.rawValue),
-                .date(transfer.createdAt),
-            ])
+        try await db.write(
+            BlindWrite(
+                head:
+                    "INSERT INTO ledger_transfers (id, asset, debit, credit, amount_units, reason, reference_kind, reference_id, hold_id, created_at)",
+                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                binds: [
+                    .text(transfer.id.rawValue), .text(transfer.asset.rawValue), .text(transfer.debit.rawValue),
+                    .text(transfer.credit.rawValue), .integer(transfer.amountUnits), .text(transfer.reason.rawValue),
+                    .text(transfer.referenceKind), .text(transfer.referenceID), .optionalText(transfer.holdID?.rawValue),
+                    .date(transfer.createdAt),
+                ], key: transfer.id.rawValue))
     }
 
     func ledgerTransfers(

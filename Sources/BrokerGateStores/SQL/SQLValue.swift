@@ -90,9 +90,45 @@ public protocol SQLExecutor: Sendable {
     /// The placeholder for a JSON document bound as text: "?" on SQLite, which keeps JSON as
     /// text; "CAST(? AS JSONB)" on PostgreSQL, whose JSONB column takes no text implicitly.
     var jsonPlaceholder: String { get }
+    /// Runs `write` now, or holds it and sends it with the writes held after it, in one
+    /// statement, before this transaction's next statement of any other kind (its COMMIT
+    /// included): nothing can read the database between, so no read misses it.
+    func write(_ write: BlindWrite) async throws
+    /// Whether `write(_:)` holds writes: their failures then surface at the next statement,
+    /// and a write that checks its own result must not go through it.
+    var holdsBlindWrites: Bool { get }
+}
+
+/// One row of an `INSERT` whose result the transaction never reads (a journal entry, an
+/// event, a balance upsert, a house slot increment): rows of one `head` and `tail` can go
+/// in one multi-row statement, and statements on several tables in one round trip.
+public struct BlindWrite: Sendable {
+    /// `INSERT INTO <table> (<columns>)`.
+    public let head: String
+    /// One row's placeholders: "(?, ?, ?)".
+    public let row: String
+    /// What follows the VALUES list: an `ON CONFLICT …` clause, or "".
+    public let tail: String
+    public let binds: [SQLValue]
+    /// The row's conflict key in its table: two rows of one key never go in one statement
+    /// (PostgreSQL refuses an upsert that touches a row twice).
+    public let key: String
+
+    public init(head: String, row: String, tail: String = "", binds: [SQLValue], key: String) {
+        self.head = head
+        self.row = row
+        self.tail = tail
+        self.binds = binds
+        self.key = key
+    }
+
+    /// The write as a statement of its own.
+    public var sql: String { head + " VALUES " + row + (tail.isEmpty ? "" : " " + tail) }
 }
 
 extension SQLExecutor {
+    public func write(_ write: BlindWrite) async throws { try await execute(write.sql, write.binds) }
+    public var holdsBlindWrites: Bool { false }
     public var lockForUpdateSuffix: String { "" }
     public func queue(forRow key: String) async throws {}
     public var houseSlot: Int { 0 }

@@ -1,0 +1,85 @@
+import BrokerGateCore
+import BrokerGateTesting
+import Foundation
+import Testing
+
+@testable import BrokerGateStores
+
+/// Blind writes (journal entries, events, balance upserts, house slot increments): PostgreSQL
+/// holds them and sends them together before the transaction's next statement; every store
+/// must read them back in that transaction, in the order written, each once.
+struct BlindWritesContractTests {
+    let ledger = LedgerContractTests()
+
+    @Test(arguments: StoreKind.allCases)
+    func test_writesOfOneTransaction_areReadInIt_inTheOrderWritten_eachOnce(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let account = AccountID.generate()
+        let alice = LedgerContractTests.customer(account)
+        let fees = LedgerAccountID.house(.fees, .usdPlus)
+        try await ledger.fund(alice, 10_000_000, store)
+        let owner = EntityID.generate()
+        let core = ledger.ledger, reference = ledger.reference
+        let seen = try await store.transaction { tx in
+            // The same house slot three times: each increment must count once.
+            for units: Int64 in [1_000_000, 2_000_000, 3_000_000] {
+                try await core.transfer(units, from: alice, to: fees, reason: .orderFee, reference: reference, in: tx)
+                try await tx.appendEvent(storedEvent(owner, second: Int(units / 1_000_000)))
+            }
+            let journal = try await tx.ledgerTransfers(touching: alice, afterSequence: 1, limit: 10).map(\.transfer.amountUnits)
+            let rows = try await tx.ledgerBalances(customer: account)
+            #expect(try await tx.sequenceEvents(limit: 10) == 3)
+            let events = try await tx.events(owner: owner, after: 0, types: nil, limit: 10).map(\.id)
+            return (journal, rows.map(\.balanceUnits), try await tx.ledgerBalance(fees)?.balanceUnits, events, try await tx.ledgerSums())
+        }
+        #expect(seen.0 == [1_000_000, 2_000_000, 3_000_000])
+        #expect(seen.1 == [4_000_000])
+        #expect(seen.2 == 6_000_000)
+        #expect(seen.3 == ["e-000001", "e-000002", "e-000003"])
+        #expect(seen.4.values.allSatisfy { $0 == 0 })
+        let after = try await store.read { tx in (try await tx.ledgerBalance(fees)?.balanceUnits, try await tx.ledgerSequence()) }
+        #expect(after.0 == 6_000_000)
+        #expect(after.1 == 4)
+    }
+}
+
+/// How held writes become one statement (`HeldWrites`).
+struct HeldWritesTests {
+    func row(_ table: String, _ key: String, tail: String = "") -> BlindWrite {
+        BlindWrite(head: "INSERT INTO \(table) (k, v)", row: "(?, ?)", tail: tail, binds: [.text(key), .integer(1)], key: key)
+    }
+
+    @Test func test_rowsOfOneShape_areOneMultiRowInsert_bindsInRowOrder() throws {
+        var held = HeldWrites()
+        #expect(held.statement == nil)
+        for key in ["a", "b", "c"] { held.add(row("t", key, tail: "ON CONFLICT (k) DO NOTHING")) }
+        let statement = try #require(held.statement)
+        #expect(statement.sql == "INSERT INTO t (k, v) VALUES (?, ?), (?, ?), (?, ?) ON CONFLICT (k) DO NOTHING")
+        #expect(statement.binds == [.text("a"), .integer(1), .text("b"), .integer(1), .text("c"), .integer(1)])
+    }
+
+    @Test func test_severalShapes_goInOneStatement_eachInTheOrderFirstWritten() throws {
+        var held = HeldWrites()
+        held.add(row("journal", "j1"))
+        held.add(row("events", "e1"))
+        held.add(row("journal", "j2"))
+        let statement = try #require(held.statement)
+        #expect(
+            statement.sql
+                == "WITH w0 AS (INSERT INTO journal (k, v) VALUES (?, ?), (?, ?)), "
+                + "w1 AS (INSERT INTO events (k, v) VALUES (?, ?)) SELECT 1")
+        #expect(statement.binds.enumerated().filter { $0.offset % 2 == 0 }.map(\.element) == [.text("j1"), .text("j2"), .text("e1")])
+    }
+
+    @Test func test_aKeyHeldAlready_orOneBindTooMany_isNotAccepted() {
+        var held = HeldWrites()
+        held.add(row("slots", "fees/3"))
+        #expect(!held.accepts(row("slots", "fees/3")))
+        #expect(held.accepts(row("slots", "fees/4")))
+        #expect(held.accepts(row("other", "fees/3")))
+        let wide = BlindWrite(
+            head: "INSERT INTO t (v)", row: "(?)", binds: Array(repeating: .integer(0), count: HeldWrites.bindsMax - 1), key: "wide")
+        #expect(!held.accepts(wide))
+        #expect(HeldWrites().accepts(wide))
+    }
+}
