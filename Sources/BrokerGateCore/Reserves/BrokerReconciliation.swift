@@ -46,15 +46,7 @@ public struct OrdersAtSnapshot: Sendable {
 
     /// Orders created from `since` on (documents_kind), or nil past `recentMax`.
     static func orders(since: PageCursor, in tx: any StoreTransaction) async throws -> [OrderRecord]? {
-        var query = DocumentQuery(owner: nil, page: PageRequest(limit: PageRequest.limitMax, direction: .after(since)))
-        var found: [OrderRecord] = []
-        while true {
-            let page = try await tx.page(OrderRecord.self, query: query)
-            found += page.items
-            if found.count > recentMax { return nil }
-            guard let next = page.next else { return found }
-            query.page.direction = .after(next)
-        }
+        try await tx.allDocuments(OrderRecord.self, query: DocumentQuery(owner: nil), after: since, atMost: recentMax)
     }
 }
 

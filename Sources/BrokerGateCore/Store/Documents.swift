@@ -175,12 +175,21 @@ extension DocumentRepository {
     /// Every document `query` matches, walking its pages (the query's own page is ignored).
     /// For sets that stay small (an order's fills, the open orders, the broker's positions).
     public func allDocuments<D: StoredDocument>(_ type: D.Type, query: DocumentQuery) async throws -> [D] {
+        try await allDocuments(type, query: query, after: nil, atMost: .max) ?? []
+    }
+
+    /// The documents `query` matches after `cursor` (from the first when nil), walking its
+    /// pages in (created_at, id) order; nil as soon as there are more than `limit`.
+    public func allDocuments<D: StoredDocument>(
+        _ type: D.Type, query: DocumentQuery, after cursor: PageCursor?, atMost limit: Int
+    ) async throws -> [D]? {
         var query = query
-        query.page = PageRequest(limit: PageRequest.limitMax)
+        query.page = PageRequest(limit: PageRequest.limitMax, direction: cursor.map { .after($0) } ?? .start)
         var documents: [D] = []
         while true {
             let page = try await page(type, query: query)
             documents += page.items
+            if documents.count > limit { return nil }
             guard let next = page.next else { return documents }
             query.page.direction = .after(next)
         }
