@@ -185,12 +185,15 @@ struct HeldWrites {
     /// PostgreSQL takes at most 65,535 binds per statement; far fewer keep one flush small.
     static let bindsMax = 2_000
 
+    /// A key is unique within its table, and `head` names the table.
+    private static func heldKey(_ write: BlindWrite) -> String { write.head + "|" + write.key }
+
     func accepts(_ write: BlindWrite) -> Bool {
-        !keys.contains(write.head + "|" + write.key) && bindCount + write.binds.count <= Self.bindsMax
+        !keys.contains(Self.heldKey(write)) && bindCount + write.binds.count <= Self.bindsMax
     }
 
     mutating func add(_ write: BlindWrite) {
-        keys.insert(write.head + "|" + write.key)
+        keys.insert(Self.heldKey(write))
         bindCount += write.binds.count
         if let index = shapes.firstIndex(where: { $0.head == write.head && $0.tail == write.tail }) {
             shapes[index].rows.append(write.row)
@@ -203,9 +206,7 @@ struct HeldWrites {
     /// The statement sending every held write, its binds in placeholder order; nil when none is held.
     var statement: (sql: String, binds: [SQLValue])? {
         guard !shapes.isEmpty else { return nil }
-        let parts = shapes.map { shape in
-            shape.head + " VALUES " + shape.rows.joined(separator: ", ") + (shape.tail.isEmpty ? "" : " " + shape.tail)
-        }
+        let parts = shapes.map { BlindWrite.insert(head: $0.head, rows: $0.rows, tail: $0.tail) }
         let binds = shapes.flatMap(\.binds)
         guard parts.count > 1 else { return (parts[0], binds) }
         let named = parts.enumerated().map { index, part in "w\(index) AS (\(part))" }

@@ -123,7 +123,12 @@ public struct BlindWrite: Sendable {
     }
 
     /// The write as a statement of its own.
-    public var sql: String { head + " VALUES " + row + (tail.isEmpty ? "" : " " + tail) }
+    public var sql: String { Self.insert(head: head, rows: [row], tail: tail) }
+
+    /// `head VALUES row, row, … tail`: one statement writing `rows`.
+    static func insert(head: String, rows: [String], tail: String) -> String {
+        head + " VALUES " + rows.joined(separator: ", ") + (tail.isEmpty ? "" : " " + tail)
+    }
 }
 
 extension SQLExecutor {
