@@ -47,7 +47,7 @@ extension SQLTransaction {
     }
 
     func events(owner: OrganizationID?, after position: Int64, types: [String]?, limit: Int) async throws -> [StoredEvent] {
-        var sql = "SELECT * FROM events WHERE position IS NOT NULL AND position > ?"
+        var sql = "SELECT \(Self.eventColumns) FROM events WHERE position IS NOT NULL AND position > ?"
         var binds: [SQLValue] = [.integer(position)]
         if let owner {
             sql += " AND organization_id = ?"
@@ -64,7 +64,7 @@ extension SQLTransaction {
     }
 
     func event(id: String) async throws -> StoredEvent? {
-        try await one("SELECT * FROM events WHERE id = ?", [.text(id)], Self.event)
+        try await one("SELECT \(Self.eventColumns) FROM events WHERE id = ?", [.text(id)], Self.event)
     }
 
     func latestEventPosition(owner: OrganizationID) async throws -> Int64 {
@@ -95,6 +95,9 @@ extension SQLTransaction {
             "DELETE FROM events WHERE position IS NOT NULL AND position <= ? RETURNING position", [.integer(through)]
         ).count
     }
+
+    /// The columns `event(_:)` decodes, named rather than `*` (see `organizationColumns`).
+    static let eventColumns = "id, organization_id, type, created_at, payload, position"
 
     static func event(_ row: SQLRow) throws -> StoredEvent {
         StoredEvent(

@@ -14,7 +14,8 @@ extension SQLTransaction {
         // cash and stock rows in either order, and one turn covers both without deadlocks.
         if case .customer(let account) = id.owner { try await db.queue(forRow: "customer/\(account.rawValue)") }
         let balance = try await one(
-            "SELECT * FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)], Self.balance)
+            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)],
+            Self.balance)
         cache.withLock { $0.read(balance, of: id) }
         return balance
     }
@@ -72,7 +73,7 @@ extension SQLTransaction {
         try await db.write(
             BlindWrite(
                 head:
-                    "INSERT INTO ledger_transfers (id, asset, debit, credit, amount_units, reason, reference_kind, reference_id, hold_id, created_at)",
+                    "INSERT INTO ledger_transfers (\(Self.transferColumns))",
                 row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 binds: [
                     .text(transfer.id.rawValue), .text(transfer.asset.rawValue), .text(transfer.debit.rawValue),
@@ -86,7 +87,7 @@ extension SQLTransaction {
         touching account: LedgerAccountID, afterSequence: Int64, limit: Int
     ) async throws -> [(sequence: Int64, transfer: LedgerTransfer)] {
         try await all(
-            "SELECT * FROM ledger_transfers WHERE (debit = ? OR credit = ?) AND sequence > ? ORDER BY sequence LIMIT ?",
+            "SELECT sequence, \(Self.transferColumns) FROM ledger_transfers WHERE (debit = ? OR credit = ?) AND sequence > ? ORDER BY sequence LIMIT ?",
             [.text(account.rawValue), .text(account.rawValue), .integer(afterSequence), .integer(Int64(limit))]
         ) { row in (try row.integer("sequence"), try Self.transfer(row)) }
     }
@@ -116,7 +117,8 @@ extension SQLTransaction {
     }
 
     func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold? {
-        try await one("SELECT * FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)]) { row in
+        let columns = "account, amount_units, posted_units, status, reference_kind, reference_id, created_at, updated_at"
+        return try await one("SELECT \(columns) FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)]) { row in
             guard let account = LedgerAccountID(rawValue: try row.text("account")),
                 let status = LedgerHold.Status(rawValue: try row.text("status"))
             else { throw StoreError("unreadable ledger hold \(id)") }
@@ -143,7 +145,7 @@ extension SQLTransaction {
     func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance] {
         let prefix = "customer/\(account.rawValue)/"
         return try await all(
-            "SELECT * FROM ledger_balances WHERE account >= ? AND account < ? ORDER BY account",
+            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account >= ? AND account < ? ORDER BY account",
             [.text(prefix), .text("customer/\(account.rawValue)0")], Self.balance)
     }
 
@@ -161,6 +163,11 @@ extension SQLTransaction {
             ORDER BY account LIMIT ?
             """, [.text(asset.rawValue), .text(after), .text(asset.rawValue), .text(after), .integer(Int64(limit))], Self.balance)
     }
+
+    /// The columns `balance(_:)` and `transfer(_:)` decode, named rather than `*` (see
+    /// `SQLTransaction.organizationColumns`).
+    static let balanceColumns = "account, organization_id, balance_units, held_units"
+    static let transferColumns = "id, asset, debit, credit, amount_units, reason, reference_kind, reference_id, hold_id, created_at"
 
     static func balance(_ row: SQLRow) throws -> LedgerBalance {
         guard let id = LedgerAccountID(rawValue: try row.text("account")) else { throw StoreError("unreadable ledger account") }

@@ -32,13 +32,18 @@ extension SQLTransaction {
     }
 
     func organization(_ id: OrganizationID) async throws -> Organization? {
-        try await one("SELECT * FROM organizations WHERE id = ?", [.text(id.rawValue)], Self.organization)
+        try await one("SELECT \(Self.organizationColumns) FROM organizations WHERE id = ?", [.text(id.rawValue)], Self.organization)
     }
 
     func organizations(role: OrganizationRole) async throws -> [Organization] {
         try await all(
-            "SELECT * FROM organizations WHERE role = ? ORDER BY created_at, id", [.text(role.rawValue)], Self.organization)
+            "SELECT \(Self.organizationColumns) FROM organizations WHERE role = ? ORDER BY created_at, id", [.text(role.rawValue)],
+            Self.organization)
     }
+
+    /// The columns `organization(_:)` decodes, named rather than `*`: a prepared statement
+    /// (PostgreSQL) must keep its result shape when a later migration adds a column.
+    static let organizationColumns = "id, name, role, created_at"
 
     static func organization(_ row: SQLRow) throws -> Organization {
         guard let role = OrganizationRole(rawValue: try row.text("role")) else { throw StoreError("bad role in organizations") }
@@ -60,12 +65,12 @@ extension SQLTransaction {
     }
 
     func apiKey(_ id: APIKeyID) async throws -> APIKeyRecord? {
-        try await one("SELECT * FROM api_keys WHERE id = ?", [.text(id.rawValue)], Self.apiKeyRecord)
+        try await one("SELECT \(Self.apiKeyColumns) FROM api_keys WHERE id = ?", [.text(id.rawValue)], Self.apiKeyRecord)
     }
 
     func apiKeys(organization: OrganizationID, limit: Int) async throws -> [APIKeyRecord] {
         try await db.query(
-            "SELECT * FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+            "SELECT \(Self.apiKeyColumns) FROM api_keys WHERE organization_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",
             [.text(organization.rawValue), .integer(Int64(limit))]
         ).map(Self.apiKeyRecord)
     }
@@ -74,6 +79,8 @@ extension SQLTransaction {
         try await db.execute(
             "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", [.date(instant), .text(id.rawValue)])
     }
+
+    static let apiKeyColumns = "id, organization_id, salt_hex, secret_hash_hex, created_at, revoked_at, name, read_only"
 
     static func apiKeyRecord(_ row: SQLRow) throws -> APIKeyRecord {
         guard let keyID = APIKeyID(parsing: try row.text("id")) else { throw StoreError("bad key id in api_keys") }
@@ -86,7 +93,7 @@ extension SQLTransaction {
 
     func idempotencyRecord(organizationID: OrganizationID, keyHashHex: String) async throws -> IdempotencyRecord? {
         try await one(
-            "SELECT * FROM idempotency_records WHERE organization_id = ? AND key_hash_hex = ?",
+            "SELECT request_hash_hex, status, sealed_body, created_at FROM idempotency_records WHERE organization_id = ? AND key_hash_hex = ?",
             [.text(organizationID.rawValue), .text(keyHashHex)]
         ) { row in
             IdempotencyRecord(
