@@ -241,9 +241,11 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
     connections_list = [int(part) for part in os.environ.get("BENCH_PG_CONNECTIONS", "64").split(",") if part.strip()]
     pool = os.environ.get("BENCH_PG_POOL_SIZE")
     writers = os.environ.get("BENCH_PG_WRITE_CONCURRENCY")
+    prepared = os.environ.get("BENCH_PG_PREPARED_STATEMENTS")
     loads = []
     with PostgresServer(bin_dir, settings.out_dir / "postgres", free_port()) as server:
-        options = [f"pool_size={pool}"] * bool(pool) + [f"write_concurrency={writers}"] * bool(writers)
+        options = ([f"pool_size={pool}"] * bool(pool) + [f"write_concurrency={writers}"] * bool(writers)
+                   + [f"prepared_statements={prepared}"] * bool(prepared))
         store = server.url("brokergate") + ("?" + "&".join(options) if options else "")
         with gateway_class(settings, store, "gateway-postgres.log", made_up_keys()) as gateway:
             accounts = gateway.trading_accounts(settings.trading_accounts)

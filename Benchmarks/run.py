@@ -27,7 +27,8 @@ Environment: BENCH_SECONDS (5), BENCH_CONNECTIONS ("1,16,64"), BENCH_SCALING
 ("1000,10000,100000"), BENCH_SCALING_CONNECTIONS ("64"), BENCH_WRK_THREADS (1),
 BENCH_TRADING_ACCOUNTS (8), BENCH_BIN_DIR (.build/release), BENCH_OUT_DIR
 (.build/bench/<timestamp>), BENCH_PG_CONNECTIONS ("64"), BENCH_PG_POOL_SIZE (the store's default),
-BENCH_PG_WRITE_CONCURRENCY (the store's default).
+BENCH_PG_WRITE_CONCURRENCY (the store's default), BENCH_PG_PREPARED_STATEMENTS ("on" or "off"; the
+store's default, on).
 """
 
 from __future__ import annotations

@@ -19,15 +19,19 @@ final class PostgresExecutor: SQLExecutor {
     let rowQueues: PostgresRowQueues?
     /// Blind writes not sent yet (`write(_:)`).
     private let held = Mutex(HeldWrites())
+    /// The store's named statements; nil sends every statement unnamed.
+    let prepared: PostgresPreparedStatements?
 
     init(
-        connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false, rowQueues: PostgresRowQueues? = nil
+        connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false,
+        rowQueues: PostgresRowQueues? = nil, prepared: PostgresPreparedStatements? = nil
     ) {
         self.connection = connection
         self.logger = logger
         self.houseSlot = houseSlot
         self.isReadOnly = isReadOnly
         self.rowQueues = rowQueues
+        self.prepared = prepared
     }
 
     var lockForUpdateSuffix: String { isReadOnly ? "" : " FOR UPDATE" }
@@ -108,16 +112,40 @@ final class PostgresExecutor: SQLExecutor {
     }
 
     private func send(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let statement = PostgresQuery(unsafeSQL: Self.numbered(sql), binds: try Self.bindings(binds))
+        let text = Self.numbered(sql)
+        let bindings = try Self.bindings(binds)
         return try await PostgresStoreError.converting {
+            if let prepared, case let types = binds.map(Self.dataType),
+                let name = prepared.name(for: text, types: types, on: connection.id)
+            {
+                return try await sendNamed(name, text, types, bindings, prepared)
+            }
             var rows: [SQLRow] = []
-            for try await row in try await connection.query(statement, logger: logger) {
-                var columns: [String: SQLValue] = [:]
-                for cell in row { columns[cell.columnName] = try Self.value(cell) }
-                rows.append(SQLRow(columns: columns))
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: text, binds: bindings), logger: logger) {
+                rows.append(try Self.row(row))
             }
             return rows
         }
+    }
+
+    private func sendNamed(
+        _ name: String, _ text: String, _ types: [PostgresDataType], _ bindings: PostgresBindings, _ prepared: PostgresPreparedStatements
+    ) async throws -> [SQLRow] {
+        do {
+            let rows = try await PostgresPreparedStatements.run(
+                name: name, sql: text, types: types, bindings: bindings, on: connection, logger: logger, row: Self.row)
+            prepared.succeeded(name, on: connection.id)
+            return rows
+        } catch {
+            prepared.failed(name, on: connection.id, sqlState: (error as? PSQLError)?.serverInfo?[.sqlState])
+            throw error
+        }
+    }
+
+    @Sendable static func row(_ row: PostgresRow) throws -> SQLRow {
+        var columns: [String: SQLValue] = [:]
+        for cell in row { columns[cell.columnName] = try value(cell) }
+        return SQLRow(columns: columns)
     }
 
     /// `?` → `$1, $2, …`. The shared statements never contain a literal `?`. Walks UTF-8
@@ -150,6 +178,16 @@ final class PostgresExecutor: SQLExecutor {
             }
         }
         return bindings
+    }
+
+    /// The type `bindings(_:)` gives `value`, which a named statement is prepared with.
+    static func dataType(_ value: SQLValue) -> PostgresDataType {
+        switch value {
+        case .null: .null
+        case .integer: .int8
+        case .text: .text
+        case .blob: .bytea
+        }
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {

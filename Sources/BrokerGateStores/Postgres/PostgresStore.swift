@@ -27,6 +27,9 @@ public final class PostgresStore: Store, StoreRetryCounting {
     let slotClaims: PostgresSlotClaims
     /// Admits `writeConcurrency` write transaction attempts at a time (`writeConcurrencyDefault`).
     let writers: AsyncSemaphore
+    /// Statements prepared once per connection (`PostgresPreparedStatements`); nil when the
+    /// URL says `prepared_statements=off`.
+    let prepared: PostgresPreparedStatements?
     private let retries = Mutex<[String: Int]>([:])
     /// When a wait for a connection last ran out, until a connection arrives again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
@@ -82,6 +85,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
         let configuration = try Self.configuration(url: url, poolSize: poolSize)
         writers = AsyncSemaphore(
             permits: min(configuration.options.maximumConnections, try writeConcurrency ?? Self.writeConcurrency(url: url)))
+        prepared = try Self.usesPreparedStatements(url: url) ? PostgresPreparedStatements() : nil
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runTask = Task { await client.run() }
@@ -139,7 +143,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
     private func snapshot<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
-                let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true)
+                let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true, prepared: prepared)
                 return try await db.inTransaction(isolation: "REPEATABLE READ READ ONLY") { try await body(db) }
             }
         }
@@ -188,7 +192,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
         try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
                 let slot = try await slotClaims.slot(of: connection)
-                let db = PostgresExecutor(connection: connection, logger: logger, houseSlot: slot, rowQueues: queues)
+                let db = PostgresExecutor(
+                    connection: connection, logger: logger, houseSlot: slot, rowQueues: queues, prepared: prepared)
                 return try await db.holdingTurns(on: queues.held) {
                     try await db.inTransaction(isolation: "SERIALIZABLE") { try await body(db) }
                 }

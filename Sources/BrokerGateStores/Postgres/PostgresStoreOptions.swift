@@ -2,7 +2,8 @@ import BrokerGateCore
 import Foundation
 import PostgresNIO
 
-/// The store URL's options: `postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?pool_size=N&write_concurrency=M`.
+/// The store URL's options:
+/// `postgres://USER[:PASSWORD]@HOST:PORT/DATABASE?pool_size=N&write_concurrency=M&prepared_statements=off`.
 extension PostgresStore {
     static func configuration(url: String, poolSize: Int?) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), let host = components.host, let user = components.user else {
@@ -26,6 +27,20 @@ extension PostgresStore {
     static func writeConcurrency(url: String) throws -> Int {
         guard let components = URLComponents(string: url) else { return writeConcurrencyDefault }
         return try wholeNumber("write_concurrency", in: components, range: writeConcurrencyRange) ?? writeConcurrencyDefault
+    }
+
+    /// `?prepared_statements=on|off` on the store URL, on when absent. Off sends every
+    /// statement unnamed, for a connection pooler that does not keep sessions
+    /// (PgBouncer's transaction mode) or to measure what naming them saves.
+    static func usesPreparedStatements(url: String) throws -> Bool {
+        guard let components = URLComponents(string: url),
+            let text = components.queryItems?.first(where: { $0.name == "prepared_statements" })?.value
+        else { return true }
+        switch text {
+        case "on": return true
+        case "off": return false
+        default: throw StoreError("prepared_statements in the PostgreSQL URL must be on or off, got \(text.prefix(20))")
+        }
     }
 
     private static func wholeNumber(_ name: String, in components: URLComponents, range: ClosedRange<Int>) throws -> Int? {
