@@ -110,6 +110,20 @@ struct PostgresPreparedStatementsTests {
         let store = try await store("?prepared_statements=off")
         #expect(try await organizationRoundTrip(store) != nil)
         #expect(try await preparedNames(store).isEmpty)
+        #expect(try await planCacheMode(store) == "auto")
+    }
+
+    /// Planned for their values at every execution, as unnamed statements are: a generic plan
+    /// may scan (and SERIALIZABLE lock) more than the values need.
+    @Test func test_preparedStatements_areStillPlannedPerExecution() async throws {
+        #expect(try await planCacheMode(try await store()) == "force_custom_plan")
+    }
+
+    func planCacheMode(_ store: PostgresStore) async throws -> String? {
+        try await store.withLeasedConnection { connection in
+            try await PostgresExecutor(connection: connection, logger: store.logger)
+                .query("SELECT current_setting('plan_cache_mode') AS mode", []).first?.text("mode")
+        }
     }
 
     /// Why reads name their columns: PostgreSQL refuses to run a prepared `SELECT *` once a

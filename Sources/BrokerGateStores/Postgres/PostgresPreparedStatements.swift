@@ -6,7 +6,9 @@ import Synchronization
 /// statement text with its bind types gets one name, is prepared once per connection, and
 /// from then on travels as Bind and Execute only, so PostgreSQL neither parses nor analyses
 /// it again. Without them every one of a market buy's ~53 statements was an unnamed
-/// statement, parsed and planned from its text each time.
+/// statement, parsed and analysed from its text each time. Each execution is still planned
+/// for its values (`plan_cache_mode=force_custom_plan`, `PostgresStore.configuration`), so
+/// what a statement scans, and so what SERIALIZABLE locks, is what it was unnamed.
 ///
 /// PostgresNIO prepares only statements whose name and SQL are static properties of a type
 /// (`PostgresPreparedStatement`). `NamedStatement` is that type for every statement here:

@@ -15,6 +15,14 @@ extension PostgresStore {
             password: components.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: .disable)
         configuration.options.maximumConnections = try poolSize ?? Self.poolSize(in: components)
         configuration.options.connectTimeout = .seconds(10)
+        if try usesPreparedStatements(url: url) {
+            // A prepared statement is still planned for its values at every execution, as
+            // an unnamed one is: after five runs PostgreSQL may switch to one generic plan,
+            // and with it read/write-dependency aborts tripled under the order load
+            // (BENCHMARKS.md), since a generic plan chosen while a table is small may scan
+            // more than the values need, and SERIALIZABLE locks what it scans.
+            configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_custom_plan")]
+        }
         return configuration
     }
 
