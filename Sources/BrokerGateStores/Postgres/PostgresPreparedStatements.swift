@@ -5,7 +5,7 @@ import Synchronization
 /// Server-side prepared statements for the shared SQL layer (issue 16): each distinct
 /// statement text with its bind types gets one name, is prepared once per connection, and
 /// from then on travels as Bind and Execute only, so PostgreSQL neither parses nor analyses
-/// it again. Without them every one of a market buy's ~53 statements was an unnamed
+/// it again. Without them every one of a market buy's ~50 statements was an unnamed
 /// statement, parsed and analysed from its text each time. Each execution is still planned
 /// for its values (`plan_cache_mode=force_custom_plan`, `PostgresStore.configuration`), so
 /// what a statement scans, and so what SERIALIZABLE locks, is what it was unnamed.
@@ -84,8 +84,8 @@ final class PostgresPreparedStatements: Sendable {
         }
     }
 
-    /// Whether a statement has any use in sharing a plan: transaction control, locks taken
-    /// by `SELECT pg_…` aside, is cheap to parse and some of it cannot be prepared.
+    /// Whether a statement is worth a name: data statements are; transaction control
+    /// (BEGIN, COMMIT, ROLLBACK, SET) is cheap to parse, and some of it cannot be prepared.
     static func isPreparable(_ sql: String) -> Bool {
         sql.hasPrefix("SELECT ") || sql.hasPrefix("INSERT ") || sql.hasPrefix("UPDATE ") || sql.hasPrefix("DELETE ")
             || sql.hasPrefix("WITH ")
