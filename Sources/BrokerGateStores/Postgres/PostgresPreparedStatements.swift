@@ -41,13 +41,19 @@ final class PostgresPreparedStatements: Sendable {
         var retired = Set<String>()
     }
 
-    private let names = Mutex<[String: String]>([:])
+    /// A statement's identity: its text and the types its binds are prepared with.
+    private struct Statement: Hashable {
+        let sql: String
+        let types: [PostgresDataType]
+    }
+
+    private let names = Mutex<[Statement: String]>([:])
     private let connections = Mutex<[PostgresConnection.ID: Connection]>([:])
 
     /// The name of `sql` with these bind types on `connection`, or nil to send it unnamed.
     func name(for sql: String, types: [PostgresDataType], on connection: PostgresConnection.ID) -> String? {
         guard Self.isPreparable(sql) else { return nil }
-        let key = types.map { String($0.rawValue) }.joined(separator: ",") + "|" + sql
+        let key = Statement(sql: sql, types: types)
         let name: String? = names.withLock { names in
             if let name = names[key] { return name }
             guard names.count < Self.namesMax else { return nil }

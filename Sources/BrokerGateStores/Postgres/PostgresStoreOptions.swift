@@ -41,9 +41,7 @@ extension PostgresStore {
     /// statement unnamed, for a connection pooler that does not keep sessions
     /// (PgBouncer's transaction mode) or to measure what naming them saves.
     static func usesPreparedStatements(url: String) throws -> Bool {
-        guard let components = URLComponents(string: url),
-            let text = components.queryItems?.first(where: { $0.name == "prepared_statements" })?.value
-        else { return true }
+        guard let components = URLComponents(string: url), let text = option("prepared_statements", in: components) else { return true }
         switch text {
         case "on": return true
         case "off": return false
@@ -51,8 +49,12 @@ extension PostgresStore {
         }
     }
 
+    private static func option(_ name: String, in components: URLComponents) -> String? {
+        components.queryItems?.first(where: { $0.name == name })?.value
+    }
+
     private static func wholeNumber(_ name: String, in components: URLComponents, range: ClosedRange<Int>) throws -> Int? {
-        guard let text = components.queryItems?.first(where: { $0.name == name })?.value else { return nil }
+        guard let text = option(name, in: components) else { return nil }
         guard let number = Int(text), range.contains(number) else {
             throw StoreError("\(name) in the PostgreSQL URL must be a whole number in \(range), got \(text.prefix(20))")
         }

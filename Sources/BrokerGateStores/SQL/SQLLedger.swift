@@ -72,9 +72,7 @@ extension SQLTransaction {
     func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try await db.write(
             BlindWrite(
-                head:
-                    "INSERT INTO ledger_transfers (\(Self.transferColumns))",
-                row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                head: "INSERT INTO ledger_transfers (\(Self.transferColumns))", row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 binds: [
                     .text(transfer.id.rawValue), .text(transfer.asset.rawValue), .text(transfer.debit.rawValue),
                     .text(transfer.credit.rawValue), .integer(transfer.amountUnits), .text(transfer.reason.rawValue),
