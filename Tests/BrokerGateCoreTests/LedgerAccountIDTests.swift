@@ -2,8 +2,8 @@ import BrokerGateCore
 import Foundation
 import Testing
 
-/// `LedgerAccountID` caches its raw value's hash for the ledger's hot path; its identity and
-/// its stored form must stay exactly what they were.
+/// `LedgerAccountID` keeps its parts in one shared box and caches its raw value's hash for the
+/// ledger's hot path; its identity and its stored form must stay exactly what they were.
 struct LedgerAccountIDTests {
     static let account = AccountID(parsing: "3f2504e0-4f89-11d3-9a0c-0305e82c3301")!
 
@@ -16,6 +16,15 @@ struct LedgerAccountIDTests {
             #expect(other.hashValue == built.hashValue)
             #expect(Set([built, other]).count == 1)
         }
+    }
+
+    @Test func test_parts_readBackWhatWasBuilt() {
+        let id = LedgerAccountID.customer(Self.account, .stock("AAPL"))
+        #expect(id.owner == .customer(Self.account) && id.asset == .stock("AAPL") && id.isCustomer)
+        #expect(id.rawValue == "customer/3f2504e0-4f89-11d3-9a0c-0305e82c3301/STOCK:AAPL" && id.description == id.rawValue)
+        let house = LedgerAccountID.house(.fees, .usdPlus)
+        #expect(house.owner == .house(.fees) && house.asset == .usdPlus && !house.isCustomer && house.rawValue == "house/fees/USD+")
+        #expect(id < house && !(house < id), "ids order by their raw value: customer/… before house/…")
     }
 
     @Test func test_otherOwnerOrAsset_isAnotherAccount() {

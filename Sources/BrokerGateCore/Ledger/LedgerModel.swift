@@ -69,46 +69,76 @@ public enum HouseAccount: String, Sendable, Codable, CaseIterable {
 /// A ledger account id: owner and asset, spelled "customer/<account>/<asset>" or
 /// "house/<name>/<asset>", stable across stores.
 public struct LedgerAccountID: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
-    public let rawValue: String
-    public let owner: LedgerOwner
-    public let asset: LedgerAsset
-    /// `rawValue`'s hash, computed once: ledger ids are dictionary keys on the ledger's hottest
-    /// path (the memory store looks each up six times per transfer), where hashing the ~45
-    /// character string every time cost more than the lookup. Process-local; never stored.
-    private let rawHash: Int
+    /// The id's parts live in one immutable box: ledger ids are copied on the ledger's hottest
+    /// path (each balance row read or saved, two per journal entry, every dictionary lookup), and
+    /// copying three strings cost three reference counts where one box costs one. Immutable,
+    /// so the struct keeps value semantics.
+    private let parts: Parts
 
-    public init(_ owner: LedgerOwner, _ asset: LedgerAsset) {
-        self.owner = owner
-        self.asset = asset
-        switch owner {
-        case .customer(let account): rawValue = "customer/\(account.rawValue)/\(asset.rawValue)"
-        case .house(let house): rawValue = "house/\(house.rawValue)/\(asset.rawValue)"
+    private final class Parts: Sendable {
+        let rawValue: String
+        let owner: LedgerOwner
+        let asset: LedgerAsset
+        let isCustomer: Bool
+        /// `rawValue`'s hash, computed once: ledger ids are dictionary keys on the ledger's
+        /// hottest path (the memory store looks each up six times per transfer), where hashing
+        /// the ~45 character string every time cost more than the lookup. Process-local; never
+        /// stored.
+        let rawHash: Int
+
+        init(rawValue: String, owner: LedgerOwner, asset: LedgerAsset) {
+            self.rawValue = rawValue
+            self.owner = owner
+            self.asset = asset
+            if case .customer = owner { isCustomer = true } else { isCustomer = false }
+            rawHash = rawValue.hashValue
         }
-        rawHash = rawValue.hashValue
     }
 
-    /// The stored and wire form is unchanged: the three fields, without the cached hash.
+    public var rawValue: String { parts.rawValue }
+    public var owner: LedgerOwner { parts.owner }
+    public var asset: LedgerAsset { parts.asset }
+
+    public init(_ owner: LedgerOwner, _ asset: LedgerAsset) {
+        let rawValue =
+            switch owner {
+            case .customer(let account): "customer/\(account.rawValue)/\(asset.rawValue)"
+            case .house(let house): "house/\(house.rawValue)/\(asset.rawValue)"
+            }
+        parts = Parts(rawValue: rawValue, owner: owner, asset: asset)
+    }
+
+    /// The stored and wire form: the three fields, without the cached hash.
     private enum CodingKeys: String, CodingKey { case rawValue, owner, asset }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        rawValue = try container.decode(String.self, forKey: .rawValue)
-        owner = try container.decode(LedgerOwner.self, forKey: .owner)
-        asset = try container.decode(LedgerAsset.self, forKey: .asset)
-        rawHash = rawValue.hashValue
+        parts = Parts(
+            rawValue: try container.decode(String.self, forKey: .rawValue), owner: try container.decode(LedgerOwner.self, forKey: .owner),
+            asset: try container.decode(LedgerAsset.self, forKey: .asset))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(parts.rawValue, forKey: .rawValue)
+        try container.encode(parts.owner, forKey: .owner)
+        try container.encode(parts.asset, forKey: .asset)
     }
 
     public static func customer(_ account: AccountID, _ asset: LedgerAsset) -> LedgerAccountID { .init(.customer(account), asset) }
     public static func house(_ house: HouseAccount, _ asset: LedgerAsset) -> LedgerAccountID { .init(.house(house), asset) }
 
-    public var isCustomer: Bool { if case .customer = owner { true } else { false } }
-    public var description: String { rawValue }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var isCustomer: Bool { parts.isCustomer }
+    public var description: String { parts.rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.parts.rawValue < rhs.parts.rawValue }
 
     // The raw value spells owner and asset exactly (`init?(rawValue:)` parses it back), so it
     // alone decides equality and the hash (cached: one integer per lookup, not three strings).
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.rawHash == rhs.rawHash && lhs.rawValue == rhs.rawValue }
-    public func hash(into hasher: inout Hasher) { hasher.combine(rawHash) }
+    // The same box is the same id without comparing anything.
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.parts === rhs.parts || (lhs.parts.rawHash == rhs.parts.rawHash && lhs.parts.rawValue == rhs.parts.rawValue)
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(parts.rawHash) }
 }
 
 /// A balance row. `heldUnits` is the part of a customer balance reserved by pending holds.
