@@ -18,6 +18,24 @@ struct LedgerAccountIDTests {
         }
     }
 
+    @Test func test_equalIDs_inSeparateBoxes_hashAlikeUnderEverySeed() throws {
+        let built = LedgerAccountID.customer(Self.account, .usdPlus)
+        let parsed = try #require(LedgerAccountID(rawValue: built.rawValue))
+        let other = LedgerAccountID.customer(Self.account, .usdc)
+        for seed in [0, 1, -1, 42, Int.max, Int.min] {
+            #expect(parsed._rawHashValue(seed: seed) == built._rawHashValue(seed: seed))
+            #expect(other._rawHashValue(seed: seed) != built._rawHashValue(seed: seed))
+        }
+        #expect(built._rawHashValue(seed: 1) != built._rawHashValue(seed: 2), "the seed is hashed in, not ignored")
+        // A dictionary grown past many resizes (new seeds each time) still finds every key
+        // through ids built again, in other boxes.
+        let accounts = (0..<5_000).map { _ in AccountID.generate() }
+        var balances: [LedgerAccountID: Int] = [:]
+        for (index, account) in accounts.enumerated() { balances[.customer(account, .usdPlus)] = index }
+        #expect(balances.count == accounts.count)
+        for (index, account) in accounts.enumerated() { #expect(balances[LedgerAccountID(rawValue: "customer/\(account)/USD+")!] == index) }
+    }
+
     @Test func test_parts_readBackWhatWasBuilt() {
         let id = LedgerAccountID.customer(Self.account, .stock("AAPL"))
         #expect(id.owner == .customer(Self.account) && id.asset == .stock("AAPL") && id.isCustomer)
