@@ -117,20 +117,26 @@ public enum UUIDText {
         return text(high: high, low: low)
     }
 
+    /// The 8-4-4-4-12 form of the 128 bits `high`, `low`: each group written from its last
+    /// digit back, four bits at a time (every transfer id is made here, so no per-digit branching
+    /// on group boundaries).
     private static func text(high: UInt64, low: UInt64) -> String {
         String(unsafeUninitializedCapacity: 36) { buffer in
-            var index = 0
-            for nibble in 0..<32 {
-                if nibble == 8 || nibble == 12 || nibble == 16 || nibble == 20 {
-                    buffer[index] = UInt8(ascii: "-")
-                    index += 1
+            func put(_ word: UInt64, digits: Int, endingAt end: Int) {
+                var rest = word
+                for index in stride(from: end - 1, through: end - digits, by: -1) {
+                    let nibble = UInt8(truncatingIfNeeded: rest) & 0xF
+                    buffer[index] = nibble &+ (nibble < 10 ? UInt8(ascii: "0") : UInt8(ascii: "a") &- 10)
+                    rest >>= 4
                 }
-                let word = nibble < 16 ? high : low
-                let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - 4 * (nibble % 16))) & 0xF
-                buffer[index] = value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10
-                index += 1
             }
-            return index
+            put(high >> 32, digits: 8, endingAt: 8)
+            put(high >> 16, digits: 4, endingAt: 13)
+            put(high, digits: 4, endingAt: 18)
+            put(low >> 48, digits: 4, endingAt: 23)
+            put(low, digits: 12, endingAt: 36)
+            (buffer[8], buffer[13], buffer[18], buffer[23]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "-"))
+            return 36
         }
     }
 }

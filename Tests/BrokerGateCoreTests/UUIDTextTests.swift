@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateCrypto
 import BrokerGateTesting
 import Foundation
 import Testing
@@ -75,5 +76,21 @@ struct UUIDTextTests {
         #expect(millis == made.indices.map { 1_796_050_800_123 + Int64($0) })
         #expect(UUIDText.version7Instant(UUIDText.random()) == nil, "version 4: no instant")
         #expect(UUIDText.version7Instant("0190abcd-ef0g-7000-8000-000000000000") == nil)
+    }
+
+    /// `named` prints the first 128 bits of the name's Keccak-256, version 8 and the RFC 9562
+    /// variant set: checked byte by byte against Foundation's parse of the text.
+    @Test func test_named_printsTheDigestsBits() throws {
+        for name in ["", "vault", "wrapper/3f2504e0-4f89-11d3-9a0c-0305e82c3301", "ü"] {
+            let text = UUIDText.named(name)
+            let uuid = try #require(UUID(uuidString: text))
+            #expect(uuid.uuidString.lowercased() == text)
+            var expected = Array(Keccak256.hash(Array(name.utf8))[0..<16])
+            expected[6] = expected[6] & 0x0F | 0x80
+            expected[8] = expected[8] & 0x3F | 0x80
+            let printed = withUnsafeBytes(of: uuid.uuid) { Array($0) }
+            #expect(printed == expected, "\(name): \(text)")
+            #expect(UUIDText.named(name) == text, "the same name, the same id")
+        }
     }
 }
