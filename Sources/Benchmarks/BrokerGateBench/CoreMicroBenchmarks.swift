@@ -95,7 +95,8 @@ enum CoreMicroBenchmarks {
         }
         // Many transfers in one transaction: the ledger's own work.
         let batchedCount = 10_000
-        let batched = try await measureAsync(operations: batchedCount, prepare: fundedStore) { store in
+        let rounds = ProcessInfo.processInfo.environment["BENCH_LEDGER_ROUNDS"].flatMap { Int($0) } ?? 5
+        let batched = try await measureAsync(operations: batchedCount, rounds: rounds, prepare: fundedStore) { store in
             try await store.transaction { tx in
                 for step in 0..<batchedCount {
                     try await Ledger(clock: clock).transfer(

@@ -3,7 +3,9 @@
 //   BrokerGateBench [micro]        Core micro-benchmarks, each beside a baseline measured in
 //                                  the same run, with heap allocations per operation.
 //   BrokerGateBench micro-ledger   only the ledger's micro-benchmarks (for profiling and
-//                                  A/B runs of the memory store).
+//                                  A/B runs of the memory store). BENCH_LEDGER_ROUNDS=N runs
+//                                  the one-transaction row N times instead of 5, so the CPU
+//                                  time of N = 205 minus N = 5 is 2M transfers' worth.
 //   BrokerGateBench sqlite-insert  baseline C: raw SQLite commits of one row each, WAL and
 //                                  synchronous=FULL like the gateway's store.
 //   BrokerGateBench store-commits  the SQLite store's write path alone: concurrent
