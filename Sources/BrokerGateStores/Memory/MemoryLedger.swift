@@ -17,16 +17,16 @@ struct MemoryLedgerTables: Sendable {
 }
 
 extension MemoryTransaction {
-    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+    nonisolated(nonsending) func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         read { id.isCustomer ? $0.ledger.balances[id] : $0.ledger.houseBalance(id) }
     }
 
-    func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+    nonisolated(nonsending) func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         try write { $0.ledger.balances[balance.id] = balance.stored(over: $0.ledger.balances[balance.id]) }
     }
 
-    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
+    nonisolated(nonsending) func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
         precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
         try write { tables in
@@ -39,7 +39,7 @@ extension MemoryTransaction {
     /// One writer at a time: any slot will do; 0, as the SQL single-writer store.
     var houseSlot: Int { 0 }
 
-    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
+    nonisolated(nonsending) func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try write { $0.ledger.journal.append(transfer) }
     }
 

@@ -6,7 +6,7 @@ import Foundation
 /// House accounts are rows per slot (`HouseSlots`) in `ledger_house_slots`, written by
 /// blind increments and summed on read.
 extension SQLTransaction {
-    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+    nonisolated(nonsending) func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         guard id.isCustomer else { return try await houseBalance(id) }
         // Read (and locked) once per transaction: its turn and row lock were taken then.
         if case .some(let known) = cache.withLock({ $0.balance(id) }) { return known }
@@ -33,7 +33,7 @@ extension SQLTransaction {
         return LedgerBalance(id: id, balanceUnits: try row.integer("balance_units"), organizationID: nil)
     }
 
-    func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+    nonisolated(nonsending) func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         try await db.write(
             BlindWrite(
@@ -52,7 +52,7 @@ extension SQLTransaction {
     /// overflow fails the statement (PostgreSQL: bigint out of range, held with the other
     /// blind writes until the next statement; SQLite turns the sum into a REAL, refused
     /// here), and the transaction with it.
-    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
+    nonisolated(nonsending) func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
         precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
         let increment = BlindWrite(
@@ -69,7 +69,7 @@ extension SQLTransaction {
 
     var houseSlot: Int { db.houseSlot }
 
-    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
+    nonisolated(nonsending) func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try await db.write(
             BlindWrite(
                 head: "INSERT INTO ledger_transfers (\(Self.transferColumns))", row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
