@@ -106,7 +106,7 @@ enum CoreMicroBenchmarks {
                 return batchedCount
             }
         }
-        report("Ledger.transfer (10k in one MemoryStore tx)", batched, baseline: baseline)
+        report("Ledger.transfer (10k in one MemoryStore tx)", batched, baseline: baseline, target: "≥ 1,000,000 ops/s")
         // One transaction per transfer: adds the memory store's snapshot and commit (a test
         // store, not the durable path). The journal is shared by snapshots, not copied, so
         // this rate no longer falls as the journal grows; tables a transaction writes still are.
