@@ -18,6 +18,13 @@ struct TracedStore<Base: Store>: Store {
         return try await withSpan("store.transaction", ofKind: .client) { _ in try await base.transaction(body) }
     }
 
+    func transaction<T: Sendable>(
+        queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
+    ) async throws -> T {
+        guard ServiceContext.current != nil else { return try await base.transaction(queuingFor: accounts, body) }
+        return try await withSpan("store.transaction", ofKind: .client) { _ in try await base.transaction(queuingFor: accounts, body) }
+    }
+
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         guard ServiceContext.current != nil else { return try await base.read(body) }
         return try await withSpan("store.read", ofKind: .client) { _ in try await base.read(body) }

@@ -194,11 +194,14 @@ public struct CommandRunner: Sendable {
     /// response under its idempotency key when given, and the audit record the envelope
     /// makes of the response. Failures (thrown errors) are not recorded here: they changed
     /// nothing, so a retry is simply evaluated again (the API audits them on their own).
+    /// `accounts`: the customer accounts whose balances `body` moves, when known
+    /// (`Store.transaction(queuingFor:_:)`).
     public func run<T: Sendable>(
-        _ envelope: CommandEnvelope<T>, _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
+        _ envelope: CommandEnvelope<T>, queuingFor accounts: [AccountID] = [],
+        _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> CommandOutcome<T> {
         let now = clock.now()
-        return try await store.transaction { tx in
+        return try await store.transaction(queuingFor: accounts) { tx in
             let outcome = try await self.outcome(envelope, now: now, body, in: tx)
             if let record = envelope.audit?(outcome.recorded) { try await AuditLog().record(record, in: tx) }
             return outcome

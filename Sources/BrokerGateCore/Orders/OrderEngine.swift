@@ -113,7 +113,7 @@ public struct OrderEngine: Sendable {
         guard let state = answer else { return nil }
         if !state.unsettledFills(of: order).isEmpty { try faults.hit(.beforeSettlement) }
         let cause = order.cancelCause ?? (expired ? .expiry : nil)
-        return try await store.transaction { tx in
+        return try await store.transaction(queuingFor: [order.accountID]) { tx in
             guard var fresh = try await tx.document(OrderRecord.self, id: id.rawValue), !fresh.status.isTerminal else { return nil }
             let before = fresh
             fresh.brokerTroubleSince = nil

@@ -43,7 +43,7 @@ public struct OrderPlacement: Sendable {
             try await requireCoveredOnChain(quantity, of: input.stockID, accountID: accountID, for: principal, chain: chain)
         }
         let orders = orders
-        return try await commitThenAdvance(command, order: { $0 }, routed: { _, routed in routed }) { tx in
+        return try await commitThenAdvance(command, account: accountID, order: { $0 }, routed: { _, routed in routed }) { tx in
             try await orders.create(input, accountID: accountID, for: principal, in: tx)
         }
     }
@@ -54,7 +54,9 @@ public struct OrderPlacement: Sendable {
         command: CommandEnvelope<IssuanceView>
     ) async throws -> Placement<IssuanceView> {
         let issuance = issuance
-        return try await commitThenAdvance(command, order: \.order, routed: { IssuanceView(record: $0.record, order: $1) }) { tx in
+        return try await commitThenAdvance(
+            command, account: accountID, order: \.order, routed: { IssuanceView(record: $0.record, order: $1) }
+        ) { tx in
             try await issuance.request(direction, input, accountID: accountID, for: principal, in: tx)
         }
     }
@@ -83,11 +85,11 @@ public struct OrderPlacement: Sendable {
     }
 
     private func commitThenAdvance<T: Sendable>(
-        _ command: CommandEnvelope<T>, order: (T) -> OrderRecord, routed: (T, OrderRecord) -> T,
+        _ command: CommandEnvelope<T>, account: AccountID, order: (T) -> OrderRecord, routed: (T, OrderRecord) -> T,
         _ body: @escaping @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> Placement<T> {
         let placed: T
-        switch try await runner.run(command, body) {
+        switch try await runner.run(command, queuingFor: [account], body) {
         case .replayed(let recorded): return .replayed(recorded)
         case .fresh(let value, _): placed = value
         }

@@ -11,6 +11,16 @@ public protocol Store: Sendable {
     /// Runs `body` as one serializable transaction; commits on return, rolls back on throw.
     func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
 
+    /// `transaction`, told up front which customer accounts' balances `body` moves (an order's
+    /// placement and settlement name the order's account). A store whose writers of one
+    /// account take turns (PostgreSQL, `PostgresRowQueues`) may have the transaction wait its
+    /// turn before its snapshot is taken when the account is busy, instead of finding the
+    /// turn mid-transaction with a snapshot already too old to write the row. Only a hint:
+    /// the body may move other accounts too; the default ignores it.
+    func transaction<T: Sendable>(
+        queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
+    ) async throws -> T
+
     /// Runs `body` on a consistent read-only snapshot of what has committed, without
     /// waiting for writers where the store can (SQLite's WAL readers, PostgreSQL's pool).
     /// For queries: a write inside it fails.
@@ -29,6 +39,14 @@ public protocol Store: Sendable {
 
     /// A short human name for logs and `/ready`: "memory", "sqlite:./data/x.sqlite", ….
     var displayName: String { get }
+}
+
+extension Store {
+    public func transaction<T: Sendable>(
+        queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
+    ) async throws -> T {
+        try await transaction(body)
+    }
 }
 
 /// How much work a store has done since it opened. A durable commit may hold several write

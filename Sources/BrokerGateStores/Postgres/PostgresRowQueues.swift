@@ -50,6 +50,36 @@ final class PostgresRowQueues: Sendable {
     }
 }
 
+/// Row keys whose writers recently failed each other: an attempt that queued for them was
+/// retried. For `memory` after that, a transaction that names such a row's account up front
+/// (`Store.transaction(queuingFor:_:)`) takes its turn before `BEGIN`, as a retry does, so it
+/// does not first fail once with a snapshot older than the writer it waited for. A quiet
+/// account is not in here and costs nothing extra: its one turn is still taken inside the
+/// transaction, one statement, where a turn before `BEGIN` costs two (take, give back).
+final class ContendedRows: Sendable {
+    static let memory = Duration.seconds(2)
+    /// Bounds what a burst over many accounts can leave behind.
+    static let capacity = 4_096
+    private let lastContended = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    /// `keys` were just contended: an attempt that queued for them failed and is retried.
+    func note(_ keys: Set<String>, at now: ContinuousClock.Instant = .now) {
+        guard !keys.isEmpty else { return }
+        lastContended.withLock { seen in
+            for key in keys { seen[key] = now }
+            guard seen.count > Self.capacity else { return }
+            seen = seen.filter { now - $0.value < Self.memory }
+            if seen.count > Self.capacity { seen = Dictionary(uniqueKeysWithValues: keys.map { ($0, now) }) }
+        }
+    }
+
+    /// Those of `keys` contended within `memory` before `now`.
+    func contended(among keys: [String], at now: ContinuousClock.Instant = .now) -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        return lastContended.withLock { seen in Set(keys.filter { key in seen[key].map { now - $0 < Self.memory } ?? false }) }
+    }
+}
+
 extension PostgresStore {
     /// Row turns held right now in this database, by every replica: 0 when nothing runs.
     /// A turn held by an idle connection would stall every later writer of its account.

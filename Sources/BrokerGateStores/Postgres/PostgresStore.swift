@@ -31,6 +31,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// URL says `prepared_statements=off`.
     let prepared: PostgresPreparedStatements?
     private let retries = Mutex<[String: Int]>([:])
+    /// Customer rows whose writers failed each other lately (`ContendedRows`).
+    let contendedRows = ContendedRows()
     /// When a wait for a connection last ran out, until a connection arrives again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
     /// When a pooled connection was last handed out or given back: the database answers.
@@ -126,7 +128,16 @@ public final class PostgresStore: Store, StoreRetryCounting {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        let result = try await rawTransaction { db in try await body(SQLTransaction(db)) }
+        try await transaction(queuingFor: [], body)
+    }
+
+    /// A named account that was contended lately has its turn taken before `BEGIN`
+    /// (`ContendedRows`); the others queue inside the transaction as always.
+    public func transaction<T: Sendable>(
+        queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
+    ) async throws -> T {
+        let turnsFirst = contendedRows.contended(among: accounts.map(SQLTransaction.rowQueueKey))
+        let result = try await rawTransaction(turnsFirst: turnsFirst) { db in try await body(SQLTransaction(db)) }
         counters.countWrite()
         counters.countCommit()
         return result
@@ -154,12 +165,15 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// re-run from the start on a fresh snapshot, which is why bodies touch nothing but the
     /// store). No lock of ours around it, only an admission limit: up to
     /// `writeConcurrency` attempts run at once (`writers`), and PostgreSQL alone decides who
-    /// waits among them. A retry first waits its turn on the
-    /// hot rows the failed attempt touched (`PostgresRowQueues`). Past the retry budget the
-    /// caller gets a `PostgresStoreError` that the API answers 503 with Retry-After.
-    private func rawTransaction<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
+    /// waits among them. A retry first waits its turn on the hot rows the failed attempt
+    /// touched (`PostgresRowQueues`), and so does a first attempt on `turnsFirst`
+    /// (`ContendedRows`). Past the retry budget the caller gets a `PostgresStoreError` that
+    /// the API answers 503 with Retry-After.
+    private func rawTransaction<T: Sendable>(
+        turnsFirst: Set<String> = [], _ body: @Sendable (PostgresExecutor) async throws -> T
+    ) async throws -> T {
         var attempts = 0
-        var turns = Set<String>()
+        var turns = turnsFirst
         let started = ContinuousClock.now
         while true {
             attempts += 1
@@ -177,6 +191,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
                     throw error
                 }
                 turns = queues.keys
+                contendedRows.note(turns)
                 logger.debug(
                     "store transaction retried",
                     metadata: ["attempt": "\(attempts)", "sqlstate": "\(state)", "rows_queued": "\(turns.count)", "error": "\(error)"])

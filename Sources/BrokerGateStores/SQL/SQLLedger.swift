@@ -12,13 +12,16 @@ extension SQLTransaction {
         if case .some(let known) = cache.withLock({ $0.balance(id) }) { return known }
         // One queue per customer account, not per asset row: an order moves the account's
         // cash and stock rows in either order, and one turn covers both without deadlocks.
-        if case .customer(let account) = id.owner { try await db.queue(forRow: "customer/\(account.rawValue)") }
+        if case .customer(let account) = id.owner { try await db.queue(forRow: Self.rowQueueKey(account)) }
         let balance = try await one(
             "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)],
             Self.balance)
         cache.withLock { $0.read(balance, of: id) }
         return balance
     }
+
+    /// The key a customer account's writers queue on (`PostgresRowQueues`).
+    static func rowQueueKey(_ account: AccountID) -> String { "customer/\(account.rawValue)" }
 
     /// The sum of a house account's slots, nil when it has none. Locks nothing: no
     /// decision is taken on a house balance inside a write.
