@@ -81,7 +81,7 @@ public struct LedgerAccountID: Sendable, Hashable, Codable, Comparable, CustomSt
         let asset: LedgerAsset
         let isCustomer: Bool
         /// `rawValue`'s hash, computed once: ledger ids are dictionary keys on the ledger's
-        /// hottest path (the memory store looks each up six times per transfer), where hashing
+        /// hottest path (the memory store looks each up eight times per transfer), where hashing
         /// the ~45 character string every time cost more than the lookup. Process-local; never
         /// stored.
         let rawHash: Int
