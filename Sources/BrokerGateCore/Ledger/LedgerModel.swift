@@ -79,7 +79,6 @@ public struct LedgerAccountID: Sendable, Hashable, Codable, Comparable, CustomSt
         let rawValue: String
         let owner: LedgerOwner
         let asset: LedgerAsset
-        let isCustomer: Bool
         /// `rawValue`'s hash, computed once: ledger ids are dictionary keys on the ledger's
         /// hottest path (the memory store looks each up eight times per transfer), where hashing
         /// the ~45 character string every time cost more than the lookup. Process-local; never
@@ -90,7 +89,6 @@ public struct LedgerAccountID: Sendable, Hashable, Codable, Comparable, CustomSt
             self.rawValue = rawValue
             self.owner = owner
             self.asset = asset
-            if case .customer = owner { isCustomer = true } else { isCustomer = false }
             rawHash = rawValue.hashValue
         }
     }
@@ -128,7 +126,7 @@ public struct LedgerAccountID: Sendable, Hashable, Codable, Comparable, CustomSt
     public static func customer(_ account: AccountID, _ asset: LedgerAsset) -> LedgerAccountID { .init(.customer(account), asset) }
     public static func house(_ house: HouseAccount, _ asset: LedgerAsset) -> LedgerAccountID { .init(.house(house), asset) }
 
-    public var isCustomer: Bool { parts.isCustomer }
+    public var isCustomer: Bool { if case .customer = parts.owner { true } else { false } }
     public var description: String { parts.rawValue }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.parts.rawValue < rhs.parts.rawValue }
 
