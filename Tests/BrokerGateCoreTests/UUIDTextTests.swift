@@ -78,6 +78,25 @@ struct UUIDTextTests {
         #expect(UUIDText.version7Instant("0190abcd-ef0g-7000-8000-000000000000") == nil)
     }
 
+    /// Stored objects' ids are version 7 UUIDs of the wall clock, so ids made later sort after
+    /// ids made earlier and new index entries land next to each other (see `timeOrdered`).
+    @Test func test_generatedIdentifiers_areVersion7OfTheWallClock_andSortByCreation() async throws {
+        let before = Date()
+        let first = Identifier<Organization>.generate().rawValue
+        try await Task.sleep(for: .milliseconds(3))
+        let second = Identifier<Organization>.generate().rawValue
+        let after = Date()
+        #expect(first < second, "made later, sorts after")
+        for text in [first, second] {
+            let bytes = Array(text.utf8)
+            #expect(bytes[14] == UInt8(ascii: "7") && "89ab".utf8.contains(bytes[19]), "\(text)")
+            let made = try #require(UUIDText.version7Instant(text))
+            #expect(made >= before.addingTimeInterval(-0.001) && made <= after, "\(text) made at \(made)")
+        }
+        let many = Set((0..<10_000).map { _ in Identifier<Organization>.generate() })
+        #expect(many.count == 10_000, "74 random bits: no collisions within a millisecond")
+    }
+
     /// `named` prints the first 128 bits of the name's Keccak-256, version 8 and the RFC 9562
     /// variant set: checked byte by byte against Foundation's parse of the text.
     @Test func test_named_printsTheDigestsBits() throws {
