@@ -127,7 +127,7 @@ public protocol EventRepository: Sendable {
 /// exactly like the document it copies.
 enum EventCodec {
     static func encode(_ subject: EventSubject) throws -> [UInt8] {
-        Array(try StoredJSON.encoder().encode(subject))
+        try StoredJSON.encode(subject)
     }
 
     static func decode(_ bytes: [UInt8]) throws -> EventSubject {
@@ -142,6 +142,22 @@ enum EventCodec {
 /// The JSON of everything the stores keep as documents: sorted keys, instants as integer
 /// microseconds (no floating point in stored data).
 public enum StoredJSON {
+    /// The stored JSON of `value`: `StoredJSONEncoder` where it covers the value (every stored
+    /// document today), else `encoder()`; the bytes are the same either way, and debug builds
+    /// check that they are.
+    public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let bytes: [UInt8]
+        do {
+            bytes = try StoredJSONEncoder.encode(value)
+        } catch is StoredJSONEncoder.Unsupported {
+            return Array(try encoder().encode(value))
+        }
+        assert(
+            bytes == (try? Array(encoder().encode(value))),
+            "StoredJSONEncoder wrote \(String(decoding: bytes, as: UTF8.self)) for \(T.self), JSONEncoder something else")
+        return bytes
+    }
+
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -1,0 +1,424 @@
+import Foundation
+
+/// Writes stored JSON (documents and event payloads) byte for byte as `StoredJSON.encoder()`
+/// does: keys sorted, `/` escaped, instants as integer microseconds, amounts as their exact
+/// digits.
+///
+/// Why: with the SQLite writer's I/O cut down, Foundation's `JSONEncoder` was a fifth of all
+/// the gateway's CPU under market buys, all of it on the one writer thread every write
+/// transaction takes turns on (a new encoder per document, a dynamic cast per value for its
+/// special types, a dictionary per object, the keys sorted through `String`). This writer
+/// keeps every scalar's text in one byte buffer and each object's keys beside it, and sorts
+/// them once at the end.
+///
+/// It covers what stored documents contain: strings, integers, booleans, nil, instants,
+/// amounts, `Decimal`s, nested objects and arrays, dictionaries with ASCII keys. Anything
+/// else (floating point, `Data`, `URL`, `superEncoder`, a key that is not plain ASCII, a
+/// key written twice) throws `Unsupported` before any output exists, and `StoredJSON.encode`
+/// then uses `JSONEncoder`, so the two cannot differ in what they do with it. Debug builds
+/// compare every output with `JSONEncoder`'s (so the whole test suite checks it).
+enum StoredJSONEncoder {
+    /// The value holds something this writer leaves to `JSONEncoder`.
+    struct Unsupported: Error {}
+
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        let state = EncodingState()
+        let root = try state.node(for: value, parent: nil, key: nil)
+        guard !state.unsupported else { throw Unsupported() }
+        var output: [UInt8] = []
+        output.reserveCapacity(state.text.count + 64)
+        try state.write(root, into: &output)
+        return output
+    }
+}
+
+/// One value's JSON before its objects' keys are sorted.
+private enum Node {
+    /// Finished text (a scalar), as a range of the state's `text`.
+    case text(Range<Int>)
+    case object(ObjectNode)
+    case array(ArrayNode)
+}
+
+private final class ObjectNode {
+    var keys: [String] = []
+    var values: [Node] = []
+}
+
+private final class ArrayNode {
+    var values: [Node] = []
+}
+
+/// Everything one `encode` call writes: the scalars' text, in the order written.
+private final class EncodingState {
+    var text: [UInt8] = []
+    /// Set where an encoding API cannot throw (`superEncoder`), and on every refusal (in case
+    /// a value's `encode(to:)` swallows the error): the whole value falls back.
+    var unsupported = false
+
+    init() {
+        text.reserveCapacity(1024)
+    }
+
+    /// The node for `value`: scalars written straight into `text`, anything else through its
+    /// own `encode(to:)`.
+    func node<T: Encodable>(for value: T, parent: StoredValueEncoder?, key: (any CodingKey)?) throws -> Node {
+        if T.self == String.self { return string(value as! String) }
+        if T.self == Int.self { return integer(Int64(value as! Int)) }
+        if T.self == Int64.self { return integer(value as! Int64) }
+        if T.self == Bool.self { return boolean(value as! Bool) }
+        if T.self == Date.self { return integer(PageCursor.micros(value as! Date)) }
+        if T.self == Amount.self { return raw((value as! Amount).trimmedDescription) }
+        if T.self == Decimal.self { return raw((value as! Decimal).description) }
+        if T.self == Int32.self { return integer(Int64(value as! Int32)) }
+        if T.self == UInt64.self { return unsigned(value as! UInt64) }
+        if T.self == UInt32.self { return integer(Int64(value as! UInt32)) }
+        if T.self == UInt8.self { return integer(Int64(value as! UInt8)) }
+        if T.self == Int16.self { return integer(Int64(value as! Int16)) }
+        if T.self == UInt16.self { return integer(Int64(value as! UInt16)) }
+        if T.self == Int8.self { return integer(Int64(value as! Int8)) }
+        if T.self == UInt.self { return unsigned(UInt64(value as! UInt)) }
+        if T.self == Double.self || T.self == Float.self || T.self == Data.self || T.self == URL.self {
+            throw refuse()
+        }
+        let encoder = StoredValueEncoder(state: self, parent: parent, key: key)
+        try value.encode(to: encoder)
+        // A value that asked for no container: `JSONEncoder` decides what that means.
+        guard let node = encoder.node else { throw refuse() }
+        return node
+    }
+
+    /// Marks the value as `JSONEncoder`'s and returns the error to throw.
+    func refuse() -> StoredJSONEncoder.Unsupported {
+        unsupported = true
+        return StoredJSONEncoder.Unsupported()
+    }
+
+    func string(_ value: String) -> Node {
+        let start = text.count
+        text.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+                text.append(UInt8(ascii: "\\"))
+                text.append(byte)
+            case 0x20...: text.append(byte)
+            case 0x0A: escape(UInt8(ascii: "n"))
+            case 0x0D: escape(UInt8(ascii: "r"))
+            case 0x09: escape(UInt8(ascii: "t"))
+            case 0x08: escape(UInt8(ascii: "b"))
+            case 0x0C: escape(UInt8(ascii: "f"))
+            default:
+                // `\u00XX`, lowercase hex, as JSONEncoder writes the other control characters.
+                text.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                text.append(Self.hexDigit(byte >> 4))
+                text.append(Self.hexDigit(byte & 0xF))
+            }
+        }
+        text.append(UInt8(ascii: "\""))
+        return .text(start..<text.count)
+    }
+
+    private func escape(_ letter: UInt8) {
+        text.append(UInt8(ascii: "\\"))
+        text.append(letter)
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    func integer(_ value: Int64) -> Node {
+        guard value < 0 else { return unsigned(UInt64(value)) }
+        let start = text.count
+        text.append(UInt8(ascii: "-"))
+        appendDigits(value.magnitude)
+        return .text(start..<text.count)
+    }
+
+    func unsigned(_ value: UInt64) -> Node {
+        let start = text.count
+        appendDigits(value)
+        return .text(start..<text.count)
+    }
+
+    private func appendDigits(_ value: UInt64) {
+        let start = text.count
+        var rest = value
+        repeat {
+            text.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        } while rest > 0
+        text[start...].reverse()
+    }
+
+    func boolean(_ value: Bool) -> Node {
+        raw(value ? "true" : "false")
+    }
+
+    func null() -> Node {
+        raw("null")
+    }
+
+    func raw(_ literal: String) -> Node {
+        let start = text.count
+        text.append(contentsOf: literal.utf8)
+        return .text(start..<text.count)
+    }
+
+    /// The final JSON of `node`: objects' keys sorted as `.sortedKeys` sorts them (for plain
+    /// ASCII keys, byte order).
+    func write(_ node: Node, into output: inout [UInt8]) throws {
+        switch node {
+        case .text(let range):
+            output.append(contentsOf: text[range])
+        case .array(let array):
+            output.append(UInt8(ascii: "["))
+            for (index, value) in array.values.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                try write(value, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            let order = object.keys.indices.sorted { object.keys[$0] < object.keys[$1] }
+            output.append(UInt8(ascii: "{"))
+            for (position, index) in order.enumerated() {
+                let key = object.keys[index]
+                if position > 0 {
+                    // A key written twice: `JSONEncoder` keeps the last; leave that to it.
+                    guard key != object.keys[order[position - 1]] else { throw StoredJSONEncoder.Unsupported() }
+                    output.append(UInt8(ascii: ","))
+                }
+                output.append(UInt8(ascii: "\""))
+                for byte in key.utf8 {
+                    // Our keys are plain ASCII; anything else (escapes, Unicode ordering) is left
+                    // to `JSONEncoder`.
+                    guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"),
+                        byte != UInt8(ascii: "/")
+                    else { throw StoredJSONEncoder.Unsupported() }
+                    output.append(byte)
+                }
+                output.append(UInt8(ascii: "\""))
+                output.append(UInt8(ascii: ":"))
+                try write(object.values[index], into: &output)
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+    }
+}
+
+/// The `Encoder` one value's `encode(to:)` writes to.
+private final class StoredValueEncoder: Encoder {
+    let state: EncodingState
+    let parent: StoredValueEncoder?
+    let key: (any CodingKey)?
+    /// What the value wrote: set by the first container it asks for.
+    var node: Node?
+
+    init(state: EncodingState, parent: StoredValueEncoder?, key: (any CodingKey)?) {
+        self.state = state
+        self.parent = parent
+        self.key = key
+    }
+
+    var codingPath: [any CodingKey] {
+        var path: [any CodingKey] = []
+        var encoder: StoredValueEncoder? = self
+        while let current = encoder, let key = current.key {
+            path.append(key)
+            encoder = current.parent
+        }
+        return path.reversed()
+    }
+
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let object: ObjectNode
+        switch node {
+        case .object(let existing):
+            object = existing
+        case nil:
+            object = ObjectNode()
+            node = .object(object)
+        default:
+            state.unsupported = true
+            object = ObjectNode()
+        }
+        return KeyedEncodingContainer(StoredKeyedContainer<Key>(encoder: self, object: object))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let array: ArrayNode
+        switch node {
+        case .array(let existing):
+            array = existing
+        case nil:
+            array = ArrayNode()
+            node = .array(array)
+        default:
+            state.unsupported = true
+            array = ArrayNode()
+        }
+        return StoredUnkeyedContainer(encoder: self, array: array)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        StoredSingleValueContainer(encoder: self)
+    }
+
+    /// An encoder for a value nested under `key` (nil in an array).
+    func child(_ key: (any CodingKey)?) -> StoredValueEncoder {
+        StoredValueEncoder(state: state, parent: self, key: key)
+    }
+}
+
+private struct StoredKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let encoder: StoredValueEncoder
+    let object: ObjectNode
+
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    private func set(_ node: Node, _ key: Key) {
+        object.keys.append(key.stringValue)
+        object.values.append(node)
+    }
+
+    mutating func encodeNil(forKey key: Key) throws { set(encoder.state.null(), key) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { set(encoder.state.boolean(value), key) }
+    mutating func encode(_ value: String, forKey key: Key) throws { set(encoder.state.string(value), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Float, forKey key: Key) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { set(encoder.state.integer(value), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { set(encoder.state.unsigned(UInt64(value)), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(encoder.state.integer(Int64(value)), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(encoder.state.unsigned(value), key) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        set(try encoder.state.node(for: value, parent: encoder, key: key), key)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let child = encoder.child(key)
+        let container = child.container(keyedBy: keyType)
+        set(child.node!, key)
+        return container
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let child = encoder.child(key)
+        let container = child.unkeyedContainer()
+        set(child.node!, key)
+        return container
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        encoder.state.unsupported = true
+        return encoder.child(nil)
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        encoder.state.unsupported = true
+        return encoder.child(key)
+    }
+}
+
+/// An array element's position, for coding paths.
+private struct IndexKey: CodingKey {
+    let intValue: Int?
+    var stringValue: String { "Index \(intValue ?? 0)" }
+    init(_ index: Int) { intValue = index }
+    init?(stringValue: String) { nil }
+    init?(intValue: Int) { self.intValue = intValue }
+}
+
+private struct StoredUnkeyedContainer: UnkeyedEncodingContainer {
+    let encoder: StoredValueEncoder
+    let array: ArrayNode
+
+    var codingPath: [any CodingKey] { encoder.codingPath }
+    var count: Int { array.values.count }
+
+    private func append(_ node: Node) { array.values.append(node) }
+
+    mutating func encodeNil() throws { append(encoder.state.null()) }
+    mutating func encode(_ value: Bool) throws { append(encoder.state.boolean(value)) }
+    mutating func encode(_ value: String) throws { append(encoder.state.string(value)) }
+    mutating func encode(_ value: Double) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Float) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Int) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { append(encoder.state.integer(value)) }
+    mutating func encode(_ value: UInt) throws { append(encoder.state.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt16) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt32) throws { append(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt64) throws { append(encoder.state.unsigned(value)) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        append(try encoder.state.node(for: value, parent: encoder, key: IndexKey(count)))
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let child = encoder.child(IndexKey(count))
+        let container = child.container(keyedBy: keyType)
+        append(child.node!)
+        return container
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let child = encoder.child(IndexKey(count))
+        let container = child.unkeyedContainer()
+        append(child.node!)
+        return container
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        encoder.state.unsupported = true
+        return encoder.child(IndexKey(count))
+    }
+}
+
+private struct StoredSingleValueContainer: SingleValueEncodingContainer {
+    let encoder: StoredValueEncoder
+
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    /// A value writes one single value at most; a second (or a container after it) is left to
+    /// `JSONEncoder`.
+    private func set(_ node: Node) {
+        if encoder.node != nil { encoder.state.unsupported = true }
+        encoder.node = node
+    }
+
+    mutating func encodeNil() throws { set(encoder.state.null()) }
+    mutating func encode(_ value: Bool) throws { set(encoder.state.boolean(value)) }
+    mutating func encode(_ value: String) throws { set(encoder.state.string(value)) }
+    mutating func encode(_ value: Double) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Float) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Int) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { set(encoder.state.integer(value)) }
+    mutating func encode(_ value: UInt) throws { set(encoder.state.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt16) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt32) throws { set(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt64) throws { set(encoder.state.unsigned(value)) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        // The value's own encode(to:) writes through this same encoder, as JSONEncoder's does.
+        set(try encoder.state.node(for: value, parent: encoder.parent, key: encoder.key))
+    }
+}
