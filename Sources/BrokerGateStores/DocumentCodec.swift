@@ -1,22 +1,75 @@
 import BrokerGateCore
 import Foundation
+import Synchronization
 
 /// How every store turns documents into bytes: the same JSON everywhere, so the memory
 /// store exercises the exact round trip the durable stores do. Instants are integer
 /// microseconds (no floating point in stored data).
 enum DocumentCodec {
     static func encode<D: StoredDocument>(_ document: D) throws -> [UInt8] {
-        Array(try StoredJSON.encoder().encode(document))
+        try StoredJSON.encode(document)
     }
 
     static func decode<D: StoredDocument>(_ type: D.Type, _ bytes: [UInt8]) throws -> D {
+        if let decoded = recentlyDecoded.value(type, bytes) { return decoded }
+        let decoded: D
         do {
-            return try StoredJSON.decoder().decode(type, from: Data(bytes))
+            decoded = try StoredJSON.decoder().decode(type, from: Data(bytes))
         } catch {
             throw StoreError("stored \(D.kind) document does not decode: \(error)")
         }
+        recentlyDecoded.keep(decoded, bytes)
+        return decoded
     }
+
+    /// Shared by every store in the process: the key is the exact bytes, so it can only
+    /// answer what decoding them again would.
+    static let recentlyDecoded = DecodedDocuments(limit: 2_048)
 
     static let duplicate = DomainError(
         .ruleViolation, code: "duplicate_key", message: "an object with this unique key already exists")
+}
+
+/// Documents decoded lately, by type and exact stored bytes.
+///
+/// Why: a transaction reads the same unchanged documents again and again (an order's
+/// placement and its settlement each read the customer's wallet, account and entity; every
+/// authenticated read of an account decodes its account and wallet), and `JSONDecoder` was
+/// a tenth of the SQLite writer's CPU under market buys. Decoding is a pure function of the
+/// bytes and the type (one decoder configuration for every store), so a hit returns exactly
+/// what decoding would; a changed document has other bytes and misses. Hashing and comparing
+/// a document's bytes costs far less than decoding them. Bounded: when full it starts over.
+final class DecodedDocuments: Sendable {
+    private struct Key: Hashable, Sendable {
+        let type: ObjectIdentifier
+        let bytes: [UInt8]
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(type)
+            bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        }
+    }
+
+    private let entries = Mutex<[Key: any Sendable]>([:])
+    let limit: Int
+
+    init(limit: Int) {
+        precondition(limit > 0)
+        self.limit = limit
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+
+    func value<D: StoredDocument>(_ type: D.Type, _ bytes: [UInt8]) -> D? {
+        let key = Key(type: ObjectIdentifier(type), bytes: bytes)
+        return entries.withLock { $0[key] } as? D
+    }
+
+    func keep<D: StoredDocument>(_ document: D, _ bytes: [UInt8]) {
+        let key = Key(type: ObjectIdentifier(D.self), bytes: bytes)
+        entries.withLock { entries in
+            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
+            entries[key] = document
+        }
+    }
 }
