@@ -32,8 +32,11 @@ enum WireJSON {
     }
 
     static func encode(_ value: some Encodable) throws -> [UInt8] {
-        Array(try encoder().encode(value))
+        try SortedKeysJSONEncoder.encode(value, options: options, orElse: encoder())
     }
+
+    /// `encoder()`'s configuration for `SortedKeysJSONEncoder`.
+    static let options = SortedKeysJSONEncoder.Options(escapesSlashes: false, dateText: { WireTime.format($0) })
 
     /// Reads and decodes a JSON request body, turning every failure into a 4xx that says
     /// what was wrong: 415 for another media type, 413 past the size limit, 400 naming the

@@ -142,21 +142,12 @@ enum EventCodec {
 /// The JSON of everything the stores keep as documents: sorted keys, instants as integer
 /// microseconds (no floating point in stored data).
 public enum StoredJSON {
-    /// The stored JSON of `value`: `StoredJSONEncoder` where it covers the value (every stored
-    /// document today), else `encoder()`; the bytes are the same either way, and debug builds
-    /// check that they are.
+    /// The stored JSON of `value` (what `encoder()` writes).
     public static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let bytes: [UInt8]
-        do {
-            bytes = try StoredJSONEncoder.encode(value)
-        } catch is StoredJSONEncoder.Unsupported {
-            return Array(try encoder().encode(value))
-        }
-        assert(
-            bytes == (try? Array(encoder().encode(value))),
-            "StoredJSONEncoder wrote \(String(decoding: bytes, as: UTF8.self)) for \(T.self), JSONEncoder something else")
-        return bytes
+        try SortedKeysJSONEncoder.encode(value, options: options, orElse: encoder())
     }
+
+    static let options = SortedKeysJSONEncoder.Options(escapesSlashes: true, dateText: nil)
 
     public static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()

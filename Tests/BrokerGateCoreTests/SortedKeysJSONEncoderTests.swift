@@ -3,10 +3,10 @@ import Testing
 
 @testable import BrokerGateCore
 
-/// `StoredJSONEncoder` writes exactly what `StoredJSON.encoder()` (Foundation's `JSONEncoder`)
-/// writes, and leaves to it what it does not cover. Debug builds also compare every stored
+/// `SortedKeysJSONEncoder` writes exactly what `StoredJSON.encoder()` (Foundation's
+/// `JSONEncoder`) and the wire's configuration write, and leaves to them what it does not cover. Debug builds also compare every stored
 /// document and event the rest of the suite writes; these cases are the edges.
-struct StoredJSONEncoderTests {
+struct SortedKeysJSONEncoderTests {
     private struct Inner: Codable, Equatable {
         var name: String
         var tags: [String]
@@ -76,13 +76,29 @@ struct StoredJSONEncoderTests {
     }
 
     private func written<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try StoredJSONEncoder.encode(value), as: UTF8.self)
+        String(decoding: try SortedKeysJSONEncoder.encode(value, options: StoredJSON.options), as: UTF8.self)
     }
 
     @Test func test_everyShapeItCovers_isWrittenByteForByteAsJSONEncoderWritesIt() throws {
         let value = Everything()
         #expect(try written(value) == foundation(value))
         #expect(try written(value).hasPrefix(#"{"Beta":"","_under":"\b\f\u001f","a10":"#), "keys in byte order, capitals first")
+    }
+
+    /// The wire's configuration: slashes as they are, instants as text.
+    @Test func test_theWiresOptions_matchAJSONEncoderConfiguredTheSame() throws {
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        foundation.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode("at \(Int64(date.timeIntervalSince1970))/s")
+        }
+        let options = SortedKeysJSONEncoder.Options(escapesSlashes: false, dateText: { "at \(Int64($0.timeIntervalSince1970))/s" })
+        let value = Everything()
+        let written = try SortedKeysJSONEncoder.encode(value, options: options)
+        #expect(written == Array(try foundation.encode(value)))
+        #expect(String(decoding: written, as: UTF8.self).contains(#""when":"at 1796050800/s""#))
+        #expect(try SortedKeysJSONEncoder.encode(value, options: options, orElse: foundation) == written)
     }
 
     @Test func test_topLevelScalarsAndCollections_matchJSONEncoder() throws {
@@ -127,7 +143,9 @@ struct StoredJSONEncoderTests {
             ["price": 1.5], ["blob": Data([1, 2, 3])], ["ü": 1], Twice(), Super(),
         ]
         func check<T: Encodable>(_ value: T) throws {
-            #expect(throws: StoredJSONEncoder.Unsupported.self) { try StoredJSONEncoder.encode(value) }
+            #expect(throws: SortedKeysJSONEncoder.Unsupported.self) {
+                try SortedKeysJSONEncoder.encode(value, options: StoredJSON.options)
+            }
             #expect(try StoredJSON.encode(value) == Array(StoredJSON.encoder().encode(value)))
         }
         try check(values[index])

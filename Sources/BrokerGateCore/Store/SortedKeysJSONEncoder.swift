@@ -1,8 +1,9 @@
 import Foundation
 
-/// Writes stored JSON (documents and event payloads) byte for byte as `StoredJSON.encoder()`
-/// does: keys sorted, `/` escaped, instants as integer microseconds, amounts as their exact
-/// digits.
+/// Writes JSON byte for byte as a `JSONEncoder` with `.sortedKeys` does, for the two
+/// configurations the gateway uses: stored JSON (`StoredJSON.encoder()`: `/` escaped, instants
+/// as integer microseconds) and the wire (`WireJSON.encoder()`: `/` unescaped, instants as
+/// ISO 8601 text). Amounts are their exact digits in both.
 ///
 /// Why: with the SQLite writer's I/O cut down, Foundation's `JSONEncoder` was a fifth of all
 /// the gateway's CPU under market buys, all of it on the one writer thread every write
@@ -11,18 +12,51 @@ import Foundation
 /// keeps every scalar's text in one byte buffer and each object's keys beside it, and sorts
 /// them once at the end.
 ///
-/// It covers what stored documents contain: strings, integers, booleans, nil, instants,
-/// amounts, `Decimal`s, nested objects and arrays, dictionaries with ASCII keys. Anything
-/// else (floating point, `Data`, `URL`, `superEncoder`, a key that is not plain ASCII, a
-/// key written twice) throws `Unsupported` before any output exists, and `StoredJSON.encode`
-/// then uses `JSONEncoder`, so the two cannot differ in what they do with it. Debug builds
-/// compare every output with `JSONEncoder`'s (so the whole test suite checks it).
-enum StoredJSONEncoder {
+/// It covers what documents and responses contain: strings, integers, booleans, nil,
+/// instants, amounts, `Decimal`s, nested objects and arrays, dictionaries with ASCII keys.
+/// Anything else (floating point, `Data`, `URL`, `superEncoder`, a key that is not plain
+/// ASCII, a key written twice) throws `Unsupported` before any output exists, and `encode(_:
+/// options:orElse:)` hands the value to the `JSONEncoder` instead, so the two cannot differ in
+/// what they do with it. Debug builds compare every output with that encoder's (so the whole
+/// test suite checks it).
+public enum SortedKeysJSONEncoder {
     /// The value holds something this writer leaves to `JSONEncoder`.
     struct Unsupported: Error {}
 
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let state = EncodingState()
+    /// What differs between the configurations it matches.
+    public struct Options: Sendable {
+        /// `/` as `\/` (JSONEncoder's default) or as itself (`.withoutEscapingSlashes`).
+        public var escapesSlashes: Bool
+        /// An instant's text (a JSON string); nil writes integer microseconds.
+        public var dateText: (@Sendable (Date) -> String)?
+
+        public init(escapesSlashes: Bool, dateText: (@Sendable (Date) -> String)?) {
+            self.escapesSlashes = escapesSlashes
+            self.dateText = dateText
+        }
+    }
+
+    /// `value`'s JSON as `foundation` (configured as `options` describe) writes it: by this
+    /// writer where it covers the value, else by `foundation`.
+    public static func encode<T: Encodable>(
+        _ value: T, options: Options, orElse foundation: @autoclosure () -> JSONEncoder
+    ) throws
+        -> [UInt8]
+    {
+        let bytes: [UInt8]
+        do {
+            bytes = try encode(value, options: options)
+        } catch is Unsupported {
+            return Array(try foundation().encode(value))
+        }
+        assert(
+            bytes == (try? Array(foundation().encode(value))),
+            "SortedKeysJSONEncoder wrote \(String(decoding: bytes, as: UTF8.self)) for \(T.self), JSONEncoder something else")
+        return bytes
+    }
+
+    static func encode<T: Encodable>(_ value: T, options: Options) throws -> [UInt8] {
+        let state = EncodingState(options: options)
         let root = try state.node(for: value, parent: nil, key: nil)
         guard !state.unsupported else { throw Unsupported() }
         var output: [UInt8] = []
@@ -51,12 +85,14 @@ private final class ArrayNode {
 
 /// Everything one `encode` call writes: the scalars' text, in the order written.
 private final class EncodingState {
+    let options: SortedKeysJSONEncoder.Options
     var text: [UInt8] = []
     /// Set where an encoding API cannot throw (`superEncoder`), and on every refusal (in case
     /// a value's `encode(to:)` swallows the error): the whole value falls back.
     var unsupported = false
 
-    init() {
+    init(options: SortedKeysJSONEncoder.Options) {
+        self.options = options
         text.reserveCapacity(1024)
     }
 
@@ -67,7 +103,7 @@ private final class EncodingState {
         if T.self == Int.self { return integer(Int64(value as! Int)) }
         if T.self == Int64.self { return integer(value as! Int64) }
         if T.self == Bool.self { return boolean(value as! Bool) }
-        if T.self == Date.self { return integer(PageCursor.micros(value as! Date)) }
+        if T.self == Date.self { return date(value as! Date) }
         if T.self == Amount.self { return raw((value as! Amount).trimmedDescription) }
         if T.self == Decimal.self { return raw((value as! Decimal).description) }
         if T.self == Int32.self { return integer(Int64(value as! Int32)) }
@@ -89,9 +125,9 @@ private final class EncodingState {
     }
 
     /// Marks the value as `JSONEncoder`'s and returns the error to throw.
-    func refuse() -> StoredJSONEncoder.Unsupported {
+    func refuse() -> SortedKeysJSONEncoder.Unsupported {
         unsupported = true
-        return StoredJSONEncoder.Unsupported()
+        return SortedKeysJSONEncoder.Unsupported()
     }
 
     func string(_ value: String) -> Node {
@@ -99,8 +135,11 @@ private final class EncodingState {
         text.append(UInt8(ascii: "\""))
         for byte in value.utf8 {
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 text.append(UInt8(ascii: "\\"))
+                text.append(byte)
+            case UInt8(ascii: "/"):
+                if options.escapesSlashes { text.append(UInt8(ascii: "\\")) }
                 text.append(byte)
             case 0x20...: text.append(byte)
             case 0x0A: escape(UInt8(ascii: "n"))
@@ -152,6 +191,11 @@ private final class EncodingState {
         text[start...].reverse()
     }
 
+    func date(_ value: Date) -> Node {
+        guard let dateText = options.dateText else { return integer(PageCursor.micros(value)) }
+        return string(dateText(value))
+    }
+
     func boolean(_ value: Bool) -> Node {
         raw(value ? "true" : "false")
     }
@@ -186,7 +230,7 @@ private final class EncodingState {
                 let key = object.keys[index]
                 if position > 0 {
                     // A key written twice: `JSONEncoder` keeps the last; leave that to it.
-                    guard key != object.keys[order[position - 1]] else { throw StoredJSONEncoder.Unsupported() }
+                    guard key != object.keys[order[position - 1]] else { throw SortedKeysJSONEncoder.Unsupported() }
                     output.append(UInt8(ascii: ","))
                 }
                 output.append(UInt8(ascii: "\""))
@@ -195,7 +239,7 @@ private final class EncodingState {
                     // to `JSONEncoder`.
                     guard byte >= 0x20, byte < 0x7F, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"),
                         byte != UInt8(ascii: "/")
-                    else { throw StoredJSONEncoder.Unsupported() }
+                    else { throw SortedKeysJSONEncoder.Unsupported() }
                     output.append(byte)
                 }
                 output.append(UInt8(ascii: "\""))
