@@ -24,7 +24,7 @@ enum DocumentCodec {
 
     /// Shared by every store in the process: the key is the exact bytes, so it can only
     /// answer what decoding them again would.
-    static let recentlyDecoded = DecodedDocuments(limit: 2_048)
+    static let recentlyDecoded = DecodedDocuments(byteLimit: 4 << 20)
 
     static let duplicate = DomainError(
         .ruleViolation, code: "duplicate_key", message: "an object with this unique key already exists")
@@ -38,7 +38,8 @@ enum DocumentCodec {
 /// a tenth of the SQLite writer's CPU under market buys. Decoding is a pure function of the
 /// bytes and the type (one decoder configuration for every store), so a hit returns exactly
 /// what decoding would; a changed document has other bytes and misses. Hashing and comparing
-/// a document's bytes costs far less than decoding them. Bounded: when full it starts over.
+/// a document's bytes costs far less than decoding them. Bounded by the bytes it keeps (a
+/// document larger than a sixty-fourth of that is not kept): when full it starts over.
 final class DecodedDocuments: Sendable {
     private struct Key: Hashable, Sendable {
         let type: ObjectIdentifier
@@ -50,26 +51,32 @@ final class DecodedDocuments: Sendable {
         }
     }
 
-    private let entries = Mutex<[Key: any Sendable]>([:])
-    let limit: Int
-
-    init(limit: Int) {
-        precondition(limit > 0)
-        self.limit = limit
+    private struct Entries {
+        var values: [Key: any Sendable] = [:]
+        var bytes = 0
     }
 
-    var count: Int { entries.withLock { $0.count } }
+    private let entries = Mutex(Entries())
+    let byteLimit: Int
+
+    init(byteLimit: Int) {
+        precondition(byteLimit > 0)
+        self.byteLimit = byteLimit
+    }
+
+    var count: Int { entries.withLock { $0.values.count } }
 
     func value<D: StoredDocument>(_ type: D.Type, _ bytes: [UInt8]) -> D? {
         let key = Key(type: ObjectIdentifier(type), bytes: bytes)
-        return entries.withLock { $0[key] } as? D
+        return entries.withLock { $0.values[key] } as? D
     }
 
     func keep<D: StoredDocument>(_ document: D, _ bytes: [UInt8]) {
+        guard bytes.count <= byteLimit / 64 else { return }
         let key = Key(type: ObjectIdentifier(D.self), bytes: bytes)
         entries.withLock { entries in
-            if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
-            entries[key] = document
+            if entries.bytes + bytes.count > byteLimit { entries = Entries() }
+            if entries.values.updateValue(document, forKey: key) == nil { entries.bytes += bytes.count }
         }
     }
 }
