@@ -49,6 +49,14 @@ public enum StoreSpec: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// How new objects' ids suit this store (`IdentifierOrder` says why they differ).
+    public var identifierOrder: IdentifierOrder {
+        switch self {
+        case .memory, .sqlite: .timeOrdered
+        case .postgres: .random
+        }
+    }
+
     /// Opens the store, applying migrations.
     public func open(logger: Logger) async throws -> any Store {
         switch self {

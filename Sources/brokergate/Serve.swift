@@ -155,6 +155,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "brokergate")
         let telemetry = try settings.traces.bootstrap(logger: logger)
         let store: any Store
+        IdentifierOrder.current = settings.store.identifierOrder
         do {
             let opened = try await settings.store.open(logger: logger)
             store = settings.traces.endpoint == nil ? opened : tracingTransactions(of: opened)

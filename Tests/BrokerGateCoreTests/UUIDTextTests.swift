@@ -78,13 +78,14 @@ struct UUIDTextTests {
         #expect(UUIDText.version7Instant("0190abcd-ef0g-7000-8000-000000000000") == nil)
     }
 
-    /// Stored objects' ids are version 7 UUIDs of the wall clock, so ids made later sort after
-    /// ids made earlier and new index entries land next to each other (see `timeOrdered`).
-    @Test func test_generatedIdentifiers_areVersion7OfTheWallClock_andSortByCreation() async throws {
+    /// Time-ordered ids (SQLite's and the memory store's) are version 7 UUIDs of the wall clock,
+    /// so ids made later sort after ids made earlier and new index entries land next to each
+    /// other; random ones (PostgreSQL's) are version 4.
+    @Test func test_identifierOrders_timeOrderedIsVersion7OfTheWallClock_randomIsVersion4() async throws {
         let before = Date()
-        let first = Identifier<Organization>.generate().rawValue
+        let first = IdentifierOrder.timeOrdered.newIdentifier()
         try await Task.sleep(for: .milliseconds(3))
-        let second = Identifier<Organization>.generate().rawValue
+        let second = IdentifierOrder.timeOrdered.newIdentifier()
         let after = Date()
         #expect(first < second, "made later, sorts after")
         for text in [first, second] {
@@ -93,8 +94,10 @@ struct UUIDTextTests {
             let made = try #require(UUIDText.version7Instant(text))
             #expect(made >= before.addingTimeInterval(-0.001) && made <= after, "\(text) made at \(made)")
         }
-        let many = Set((0..<10_000).map { _ in Identifier<Organization>.generate() })
+        let many = Set((0..<10_000).map { _ in IdentifierOrder.timeOrdered.newIdentifier() })
         #expect(many.count == 10_000, "74 random bits: no collisions within a millisecond")
+        let random = Array(IdentifierOrder.random.newIdentifier().utf8)
+        #expect(random[14] == UInt8(ascii: "4") && "89ab".utf8.contains(random[19]))
     }
 
     /// `named` prints the first 128 bits of the name's Keccak-256, version 8 and the RFC 9562

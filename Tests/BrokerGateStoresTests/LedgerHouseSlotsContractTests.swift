@@ -135,7 +135,10 @@ struct LedgerHouseSlotsContractTests {
         let balance = try await store.read { tx in try await tx.ledgerBalance(payer) }
         #expect(balance?.balanceUnits == 100_000_000 - 2 * 1_000_000 * Int64(payments))
         if let postgres = store as? PostgresStore {
-            #expect(first >= payments / 2, "\(first) retries in the first burst: was the account not contended?")
+            // The premise, not the claim: the first burst must have found the account contended
+            // (a quiet one fails 0 times). How often varies with the machine's load (14 of 32
+            // once with the whole suite beside it), so a quarter is the floor.
+            #expect(first >= payments / 4, "\(first) retries in the first burst: was the account not contended?")
             #expect(second <= 3, "\(second) retries in the second burst, the account known contended")
             #expect(try await postgres.rowTurnsHeld() == 0, "a turn outlived its transaction")
         } else {

@@ -50,7 +50,7 @@ public struct AuditRecord: StoredDocument, Equatable {
         organizationID: OrganizationID?, apiKeyID: String?, method: String, route: String, objectID: String?, status: Int,
         errorCode: String?, requestID: String, remoteAddress: String, createdAt: Date, businessTime: Date
     ) {
-        id = UUIDText.version7(at: createdAt)
+        id = IdentifierOrder.current.newIdentifier()
         self.organizationID = organizationID ?? Self.anonymousOrganizationID
         self.apiKeyID = apiKeyID.map(Self.bounded)
         self.method = Self.bounded(method)
