@@ -384,46 +384,56 @@ private struct IndexKey: CodingKey {
     init?(intValue: Int) { self.intValue = intValue }
 }
 
-private struct StoredUnkeyedContainer: UnkeyedEncodingContainer {
+/// A container that takes one node per value (an array's elements, or a single value): the
+/// primitives' encodings for both, written once.
+private protocol NodeSink {
+    var encoder: StoredValueEncoder { get }
+    func put(_ node: Node)
+}
+
+extension NodeSink {
+    var codingPath: [any CodingKey] { encoder.codingPath }
+
+    mutating func encodeNil() throws { put(encoder.state.null()) }
+    mutating func encode(_ value: Bool) throws { put(encoder.state.boolean(value)) }
+    mutating func encode(_ value: String) throws { put(encoder.state.string(value)) }
+    mutating func encode(_ value: Double) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Float) throws { throw encoder.state.refuse() }
+    mutating func encode(_ value: Int) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { put(encoder.state.integer(value)) }
+    mutating func encode(_ value: UInt) throws { put(encoder.state.unsigned(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt16) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt32) throws { put(encoder.state.integer(Int64(value))) }
+    mutating func encode(_ value: UInt64) throws { put(encoder.state.unsigned(value)) }
+}
+
+private struct StoredUnkeyedContainer: UnkeyedEncodingContainer, NodeSink {
     let encoder: StoredValueEncoder
     let array: ArrayNode
 
-    var codingPath: [any CodingKey] { encoder.codingPath }
     var count: Int { array.values.count }
 
-    private func append(_ node: Node) { array.values.append(node) }
-
-    mutating func encodeNil() throws { append(encoder.state.null()) }
-    mutating func encode(_ value: Bool) throws { append(encoder.state.boolean(value)) }
-    mutating func encode(_ value: String) throws { append(encoder.state.string(value)) }
-    mutating func encode(_ value: Double) throws { throw encoder.state.refuse() }
-    mutating func encode(_ value: Float) throws { throw encoder.state.refuse() }
-    mutating func encode(_ value: Int) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { append(encoder.state.integer(value)) }
-    mutating func encode(_ value: UInt) throws { append(encoder.state.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt8) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: UInt16) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: UInt32) throws { append(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: UInt64) throws { append(encoder.state.unsigned(value)) }
+    func put(_ node: Node) { array.values.append(node) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        append(try encoder.state.node(for: value, parent: encoder, key: IndexKey(count)))
+        put(try encoder.state.node(for: value, parent: encoder, key: IndexKey(count)))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let child = encoder.child(IndexKey(count))
         let container = child.container(keyedBy: keyType)
-        append(child.node!)
+        put(child.node!)
         return container
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let child = encoder.child(IndexKey(count))
         let container = child.unkeyedContainer()
-        append(child.node!)
+        put(child.node!)
         return container
     }
 
@@ -433,36 +443,18 @@ private struct StoredUnkeyedContainer: UnkeyedEncodingContainer {
     }
 }
 
-private struct StoredSingleValueContainer: SingleValueEncodingContainer {
+private struct StoredSingleValueContainer: SingleValueEncodingContainer, NodeSink {
     let encoder: StoredValueEncoder
-
-    var codingPath: [any CodingKey] { encoder.codingPath }
 
     /// A value writes one single value at most; a second (or a container after it) is left to
     /// `JSONEncoder`.
-    private func set(_ node: Node) {
+    func put(_ node: Node) {
         if encoder.node != nil { encoder.state.unsupported = true }
         encoder.node = node
     }
 
-    mutating func encodeNil() throws { set(encoder.state.null()) }
-    mutating func encode(_ value: Bool) throws { set(encoder.state.boolean(value)) }
-    mutating func encode(_ value: String) throws { set(encoder.state.string(value)) }
-    mutating func encode(_ value: Double) throws { throw encoder.state.refuse() }
-    mutating func encode(_ value: Float) throws { throw encoder.state.refuse() }
-    mutating func encode(_ value: Int) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int8) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int16) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int32) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: Int64) throws { set(encoder.state.integer(value)) }
-    mutating func encode(_ value: UInt) throws { set(encoder.state.unsigned(UInt64(value))) }
-    mutating func encode(_ value: UInt8) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: UInt16) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: UInt32) throws { set(encoder.state.integer(Int64(value))) }
-    mutating func encode(_ value: UInt64) throws { set(encoder.state.unsigned(value)) }
-
     mutating func encode<T: Encodable>(_ value: T) throws {
         // The value's own encode(to:) writes through this same encoder, as JSONEncoder's does.
-        set(try encoder.state.node(for: value, parent: encoder.parent, key: encoder.key))
+        put(try encoder.state.node(for: value, parent: encoder.parent, key: encoder.key))
     }
 }
