@@ -121,7 +121,7 @@ struct SortedKeysJSONEncoderTests {
 
     /// What it does not cover it refuses before writing anything, and `StoredJSON.encode`
     /// hands the value to `JSONEncoder`.
-    @Test(arguments: [0, 1, 2, 3, 4])
+    @Test(arguments: [0, 1, 2, 3, 4, 5])
     func test_whatItDoesNotCover_isLeftToJSONEncoder(_ index: Int) throws {
         struct Twice: Encodable {
             enum CodingKeys: String, CodingKey { case a }
@@ -140,7 +140,7 @@ struct SortedKeysJSONEncoderTests {
             }
         }
         let values: [any Encodable] = [
-            ["price": 1.5], ["blob": Data([1, 2, 3])], ["ü": 1], Twice(), Super(),
+            ["price": 1.5], ["blob": Data([1, 2, 3])], ["ü": 1], Twice(), Super(), ["units": Int128.max],
         ]
         func check<T: Encodable>(_ value: T) throws {
             #expect(throws: SortedKeysJSONEncoder.Unsupported.self) {
@@ -149,5 +149,14 @@ struct SortedKeysJSONEncoderTests {
             #expect(try StoredJSON.encode(value) == Array(StoredJSON.encoder().encode(value)))
         }
         try check(values[index])
+    }
+
+    /// A value whose own `encode(to:)` fails fails the same way through either writer.
+    @Test func test_aValuesOwnError_comesBackAsItself() {
+        struct Refused: Error {}
+        struct Failing: Encodable {
+            func encode(to encoder: any Encoder) throws { throw Refused() }
+        }
+        #expect(throws: Refused.self) { try StoredJSON.encode(["x": Failing()]) }
     }
 }

@@ -14,7 +14,7 @@ import Foundation
 ///
 /// It covers what documents and responses contain: strings, integers, booleans, nil,
 /// instants, amounts, `Decimal`s, nested objects and arrays, dictionaries with ASCII keys.
-/// Anything else (floating point, `Data`, `URL`, `superEncoder`, a key that is not plain
+/// Anything else (floating point, `Data`, `URL`, 128-bit integers, `superEncoder`, a key that is not plain
 /// ASCII, a key written twice) throws `Unsupported` before any output exists, and `encode(_:
 /// options:orElse:)` hands the value to the `JSONEncoder` instead, so the two cannot differ in
 /// what they do with it. Debug builds compare every output with that encoder's (so the whole
@@ -46,7 +46,10 @@ public enum SortedKeysJSONEncoder {
         let bytes: [UInt8]
         do {
             bytes = try encode(value, options: options)
-        } catch is Unsupported {
+        } catch {
+            // `Unsupported`, or any other failure (a primitive the protocols' defaults refuse,
+            // such as `Int128`, or the value's own error): `foundation` decides, and throws
+            // the value's own error again if that is what it was.
             return Array(try foundation().encode(value))
         }
         assert(
@@ -114,7 +117,9 @@ private final class EncodingState {
         if T.self == UInt16.self { return integer(Int64(value as! UInt16)) }
         if T.self == Int8.self { return integer(Int64(value as! Int8)) }
         if T.self == UInt.self { return unsigned(UInt64(value as! UInt)) }
-        if T.self == Double.self || T.self == Float.self || T.self == Data.self || T.self == URL.self {
+        if T.self == Double.self || T.self == Float.self || T.self == Data.self || T.self == URL.self
+            || T.self == Int128.self || T.self == UInt128.self
+        {
             throw refuse()
         }
         let encoder = StoredValueEncoder(state: self, parent: parent, key: key)
