@@ -22,29 +22,34 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    // swift-format-ignore: the LogHandler requirement fixes this signature.
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
+        let line = line(for: event)
+        Self.output.withLock { _ in Self.writeAll(line) }
+    }
+
+    /// The event's line, newline included.
+    func line(for event: LogEvent) -> [UInt8] {
         // Later sources win a key: the handler's metadata, the provider's, the call's, then
         // the four fixed fields. Pairs in an array, not a dictionary: no hashing, one
         // allocation (the access log writes a line per request).
         var fields: [JSONLogLine.Field] = []
-        fields.reserveCapacity(metadata.count + (explicit?.count ?? 0) + 8)
+        fields.reserveCapacity(metadata.count + (event.metadata?.count ?? 0) + 9)
         for (key, value) in metadata { fields.append(.init(key, value.logText, rank: fields.count)) }
         if let provided = metadataProvider?.get() {
             for (key, value) in provided { fields.append(.init(key, value.logText, rank: fields.count)) }
         }
-        for (key, value) in explicit ?? [:] { fields.append(.init(key, value.logText, rank: fields.count)) }
+        // An error passed as `error:` reads like metadata named "error"; an "error" key in
+        // the call's own metadata wins.
+        if let error = event.error { fields.append(.init("error", String(reflecting: error), rank: fields.count)) }
+        for (key, value) in event.metadata ?? [:] { fields.append(.init(key, value.logText, rank: fields.count)) }
         // Log timestamps are operational wall time, not business time.
         fields.append(.init("ts", LogTimestamp.now(), rank: fields.count))
-        fields.append(.init("level", level.rawValue, rank: fields.count))
-        fields.append(.init("msg", "\(message)", rank: fields.count))
+        fields.append(.init("level", event.level.rawValue, rank: fields.count))
+        fields.append(.init("msg", event.message.description, rank: fields.count))
         fields.append(.init("logger", label, rank: fields.count))
         var line = JSONLogLine.render(fields)
         line.append(0x0a)
-        Self.output.withLock { _ in Self.writeAll(line) }
+        return line
     }
 
     /// One write(2) per line on stderr, no Data or FileHandle in between (the /health
@@ -137,9 +142,23 @@ enum JSONLogLine {
     }
 
     /// A JSON string literal (RFC 8259 section 7): quote, backslash and control characters
-    /// escaped, everything else as UTF-8.
+    /// escaped, everything else as UTF-8. Text with nothing to escape (every key, nearly
+    /// every value) is copied in one go rather than byte by byte.
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        if text.utf8.contains(where: needsEscape) {
+            appendEscaped(text, to: &out)
+        } else {
+            out.append(contentsOf: text.utf8)
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+
+    private static func appendEscaped(_ text: String, to out: inout [UInt8]) {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
@@ -153,7 +172,6 @@ enum JSONLogLine {
             default: out.append(byte)
             }
         }
-        out.append(UInt8(ascii: "\""))
     }
 }
 

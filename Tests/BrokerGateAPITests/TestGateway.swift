@@ -27,7 +27,7 @@ struct TestGateway {
         rateLimit: RateLimitConfiguration = .init(requestsPerSecond: 10_000, burst: 10_000, authFailuresMax: 10_000),
         walletKey: SymmetricKey? = nil, connectionLimits: ConnectionLimits = .default, auditStore: (any Store)? = nil,
         apiKeyCacheTimeToLive: Duration = .seconds(2), broker: (any BrokerAdapter)? = nil, prices: PriceModel = .standard,
-        trustedProxies: TrustedProxies = .none
+        trustedProxies: TrustedProxies = .none, logger given: Logger? = nil
     ) async throws {
         let store = store ?? MemoryStore()
         clock = FixedClock(Self.saturdayMorning)
@@ -39,8 +39,8 @@ struct TestGateway {
                 role: .operator, keyID: APIKeyID(parsing: Self.operatorKey.id)!, secret: Self.operatorKey.secret, in: tx)
         }
         let webRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        var logger = Logger(label: "brokergate.test")
-        logger.logLevel = .warning
+        var logger = given ?? Logger(label: "brokergate.test")
+        if given == nil { logger.logLevel = .warning }
         environment = GatewayEnvironment(
             store: store, clock: clock, sandbox: sandbox, rateLimit: rateLimit, connectionLimits: connectionLimits, auditStore: auditStore,
             webRoot: webRoot, walletKey: walletKey, logger: logger,
@@ -59,7 +59,8 @@ struct TestGateway {
     /// The same HTTP server without the background services (engine ticks, lease renewals,
     /// reconciliation), for tests that count the store work of single requests.
     func testWithoutServices(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let app = Application(router: buildRouter(environment), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let app = Application(
+            router: buildRouter(environment), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: environment.logger)
         try await app.test(.live, body)
     }
 }

@@ -54,4 +54,41 @@ struct JSONLogLineTests {
         }
         #expect(LogTimestamp.now() == LogTimestamp.format(epochSecond: Int(Date().timeIntervalSince1970)))
     }
+
+    private func handlerLine(_ event: LogEvent, handlerMetadata: Logger.Metadata = [:]) throws -> [String: String] {
+        var handler = JSONLogHandler(label: "brokergate", level: .info)
+        handler.metadata = handlerMetadata
+        let line = handler.line(for: event)
+        #expect(line.last == 0x0a && line.dropLast().firstIndex(of: 0x0a) == nil, "one line, newline-terminated")
+        return try #require(try JSONSerialization.jsonObject(with: Data(line.dropLast())) as? [String: String])
+    }
+
+    private static func event(_ message: Logger.Message, error: (any Error)? = nil, metadata: Logger.Metadata? = nil) -> LogEvent {
+        LogEvent(
+            level: .warning, message: message, error: error, metadata: metadata, source: nil, file: #fileID, function: #function,
+            line: #line)
+    }
+
+    struct Refused: Error { let reason: String }
+
+    @Test func test_handlerLine_carriesItsMetadata_theCallsMetadata_andTheFixedFields() throws {
+        let fields = try handlerLine(
+            Self.event("store unavailable", metadata: ["route": "/health", "request_id": "from-call"]),
+            handlerMetadata: ["request_id": "from-handler", "client_address": "10.0.0.7"])
+        #expect(fields["request_id"] == "from-call")
+        #expect(fields["client_address"] == "10.0.0.7")
+        #expect(fields["route"] == "/health")
+        #expect(fields["msg"] == "store unavailable")
+        #expect(fields["level"] == "warning")
+        #expect(fields["logger"] == "brokergate")
+        #expect(fields["ts"] == LogTimestamp.now())
+    }
+
+    @Test func test_anErrorPassedAsError_isWritten_unlessTheCallNamesItsOwnError() throws {
+        let written = try handlerLine(Self.event("refused", error: Refused(reason: "disk full")))
+        #expect(written["error"] == String(reflecting: Refused(reason: "disk full")))
+        #expect(written["error"]?.contains("disk full") == true)
+        let own = try handlerLine(Self.event("refused", error: Refused(reason: "disk full"), metadata: ["error": "the call's own"]))
+        #expect(own["error"] == "the call's own")
+    }
 }

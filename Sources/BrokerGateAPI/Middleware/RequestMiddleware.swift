@@ -20,9 +20,14 @@ struct RequestMiddleware: RouterMiddleware {
     ) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request)
-        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         context.remoteAddress = trustedProxies.clientAddress(peer: context.peerAddress, headers: request.headers)
-        context.logger[metadataKey: "client_address"] = .string(context.remoteAddress)
+        // Our request id replaces Hummingbird's `hb.request.id`: a second id on every line
+        // that no response, error body or client knows. One write of the metadata, not three.
+        var metadata = context.logger.handler.metadata
+        metadata["hb.request.id"] = nil
+        metadata["request_id"] = .string(context.requestID)
+        metadata["client_address"] = .string(context.remoteAddress)
+        context.logger.handler.metadata = metadata
         let started = ContinuousClock.now
         var response: Response
         var errorCode: String?
