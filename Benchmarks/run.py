@@ -10,7 +10,8 @@ What runs, on loopback, with wrk at each connection count for BENCH_SECONDS each
 * baseline A: ``BaselineNIO``, raw SwiftNIO HTTP/1.1 answering ``{"status":"ok"}``;
 * baseline B: ``BaselineHummingbird``, a bare Hummingbird router answering the same;
 * the gateway on a fresh SQLite store (full middleware stack, default log level):
-  ``GET /health``, an authenticated ``GET /api/v2/accounts/{id}/portfolio``, the public
+  ``GET /health``, the authenticated ``GET /api/v2/accounts/{id}/portfolio`` and
+  ``GET /api/v2/entities/me``, the public
   ``GET /api/v2/market_data/market_hours/`` and ``POST …/order_requests/market_buy``
   (a unique Idempotency-Key each) with the business clock in a regular session;
 * baseline C: ``BrokerGateBench sqlite-insert``, raw SQLite commits of one order-sized row
@@ -371,6 +372,10 @@ def gateway_run(settings: Settings) -> tuple[list[Load], int, int]:
             loads.append(wrk(settings, gateway.url("/health"), "gateway GET /health", connections))
         for connections in settings.connections:
             loads.append(wrk(settings, gateway.url(portfolio), "gateway GET portfolio (auth)", connections, headers=gateway.auth_headers()))
+        # The authenticated GET issue 16 measured: the key check and one entity, no reader hop.
+        for connections in settings.connections:
+            loads.append(wrk(settings, gateway.url("/api/v2/entities/me"), "gateway GET entities/me (auth)", connections,
+                             headers=gateway.auth_headers()))
         for connections in settings.connections:
             loads.append(wrk(settings, gateway.url("/api/v2/market_data/market_hours/"), "gateway GET market_hours", connections))
         row_bytes = order_row_bytes(store)
@@ -572,6 +577,7 @@ def render(report: dict, loads: list[Load], rss: dict, scaling: list[dict], row_
     baseline_of = {
         "gateway GET /health": "baseline B (bare Hummingbird)",
         "gateway GET portfolio (auth)": "baseline B (bare Hummingbird)",
+        "gateway GET entities/me (auth)": "baseline B (bare Hummingbird)",
         "gateway GET market_hours": "baseline B (bare Hummingbird)",
         "gateway POST market_buy": "baseline C (raw SQLite commit)",
         "SQLiteStore alone (group commit)": "baseline C (raw SQLite commit)",
@@ -646,7 +652,8 @@ def targets(by_key: dict, rss: dict, scaling: list[dict]) -> list[str]:
 
     for scenario, baseline, goal, label in (
         ("gateway GET /health", "baseline B (bare Hummingbird)", 0.9, "/health ≥ 0.9× baseline B req/s"),
-        ("gateway GET portfolio (auth)", "baseline B (bare Hummingbird)", 0.5, "authenticated GET ≥ 0.5× baseline B req/s"),
+        ("gateway GET portfolio (auth)", "baseline B (bare Hummingbird)", 0.5, "authenticated GET (portfolio) ≥ 0.5× baseline B req/s"),
+        ("gateway GET entities/me (auth)", "baseline B (bare Hummingbird)", 0.5, "authenticated GET (entities/me) ≥ 0.5× baseline B req/s"),
         ("gateway POST market_buy", "baseline C (raw SQLite commit)", 1.0, "market buys ≥ 1.0× baseline C req/s"),
         ("gateway POST accounts", "baseline C' (again, after accounts)", 1.0, "POST accounts ≥ 1.0× baseline C req/s"),
         ("gateway POST market_buy (PostgreSQL)", "baseline D (pgbench insert commit)", 1.0,
