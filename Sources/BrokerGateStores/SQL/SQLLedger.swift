@@ -131,14 +131,16 @@ extension SQLTransaction {
     }
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {
-        let rows = try await db.query(
-            """
-            SELECT asset, CAST(SUM(total) AS BIGINT) AS total FROM (
-                SELECT asset, SUM(balance_units) AS total FROM ledger_balances GROUP BY asset
-                UNION ALL
-                SELECT asset, SUM(balance_units) AS total FROM ledger_house_slots GROUP BY asset
-            ) AS parts GROUP BY asset
-            """, [])
+        let rows = try await db.readingWholeTables {
+            try await db.query(
+                """
+                SELECT asset, CAST(SUM(total) AS BIGINT) AS total FROM (
+                    SELECT asset, SUM(balance_units) AS total FROM ledger_balances GROUP BY asset
+                    UNION ALL
+                    SELECT asset, SUM(balance_units) AS total FROM ledger_house_slots GROUP BY asset
+                ) AS parts GROUP BY asset
+                """, [])
+        }
         return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
     }
 
