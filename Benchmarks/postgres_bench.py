@@ -253,6 +253,10 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
             for account in accounts:
                 gateway.call("POST", f"/api/v2/accounts/{account}/order_requests/market_buy", {"stock_id": stock, "payment_amount": 1}, 201)
             row_bytes = int(server.psql("brokergate", "SELECT COALESCE(CAST(AVG(LENGTH(body::text)) AS INTEGER), 1000) FROM documents WHERE kind = 'order'"))
+            # Statistics as autovacuum leaves them on any server that has run for a minute: a
+            # fresh server's unanalyzed tables hid sequential-scan plans on small tables, which
+            # under SERIALIZABLE lock the whole table (4.7 retries per buy; BENCHMARKS.md).
+            server.psql("brokergate", "ANALYZE")
             for connections in connections_list:
                 retries_before = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries")
                 if server.counts_statements:
