@@ -1,5 +1,4 @@
 import Logging
-import Synchronization
 import Testing
 
 @testable import BrokerGateAPI
@@ -7,35 +6,15 @@ import Testing
 /// The access log: one line per request, joined to the response by the request id the
 /// client sees, and no second id beside it.
 struct AccessLogTests {
-    final class Lines: Sendable {
-        let value = Mutex<[(message: String, fields: Logger.Metadata)]>([])
-    }
-
-    /// Keeps each line with the logger's metadata and the call's, merged as a handler writes them.
-    struct CapturingHandler: LogHandler {
-        let lines: Lines
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            let fields = metadata.merging(event.metadata ?? [:]) { _, call in call }
-            lines.value.withLock { $0.append((event.message.description, fields)) }
-        }
-    }
-
     @Test func test_eachRequest_logsOneLine_withItsRequestIDAndClientAddress_andNoOtherID() async throws {
-        let lines = Lines()
-        let gateway = try await TestGateway(logger: Logger(label: "brokergate") { _ in CapturingHandler(lines: lines) })
+        let lines = LoggedLines()
+        let gateway = try await TestGateway(
+            logger: Logger(label: "brokergate") { _ in CapturingLogHandler(lines: lines, logLevel: .info) })
         try await gateway.testWithoutServices { client in
             let given = try await client.call(.get, "/health", key: .none, headers: ["X-Request-Id": "probe-42"])
             #expect(given.headers[.requestID] == "probe-42")
             let made = try await client.call(.get, "/api/v2/entities/me")
-            let requests = lines.value.withLock { $0 }.filter { $0.message == "request" }
+            let requests = lines.all.filter { $0.message == "request" }
             #expect(requests.count == 2)
             for (line, response) in zip(requests, [given, made]) {
                 #expect(line.fields["request_id"]?.description == response.headers[.requestID])
