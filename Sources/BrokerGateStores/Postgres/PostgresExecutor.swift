@@ -96,8 +96,9 @@ final class PostgresExecutor: SQLExecutor {
     var holdsBlindWrites: Bool { true }
 
     /// `SET LOCAL` lasts until the transaction ends; the second one (back to the session's
-    /// value) ends it sooner, so the statements after `read` plan as the session does. After a `read` that throws, the
-    /// setting stays on until the transaction ends: slower plans at worst, nothing else.
+    /// value) ends it sooner, so the statements after `read` plan as the session does. After
+    /// a `read` that throws, the setting stays on until the transaction ends: slower plans
+    /// at worst, nothing else.
     func readingWholeTables<T: Sendable>(_ read: () async throws -> T) async throws -> T {
         try await execute("SET LOCAL enable_seqscan = on", [])
         let result = try await read()
