@@ -117,12 +117,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
             try await db.execute("SELECT pg_advisory_lock(\(Self.migrationLockID))", [])
             do {
                 try await MigrationRunner(dialect: .postgres, logger: logger).apply { body in
-                    try await db.inTransaction(isolation: "READ COMMITTED") {
-                        // A migration copies or rewrites whole tables: a scan is its right plan
-                        // (`sessionSettings`), and it runs alone, under the migration lock.
-                        try await db.execute("SET LOCAL enable_seqscan = on", [])
-                        return try await body(db)
-                    }
+                    // A migration copies or rewrites whole tables, alone under the migration lock.
+                    try await db.inTransaction(isolation: "READ COMMITTED") { try await db.readingWholeTables { try await body(db) } }
                 }
             } catch {
                 try? await db.execute("SELECT pg_advisory_unlock(\(Self.migrationLockID))", [])

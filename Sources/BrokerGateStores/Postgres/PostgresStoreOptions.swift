@@ -34,8 +34,9 @@ extension PostgresStore {
     /// the events), the planner prefers scanning its one or two pages to an index lookup:
     /// measured with the order load after an `ANALYZE`, 4.7 retries per market buy and 86
     /// buys/s, against 0.45 and 154/s with this setting (BENCHMARKS.md). Off only penalizes
-    /// the plan: a query with no usable index still scans, and the migrations and the
-    /// ledger's sums, which read whole tables, switch it back on for themselves.
+    /// the plan: a query with no usable index still scans, and what reads whole tables (the
+    /// ledger's sums, the migrations, `migrate-store`'s copy) switches it back on for itself
+    /// (`SQLExecutor.readingWholeTables`).
     ///
     /// `plan_cache_mode=force_custom_plan`: a prepared statement is still planned for its
     /// values at every execution, as an unnamed one is. After five runs PostgreSQL may switch

@@ -97,7 +97,8 @@ public protocol SQLExecutor: Sendable {
     /// Whether `write(_:)` holds writes: their failures then surface at the next statement,
     /// and a write that checks its own result must not go through it.
     var holdsBlindWrites: Bool { get }
-    /// Runs `read`, whose statements read whole tables (the ledger's sums), with the plan
+    /// Runs `read`, whose statements read whole tables (the ledger's sums, migrations, the
+    /// copy of `migrate-store`), with the plan
     /// such a read wants: on PostgreSQL sequential scans are allowed again for its duration
     /// (`PostgresStore.sessionSettings` discourages them everywhere else; an index walk of a
     /// whole table took 8 times as long). As is on SQLite.

@@ -115,13 +115,14 @@ public enum SQLiteToPostgres {
 extension PostgresStore {
     /// Runs `body` as one READ COMMITTED transaction on one connection, holding the
     /// migrations' advisory lock to commit, so a gateway starting on the target meanwhile
-    /// waits for the copy instead of migrating or bootstrapping beside it.
+    /// waits for the copy instead of migrating or bootstrapping beside it. The copy, its
+    /// migrations and its verification read and write whole tables: scans are allowed.
     func inOneTransaction<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         try await withLeasedConnection { connection in
             let db = PostgresExecutor(connection: connection, logger: logger)
             return try await db.inTransaction(isolation: "READ COMMITTED") {
                 try await db.execute("SELECT pg_advisory_xact_lock(\(Self.migrationLockID))", [])
-                return try await body(db)
+                return try await db.readingWholeTables { try await body(db) }
             }
         }
     }
