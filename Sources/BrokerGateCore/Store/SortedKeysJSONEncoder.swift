@@ -14,11 +14,11 @@ import Foundation
 ///
 /// It covers what documents and responses contain: strings, integers, booleans, nil,
 /// instants, amounts, `Decimal`s, nested objects and arrays, dictionaries with ASCII keys.
-/// Anything else (floating point, `Data`, `URL`, 128-bit integers, `superEncoder`, a key that is not plain
-/// ASCII, a key written twice) throws `Unsupported` before any output exists, and `encode(_:
-/// options:orElse:)` hands the value to the `JSONEncoder` instead, so the two cannot differ in
-/// what they do with it. Debug builds compare every output with that encoder's (so the whole
-/// test suite checks it).
+/// Anything else (floating point, `Data`, `URL`, 128-bit integers, `superEncoder`, a key
+/// that is not plain ASCII, a key written twice) throws `Unsupported` before any output
+/// exists, and `encode(_:options:orElse:)` hands the value to the `JSONEncoder` instead, so
+/// the two cannot differ in what they do with it. Debug builds compare every output with that
+/// encoder's (so the whole test suite checks it).
 public enum SortedKeysJSONEncoder {
     /// The value holds something this writer leaves to `JSONEncoder`.
     struct Unsupported: Error {}

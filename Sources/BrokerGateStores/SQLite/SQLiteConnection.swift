@@ -25,9 +25,10 @@ final class SQLiteConnection {
         // cache_size = 32 MiB (the default is 2 MiB): the writer's page cache survives its
         // own commits in WAL mode, and at 2 MiB the indexes' pages kept falling out of it:
         // 75.6 `pread`s per market buy from the WAL or the file at 64 connections, 27.8 at
-        // 32 MiB (perf stat on the pread64 tracepoint). 32 MiB holds the indexes' hot pages; 64 MiB measured no better. It is
-        // a ceiling, filled only as pages are touched, and only the writer has it (a reader's
-        // cache is dropped whenever the file changes, so it would not keep one).
+        // 32 MiB (perf stat on the pread64 tracepoint). 32 MiB holds the indexes' hot pages;
+        // 64 MiB measured no better. It is a ceiling, filled only as pages are touched, and
+        // only the writer has it (a reader's cache is dropped whenever the file changes, so it
+        // would not keep one).
         try self.init(
             path: path, flags: readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
             pragmas: readOnly
