@@ -41,6 +41,39 @@ struct BlindWritesContractTests {
         #expect(after.0 == 6_000_000)
         #expect(after.1 == 4)
     }
+
+    /// PostgreSQL answers COMMIT in a transaction one of whose statements failed with a
+    /// rollback and no error; a body that caught that failure (here `try?`) must not be told
+    /// its writes were kept. A held write fails at the statement that sends it, which may be
+    /// a read the body wrapped in `try?`.
+    @Test(.enabled(if: PostgresSequentialScanTests.hasServer))
+    func test_onPostgreSQL_aFailureTheBodyCaught_failsTheTransaction_andKeepsNothing() async throws {
+        let store = try await StoreKind.postgres.make()
+        let taken = makeOrganization()
+        let record = IdempotencyRecord(
+            organizationID: taken.id, keyHashHex: "k", requestHashHex: "r", status: 201, sealedBody: [1], createdAt: contractInstant)
+        try await store.transaction { tx in
+            try await tx.insertOrganization(taken)
+            try await tx.insertIdempotencyRecord(record)
+        }
+        let caughtStatement = makeOrganization(), caughtHeldWrite = makeOrganization()
+        await #expect(throws: PostgresStoreError.self) {
+            try await store.transaction { tx in
+                try await tx.insertOrganization(caughtStatement)
+                _ = try? await tx.insertOrganization(taken)
+            }
+        }
+        await #expect(throws: PostgresStoreError.self) {
+            try await store.transaction { tx in
+                try await tx.insertOrganization(caughtHeldWrite)
+                try await tx.insertIdempotencyRecord(record)
+                _ = try? await tx.organization(taken.id)
+            }
+        }
+        for organization in [caughtStatement, caughtHeldWrite] {
+            #expect(try await store.read { tx in try await tx.organization(organization.id) } == nil)
+        }
+    }
 }
 
 /// How held writes become one statement (`HeldWrites`).

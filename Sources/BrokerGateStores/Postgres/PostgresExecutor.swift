@@ -19,6 +19,8 @@ final class PostgresExecutor: SQLExecutor {
     let rowQueues: PostgresRowQueues?
     /// Blind writes not sent yet (`write(_:)`).
     private let held = Mutex(HeldWrites())
+    /// The first statement error of the open transaction (`inTransaction`).
+    private let failure = Mutex<(any Error)?>(nil)
     /// The store's named statements; nil sends every statement unnamed.
     let prepared: PostgresPreparedStatements?
 
@@ -70,10 +72,18 @@ final class PostgresExecutor: SQLExecutor {
 
     /// `BEGIN ISOLATION LEVEL <isolation>`, `body`, then COMMIT, or ROLLBACK when it throws:
     /// every transaction this store opens, whatever its isolation.
+    ///
+    /// A body that returns although one of its statements failed (it caught the error, e.g.
+    /// `try?` around a read that also sent held blind writes) is rolled back and the failure
+    /// thrown: PostgreSQL answers COMMIT in an aborted transaction with a rollback and no
+    /// error, so the caller would otherwise be told its writes were kept.
     func inTransaction<T: Sendable>(isolation: String, _ body: () async throws -> T) async throws -> T {
+        failure.withLock { $0 = nil }
         try await execute("BEGIN ISOLATION LEVEL \(isolation)", [])
         do {
             let result = try await body()
+            try await sendHeldWrites()
+            if let failed = failure.withLock({ $0 }) { throw failed }
             try await execute("COMMIT", [])
             return result
         } catch {
@@ -122,7 +132,17 @@ final class PostgresExecutor: SQLExecutor {
         _ = try await send(statement.sql, statement.binds)
     }
 
+    /// Sends one statement; a failure is also kept for `inTransaction`'s check.
     private func send(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        do {
+            return try await sendStatement(sql, binds)
+        } catch {
+            failure.withLock { $0 = $0 ?? error }
+            throw error
+        }
+    }
+
+    private func sendStatement(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let text = Self.numbered(sql)
         let bindings = try Self.bindings(binds)
         return try await PostgresStoreError.converting {
