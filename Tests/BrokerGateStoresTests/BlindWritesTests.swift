@@ -115,4 +115,46 @@ struct HeldWritesTests {
         #expect(!held.accepts(wide))
         #expect(HeldWrites().accepts(wide))
     }
+
+    /// Parts of one statement all see the database as it was before it: an update beside the
+    /// insert of its row would find nothing, so a row is written once per statement, whatever
+    /// the statement shape.
+    @Test func test_anUpdate_isAPartOfItsOwn_andNeverJoinsAWriteOfItsRow() throws {
+        var held = HeldWrites()
+        held.add(row("t", "a"))
+        let update = { (key: String) in
+            BlindWrite.update("UPDATE t SET v = ? WHERE k = ?", table: "t", binds: [.integer(2), .text(key)], key: key)
+        }
+        #expect(!held.accepts(update("a")))
+        #expect(held.accepts(update("b")))
+        held.add(update("b"))
+        #expect(!held.accepts(row("t", "b")))
+        held.add(update("c"))
+        let statement = try #require(held.statement)
+        #expect(
+            statement.sql
+                == "WITH w0 AS (INSERT INTO t (k, v) VALUES (?, ?)), w1 AS (UPDATE t SET v = ? WHERE k = ?), "
+                + "w2 AS (UPDATE t SET v = ? WHERE k = ?) SELECT 1")
+        #expect(statement.binds == [.text("a"), .integer(1), .integer(2), .text("b"), .integer(2), .text("c")])
+    }
+
+    /// A write that states its row's whole new state (a balance or hold upsert) takes the
+    /// place of the held one of the same row and shape: the row is written once, as last saved.
+    @Test func test_aWholeRowWrite_replacesTheHeldWriteOfItsRow_inPlace() throws {
+        let upsert = "ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+        let whole = { (key: String, value: Int64) in
+            BlindWrite(
+                head: "INSERT INTO t (k, v)", row: "(?, ?)", tail: upsert, binds: [.text(key), .integer(value)], key: key, isWholeRow: true)
+        }
+        var held = HeldWrites()
+        held.add(whole("a", 1))
+        held.add(whole("b", 1))
+        #expect(held.accepts(whole("a", 5)))
+        held.add(whole("a", 5))
+        #expect(!held.accepts(row("t", "a", tail: upsert)))
+        #expect(!held.accepts(row("t", "b")))
+        let statement = try #require(held.statement)
+        #expect(statement.sql == "INSERT INTO t (k, v) VALUES (?, ?), (?, ?) \(upsert)")
+        #expect(statement.binds == [.text("a"), .integer(5), .text("b"), .integer(1)])
+    }
 }

@@ -236,47 +236,62 @@ final class PostgresExecutor: SQLExecutor {
 }
 
 /// Blind writes held by a transaction: per statement shape (head and tail), its rows in the
-/// order written, sent as one multi-row `INSERT`; several shapes as one statement of
-/// `WITH … AS (INSERT …)` parts, one round trip for all. The shapes write different tables,
-/// and no key appears twice, so no row is written twice by one statement.
+/// order written, sent as one multi-row `INSERT`; each `UPDATE` as a statement of its own;
+/// several as one statement of `WITH … AS (…)` parts, one round trip for all. No row is
+/// written twice by one statement: a second write of a held row is refused (`accepts`) and
+/// makes the executor send what is held first, unless it restates the whole row in the same
+/// shape (`BlindWrite.isWholeRow`), which then takes the first one's place.
 struct HeldWrites {
     private struct Shape {
         let head: String
         let tail: String
-        var rows: [String] = []
-        var binds: [SQLValue] = []
+        let isUpdate: Bool
+        var rows: [(row: String, binds: [SQLValue])] = []
     }
 
     private var shapes: [Shape] = []
-    private var keys = Set<String>()
+    /// Where each held row is: its shape and its place among the shape's rows.
+    private var places: [String: (shape: Int, row: Int)] = [:]
     private var bindCount = 0
 
     /// PostgreSQL takes at most 65,535 binds per statement; far fewer keep one flush small.
     static let bindsMax = 2_000
 
-    /// A key is unique within its table, and `head` names the table.
-    private static func heldKey(_ write: BlindWrite) -> String { write.head + "|" + write.key }
+    private static func heldKey(_ write: BlindWrite) -> String { write.table + "|" + write.key }
 
     func accepts(_ write: BlindWrite) -> Bool {
-        !keys.contains(Self.heldKey(write)) && bindCount + write.binds.count <= Self.bindsMax
+        if let place = places[Self.heldKey(write)] {
+            guard write.isWholeRow, !write.isUpdate, shapes[place.shape].head == write.head, shapes[place.shape].tail == write.tail
+            else { return false }
+            return bindCount - shapes[place.shape].rows[place.row].binds.count + write.binds.count <= Self.bindsMax
+        }
+        return bindCount + write.binds.count <= Self.bindsMax
     }
 
     mutating func add(_ write: BlindWrite) {
-        keys.insert(Self.heldKey(write))
+        let key = Self.heldKey(write)
+        if let place = places[key] {
+            bindCount += write.binds.count - shapes[place.shape].rows[place.row].binds.count
+            shapes[place.shape].rows[place.row] = (write.row, write.binds)
+            return
+        }
         bindCount += write.binds.count
-        if let index = shapes.firstIndex(where: { $0.head == write.head && $0.tail == write.tail }) {
-            shapes[index].rows.append(write.row)
-            shapes[index].binds += write.binds
+        let index =
+            write.isUpdate ? nil : shapes.firstIndex { !$0.isUpdate && $0.head == write.head && $0.tail == write.tail }
+        if let index {
+            places[key] = (index, shapes[index].rows.count)
+            shapes[index].rows.append((write.row, write.binds))
         } else {
-            shapes.append(Shape(head: write.head, tail: write.tail, rows: [write.row], binds: write.binds))
+            places[key] = (shapes.count, 0)
+            shapes.append(Shape(head: write.head, tail: write.tail, isUpdate: write.isUpdate, rows: [(write.row, write.binds)]))
         }
     }
 
     /// The statement sending every held write, its binds in placeholder order; nil when none is held.
     var statement: (sql: String, binds: [SQLValue])? {
         guard !shapes.isEmpty else { return nil }
-        let parts = shapes.map { BlindWrite.insert(head: $0.head, rows: $0.rows, tail: $0.tail) }
-        let binds = shapes.flatMap(\.binds)
+        let parts = shapes.map { $0.isUpdate ? $0.head : BlindWrite.insert(head: $0.head, rows: $0.rows.map(\.row), tail: $0.tail) }
+        let binds = shapes.flatMap { $0.rows.flatMap(\.binds) }
         guard parts.count > 1 else { return (parts[0], binds) }
         let named = parts.enumerated().map { index, part in "w\(index) AS (\(part))" }
         return ("WITH " + named.joined(separator: ", ") + " SELECT 1", binds)

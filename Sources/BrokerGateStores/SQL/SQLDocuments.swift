@@ -6,13 +6,23 @@ import Foundation
 /// `Migrations` version 7 and README's "Querying the store"), and write-once `blobs`.
 /// Every value is bound; only fixed fragments are concatenated.
 extension SQLTransaction {
+    /// A document without a unique key can only collide on its id, which is a bug whenever it
+    /// surfaces, so where the executor holds blind writes it is held with them (one round trip
+    /// for the order, its hold, events and audit record). One with a unique key is inserted at
+    /// once, so a duplicate is told to the caller as `DocumentCodec.duplicate`.
     func insertDocument<D: StoredDocument>(_ document: D) async throws {
         let body = try DocumentCodec.encode(document)
+        if document.uniqueKey == nil, db.holdsBlindWrites {
+            try await db.write(
+                BlindWrite(
+                    head: Self.insertHead, row: "(?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder))",
+                    binds: [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body),
+                    key: D.kind + "/" + document.documentID))
+            cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
+            return
+        }
         let inserted = try await db.query(
-            """
-            INSERT INTO documents (kind, id, organization_id, parent_id, lookup_key, unique_key, status_key, created_at, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder)) ON CONFLICT DO NOTHING RETURNING id
-            """,
+            Self.insertHead + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder)) ON CONFLICT DO NOTHING RETURNING id",
             [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body))
         guard inserted.isEmpty else {
             cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
@@ -27,15 +37,25 @@ extension SQLTransaction {
         throw StoreError("duplicate \(D.kind) id \(document.documentID)")
     }
 
+    private static let insertHead =
+        "INSERT INTO documents (kind, id, organization_id, parent_id, lookup_key, unique_key, status_key, created_at, body)"
+
+    /// A document this transaction read or wrote is known to exist; where the executor holds
+    /// blind writes its update is held with them (`BlindWrite.update`). Otherwise one
+    /// `UPDATE` that must find it.
     func updateDocument<D: StoredDocument>(_ document: D) async throws {
         let body = try DocumentCodec.encode(document)
-        let updated = try await db.query(
-            """
+        let sql = """
             UPDATE documents SET organization_id = ?, parent_id = ?, lookup_key = ?, unique_key = ?, status_key = ?, created_at = ?,
-            body = \(db.jsonPlaceholder) WHERE kind = ? AND id = ? RETURNING id
-            """,
-            Self.indexColumns(document, body: body) + [.text(D.kind), .text(document.documentID)])
-        guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
+            body = \(db.jsonPlaceholder) WHERE kind = ? AND id = ?
+            """
+        let binds = Self.indexColumns(document, body: body) + [.text(D.kind), .text(document.documentID)]
+        if db.holdsBlindWrites, cache.withLock({ $0.knowsPresent(D.self, id: document.documentID) }) {
+            try await db.write(.update(sql, table: "documents", binds: binds, key: D.kind + "/" + document.documentID))
+        } else {
+            let updated = try await db.query(sql + " RETURNING id", binds)
+            guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
+        }
         cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
     }
 

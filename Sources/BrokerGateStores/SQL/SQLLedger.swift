@@ -36,17 +36,22 @@ extension SQLTransaction {
         return LedgerBalance(id: id, balanceUnits: try row.integer("balance_units"), organizationID: nil)
     }
 
+    /// A row this transaction knows (`TransactionCache`) is written as it will be stored (the
+    /// upsert keeps an existing row's organization), so a second save of it while the first is
+    /// still held may take the first one's place (`BlindWrite.isWholeRow`).
     nonisolated(nonsending) func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
+        let known = cache.withLock { $0.balance(balance.id) }
+        let row = known.map { balance.stored(over: $0) } ?? balance
         try await db.write(
             BlindWrite(
                 head: "INSERT INTO ledger_balances (account, asset, is_customer, organization_id, balance_units, held_units)",
                 row: "(?, ?, 1, ?, ?, ?)",
                 tail: "ON CONFLICT (account) DO UPDATE SET balance_units = excluded.balance_units, held_units = excluded.held_units",
                 binds: [
-                    .text(balance.id.rawValue), .text(balance.id.asset.rawValue), .optionalText(balance.organizationID?.rawValue),
-                    .integer(balance.balanceUnits), .integer(balance.heldUnits),
-                ], key: balance.id.rawValue))
+                    .text(row.id.rawValue), .text(row.id.asset.rawValue), .optionalText(row.organizationID?.rawValue),
+                    .integer(row.balanceUnits), .integer(row.heldUnits),
+                ], key: row.id.rawValue, isWholeRow: known != nil))
         cache.withLock { $0.wrote(balance) }
     }
 
@@ -98,28 +103,46 @@ extension SQLTransaction {
     }
 
     func insertLedgerHold(_ hold: LedgerHold) async throws {
-        try await db.execute(
-            """
-            INSERT INTO ledger_holds (id, account, amount_units, posted_units, status, reference_kind, reference_id, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
+        try await db.write(Self.holdRow(hold))
+        cache.withLock { $0.keep(hold) }
+    }
+
+    /// A hold this transaction inserted or read is known to exist, and nothing else can
+    /// remove it (a write transaction reads holds `FOR UPDATE`): its update is a blind
+    /// upsert, held with the other blind writes. Otherwise one `UPDATE` that must find it.
+    func updateLedgerHold(_ hold: LedgerHold) async throws {
+        if db.holdsBlindWrites, cache.withLock({ $0.hold(hold.id) }) != nil {
+            try await db.write(Self.holdRow(hold, tail: "ON CONFLICT (id) DO UPDATE SET \(Self.holdUpdates)", isWholeRow: true))
+        } else {
+            let updated = try await db.query(
+                "UPDATE ledger_holds SET posted_units = ?, status = ?, updated_at = ? WHERE id = ? RETURNING id",
+                [.integer(hold.postedUnits), .text(hold.status.rawValue), .date(hold.updatedAt), .text(hold.id.rawValue)])
+            guard !updated.isEmpty else { throw StoreError("update of missing hold \(hold.id)") }
+        }
+        cache.withLock { $0.keep(hold) }
+    }
+
+    private static let holdColumns = "account, amount_units, posted_units, status, reference_kind, reference_id, created_at, updated_at"
+
+    /// What an update of a hold may change.
+    private static let holdUpdates =
+        "posted_units = excluded.posted_units, status = excluded.status, updated_at = excluded.updated_at"
+
+    private static func holdRow(_ hold: LedgerHold, tail: String = "", isWholeRow: Bool = false) -> BlindWrite {
+        BlindWrite(
+            head: "INSERT INTO ledger_holds (id, \(holdColumns))", row: "(?, ?, ?, ?, ?, ?, ?, ?, ?)", tail: tail,
+            binds: [
                 .text(hold.id.rawValue), .text(hold.account.rawValue), .integer(hold.amountUnits), .integer(hold.postedUnits),
                 .text(hold.status.rawValue), .text(hold.referenceKind), .text(hold.referenceID), .date(hold.createdAt),
                 .date(hold.updatedAt),
-            ])
+            ], key: hold.id.rawValue, isWholeRow: isWholeRow)
     }
 
-    func updateLedgerHold(_ hold: LedgerHold) async throws {
-        let updated = try await db.query(
-            "UPDATE ledger_holds SET posted_units = ?, status = ?, updated_at = ? WHERE id = ? RETURNING id",
-            [.integer(hold.postedUnits), .text(hold.status.rawValue), .date(hold.updatedAt), .text(hold.id.rawValue)])
-        guard !updated.isEmpty else { throw StoreError("update of missing hold \(hold.id)") }
-    }
-
+    /// From this transaction's cache when it inserted or read the hold already.
     func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold? {
-        let columns = "account, amount_units, posted_units, status, reference_kind, reference_id, created_at, updated_at"
-        return try await one("SELECT \(columns) FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)]) { row in
+        if let known = cache.withLock({ $0.hold(id) }) { return known }
+        let hold = try await one("SELECT \(Self.holdColumns) FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)])
+        { row in
             guard let account = LedgerAccountID(rawValue: try row.text("account")),
                 let status = LedgerHold.Status(rawValue: try row.text("status"))
             else { throw StoreError("unreadable ledger hold \(id)") }
@@ -128,6 +151,8 @@ extension SQLTransaction {
                 status: status, referenceKind: try row.text("reference_kind"), referenceID: try row.text("reference_id"),
                 createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
         }
+        if let hold { cache.withLock { $0.keep(hold) } }
+        return hold
     }
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {

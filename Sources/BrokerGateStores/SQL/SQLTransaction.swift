@@ -102,13 +102,17 @@ extension SQLTransaction {
         }
     }
 
+    /// Blind: a record for the same key written meanwhile fails the transaction (a unique
+    /// violation, or PostgreSQL's serialization failure, retried) wherever it surfaces.
     func insertIdempotencyRecord(_ record: IdempotencyRecord) async throws {
-        try await db.execute(
-            "INSERT INTO idempotency_records (organization_id, key_hash_hex, request_hash_hex, status, sealed_body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                .text(record.organizationID.rawValue), .text(record.keyHashHex), .text(record.requestHashHex),
-                .integer(Int64(record.status)), .blob(record.sealedBody), .date(record.createdAt),
-            ])
+        try await db.write(
+            BlindWrite(
+                head: "INSERT INTO idempotency_records (organization_id, key_hash_hex, request_hash_hex, status, sealed_body, created_at)",
+                row: "(?, ?, ?, ?, ?, ?)",
+                binds: [
+                    .text(record.organizationID.rawValue), .text(record.keyHashHex), .text(record.requestHashHex),
+                    .integer(Int64(record.status)), .blob(record.sealedBody), .date(record.createdAt),
+                ], key: record.organizationID.rawValue + "/" + record.keyHashHex))
     }
 
     func deleteIdempotencyRecords(createdBefore cutoff: Date, limit: Int) async throws -> Int {

@@ -111,31 +111,60 @@ extension SQLExecutor {
     }
 }
 
-/// One row of an `INSERT` whose result the transaction never reads (a journal entry, an
-/// event, a balance upsert, a house slot increment): rows of one `head` and `tail` can go
-/// in one multi-row statement, and statements on several tables in one round trip.
+/// A write whose result the transaction never reads: one row of an `INSERT` (a journal
+/// entry, an event, a balance upsert, a house slot increment) or an `UPDATE` of one row the
+/// transaction knows exists. Rows of one `head` and `tail` can go in one multi-row statement,
+/// and statements on several tables in one round trip.
 public struct BlindWrite: Sendable {
-    /// `INSERT INTO <table> (<columns>)`.
+    /// `INSERT INTO <table> (<columns>)`, or a whole `UPDATE` statement (`update(_:table:binds:key:)`).
     public let head: String
-    /// One row's placeholders: "(?, ?, ?)".
+    /// One row's placeholders: "(?, ?, ?)"; "" for an update.
     public let row: String
     /// What follows the VALUES list: an `ON CONFLICT …` clause, or "".
     public let tail: String
     public let binds: [SQLValue]
-    /// The row's conflict key in its table: two rows of one key never go in one statement
-    /// (PostgreSQL refuses an upsert that touches a row twice).
+    /// The table written: no two writes of one row (`key`) of it go in one statement, since
+    /// every part of a statement sees the database as it was before the statement (an update
+    /// would miss the row an insert beside it adds, and PostgreSQL refuses an upsert that
+    /// touches a row twice).
+    public let table: String
+    /// The row's key in its table.
     public let key: String
+    /// The row's values are its whole new state (an upsert of absolute values), so a later
+    /// write of the same key and shape replaces this one while both are held.
+    public let isWholeRow: Bool
+    /// `head` is a whole `UPDATE`, which no other write joins.
+    public let isUpdate: Bool
 
-    public init(head: String, row: String, tail: String = "", binds: [SQLValue], key: String) {
+    /// One row of `head` (`INSERT INTO <table> (…)`: the table is its third word).
+    public init(head: String, row: String, tail: String = "", binds: [SQLValue], key: String, isWholeRow: Bool = false) {
+        self.init(
+            head: head, row: row, tail: tail, binds: binds, table: String(head.split(separator: " ").dropFirst(2).first ?? ""), key: key,
+            isWholeRow: isWholeRow, isUpdate: false)
+    }
+
+    private init(
+        head: String, row: String, tail: String, binds: [SQLValue], table: String, key: String, isWholeRow: Bool, isUpdate: Bool
+    ) {
         self.head = head
         self.row = row
         self.tail = tail
         self.binds = binds
+        self.table = table
         self.key = key
+        self.isWholeRow = isWholeRow
+        self.isUpdate = isUpdate
+    }
+
+    /// `sql`, an `UPDATE` of `table`'s row `key`, which the caller knows exists and has
+    /// locked or read in this transaction (under PostgreSQL's SERIALIZABLE, an update of a
+    /// row another transaction changed or removed since fails to serialize and is retried).
+    public static func update(_ sql: String, table: String, binds: [SQLValue], key: String) -> BlindWrite {
+        BlindWrite(head: sql, row: "", tail: "", binds: binds, table: table, key: key, isWholeRow: false, isUpdate: true)
     }
 
     /// The write as a statement of its own.
-    public var sql: String { Self.insert(head: head, rows: [row], tail: tail) }
+    public var sql: String { isUpdate ? head : Self.insert(head: head, rows: [row], tail: tail) }
 
     /// `head VALUES row, row, … tail`: one statement writing `rows`.
     static func insert(head: String, rows: [String], tail: String) -> String {

@@ -38,11 +38,21 @@ struct TransactionCache {
     /// Customer balance rows by account (nil: no row). House balances are sums of slots that
     /// other transactions add to blindly, so they are never kept here.
     private var balances: [LedgerAccountID: LedgerBalance?] = [:]
+    /// Ledger holds this transaction inserted or read (for update, in a write transaction).
+    private var holds: [LedgerHoldID: LedgerHold] = [:]
 
     // MARK: Documents
 
     func document<D: StoredDocument>(_ type: D.Type, id: String) -> Document? {
         documents[DocumentKey(kind: D.kind, id: id)]
+    }
+
+    /// Whether this transaction read the document, or wrote it, and found it there.
+    func knowsPresent<D: StoredDocument>(_ type: D.Type, id: String) -> Bool {
+        switch documents[DocumentKey(kind: D.kind, id: id)] {
+        case .decoded, .written: true
+        case .absent, nil: false
+        }
     }
 
     mutating func read<D: StoredDocument>(_ document: D?, _ type: D.Type, id: String) {
@@ -84,6 +94,30 @@ struct TransactionCache {
     mutating func wrote(_ balance: LedgerBalance) {
         guard case .some(let known) = balances[balance.id] else { return }
         balances[balance.id] = balance.stored(over: known)
+    }
+}
+
+extension TransactionCache {
+    // MARK: Ledger holds
+
+    func hold(_ id: LedgerHoldID) -> LedgerHold? {
+        holds[id]
+    }
+
+    /// After a read, an insert or an update: the hold as the store now holds it (instants in
+    /// whole microseconds, as a read gives them back).
+    mutating func keep(_ hold: LedgerHold) {
+        Self.keep(hold.asStored, at: hold.id, in: &holds)
+    }
+}
+
+extension LedgerHold {
+    /// `self` with its instants at the store's precision (`SQLTime`).
+    var asStored: LedgerHold {
+        LedgerHold(
+            id: id, account: account, amountUnits: amountUnits, postedUnits: postedUnits, status: status, referenceKind: referenceKind,
+            referenceID: referenceID, createdAt: SQLTime.date(SQLTime.micros(createdAt)),
+            updatedAt: SQLTime.date(SQLTime.micros(updatedAt)))
     }
 }
 
