@@ -146,6 +146,34 @@ struct LedgerHouseSlotsContractTests {
         }
     }
 
+    /// On PostgreSQL a transaction's first read of a customer balance takes its account's turn
+    /// in that same statement (`PostgresRowQueues.transactionTurnCondition`), also when the
+    /// row does not exist yet; the account's other rows need no second turn.
+    @Test(.enabled(if: PostgresSequentialScanTests.hasServer))
+    func test_onPostgreSQL_aBalanceRead_takesItsAccountsTurn_alsoForARowNotThereYet() async throws {
+        let store = try await StoreKind.postgres.make()
+        let account = AccountID.generate()
+        let turns = try await store.transaction { tx in
+            let sql = try #require(tx as? SQLTransaction)
+            let held = {
+                try await sql.db.query(
+                    """
+                    SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pg_locks
+                    WHERE locktype = 'advisory' AND CAST(classid AS BIGINT) = ? AND pid = pg_backend_pid()
+                    """, [.integer(Int64(PostgresRowQueues.lockClassID))]
+                ).first?.integer("n")
+            }
+            let before = try await held()
+            #expect(try await tx.ledgerBalance(.customer(account, .usdPlus)) == nil)
+            let afterCash = try await held()
+            #expect(try await tx.ledgerBalance(.customer(account, .stock("AAPL"))) == nil)
+            return (before, afterCash, try await held())
+        }
+        #expect(turns.0 == 0)
+        #expect(turns.1 == 1)
+        #expect(turns.2 == 1)
+    }
+
     /// Runs `count` transactions at once (`body` gets its index); how many committed.
     static func succeeding(
         _ count: Int, in store: any Store, queuingFor accounts: [AccountID] = [],

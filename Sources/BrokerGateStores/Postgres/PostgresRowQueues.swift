@@ -11,12 +11,13 @@ import Synchronization
 /// request got a 500 (CI, two replicas, six accounts).
 ///
 /// How: before a customer balance is read for update, the transaction takes a
-/// transaction-level advisory lock on the row's key (`queue(forRow:)`), and remembers the
+/// transaction-level advisory lock on the row's key (`turn(forRow:)`), and remembers the
 /// key. When the attempt fails and is retried, the retry takes session-level advisory
 /// locks on every key the failed attempt queued for, in sorted order, *before* `BEGIN`;
 /// its snapshot is therefore taken after every earlier writer of those rows committed, and
 /// later writers queue behind it. A contended row costs a transaction one retry, not an
-/// unbounded number; uncontended transactions pay one lock call per customer row.
+/// unbounded number; an uncontended transaction pays a condition in its first read of the
+/// row, no statement of its own.
 /// The locks share PostgreSQL's (int, int) advisory key space with `PostgresSlotClaims`,
 /// under a class id of their own; keys are `hashtext` of the row key, so two rows whose
 /// hashes collide just share a queue.
@@ -39,7 +40,12 @@ final class PostgresRowQueues: Sendable {
     /// Every key this attempt queued for or held: what a retry takes before `BEGIN`.
     var keys: Set<String> { queued.withLock { $0 }.union(held) }
 
-    static let transactionLockSQL = "SELECT 1 AS queued FROM (SELECT pg_advisory_xact_lock(\(lockClassID), hashtext(?))) AS q"
+    /// Takes a transaction-level turn as part of the statement it is ANDed into. It refers to
+    /// no column, so PostgreSQL runs it once, as the plan's "one-time filter", before it
+    /// scans anything: the turn is taken even when the row does not exist yet, and before
+    /// the statement's `FOR UPDATE` locks the row.
+    static let transactionTurnCondition =
+        "(SELECT 1 FROM (SELECT pg_advisory_xact_lock(\(lockClassID), hashtext(?))) AS turn) = 1"
 
     /// One statement taking (or releasing) session locks on `count` keys, bound in sorted
     /// order so two retries that want the same rows cannot deadlock.

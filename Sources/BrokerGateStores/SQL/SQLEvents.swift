@@ -17,9 +17,10 @@ extension SQLTransaction {
         // Sequencers on several replicas take turns (PostgreSQL's row queue; SQLite's single
         // writer already does); a pass that still overlaps another fails on the unique position
         // or the serializable check and is retried by the store, never numbering twice.
-        try await db.queue(forRow: "events:sequencer")
+        let turn = db.turn(forRow: "events:sequencer")
         let waiting = try await all(
-            "SELECT id FROM events WHERE position IS NULL ORDER BY written LIMIT ?", [.integer(Int64(limit))]
+            "SELECT id FROM events WHERE position IS NULL" + (turn.map { " AND " + $0.sql } ?? "") + " ORDER BY written LIMIT ?",
+            (turn?.binds ?? []) + [.integer(Int64(limit))]
         ) { try $0.text("id") }
         guard !waiting.isEmpty else { return 0 }
         let last =

@@ -10,12 +10,15 @@ extension SQLTransaction {
         guard id.isCustomer else { return try await houseBalance(id) }
         // Read (and locked) once per transaction: its turn and row lock were taken then.
         if case .some(let known) = cache.withLock({ $0.balance(id) }) { return known }
+        var sql = "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?"
+        var binds: [SQLValue] = [.text(id.rawValue)]
         // One queue per customer account, not per asset row: an order moves the account's
         // cash and stock rows in either order, and one turn covers both without deadlocks.
-        if case .customer(let account) = id.owner { try await db.queue(forRow: Self.rowQueueKey(account)) }
-        let balance = try await one(
-            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)],
-            Self.balance)
+        if case .customer(let account) = id.owner, let turn = db.turn(forRow: Self.rowQueueKey(account)) {
+            sql += " AND " + turn.sql
+            binds += turn.binds
+        }
+        let balance = try await one(sql + db.lockForUpdateSuffix, binds, Self.balance)
         cache.withLock { $0.read(balance, of: id) }
         return balance
     }

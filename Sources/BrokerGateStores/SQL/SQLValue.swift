@@ -79,11 +79,13 @@ public protocol SQLExecutor: Sendable {
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
-    /// Called before a hot row (a customer balance) is read for update: on PostgreSQL the
-    /// transaction joins a queue for `key` that every replica honours, so writers of one row
-    /// take turns instead of failing each other (see `PostgresRowQueues`). Nothing on
-    /// SQLite, whose single writer already takes turns.
-    func queue(forRow key: String) async throws
+    /// A condition to AND into the statement that reads a hot row (a customer balance) for
+    /// update: on PostgreSQL it makes the transaction join a queue for `key` that every
+    /// replica honours, before the statement reads anything, so writers of one row take
+    /// turns instead of failing each other (see `PostgresRowQueues`); one statement, not a
+    /// round trip of its own. Nil where no turn is needed: on SQLite, whose single writer
+    /// already takes turns, and when this transaction has its turn already.
+    func turn(forRow key: String) -> (sql: String, binds: [SQLValue])?
     /// The house slot (`HouseSlots`) transactions on this connection write. Single-writer
     /// stores never run two transactions at once, so slot 0 serves them all.
     var houseSlot: Int { get }
@@ -176,7 +178,7 @@ extension SQLExecutor {
     public func write(_ write: BlindWrite) async throws { try await execute(write.sql, write.binds) }
     public var holdsBlindWrites: Bool { false }
     public var lockForUpdateSuffix: String { "" }
-    public func queue(forRow key: String) async throws {}
+    public func turn(forRow key: String) -> (sql: String, binds: [SQLValue])? { nil }
     public var houseSlot: Int { 0 }
     public var jsonPlaceholder: String { "?" }
 }
