@@ -113,10 +113,24 @@ struct PostgresPreparedStatementsTests {
         #expect(try await planCacheMode(store) == "auto")
     }
 
-    /// Planned for their values at every execution, as unnamed statements are: a generic plan
-    /// may scan (and SERIALIZABLE lock) more than the values need.
-    @Test func test_preparedStatements_areStillPlannedPerExecution() async throws {
-        #expect(try await planCacheMode(try await store()) == "force_custom_plan")
+    /// Statements by key are named, and PostgreSQL may plan them once for any key; those
+    /// whose plan depends on their values (walks in order, counts) go unnamed, so planned for
+    /// their values every time: a generic plan could walk (and SERIALIZABLE lock) far more of
+    /// an index than the values need.
+    @Test func test_onlyStatementsByKey_areNamed() async throws {
+        #expect(try await planCacheMode(try await store()) == "auto")
+        for keyed in [
+            "SELECT body FROM documents WHERE kind = $1 AND id = $2", "INSERT INTO t (k) VALUES ($1)",
+            "WITH w0 AS (UPDATE t SET v = $1 WHERE k = $2) SELECT 1", "DELETE FROM t WHERE k = $1",
+        ] {
+            #expect(PostgresPreparedStatements.isPreparable(keyed), "\(keyed)")
+        }
+        for valueDependent in [
+            "SELECT body FROM documents WHERE kind = $1 AND status_key = $2 ORDER BY created_at ASC, id ASC LIMIT $3",
+            "SELECT COUNT(*) AS n FROM documents WHERE kind = $1 AND parent_id = $2", "BEGIN ISOLATION LEVEL SERIALIZABLE", "COMMIT",
+        ] {
+            #expect(!PostgresPreparedStatements.isPreparable(valueDependent), "\(valueDependent)")
+        }
     }
 
     func planCacheMode(_ store: PostgresStore) async throws -> String? {

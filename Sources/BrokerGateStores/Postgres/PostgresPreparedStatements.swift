@@ -6,9 +6,11 @@ import Synchronization
 /// statement text with its bind types gets one name, is prepared once per connection, and
 /// from then on travels as Bind and Execute only, so PostgreSQL neither parses nor analyses
 /// it again. Without them every one of a market buy's ~50 statements was an unnamed
-/// statement, parsed and analysed from its text each time. Each execution is still planned
-/// for its values (`plan_cache_mode=force_custom_plan`, `PostgresStore.configuration`), so
-/// what a statement scans, and so what SERIALIZABLE locks, is what it was unnamed.
+/// statement, parsed and analysed from its text each time. After five runs PostgreSQL may
+/// plan a named statement once for any values (a generic plan), which for a lookup by key is
+/// the same index lookup and saves planning it again; a statement whose plan depends on its
+/// values is not named (`isPreparable`), so what it scans, and so what SERIALIZABLE locks,
+/// is always chosen for its values.
 ///
 /// PostgresNIO prepares only statements whose name and SQL are static properties of a type
 /// (`PostgresPreparedStatement`). `NamedStatement` is that type for every statement here:
@@ -92,9 +94,19 @@ final class PostgresPreparedStatements: Sendable {
 
     /// Whether a statement is worth a name: data statements are; transaction control
     /// (BEGIN, COMMIT, ROLLBACK, SET) is cheap to parse, and some of it cannot be prepared.
+    ///
+    /// Not a statement that walks rows in order (`ORDER BY`, a page or a batch: which index,
+    /// and how far its walk goes before the limit, depends on how common the values are) or
+    /// counts them (`COUNT(`, filters choosing among indexes): a generic plan, made without
+    /// the values, could walk far more of an index than they need, at 100,000 orders as at
+    /// 10, and SERIALIZABLE locks what it walks. Sent unnamed, such a statement is planned for
+    /// its values every time. What is left reads or writes rows by key, whose plan does not
+    /// depend on the key.
     static func isPreparable(_ sql: String) -> Bool {
-        sql.hasPrefix("SELECT ") || sql.hasPrefix("INSERT ") || sql.hasPrefix("UPDATE ") || sql.hasPrefix("DELETE ")
+        let isData =
+            sql.hasPrefix("SELECT ") || sql.hasPrefix("INSERT ") || sql.hasPrefix("UPDATE ") || sql.hasPrefix("DELETE ")
             || sql.hasPrefix("WITH ")
+        return isData && !sql.contains("ORDER BY") && !sql.contains("COUNT(")
     }
 
     /// Sends `sql` as the named statement `name` and returns its rows.

@@ -38,12 +38,15 @@ extension PostgresStore {
     /// ledger's sums, the migrations, `migrate-store`'s copy) switches it back on for itself
     /// (`SQLExecutor.readingWholeTables`).
     ///
-    /// `plan_cache_mode=force_custom_plan`: a prepared statement is still planned for its
-    /// values at every execution, as an unnamed one is. After five runs PostgreSQL may switch
-    /// to one generic plan, and with it read/write-dependency aborts tripled under the order
-    /// load (BENCHMARKS.md), since a generic plan chosen while a table is small may scan more
-    /// than the values need, and SERIALIZABLE locks what it scans.
-    static let sessionSettings: [(String, String)] = [("enable_seqscan", "off"), ("plan_cache_mode", "force_custom_plan")]
+    /// The plan cache is left to the server (`plan_cache_mode=auto`): a named statement may be
+    /// planned once for any values after five runs. That tripled read/write-dependency aborts
+    /// while sequential scans were allowed (a generic plan chosen while a table was small
+    /// scanned it); with them off, the keyed statements' generic plans are the index lookups
+    /// their custom plans are, and planning every execution was a quarter of the server's CPU
+    /// on the order path (BENCHMARKS.md, stop 37). Statements whose best plan does depend on
+    /// their values are sent unnamed, so planned for them each time
+    /// (`PostgresPreparedStatements.isPreparable`).
+    static let sessionSettings: [(String, String)] = [("enable_seqscan", "off")]
 
     /// `?pool_size=N` on the store URL, 1...256.
     static func poolSize(in components: URLComponents) throws -> Int {
