@@ -19,14 +19,17 @@ struct PostgresPreparedStatementNamesTests {
         }
     }
 
-    @Test func test_oneNamePerTextAndBindTypes_sameOnEveryConnection_atMostNamesMax() {
+    @Test func test_oneNamePerTextAndBindTypes_sameOnEveryConnection_atMostNamesMaxRemembered() {
         let prepared = PostgresPreparedStatements()
         let text = prepared.name(for: "SELECT $1", types: [.text], on: 1)
         #expect(text != nil)
         #expect(prepared.name(for: "SELECT $1", types: [.text], on: 2) == text)
         #expect(prepared.name(for: "SELECT $1", types: [.int8], on: 1) != text)
         #expect(prepared.name(for: "SELECT $1", types: [.null], on: 1) != text)
-        for index in 3..<PostgresPreparedStatements.namesMax { #expect(prepared.name(for: "SELECT \(index)", types: [], on: 1) != nil) }
+        // Judged once, remembered unnamed, and counted among what is remembered.
+        #expect(prepared.name(for: "SELECT $1 ORDER BY 1", types: [.text], on: 1) == nil)
+        #expect(prepared.name(for: "SELECT $1 ORDER BY 1", types: [.text], on: 1) == nil)
+        for index in 4..<PostgresPreparedStatements.namesMax { #expect(prepared.name(for: "SELECT \(index)", types: [], on: 1) != nil) }
         #expect(prepared.name(for: "SELECT 'one too many'", types: [], on: 1) == nil)
         #expect(prepared.name(for: "SELECT $1", types: [.text], on: 1) == text)
     }
