@@ -78,6 +78,42 @@ struct RepeatedReadsContractTests {
         #expect(after == nil)
     }
 
+    /// A hold inserted, read, updated and read again in one transaction: each read is the
+    /// row the store keeps (instants in whole microseconds), and so is the read after commit.
+    @Test(arguments: StoreKind.allCases)
+    func test_aHoldReadInTheTransactionThatWroteIt_isTheStoredRow(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let hold = LedgerHold(
+            id: .generate(), account: .customer(.generate(), .usdPlus), amountUnits: 500, postedUnits: 0, status: .pending,
+            referenceKind: "order", referenceID: "o-1", createdAt: Self.fineInstant, updatedAt: Self.fineInstant)
+        let inside = try await store.transaction { tx in
+            try await tx.insertLedgerHold(hold)
+            let inserted = try await tx.ledgerHold(hold.id)
+            var posted = try #require(inserted)
+            posted.postedUnits = 500
+            posted.status = .posted
+            posted.updatedAt = Self.fineInstant.addingTimeInterval(1)
+            try await tx.updateLedgerHold(posted)
+            return (inserted, try await tx.ledgerHold(hold.id))
+        }
+        if kind != .memory {  // which keeps the instant as given, so nothing differs there
+            #expect(inside.0?.createdAt != Self.fineInstant, "the store kept nanoseconds: this test no longer tells the two apart")
+        }
+        #expect(inside.0?.status == .pending)
+        let stored = try await store.read { tx in try await tx.ledgerHold(hold.id) }
+        #expect(inside.1 == stored)
+        #expect(stored?.status == .posted)
+        #expect(stored?.postedUnits == 500)
+        let updatedAgain = try await store.transaction { tx in
+            var known = try #require(try await tx.ledgerHold(hold.id))
+            known.status = .voided
+            try await tx.updateLedgerHold(known)
+            return try await tx.ledgerHold(hold.id)
+        }
+        #expect(updatedAgain == (try await store.read { tx in try await tx.ledgerHold(hold.id) }))
+        #expect(updatedAgain?.status == .voided)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_aBalanceReadAgainAfterItsSave_isTheStoredRow(kind: StoreKind) async throws {
         let store = try await kind.make()
