@@ -38,9 +38,9 @@ final class PostgresExecutor: SQLExecutor {
 
     var lockForUpdateSuffix: String { isReadOnly ? "" : " FOR UPDATE" }
 
-    func turn(forRow key: String) -> (sql: String, binds: [SQLValue])? {
-        guard !isReadOnly, let rowQueues, rowQueues.needsTurn(key) else { return nil }
-        return (PostgresRowQueues.transactionTurnCondition, [.text(key)])
+    func turn(forRow key: String) -> (sql: String, binds: [SQLValue]) {
+        guard !isReadOnly, let rowQueues, rowQueues.needsTurn(key) else { return ("", []) }
+        return (" AND " + PostgresRowQueues.transactionTurnCondition, [.text(key)])
     }
 
     /// Runs `body` (a whole transaction) holding session-level turns on `keys`, taken

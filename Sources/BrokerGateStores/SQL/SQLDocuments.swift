@@ -12,33 +12,29 @@ extension SQLTransaction {
     /// once, so a duplicate is told to the caller as `DocumentCodec.duplicate`.
     func insertDocument<D: StoredDocument>(_ document: D) async throws {
         let body = try DocumentCodec.encode(document)
+        let write = BlindWrite(
+            head: Self.insertHead, row: "(?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder))",
+            binds: [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body),
+            key: Self.rowKey(D.self, id: document.documentID))
         if document.uniqueKey == nil, db.holdsBlindWrites {
-            try await db.write(
-                BlindWrite(
-                    head: Self.insertHead, row: "(?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder))",
-                    binds: [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body),
-                    key: D.kind + "/" + document.documentID))
-            cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
-            return
+            try await db.write(write)
+        } else if try await db.query(write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds).isEmpty {
+            // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
+            if let unique = document.uniqueKey,
+                try await self.document(D.self, owner: document.ownerOrganizationID, uniqueKey: unique) != nil
+            {
+                throw DocumentCodec.duplicate
+            }
+            throw StoreError("duplicate \(D.kind) id \(document.documentID)")
         }
-        let inserted = try await db.query(
-            Self.insertHead + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder)) ON CONFLICT DO NOTHING RETURNING id",
-            [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body))
-        guard inserted.isEmpty else {
-            cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
-            return
-        }
-        // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
-        if let unique = document.uniqueKey,
-            try await self.document(D.self, owner: document.ownerOrganizationID, uniqueKey: unique) != nil
-        {
-            throw DocumentCodec.duplicate
-        }
-        throw StoreError("duplicate \(D.kind) id \(document.documentID)")
+        cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
     }
 
     private static let insertHead =
         "INSERT INTO documents (kind, id, organization_id, parent_id, lookup_key, unique_key, status_key, created_at, body)"
+
+    /// A document's key among held writes (`BlindWrite.key`): kind and id.
+    private static func rowKey<D: StoredDocument>(_ type: D.Type, id: String) -> String { D.kind + "/" + id }
 
     /// A document this transaction read or wrote is known to exist; where the executor holds
     /// blind writes its update is held with them (`BlindWrite.update`). Otherwise one
@@ -51,7 +47,7 @@ extension SQLTransaction {
             """
         let binds = Self.indexColumns(document, body: body) + [.text(D.kind), .text(document.documentID)]
         if db.holdsBlindWrites, cache.withLock({ $0.knowsPresent(D.self, id: document.documentID) }) {
-            try await db.write(.update(sql, table: "documents", binds: binds, key: D.kind + "/" + document.documentID))
+            try await db.write(.update(sql, table: "documents", binds: binds, key: Self.rowKey(D.self, id: document.documentID)))
         } else {
             let updated = try await db.query(sql + " RETURNING id", binds)
             guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }

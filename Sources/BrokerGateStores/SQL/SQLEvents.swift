@@ -19,8 +19,7 @@ extension SQLTransaction {
         // or the serializable check and is retried by the store, never numbering twice.
         let turn = db.turn(forRow: "events:sequencer")
         let waiting = try await all(
-            "SELECT id FROM events WHERE position IS NULL" + (turn.map { " AND " + $0.sql } ?? "") + " ORDER BY written LIMIT ?",
-            (turn?.binds ?? []) + [.integer(Int64(limit))]
+            "SELECT id FROM events WHERE position IS NULL\(turn.sql) ORDER BY written LIMIT ?", turn.binds + [.integer(Int64(limit))]
         ) { try $0.text("id") }
         guard !waiting.isEmpty else { return 0 }
         let last =

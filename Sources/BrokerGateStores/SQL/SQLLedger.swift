@@ -7,18 +7,15 @@ import Foundation
 /// blind increments and summed on read.
 extension SQLTransaction {
     nonisolated(nonsending) func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
-        guard id.isCustomer else { return try await houseBalance(id) }
+        guard case .customer(let account) = id.owner else { return try await houseBalance(id) }
         // Read (and locked) once per transaction: its turn and row lock were taken then.
         if case .some(let known) = cache.withLock({ $0.balance(id) }) { return known }
-        var sql = "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?"
-        var binds: [SQLValue] = [.text(id.rawValue)]
         // One queue per customer account, not per asset row: an order moves the account's
         // cash and stock rows in either order, and one turn covers both without deadlocks.
-        if case .customer(let account) = id.owner, let turn = db.turn(forRow: Self.rowQueueKey(account)) {
-            sql += " AND " + turn.sql
-            binds += turn.binds
-        }
-        let balance = try await one(sql + db.lockForUpdateSuffix, binds, Self.balance)
+        let turn = db.turn(forRow: Self.rowQueueKey(account))
+        let balance = try await one(
+            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?\(turn.sql)" + db.lockForUpdateSuffix,
+            [.text(id.rawValue)] + turn.binds, Self.balance)
         cache.withLock { $0.read(balance, of: id) }
         return balance
     }

@@ -79,13 +79,14 @@ public protocol SQLExecutor: Sendable {
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
-    /// A condition to AND into the statement that reads a hot row (a customer balance) for
-    /// update: on PostgreSQL it makes the transaction join a queue for `key` that every
-    /// replica honours, before the statement reads anything, so writers of one row take
-    /// turns instead of failing each other (see `PostgresRowQueues`); one statement, not a
-    /// round trip of its own. Nil where no turn is needed: on SQLite, whose single writer
-    /// already takes turns, and when this transaction has its turn already.
-    func turn(forRow key: String) -> (sql: String, binds: [SQLValue])?
+    /// " AND <condition>" to append to the WHERE clause of the statement that reads a hot row
+    /// (a customer balance) for update, with its binds: on PostgreSQL the condition makes the
+    /// transaction join a queue for `key` that every replica honours, before the statement
+    /// reads anything, so writers of one row take turns instead of failing each other (see
+    /// `PostgresRowQueues`); one statement, not a round trip of its own. Empty where no turn
+    /// is needed: on SQLite, whose single writer already takes turns, and when this
+    /// transaction has its turn already.
+    func turn(forRow key: String) -> (sql: String, binds: [SQLValue])
     /// The house slot (`HouseSlots`) transactions on this connection write. Single-writer
     /// stores never run two transactions at once, so slot 0 serves them all.
     var houseSlot: Int { get }
@@ -100,10 +101,10 @@ public protocol SQLExecutor: Sendable {
     /// and a write that checks its own result must not go through it.
     var holdsBlindWrites: Bool { get }
     /// Runs `read`, whose statements read whole tables (the ledger's sums, migrations, the
-    /// copy of `migrate-store`), with the plan
-    /// such a read wants: on PostgreSQL sequential scans are allowed again for its duration
-    /// (`PostgresStore.sessionSettings` discourages them everywhere else; an index walk of a
-    /// whole table took 8 times as long). As is on SQLite.
+    /// copy of `migrate-store`), with the plan such a read wants: on PostgreSQL sequential
+    /// scans are allowed again for its duration (`PostgresStore.sessionSettings` discourages
+    /// them everywhere else; an index walk of a whole table took 8 times as long). As is on
+    /// SQLite.
     func readingWholeTables<T: Sendable>(_ read: () async throws -> T) async throws -> T
 }
 
@@ -178,7 +179,7 @@ extension SQLExecutor {
     public func write(_ write: BlindWrite) async throws { try await execute(write.sql, write.binds) }
     public var holdsBlindWrites: Bool { false }
     public var lockForUpdateSuffix: String { "" }
-    public func turn(forRow key: String) -> (sql: String, binds: [SQLValue])? { nil }
+    public func turn(forRow key: String) -> (sql: String, binds: [SQLValue]) { ("", []) }
     public var houseSlot: Int { 0 }
     public var jsonPlaceholder: String { "?" }
 }
