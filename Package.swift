@@ -216,6 +216,7 @@ let package = Package(
                 "BrokerGateCore",
                 "BrokerGateCrypto",
                 "BrokerGateStores",
+                "BrokerGateTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

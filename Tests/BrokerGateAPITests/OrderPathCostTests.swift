@@ -1,5 +1,6 @@
 import BrokerGateCore
 import BrokerGateStores
+import BrokerGateTesting
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -17,7 +18,7 @@ struct OrderPathCostTests {
     /// the settlement of its one fill: three write transactions, no more; the key check
     /// and the reply cost no store read once the key is cached.
     @Test func test_marketBuy_thatFillsAtOnce_costsTwoGatewayWrites_andOneBrokerWrite() async throws {
-        let store = try await SQLiteStore(path: FileManager.default.temporaryDirectory.appendingPathComponent("cost-\(UUID()).sqlite").path)
+        let store = try await SQLiteStore(path: TemporaryFolder.make().appendingPathComponent("cost.sqlite").path)
         // A key cache that outlives a slow test machine's pause between the two requests.
         let gateway = try await TestGateway(store: store, apiKeyCacheTimeToLive: .seconds(600))
         gateway.clock.set(Support.mondayMorning)

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateTesting
 import Foundation
 import Testing
 

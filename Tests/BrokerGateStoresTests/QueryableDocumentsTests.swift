@@ -1,3 +1,4 @@
+import BrokerGateTesting
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,4 +1,5 @@
 import BrokerGateCore
+import BrokerGateTesting
 import Foundation
 import Testing
 
@@ -25,14 +26,6 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         // A small pool: the suite runs many stores at once against one server.
         case .postgres: try await PostgresStore(url: try await PostgresTestDatabase.create(), poolSize: 4)
         }
-    }
-}
-
-enum TemporaryFolder {
-    static func make() -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("brokergate-tests-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 }
 
