@@ -17,7 +17,7 @@ struct LedgerContractTests {
 
     func fund(_ account: LedgerAccountID, _ units: Int64, _ store: any Store) async throws {
         let ledger = ledger, reference = reference
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(units, from: Self.issuance, to: account, reason: .faucet, reference: reference, in: tx)
         }
     }
@@ -32,7 +32,7 @@ struct LedgerContractTests {
         let alice = Self.customer(), bob = Self.customer()
         try await fund(alice, 100_000_000, store)
         let ledger = ledger, reference = reference
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(30_000_000, from: alice, to: bob, reason: .tokenTransfer, reference: reference, in: tx)
         }
         #expect(try await balance(alice, store)?.balanceUnits == 70_000_000)
@@ -53,7 +53,7 @@ struct LedgerContractTests {
         try await fund(.customer(mine, .usdPlus), 3_000_000, store)
         try await fund(.customer(theirs, .usdPlus), 1_000_000, store)
         let ledger = ledger, reference = reference
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(
                 7, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(mine, .stock("AAPL")), reason: .tokenMint,
                 reference: reference, in: tx)
@@ -70,7 +70,7 @@ struct LedgerContractTests {
         try await fund(alice, 5_000_000, store)
         let ledger = ledger, reference = reference
         do {
-            try await store.transaction { tx in
+            _ = try await store.transaction { tx in
                 try await ledger.transfer(5_000_001, from: alice, to: bob, reason: .tokenTransfer, reference: reference, in: tx)
             }
             Issue.record("an overdraft was accepted")
@@ -98,7 +98,7 @@ struct LedgerContractTests {
         }
         #expect(try await store.read { tx in try await tx.ledgerSequence() } == 1)
         #expect(try await balance(bob, store) == nil)
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(3_000_000, from: alice, to: bob, reason: .tokenTransfer, reference: reference, in: tx)
         }
         let history = try await store.read { tx in try await tx.ledgerTransfers(touching: alice, afterSequence: 0, limit: 10) }
@@ -151,7 +151,7 @@ struct LedgerContractTests {
             for _ in 0..<64 {
                 group.addTask {
                     do {
-                        try await store.transaction { tx in
+                        _ = try await store.transaction { tx in
                             try await ledger.transfer(1_500_000, from: alice, to: payout, reason: .withdrawal, reference: reference, in: tx)
                         }
                         return true
@@ -213,7 +213,7 @@ extension LedgerContractTests {
         let customers = (0..<7).map { _ in AccountID.generate() }
         for (index, account) in customers.enumerated() { try await fund(.customer(account, .usdPlus), Int64(index + 1), store) }
         let ledger = ledger, reference = reference
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(
                 5, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(customers[0], .stock("AAPL")), reason: .tokenMint,
                 reference: reference, in: tx)

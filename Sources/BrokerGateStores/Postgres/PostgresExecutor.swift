@@ -144,7 +144,7 @@ final class PostgresExecutor: SQLExecutor {
 
     private func sendStatement(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let text = Self.numbered(sql)
-        let bindings = try Self.bindings(binds)
+        let bindings = Self.bindings(binds)
         return try await PostgresStoreError.converting {
             if let prepared, case let types = binds.map(Self.dataType),
                 let name = prepared.name(for: text, types: types, on: connection.id)
@@ -198,14 +198,14 @@ final class PostgresExecutor: SQLExecutor {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func bindings(_ values: [SQLValue]) throws -> PostgresBindings {
+    static func bindings(_ values: [SQLValue]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {
             case .null: bindings.appendNull()
-            case .integer(let number): try bindings.append(number)
-            case .text(let text): try bindings.append(text)
-            case .blob(let bytes): try bindings.append(ByteBuffer(bytes: bytes))
+            case .integer(let number): bindings.append(number)
+            case .text(let text): bindings.append(text)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
             }
         }
         return bindings

@@ -79,7 +79,7 @@ extension PostgresStore: SharedRateBuckets {
 
     public func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int {
         var binds = PostgresBindings(capacity: 1)
-        try binds.append(idleBeforeMicros)
+        binds.append(idleBeforeMicros)
         return try await PostgresStoreError.converting {
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: "DELETE FROM rate_buckets WHERE updated_us < $1 RETURNING 1", binds: binds), logger: logger)
