@@ -17,10 +17,12 @@ struct ReconciliationRecorder: Sendable {
     func record(_ result: ReconciliationResult) async throws {
         let previous = monitor.current
         monitor.record(result)
-        metrics.makeGauge(name: "brokergate_reconciliation_breaks", help: "Reconciliation breaks found by the last run").set(
+        metrics.makeGauge(descriptor: .init("brokergate_reconciliation_breaks", help: "Reconciliation breaks found by the last run")).set(
             Int64(result.breaks.count))
-        metrics.makeGauge(name: "brokergate_reconciliation_ledger_sequence", help: "Ledger sequence the last reconciliation ran at")
-            .set(result.ledgerSequence)
+        metrics.makeGauge(
+            descriptor: .init("brokergate_reconciliation_ledger_sequence", help: "Ledger sequence the last reconciliation ran at")
+        )
+        .set(result.ledgerSequence)
         // One series per break, set to 0 once it clears so an alert can resolve.
         let current = Set(result.breaks.map { Self.labels($0) })
         for labels in Set((previous?.breaks ?? []).map { Self.labels($0) }).subtracting(current) {
@@ -32,8 +34,8 @@ struct ReconciliationRecorder: Sendable {
 
     private func breakGauge(_ labels: BreakLabels) -> Gauge {
         metrics.makeGauge(
-            name: "brokergate_reconciliation_break", labels: [("check", labels.check), ("asset", labels.asset)],
-            help: "1 while the check disagrees for the asset")
+            descriptor: .init("brokergate_reconciliation_break", help: "1 while the check disagrees for the asset"),
+            labels: [("check", labels.check), ("asset", labels.asset)])
     }
 
     struct BreakLabels: Hashable {

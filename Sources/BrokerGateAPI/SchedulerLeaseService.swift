@@ -43,7 +43,7 @@ struct SchedulerLeaseService: Service, CustomStringConvertible {
             leads = false
         }
         role.set(leads)
-        metrics.makeGauge(name: "brokergate_scheduler_leader", help: "1 while this replica holds the scheduler lease").set(
+        metrics.makeGauge(descriptor: .init("brokergate_scheduler_leader", help: "1 while this replica holds the scheduler lease")).set(
             Int64(leads ? 1 : 0))
         if leads { await pruneRateBuckets() }
         if leads != was {

@@ -102,18 +102,21 @@ struct WebhookMetrics: Sendable {
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         backlog = registry.makeGauge(
-            name: "brokergate_webhook_backlog", help: "Webhook deliveries pending for enabled endpoints (due now or waiting to retry)")
+            descriptor: .init(
+                "brokergate_webhook_backlog", help: "Webhook deliveries pending for enabled endpoints (due now or waiting to retry)"))
     }
 
     func record(_ attempt: WebhookAttempt) {
         let outcome = attempt.succeeded ? "delivered" : attempt.statusCode == nil ? "no_answer" : "refused_by_receiver"
         registry.makeCounter(
-            name: "brokergate_webhook_attempts_total", labels: [("outcome", outcome)], help: "Webhook delivery attempts by outcome"
+            descriptor: .init("brokergate_webhook_attempts_total", help: "Webhook delivery attempts by outcome"),
+            labels: [("outcome", outcome)]
         ).increment()
         if let millis = attempt.latencyMillis {
             registry.makeDurationHistogram(
-                name: "brokergate_webhook_attempt_duration_seconds", buckets: Self.latencyBuckets,
-                help: "Time from sending a webhook to the receiver's answer (or the failure)"
+                descriptor: .init(
+                    "brokergate_webhook_attempt_duration_seconds",
+                    help: "Time from sending a webhook to the receiver's answer (or the failure)"), buckets: Self.latencyBuckets
             ).recordNanoseconds(millis * 1_000_000)
         }
     }

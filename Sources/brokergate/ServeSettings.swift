@@ -273,7 +273,7 @@ extension ServeSettings {
         guard let (point, marker) = crashAt else { return .none }
         return OrderFaultInjector { reached in
             guard reached == point, !FileManager.default.fileExists(atPath: marker) else { return }
-            FileManager.default.createFile(atPath: marker, contents: Data(point.rawValue.utf8))
+            _ = FileManager.default.createFile(atPath: marker, contents: Data(point.rawValue.utf8))
             kill(getpid(), SIGKILL)
         }
     }

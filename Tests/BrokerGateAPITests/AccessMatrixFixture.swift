@@ -103,7 +103,7 @@ struct AccessMatrixFixture {
         let paid = try await client.call(.get, "/api/v2/accounts/\(accountID)/withdrawals").json()
         let first = try #require((paid["data"] as? [[String: Any]])?.first)
         values["withdrawal_id"] = try #require(first["id"] as? String)
-        let (_, second) = try await client.tradingAccount(gateway, dollars: 0, entityID: try #require(values["entity_id"]))
+        let (_, second) = try await client.tradingAccount(gateway, dollars: 0, entityID: values["entity_id"])
         values["account2_id"] = second
         let transfer = try await client.transferTokens(accountID, to: second, token: try #require(values["usd_plus"]), quantity: "5")
         #expect(transfer.status == .created, "\(transfer.text)")

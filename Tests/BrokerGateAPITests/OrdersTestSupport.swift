@@ -111,7 +111,7 @@ extension TestGateway {
     func fund(_ accountID: String, dollars: Int64) async throws {
         let clock = clock
         let id = try #require(AccountID(parsing: accountID))
-        try await environment.store.transaction { tx in
+        _ = try await environment.store.transaction { tx in
             try await Ledger(clock: clock).transfer(
                 dollars * 1_000_000, from: .house(.usdPlusIssuance, .usdPlus), to: .customer(id, .usdPlus), reason: .deposit,
                 reference: ("test", "orders"), in: tx)

@@ -82,37 +82,43 @@ struct OpsController {
     /// store that does not answer leaves them at their last value rather than failing the scrape.
     @Sendable func prometheus(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let counts = try? await OrderDesk.counts(store: store) {
-            metrics.makeGauge(name: "brokergate_outbox_depth", help: "Open orders the engine still delivers or follows").set(
+            metrics.makeGauge(descriptor: .init("brokergate_outbox_depth", help: "Open orders the engine still delivers or follows")).set(
                 Int64(counts.open))
             for (status, count) in counts.ended {
-                metrics.makeGauge(name: "brokergate_orders_ended", labels: [("status", status.rawValue)], help: "Ended orders by status")
-                    .set(Int64(count))
+                metrics.makeGauge(
+                    descriptor: .init("brokergate_orders_ended", help: "Ended orders by status"), labels: [("status", status.rawValue)]
+                )
+                .set(Int64(count))
             }
-            metrics.makeGauge(name: "brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far").set(
+            metrics.makeGauge(descriptor: .init("brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far")).set(
                 counts.ledgerSequence)
         }
         if chainOn, let counts = try? await store.read({ tx in try await ChainOutboxStatus.counts(in: tx) }) {
             for (status, count) in counts {
                 metrics.makeGauge(
-                    name: "brokergate_chain_intents", labels: [("status", status.rawValue)],
-                    help: "Chain outbox entries (mints, burns, transfers, allowlist changes) by status"
+                    descriptor: .init(
+                        "brokergate_chain_intents", help: "Chain outbox entries (mints, burns, transfers, allowlist changes) by status"),
+                    labels: [("status", status.rawValue)]
                 ).set(Int64(count))
             }
         }
         let counters = store.counters
-        metrics.makeGauge(name: "brokergate_store_write_transactions", help: "Write transactions run since start")
+        metrics.makeGauge(descriptor: .init("brokergate_store_write_transactions", help: "Write transactions run since start"))
             .set(Int64(counters.writeTransactions))
         metrics.makeGauge(
-            name: "brokergate_store_commits", help: "Durable commits since start; one may hold many write transactions (group commit)"
+            descriptor: .init(
+                "brokergate_store_commits", help: "Durable commits since start; one may hold many write transactions (group commit)")
         )
         .set(Int64(counters.commits))
-        metrics.makeGauge(name: "brokergate_store_read_transactions", help: "Read-only snapshots since start").set(
+        metrics.makeGauge(descriptor: .init("brokergate_store_read_transactions", help: "Read-only snapshots since start")).set(
             Int64(counters.readTransactions))
         if let counting = store as? StoreRetryCounting {
             for (sqlState, count) in counting.transactionRetries {
                 metrics.makeGauge(
-                    name: "brokergate_store_transaction_retries", labels: [("sqlstate", sqlState)],
-                    help: "Store transactions run again after a serialization failure or deadlock, since start"
+                    descriptor: .init(
+                        "brokergate_store_transaction_retries",
+                        help: "Store transactions run again after a serialization failure or deadlock, since start"),
+                    labels: [("sqlstate", sqlState)]
                 ).set(Int64(count))
             }
         }

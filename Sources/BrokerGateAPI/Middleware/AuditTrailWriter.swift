@@ -67,8 +67,10 @@ struct AuditTrailWriter: Sendable {
                 lastError = error
             }
         }
-        registry.makeCounter(name: "audit_log_write_failures_total", help: "Audit records that could not be stored (logged instead)")
-            .increment()
+        registry.makeCounter(
+            descriptor: .init("audit_log_write_failures_total", help: "Audit records that could not be stored (logged instead)")
+        )
+        .increment()
         context.logger.error(
             "audit_record_not_stored",
             metadata: [

@@ -25,7 +25,8 @@ final class RequestMetrics: Sendable {
     init(registry: PrometheusCollectorRegistry) {
         self.registry = registry
         storeUnavailable = registry.makeCounter(
-            name: "brokergate_store_unavailable_total", help: "Requests answered 503 store_unavailable because the store failed")
+            descriptor: .init(
+                "brokergate_store_unavailable_total", help: "Requests answered 503 store_unavailable because the store failed"))
     }
 
     func countStoreUnavailable() {
@@ -43,10 +44,11 @@ final class RequestMetrics: Sendable {
             if let found = made[key] { return found }
             let labels = [("route", route), ("method", method), ("status", String(status))]
             let pair = (
-                registry.makeCounter(name: "http_requests_total", labels: labels, help: "HTTP requests by route, method and status"),
+                registry.makeCounter(
+                    descriptor: .init("http_requests_total", help: "HTTP requests by route, method and status"), labels: labels),
                 registry.makeDurationHistogram(
-                    name: "http_request_duration_seconds", labels: labels, buckets: Self.latencyBuckets,
-                    help: "HTTP request latency by route, method and status")
+                    descriptor: .init("http_request_duration_seconds", help: "HTTP request latency by route, method and status"),
+                    labels: labels, buckets: Self.latencyBuckets)
             )
             made[key] = pair
             return pair
@@ -59,5 +61,14 @@ final class RequestMetrics: Sendable {
 extension Duration {
     var nanoseconds: Int64 {
         components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A metric by its whole name, unit suffix included (`http_requests_total`): the names
+    /// the gateway has always exported, which swift-prometheus now builds from parts and
+    /// joins without an empty unit.
+    init(_ name: String, help: String) {
+        self.init(metricName: name, unitName: "", helpText: help)
     }
 }
