@@ -138,7 +138,8 @@ private final class EncodingState {
     func string(_ value: String) -> Node {
         let start = text.count
         // One access to `text` for the whole string: appending byte by byte to the class's
-        // property checked exclusivity at every byte (a quarter of this writer's time).
+        // property checked exclusivity at every byte, a quarter of this encoder's samples on
+        // the SQLite writer thread (BENCHMARKS.md, stop 38).
         Self.appendString(value, escapingSlashes: options.escapesSlashes, to: &text)
         return .text(start..<text.count)
     }
