@@ -178,18 +178,14 @@ private final class EncodingState {
         guard value < 0 else { return unsigned(UInt64(value)) }
         let start = text.count
         text.append(UInt8(ascii: "-"))
-        appendDigits(value.magnitude)
+        Self.appendDigits(value.magnitude, to: &text)
         return .text(start..<text.count)
     }
 
     func unsigned(_ value: UInt64) -> Node {
         let start = text.count
-        appendDigits(value)
-        return .text(start..<text.count)
-    }
-
-    private func appendDigits(_ value: UInt64) {
         Self.appendDigits(value, to: &text)
+        return .text(start..<text.count)
     }
 
     private static func appendDigits(_ value: UInt64, to text: inout [UInt8]) {
