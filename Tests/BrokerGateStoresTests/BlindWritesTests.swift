@@ -42,6 +42,54 @@ struct BlindWritesContractTests {
         #expect(after.1 == 4)
     }
 
+    /// A read of another row, or an insert of another kind of document, leaves the held
+    /// writes held (on PostgreSQL, no round trip of their own); a statement that could see
+    /// one of them sends them first. Whichever, each statement answers as if every write
+    /// before it had been sent, and all of them commit.
+    @Test(arguments: StoreKind.allCases)
+    func test_statementsThatCannotSeeTheHeldWrites_leaveThemHeld_andAllAnswerAsIfSent(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let alice = LedgerContractTests.customer(), bob = LedgerContractTests.customer()
+        let fees = LedgerAccountID.house(.fees, .usdPlus)
+        try await ledger.fund(alice, 10_000_000, store)
+        try await ledger.fund(bob, 5_000_000, store)
+        let core = ledger.ledger, reference = ledger.reference
+        let order = QueryableDocumentsTests.order(.generate(), client: nil, status: .pendingSubmit, second: 1)
+        let fill = QueryableDocumentsTests.fill(of: order)
+        let twin = QueryableDocumentsTests.order(order.accountID, client: "again", status: .pendingSubmit, second: 2, id: order.id)
+        let seen = try await store.transaction { tx in
+            try await core.transfer(1_000_000, from: alice, to: fees, reason: .orderFee, reference: reference, in: tx)
+            try await tx.insertDocument(order)
+            let sentBefore = Self.statementsSent(tx)
+            let bobs = try await tx.ledgerBalance(bob)?.balanceUnits
+            try await tx.insertDocument(fill)
+            let unsent = Self.statementsSent(tx).map { $0 - (sentBefore ?? 0) }
+            // The held order is the same row: its insert must be sent first, so this one
+            // finds its id taken, as it would with nothing held.
+            await #expect(throws: StoreError.self) { try await tx.insertDocument(twin) }
+            return (bobs, unsent, try await tx.ledgerBalance(alice)?.balanceUnits)
+        }
+        #expect(seen.0 == 5_000_000)
+        #expect(seen.2 == 9_000_000)
+        if kind == .postgres { #expect(seen.1 == 2, "the read and the fill's insert, no held writes between") }
+        let after = try await store.read { tx in
+            (
+                try await tx.ledgerBalance(alice)?.balanceUnits, try await tx.ledgerBalance(fees)?.balanceUnits,
+                try await tx.document(OrderRecord.self, id: order.id.rawValue)?.clientOrderID,
+                try await tx.document(FulfillmentRecord.self, id: fill.id.rawValue) != nil
+            )
+        }
+        #expect(after.0 == 9_000_000)
+        #expect(after.1 == 1_000_000)
+        #expect(after.2 == nil)
+        #expect(after.3)
+    }
+
+    /// Round trips a PostgreSQL transaction has sent so far; nil on other stores.
+    static func statementsSent(_ tx: any StoreTransaction) -> Int? {
+        ((tx as? SQLTransaction)?.db as? PostgresExecutor)?.statementsSent
+    }
+
     /// PostgreSQL answers COMMIT in a transaction one of whose statements failed with a
     /// rollback and no error; a body that caught that failure (here `try?`) must not be told
     /// its writes were kept. A held write fails at the statement that sends it, which may be
@@ -156,5 +204,21 @@ struct HeldWritesTests {
         let statement = try #require(held.statement)
         #expect(statement.sql == "INSERT INTO t (k, v) VALUES (?, ?), (?, ?) \(upsert)")
         #expect(statement.binds == [.text("a"), .integer(5), .text("b"), .integer(1)])
+    }
+
+    /// What a scoped statement (`HeldWriteScope`) sees: the one row of its table it names,
+    /// or the rows whose keys start with its prefix; nothing of another table.
+    @Test func test_aScope_holdsTheWritesOfTheRowsItNames_only() {
+        var held = HeldWrites()
+        #expect(!held.holds(.rows(table: "t", keyPrefix: "")))
+        held.add(row("t", "order/1"))
+        held.add(BlindWrite.update("UPDATE u SET v = 1 WHERE k = ?", table: "u", binds: [.text("x")], key: "x"))
+        #expect(held.holds(.row(table: "t", key: "order/1")))
+        #expect(!held.holds(.row(table: "t", key: "order/2")))
+        #expect(!held.holds(.row(table: "other", key: "order/1")))
+        #expect(held.holds(.row(table: "u", key: "x")))
+        #expect(held.holds(.rows(table: "t", keyPrefix: "order/")))
+        #expect(!held.holds(.rows(table: "t", keyPrefix: "fulfillment/")))
+        #expect(!held.holds(.rows(table: "other", keyPrefix: "")))
     }
 }

@@ -30,7 +30,7 @@ struct PostgresSequentialScanTests {
         let issuance = LedgerAccountID.house(.usdPlusIssuance, .usdPlus)
         let customers = (0..<2).map { _ in LedgerAccountID.customer(.generate(), .usdPlus) }
         for customer in customers {
-            try await store.transaction { tx in
+            _ = try await store.transaction { tx in
                 try await ledger.transfer(1_000_000, from: issuance, to: customer, reason: .faucet, reference: ("test", "scan"), in: tx)
             }
         }

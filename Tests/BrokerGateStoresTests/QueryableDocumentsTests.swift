@@ -13,10 +13,12 @@ import Testing
 struct QueryableDocumentsTests {
     static var sqlKinds: [StoreKind] { StoreKind.allCases.filter { $0 != .memory } }
 
-    static func order(_ account: AccountID, client: String?, status: BrokerageOrderStatus, second: Int) -> OrderRecord {
+    static func order(
+        _ account: AccountID, client: String?, status: BrokerageOrderStatus, second: Int, id: OrderID = .generate()
+    ) -> OrderRecord {
         let at = contractInstant.addingTimeInterval(TimeInterval(second))
         return OrderRecord(
-            id: .generate(), requestID: .generate(), accountID: account, entityID: .generate(), organizationID: .generate(),
+            id: id, requestID: .generate(), accountID: account, entityID: .generate(), organizationID: .generate(),
             stockID: .generate(), symbol: "AAPL", side: .buy, type: .market, tif: .day, paymentAmount: Amount(units: 12_345, scale: 2),
             assetQuantity: nil, limitPrice: nil, quotedFeeUnits: 25, holdID: .generate(), clientOrderID: client, status: status,
             requestStatus: .submitted, filledQuantityUnits: 0, paymentUnits: 0, feeUnits: 0, expiresAt: nil, cancelMessage: nil,

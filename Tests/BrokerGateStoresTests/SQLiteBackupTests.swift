@@ -18,7 +18,7 @@ struct SQLiteBackupTests {
         let fixture = TradingFixture(store: store)
         let accounts = [try await fixture.customer(dollars: 100), try await fixture.customer(dollars: 250)]
         // The fixture mints USD+ without its USDC: put the reserve behind it, as a deposit does.
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await Ledger(clock: fixture.clock).transfer(
                 350_000_000, from: .house(.usdcOnChain, .usdc), to: .house(.usdcReserve, .usdc), reason: .deposit,
                 reference: ("test", "reserve"), in: tx)

@@ -103,6 +103,11 @@ final class PostgresExecutor: SQLExecutor {
         return try await send(sql, binds)
     }
 
+    func query(_ sql: String, _ binds: [SQLValue], seeing scope: HeldWriteScope) async throws -> [SQLRow] {
+        if held.withLock({ $0.holds(scope) }) { try await sendHeldWrites() }
+        return try await send(sql, binds)
+    }
+
     var holdsBlindWrites: Bool { true }
 
     /// `SET LOCAL` lasts until the transaction ends; the second one (back to the session's
@@ -132,8 +137,13 @@ final class PostgresExecutor: SQLExecutor {
         _ = try await send(statement.sql, statement.binds)
     }
 
+    /// Statements sent on this transaction's behalf, BEGIN and COMMIT included: its round trips.
+    var statementsSent: Int { sent.load(ordering: .relaxed) }
+    private let sent = Atomic(0)
+
     /// Sends one statement; a failure is also kept for `inTransaction`'s check.
     private func send(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        sent.add(1, ordering: .relaxed)
         do {
             return try await sendStatement(sql, binds)
         } catch {
@@ -257,7 +267,17 @@ struct HeldWrites {
     /// PostgreSQL takes at most 65,535 binds per statement; far fewer keep one flush small.
     static let bindsMax = 2_000
 
-    private static func heldKey(_ write: BlindWrite) -> String { write.table + "|" + write.key }
+    private static func heldKey(_ write: BlindWrite) -> String { heldKey(table: write.table, key: write.key) }
+    private static func heldKey(table: String, key: String) -> String { table + "|" + key }
+
+    /// Whether a held write is in `scope`.
+    func holds(_ scope: HeldWriteScope) -> Bool {
+        switch scope {
+        case .row(let table, let key): places[Self.heldKey(table: table, key: key)] != nil
+        case .rows(let table, let keyPrefix):
+            places.keys.contains { $0.hasPrefix(Self.heldKey(table: table, key: keyPrefix)) }
+        }
+    }
 
     func accepts(_ write: BlindWrite) -> Bool {
         if let place = places[Self.heldKey(write)] {

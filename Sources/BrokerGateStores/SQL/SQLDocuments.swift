@@ -18,7 +18,9 @@ extension SQLTransaction {
             key: Self.rowKey(D.self, id: document.documentID))
         if document.uniqueKey == nil, db.holdsBlindWrites {
             try await db.write(write)
-        } else if try await db.query(write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds).isEmpty {
+        } else if try await db.query(
+            write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds, seeing: .rows(table: "documents", keyPrefix: D.kind + "/")
+        ).isEmpty {
             // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
             if let unique = document.uniqueKey,
                 try await self.document(D.self, owner: document.ownerOrganizationID, uniqueKey: unique) != nil
@@ -63,9 +65,10 @@ extension SQLTransaction {
         case .decoded(let known as D): return known
         case .written(let body): document = try DocumentCodec.decode(type, body)
         case .decoded, nil:
-            document = try await one("SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)]) {
-                row in try DocumentCodec.decode(type, try row.blob("body"))
-            }
+            document = try await one(
+                "SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)],
+                row: Self.rowKey(D.self, id: id), of: "documents"
+            ) { row in try DocumentCodec.decode(type, try row.blob("body")) }
         }
         cache.withLock { $0.read(document, type, id: id) }
         return document

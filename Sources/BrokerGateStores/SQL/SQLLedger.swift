@@ -15,7 +15,7 @@ extension SQLTransaction {
         let turn = db.turn(forRow: Self.rowQueueKey(account))
         let balance = try await one(
             "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?\(turn.sql)" + db.lockForUpdateSuffix,
-            [.text(id.rawValue)] + turn.binds, Self.balance)
+            [.text(id.rawValue)] + turn.binds, row: id.rawValue, of: "ledger_balances", Self.balance)
         cache.withLock { $0.read(balance, of: id) }
         return balance
     }
@@ -141,8 +141,10 @@ extension SQLTransaction {
     /// From this transaction's cache when it inserted or read the hold already.
     func ledgerHold(_ id: LedgerHoldID) async throws -> LedgerHold? {
         if let known = cache.withLock({ $0.hold(id) }) { return known }
-        let hold = try await one("SELECT \(Self.holdColumns) FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)])
-        { row in
+        let hold = try await one(
+            "SELECT \(Self.holdColumns) FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)],
+            row: id.rawValue, of: "ledger_holds"
+        ) { row in
             guard let account = LedgerAccountID(rawValue: try row.text("account")),
                 let status = LedgerHold.Status(rawValue: try row.text("status"))
             else { throw StoreError("unreadable ledger hold \(id)") }

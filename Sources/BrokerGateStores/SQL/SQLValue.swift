@@ -76,6 +76,10 @@ extension SQLValue {
 public protocol SQLExecutor: Sendable {
     func execute(_ sql: String, _ binds: [SQLValue]) async throws
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+    /// `query`, for a statement that can see no more of this transaction's held writes
+    /// (`write(_:)`) than `scope`: where none of them is in it, they stay held. Otherwise as
+    /// `query`, which sends them all first.
+    func query(_ sql: String, _ binds: [SQLValue], seeing scope: HeldWriteScope) async throws -> [SQLRow]
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
@@ -112,6 +116,25 @@ extension SQLExecutor {
     func readingWholeTables<T: Sendable>(_ read: () async throws -> T) async throws -> T {
         try await read()
     }
+
+    public func query(_ sql: String, _ binds: [SQLValue], seeing scope: HeldWriteScope) async throws -> [SQLRow] {
+        try await query(sql, binds)
+    }
+}
+
+/// The rows a statement can see of its transaction's held writes, as `BlindWrite` names
+/// them (its table and key). Every other statement is taken to see all of them.
+///
+/// Why: a settlement reads the stock's balance after writing the cash one, and inserts its
+/// fill (checked, so not held) after both; sending the held writes before each of those
+/// statements cost PostgreSQL two round trips per market buy that one would do.
+public enum HeldWriteScope: Sendable {
+    /// One row: a read by primary key (`SELECT … WHERE account = ?`).
+    case row(table: String, key: String)
+    /// The rows whose keys start with `keyPrefix`: e.g. an insert of one kind of document,
+    /// which only a held document of that kind could collide with (`documents` is unique
+    /// on (kind, id) and on (kind, organization_id, unique_key)).
+    case rows(table: String, keyPrefix: String)
 }
 
 /// A write whose result the transaction never reads: one row of an `INSERT` (a journal
