@@ -44,6 +44,11 @@ public struct SimulatedBroker: BrokerAdapter {
     public func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState {
         let now = clock.now()
         return try await store.transaction { tx in
+            // A new order that fills reads this transaction's position slot (`execute`).
+            try await tx.prefetchDocuments([
+                DocumentKey(SimBrokerOrder.self, id: instruction.brokerOrderID),
+                DocumentKey(SimBrokerPosition.self, id: SimBrokerPosition.id(instruction.symbol, slot: tx.houseSlot)),
+            ])
             if let existing = try await tx.document(SimBrokerOrder.self, id: instruction.brokerOrderID) { return existing.state }
             var order = SimBrokerOrder(
                 instruction: instruction, state: .init(brokerOrderID: instruction.brokerOrderID, status: .working), createdAt: now)

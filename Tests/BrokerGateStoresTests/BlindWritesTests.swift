@@ -210,15 +210,15 @@ struct HeldWritesTests {
     /// or the rows whose keys start with its prefix; nothing of another table.
     @Test func test_aScope_holdsTheWritesOfTheRowsItNames_only() {
         var held = HeldWrites()
-        #expect(!held.holds(.rows(table: "t", keyPrefix: "")))
+        #expect(!held.holds(.prefixed(table: "t", keyPrefix: "")))
         held.add(row("t", "order/1"))
         held.add(BlindWrite.update("UPDATE u SET v = 1 WHERE k = ?", table: "u", binds: [.text("x")], key: "x"))
-        #expect(held.holds(.row(table: "t", key: "order/1")))
-        #expect(!held.holds(.row(table: "t", key: "order/2")))
-        #expect(!held.holds(.row(table: "other", key: "order/1")))
-        #expect(held.holds(.row(table: "u", key: "x")))
-        #expect(held.holds(.rows(table: "t", keyPrefix: "order/")))
-        #expect(!held.holds(.rows(table: "t", keyPrefix: "fulfillment/")))
-        #expect(!held.holds(.rows(table: "other", keyPrefix: "")))
+        #expect(held.holds(.rows(table: "t", keys: ["order/1"])))
+        #expect(!held.holds(.rows(table: "t", keys: ["order/2", "x"])))
+        #expect(!held.holds(.rows(table: "other", keys: ["order/1"])))
+        #expect(held.holds(.rows(table: "u", keys: ["y", "x"])))
+        #expect(held.holds(.prefixed(table: "t", keyPrefix: "order/")))
+        #expect(!held.holds(.prefixed(table: "t", keyPrefix: "fulfillment/")))
+        #expect(!held.holds(.prefixed(table: "other", keyPrefix: "")))
     }
 }

@@ -62,7 +62,7 @@ struct LedgerHouseSlotsContractTests {
         let customers = (0..<32).map { _ in LedgerAccountID.customer(.generate(), .usdPlus) }
         let ledger = ledger, reference = reference
         for customer in customers {
-            try await store.transaction { tx in
+            _ = try await store.transaction { tx in
                 try await ledger.transfer(2_000_000, from: Self.issuance, to: customer, reason: .faucet, reference: reference, in: tx)
             }
         }
@@ -91,7 +91,7 @@ struct LedgerHouseSlotsContractTests {
         let store = try await kind.make()
         let payer = LedgerAccountID.customer(.generate(), .usdPlus)
         let ledger = ledger, reference = reference, payments = 32
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(100_000_000, from: Self.issuance, to: payer, reason: .faucet, reference: reference, in: tx)
         }
         let retriesBefore = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
@@ -119,7 +119,7 @@ struct LedgerHouseSlotsContractTests {
         let account = AccountID.generate()
         let payer = LedgerAccountID.customer(account, .usdPlus)
         let ledger = ledger, reference = reference, payments = 32
-        try await store.transaction { tx in
+        _ = try await store.transaction { tx in
             try await ledger.transfer(100_000_000, from: Self.issuance, to: payer, reason: .faucet, reference: reference, in: tx)
         }
         let retries = { (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0 }

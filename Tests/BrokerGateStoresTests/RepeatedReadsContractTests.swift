@@ -41,6 +41,49 @@ struct RepeatedReadsContractTests {
         #expect(after == (try await store.read { tx in try await tx.document(Widget.self, id: second.id) }))
     }
 
+    /// Prefetched documents (`prefetchDocuments`) read as the store holds them: present, absent,
+    /// one the transaction wrote before (still held, on PostgreSQL), one of another kind with the
+    /// same id; and one changed after the prefetch reads as changed. On PostgreSQL the prefetch
+    /// is one round trip for the keys the transaction does not know (the one it wrote stays
+    /// held) and the reads after it none.
+    @Test(arguments: StoreKind.allCases)
+    func test_prefetchedDocuments_readAsStored_inOneStatement(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = OrganizationID.generate()
+        let kept = Widget(
+            id: "w-kept", owner: owner, parent: nil, reference: nil, unique: nil, status: nil, note: "kept", createdAt: Self.fineInstant)
+        try await store.transaction { tx in try await tx.insertDocument(kept) }
+        let fresh = widget(owner, second: 2)
+        let keys = [
+            DocumentKey(Widget.self, id: kept.id), DocumentKey(Widget.self, id: "w-missing"), DocumentKey(Widget.self, id: fresh.id),
+            DocumentKey(Gizmo.self, id: kept.id), DocumentKey(Widget.self, id: kept.id),
+        ]
+        let seen = try await store.transaction { tx in
+            try await tx.insertDocument(fresh)
+            let sentBefore = BlindWritesContractTests.statementsSent(tx) ?? 0
+            try await tx.prefetchDocuments(keys)
+            let read = (
+                try await tx.document(Widget.self, id: kept.id), try await tx.document(Widget.self, id: "w-missing"),
+                try await tx.document(Widget.self, id: fresh.id), try await tx.document(Gizmo.self, id: kept.id)
+            )
+            let sent = BlindWritesContractTests.statementsSent(tx).map { $0 - sentBefore }
+            var changed = kept
+            changed.note = "changed"
+            try await tx.updateDocument(changed)
+            return (read, sent, try await tx.document(Widget.self, id: kept.id)?.note)
+        }
+        let stored = try await store.read { tx in try await tx.document(Widget.self, id: kept.id) }
+        #expect(seen.0.0?.createdAt == stored?.createdAt)
+        #expect(seen.0.0?.note == "kept")
+        #expect(seen.0.0?.createdAt != Self.fineInstant, "a prefetch answered the caller's value, not the stored one")
+        #expect(seen.0.1 == nil)
+        #expect(seen.0.2?.note == fresh.note)
+        #expect(seen.0.3 == nil)
+        #expect(seen.2 == "changed")
+        #expect(stored?.note == "changed")
+        if kind == .postgres { #expect(seen.1 == 1, "one statement for every key") }
+    }
+
     /// Past the cache's bound (`TransactionCache.entriesMax`) rows are read from the store, and
     /// an update of a row kept and of a row not kept both read back as written.
     @Test(arguments: StoreKind.allCases)

@@ -47,6 +47,15 @@ extension CorporateActionCalendar {
         historical.contains { $0.id == id }
     }
 
+    /// The documents `requireNoSplitInProgress` reads by id for `stock`: the split job's
+    /// cursor when one of the stock's historical splits is on or before today. For a caller
+    /// to prefetch with its own (`prefetchDocuments`).
+    func documentsRead(placing stock: Stock) -> [DocumentKey] {
+        let today = today()
+        guard historical.contains(where: { $0.stockID == stock.id && $0.exDate <= today }) else { return [] }
+        return [DocumentKey(MilestoneCursor.self, id: CorporateActionMilestone.effectiveDate.rawValue)]
+    }
+
     /// The order rule: no new order of `stock` while one of its splits is in progress. The
     /// split job cancels the stock's open orders and applies the split only once none is
     /// open, so an order accepted then would hold the split up, or trade at a price in the new

@@ -56,6 +56,11 @@ public struct OrderCommands: Sendable {
         _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, requestID: OrderRequestID? = nil,
         in tx: any StoreTransaction
     ) async throws -> OrderRecord {
+        // What the checks and the split rule read by id, in one statement; an unknown stock
+        // is `check`'s to report.
+        if let stock = try? OrderChecks.stock(input.stockID, market: market) {
+            try await tx.prefetchDocuments(OrderChecks.documentsRead(trading: accountID) + corporateActions.documentsRead(placing: stock))
+        }
         let checked = try await check(input, accountID: accountID, for: principal, session: true, in: tx)
         return try await insert(
             input, stock: checked.stock, sized: (checked.holdUnits, checked.feeUnits), account: checked.account,

@@ -111,9 +111,16 @@ public struct OrderEngine: Sendable {
             throw trouble
         }
         guard let state = answer else { return nil }
-        if !state.unsettledFills(of: order).isEmpty { try faults.hit(.beforeSettlement) }
+        let settles = !state.unsettledFills(of: order).isEmpty
+        if settles { try faults.hit(.beforeSettlement) }
         let cause = order.cancelCause ?? (expired ? .expiry : nil)
         return try await store.transaction(queuingFor: [order.accountID]) { tx in
+            // A fill's fulfillment shows the account's chain, from its wallet.
+            if settles {
+                try await tx.prefetchDocuments([
+                    DocumentKey(OrderRecord.self, id: id.rawValue), DocumentKey(WalletRecord.self, id: order.accountID.rawValue),
+                ])
+            }
             guard var fresh = try await tx.document(OrderRecord.self, id: id.rawValue), !fresh.status.isTerminal else { return nil }
             let before = fresh
             fresh.brokerTroubleSince = nil

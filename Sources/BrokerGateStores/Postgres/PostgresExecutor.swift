@@ -109,6 +109,7 @@ final class PostgresExecutor: SQLExecutor {
     }
 
     var holdsBlindWrites: Bool { true }
+    var statementIsRoundTrip: Bool { true }
 
     /// `SET LOCAL` lasts until the transaction ends; the second one (back to the session's
     /// value) ends it sooner, so the statements after `read` plan as the session does. After
@@ -273,8 +274,8 @@ struct HeldWrites {
     /// Whether a held write is in `scope`.
     func holds(_ scope: HeldWriteScope) -> Bool {
         switch scope {
-        case .row(let table, let key): places[Self.heldKey(table: table, key: key)] != nil
-        case .rows(let table, let keyPrefix):
+        case .rows(let table, let keys): keys.contains { places[Self.heldKey(table: table, key: $0)] != nil }
+        case .prefixed(let table, let keyPrefix):
             places.keys.contains { $0.hasPrefix(Self.heldKey(table: table, key: keyPrefix)) }
         }
     }

@@ -19,7 +19,7 @@ extension SQLTransaction {
         if document.uniqueKey == nil, db.holdsBlindWrites {
             try await db.write(write)
         } else if try await db.query(
-            write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds, seeing: .rows(table: "documents", keyPrefix: D.kind + "/")
+            write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds, seeing: .prefixed(table: "documents", keyPrefix: D.kind + "/")
         ).isEmpty {
             // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
             if let unique = document.uniqueKey,
@@ -36,7 +36,27 @@ extension SQLTransaction {
         "INSERT INTO documents (kind, id, organization_id, parent_id, lookup_key, unique_key, status_key, created_at, body)"
 
     /// A document's key among held writes (`BlindWrite.key`): kind and id.
-    private static func rowKey<D: StoredDocument>(_ type: D.Type, id: String) -> String { D.kind + "/" + id }
+    private static func rowKey<D: StoredDocument>(_ type: D.Type, id: String) -> String { rowKey(DocumentKey(type, id: id)) }
+    private static func rowKey(_ key: DocumentKey) -> String { key.kind + "/" + key.id }
+
+    /// The documents at `keys` this transaction does not know yet, in one statement, into its
+    /// cache: each as its stored bytes, or absent. A single one is left to `document(_:id:)`,
+    /// which reads it as cheaply, and so is every one where a statement is no round trip.
+    func prefetchDocuments(_ keys: [DocumentKey]) async throws {
+        guard db.statementIsRoundTrip else { return }
+        var wanted: [DocumentKey] = []
+        for key in keys where !wanted.contains(key) && cache.withLock({ $0.document(key) == nil }) { wanted.append(key) }
+        guard wanted.count > 1 else { return }
+        let rows = try await db.query(
+            "SELECT kind, id, \(Self.bodyColumn) FROM documents WHERE "
+                + Array(repeating: "(kind = ? AND id = ?)", count: wanted.count).joined(separator: " OR "),
+            wanted.flatMap { [SQLValue.text($0.kind), .text($0.id)] }, seeing: .rows(table: "documents", keys: wanted.map(Self.rowKey)))
+        var found: [DocumentKey: [UInt8]] = [:]
+        for row in rows { found[DocumentKey(kind: try row.text("kind"), id: try row.text("id"))] = try row.blob("body") }
+        cache.withLock { cache in
+            for key in wanted { cache.fetched(found[key], at: key) }
+        }
+    }
 
     /// A document this transaction read or wrote is known to exist; where the executor holds
     /// blind writes its update is held with them (`BlindWrite.update`). Otherwise one
@@ -63,7 +83,7 @@ extension SQLTransaction {
         switch cache.withLock({ $0.document(type, id: id) }) {
         case .absent: return nil
         case .decoded(let known as D): return known
-        case .written(let body): document = try DocumentCodec.decode(type, body)
+        case .stored(let body): document = try DocumentCodec.decode(type, body)
         case .decoded, nil:
             document = try await one(
                 "SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)],

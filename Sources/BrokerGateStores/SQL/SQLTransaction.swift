@@ -19,11 +19,11 @@ final class SQLTransaction: StoreTransaction {
         try await db.query(sql, binds).first.map(map)
     }
 
-    /// A read of `table`'s row `key` (`HeldWriteScope.row`).
+    /// A read of `table`'s row `key` (`HeldWriteScope.rows`).
     func one<T>(
         _ sql: String, _ binds: [SQLValue], row key: String, of table: String, _ map: (SQLRow) throws -> T
     ) async throws -> T? {
-        try await db.query(sql, binds, seeing: .row(table: table, key: key)).first.map(map)
+        try await db.query(sql, binds, seeing: .rows(table: table, keys: [key])).first.map(map)
     }
 
     func all<T>(_ sql: String, _ binds: [SQLValue], _ map: (SQLRow) throws -> T) async throws -> [T] {

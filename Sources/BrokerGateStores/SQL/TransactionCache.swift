@@ -15,18 +15,13 @@ import BrokerGateCore
 /// Why: a market buy read its customer's balance rows 8 times to change them 4 times (each
 /// change re-reads the row to assert the ledger's invariants on it), and its wallet twice.
 struct TransactionCache {
-    /// A document as this transaction knows it. Written bodies stay bytes until read again, so a
-    /// read decodes exactly what the database holds, not the caller's value (a `Date` keeps
-    /// nanoseconds in memory and microseconds in the store).
+    /// A document as this transaction knows it. Written and prefetched bodies stay bytes until
+    /// read, so a read decodes exactly what the database holds, not the caller's value (a `Date`
+    /// keeps nanoseconds in memory and microseconds in the store).
     enum Document {
         case absent
         case decoded(any Sendable)
-        case written([UInt8])
-    }
-
-    struct DocumentKey: Hashable {
-        let kind: String
-        let id: String
+        case stored([UInt8])
     }
 
     /// At most this many documents, and as many balances, are kept: a job that walks thousands
@@ -50,7 +45,7 @@ struct TransactionCache {
     /// Whether this transaction read the document, or wrote it, and found it there.
     func knowsPresent<D: StoredDocument>(_ type: D.Type, id: String) -> Bool {
         switch documents[DocumentKey(kind: D.kind, id: id)] {
-        case .decoded, .written: true
+        case .decoded, .stored: true
         case .absent, nil: false
         }
     }
@@ -61,7 +56,16 @@ struct TransactionCache {
 
     /// After an insert or update: a kept entry must change, or it would answer the old body.
     mutating func wrote<D: StoredDocument>(_ type: D.Type, id: String, body: [UInt8]) {
-        keep(.written(body), at: DocumentKey(kind: D.kind, id: id))
+        keep(.stored(body), at: DocumentKey(kind: D.kind, id: id))
+    }
+
+    func document(_ key: DocumentKey) -> Document? {
+        documents[key]
+    }
+
+    /// After a prefetch (`prefetchDocuments`): the body read, or absent when nil.
+    mutating func fetched(_ body: [UInt8]?, at key: DocumentKey) {
+        keep(body.map { .stored($0) } ?? .absent, at: key)
     }
 
     private mutating func keep(_ entry: Document, at key: DocumentKey) {
