@@ -259,6 +259,7 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
             server.psql("brokergate", "ANALYZE")
             for connections in connections_list:
                 retries_before = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries")
+                sent_before = metric_sum(gateway.url("/metrics"), "brokergate_store_statements")
                 if server.counts_statements:
                     server.psql("brokergate", "SELECT pg_stat_statements_reset()")
                 commits_before = server.commits()
@@ -289,6 +290,9 @@ def postgres_run(settings, gateway_class, wrk, load_class, made_up_keys, free_po
                       f"{counted} statements per request (pg_stat_statements; BEGIN/COMMIT included)", flush=True)
                 for calls, query in statements[:40]:
                     print(f"      {calls / requests:6.2f}/req  {query}", flush=True)
+                sent = metric_sum(gateway.url("/metrics"), "brokergate_store_statements") - sent_before
+                load.extra["gateway_statements_per_request"] = round(sent / requests, 1)
+                print(f"    gateway: {sent / requests:.1f} statements sent per request (/metrics, background jobs included)", flush=True)
                 retries = metric_sum(gateway.url("/metrics"), "brokergate_store_transaction_retries") - retries_before
                 load.extra["store_retries"] = retries
                 load.extra["store_retries_per_request"] = round(retries / max(1, load.requests), 3)

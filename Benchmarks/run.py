@@ -325,11 +325,12 @@ class Gateway(Server):
         return next(item["id"] for item in items if item["symbol"] == symbol)
 
     def store_counters(self) -> dict:
-        """The store's work so far, from /metrics: write transactions, durable commits, reads."""
+        """The store's work so far, from /metrics: write transactions, durable commits, reads, and
+        the statements sent to a database server (round trips; 0 on SQLite)."""
         with urllib.request.urlopen(self.url("/metrics"), timeout=30) as response:
             text = response.read().decode()
         names = {"brokergate_store_write_transactions": "writes", "brokergate_store_commits": "commits",
-                 "brokergate_store_read_transactions": "reads"}
+                 "brokergate_store_read_transactions": "reads", "brokergate_store_statements": "statements"}
         counters = {}
         for line in text.splitlines():
             name, _, value = line.partition(" ")

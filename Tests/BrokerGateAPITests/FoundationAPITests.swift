@@ -162,6 +162,11 @@ struct FoundationAPITests {
             #expect(metrics.contains(#"route="/api/v2/entities/me""#))
             #expect(metrics.contains(#"status="401""#))
             #expect(metrics.contains("http_request_duration_seconds_bucket"))
+            // The store's own counts; statements are round trips to a server, none on the memory store.
+            for name in ["brokergate_store_write_transactions", "brokergate_store_commits", "brokergate_store_read_transactions"] {
+                #expect(metrics.contains("# TYPE \(name) gauge"), "\(name) missing")
+            }
+            #expect(metrics.contains("brokergate_store_statements 0"))
         }
     }
 

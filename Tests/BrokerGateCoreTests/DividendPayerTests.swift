@@ -118,7 +118,7 @@ extension DividendPayerTests {
 
     func give(_ account: AccountID, shares: Int64) async throws {
         let ledger = Ledger(clock: fixture.clock)
-        try await fixture.store.transaction { tx in
+        _ = try await fixture.store.transaction { tx in
             try await ledger.transfer(
                 shares * 1_000_000, from: .house(.tokenIssuance, .stock("AAPL")), to: .customer(account, .stock("AAPL")),
                 reason: .tokenMint,

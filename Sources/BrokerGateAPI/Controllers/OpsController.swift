@@ -112,6 +112,11 @@ struct OpsController {
         .set(Int64(counters.commits))
         metrics.makeGauge(descriptor: .init("brokergate_store_read_transactions", help: "Read-only snapshots since start")).set(
             Int64(counters.readTransactions))
+        metrics.makeGauge(
+            descriptor: .init(
+                "brokergate_store_statements", help: "Statements sent to the database server since start, each a round trip (0 on SQLite)")
+        )
+        .set(Int64(counters.statements))
         if let counting = store as? StoreRetryCounting {
             for (sqlState, count) in counting.transactionRetries {
                 metrics.makeGauge(

@@ -55,16 +55,21 @@ public final class StoreCounters: Sendable {
     private let writes = Atomic<Int>(0)
     private let durableCommits = Atomic<Int>(0)
     private let readOnly = Atomic<Int>(0)
+    private let sentStatements = Atomic<Int>(0)
 
     public init() {}
 
     public var writeTransactions: Int { writes.load(ordering: .relaxed) }
     public var commits: Int { durableCommits.load(ordering: .relaxed) }
     public var readTransactions: Int { readOnly.load(ordering: .relaxed) }
+    /// Statements sent to a database server, each a round trip (PostgreSQL: transactions,
+    /// reads and rate limits, BEGIN and COMMIT included); 0 on an in-process store.
+    public var statements: Int { sentStatements.load(ordering: .relaxed) }
 
     public func countWrite() { writes.add(1, ordering: .relaxed) }
     public func countCommit() { durableCommits.add(1, ordering: .relaxed) }
     public func countRead() { readOnly.add(1, ordering: .relaxed) }
+    public func countStatement() { sentStatements.add(1, ordering: .relaxed) }
 }
 
 /// Everything a transaction can read and write, one protocol per aggregate so each

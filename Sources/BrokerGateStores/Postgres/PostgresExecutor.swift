@@ -1,3 +1,4 @@
+import BrokerGateCore
 import Foundation
 import Logging
 import NIOCore
@@ -23,11 +24,14 @@ final class PostgresExecutor: SQLExecutor {
     private let failure = Mutex<(any Error)?>(nil)
     /// The store's named statements; nil sends every statement unnamed.
     let prepared: PostgresPreparedStatements?
+    /// The store's counts, where this connection does the store's work (`StoreCounters.statements`).
+    let counters: StoreCounters?
 
     init(
         connection: PostgresConnection, logger: Logger, houseSlot: Int = 0, isReadOnly: Bool = false,
-        rowQueues: PostgresRowQueues? = nil, prepared: PostgresPreparedStatements? = nil
+        rowQueues: PostgresRowQueues? = nil, prepared: PostgresPreparedStatements? = nil, counters: StoreCounters? = nil
     ) {
+        self.counters = counters
         self.connection = connection
         self.logger = logger
         self.houseSlot = houseSlot
@@ -145,6 +149,7 @@ final class PostgresExecutor: SQLExecutor {
     /// Sends one statement; a failure is also kept for `inTransaction`'s check.
     private func send(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         sent.add(1, ordering: .relaxed)
+        counters?.countStatement()
         do {
             return try await sendStatement(sql, binds)
         } catch {

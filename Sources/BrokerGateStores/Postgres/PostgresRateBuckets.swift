@@ -72,7 +72,7 @@ extension PostgresStore: SharedRateBuckets {
         let logger = logger
         return try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
-                try await PostgresExecutor(connection: connection, logger: logger).query(sql, binds)
+                try await PostgresExecutor(connection: connection, logger: logger, counters: counters).query(sql, binds)
             }
         }
     }

@@ -155,7 +155,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     private func snapshot<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
-                let db = PostgresExecutor(connection: connection, logger: logger, isReadOnly: true, prepared: prepared)
+                let db = PostgresExecutor(
+                    connection: connection, logger: logger, isReadOnly: true, prepared: prepared, counters: counters)
                 return try await db.inTransaction(isolation: "REPEATABLE READ READ ONLY") { try await body(db) }
             }
         }
@@ -209,7 +210,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
             try await withLeasedConnection { connection in
                 let slot = try await slotClaims.slot(of: connection)
                 let db = PostgresExecutor(
-                    connection: connection, logger: logger, houseSlot: slot, rowQueues: queues, prepared: prepared)
+                    connection: connection, logger: logger, houseSlot: slot, rowQueues: queues, prepared: prepared, counters: counters)
                 return try await db.holdingTurns(on: queues.held) {
                     try await db.inTransaction(isolation: "SERIALIZABLE") { try await body(db) }
                 }
