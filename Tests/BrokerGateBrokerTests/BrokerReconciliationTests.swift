@@ -101,7 +101,7 @@ struct BrokerReconciliationTests {
     @Test func test_aRealDifference_isStillABreak_whileOrdersMove() async throws {
         let broker = try await racing(.placedAndFilled)
         let clock = base.clock
-        try await base.store.transaction { tx in
+        _ = try await base.store.transaction { tx in
             // A share that left custody without the broker knowing: what reconciliation must expose.
             try await Ledger(clock: clock).transfer(
                 1_000_000, from: .house(.brokerCustody, .stock("AAPL")), to: .house(.market, .stock("AAPL")), reason: .custody,

@@ -36,7 +36,7 @@ struct IssuanceReservesTests {
     func backedCustomer(dollars: Int64) async throws -> AccountID {
         let account = try await base.customer(dollars: dollars)
         let clock = base.clock
-        try await base.store.transaction { tx in
+        _ = try await base.store.transaction { tx in
             try await Ledger(clock: clock).transfer(
                 dollars * 1_000_000, from: .house(.usdcOnChain, .usdc), to: .house(.usdcReserve, .usdc), reason: .deposit,
                 reference: ("test", "fund"), in: tx)
@@ -213,7 +213,7 @@ struct IssuanceReservesTests {
         try await base.engine.advance(try await request(.mint, Amount(units: 4, scale: 0), account).order.id, store: base.store)
         #expect(try await Reconciliation.run(store: base.store, clock: base.clock, broker: base.broker).isClean)
         let clock = base.clock
-        try await base.store.transaction { tx in
+        _ = try await base.store.transaction { tx in
             // A share that left custody without a token burn: exactly what reserves must expose.
             try await Ledger(clock: clock).transfer(
                 1_000_000, from: .house(.brokerCustody, .stock("AAPL")), to: .house(.market, .stock("AAPL")), reason: .custody,

@@ -42,7 +42,7 @@ struct BlindWritesContractTests {
         #expect(after.1 == 4)
     }
 
-    /// A read of another row, or an insert of another kind of document, leaves the held
+    /// A read of another row, or a checked insert of another kind of document, leaves the held
     /// writes held (on PostgreSQL, no round trip of their own); a statement that could see
     /// one of them sends them first. Whichever, each statement answers as if every write
     /// before it had been sent, and all of them commit.
@@ -56,12 +56,14 @@ struct BlindWritesContractTests {
         let core = ledger.ledger, reference = ledger.reference
         let order = QueryableDocumentsTests.order(.generate(), client: nil, status: .pendingSubmit, second: 1)
         let fill = QueryableDocumentsTests.fill(of: order)
+        let claimed = widget(.generate(), second: 3, unique: "caller-chosen")
         let twin = QueryableDocumentsTests.order(order.accountID, client: "again", status: .pendingSubmit, second: 2, id: order.id)
         let seen = try await store.transaction { tx in
             try await core.transfer(1_000_000, from: alice, to: fees, reason: .orderFee, reference: reference, in: tx)
             try await tx.insertDocument(order)
             let sentBefore = Self.statementsSent(tx)
             let bobs = try await tx.ledgerBalance(bob)?.balanceUnits
+            try await tx.insertDocument(claimed)
             try await tx.insertDocument(fill)
             let unsent = Self.statementsSent(tx).map { $0 - (sentBefore ?? 0) }
             // The held order is the same row: its insert must be sent first, so this one
@@ -71,18 +73,50 @@ struct BlindWritesContractTests {
         }
         #expect(seen.0 == 5_000_000)
         #expect(seen.2 == 9_000_000)
-        if kind == .postgres { #expect(seen.1 == 2, "the read and the fill's insert, no held writes between") }
+        if kind == .postgres {
+            #expect(seen.1 == 2, "the read and the widget's checked insert, no held writes between; the fill is held")
+        }
         let after = try await store.read { tx in
             (
                 try await tx.ledgerBalance(alice)?.balanceUnits, try await tx.ledgerBalance(fees)?.balanceUnits,
                 try await tx.document(OrderRecord.self, id: order.id.rawValue)?.clientOrderID,
-                try await tx.document(FulfillmentRecord.self, id: fill.id.rawValue) != nil
+                try await tx.document(FulfillmentRecord.self, id: fill.id.rawValue) != nil,
+                try await tx.document(Widget.self, id: claimed.id) == claimed
             )
         }
         #expect(after.0 == 9_000_000)
         #expect(after.1 == 1_000_000)
         #expect(after.2 == nil)
         #expect(after.3)
+        #expect(after.4)
+    }
+
+    /// A unique key the system made (a fill's transaction hash) taken again is a bug: every
+    /// store fails the transaction that repeats it, wherever the collision surfaces (held
+    /// writes: at COMMIT), and keeps nothing of it.
+    @Test(arguments: StoreKind.allCases)
+    func test_aSystemMadeUniqueKeyTakenAgain_failsTheTransaction_andKeepsNothing(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let order = QueryableDocumentsTests.order(.generate(), client: nil, status: .pendingSubmit, second: 1)
+        let first = QueryableDocumentsTests.fill(of: order)
+        try await store.transaction { tx in try await tx.insertDocument(first) }
+        let again = QueryableDocumentsTests.fill(of: order)
+        #expect(again.transactionHash == first.transactionHash && again.id != first.id)
+        let marker = widget(.generate(), second: 2)
+        await #expect(throws: (any Error).self) {
+            try await store.transaction { tx in
+                try await tx.insertDocument(marker)
+                try await tx.insertDocument(again)
+            }
+        }
+        let kept = try await store.read { tx in
+            (
+                try await tx.document(FulfillmentRecord.self, id: again.id.rawValue), try await tx.document(Widget.self, id: marker.id),
+                try await tx.document(FulfillmentRecord.self, id: first.id.rawValue)
+            )
+        }
+        #expect(kept.0 == nil && kept.1 == nil)
+        #expect(kept.2 != nil)
     }
 
     /// Round trips a PostgreSQL transaction has sent so far; nil on other stores.

@@ -16,9 +16,9 @@ struct PostgresOrderPathTests {
     /// job's cursor, the entity, the stock's scheduled corporate actions, the cash balance
     /// (taking its turn), the held writes, COMMIT (8). The broker's book: BEGIN, its order
     /// with its position slot, the held writes, COMMIT (4). Settlement: BEGIN, the order
-    /// with the wallet, the hold, the cash and stock balances, the fill's checked insert,
-    /// the held writes, COMMIT (8).
-    static let roundTripsPerMarketBuy = 20
+    /// with the wallet, the hold, the cash and stock balances together, the held writes (the
+    /// fill's among them), COMMIT (6).
+    static let roundTripsPerMarketBuy = 18
 
     @Test func test_aMarketBuyThatFillsAtOnce_costsItsBudgetOfRoundTrips() async throws {
         let store = try await StoreKind.postgres.make()

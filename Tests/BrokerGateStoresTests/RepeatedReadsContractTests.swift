@@ -84,6 +84,34 @@ struct RepeatedReadsContractTests {
         if kind == .postgres { #expect(seen.1 == 1, "one statement for every key") }
     }
 
+    /// Prefetched balance rows (`prefetchLedgerBalances`) read as stored, the missing one as
+    /// none, and a move after the prefetch reads and commits as moved. On PostgreSQL the
+    /// prefetch of a customer's rows is one round trip and the reads after it none; a list
+    /// naming another account is left to the reads.
+    @Test(arguments: StoreKind.allCases)
+    func test_prefetchedBalances_readAsStored_inOneStatement(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let contract = LedgerContractTests()
+        let account = AccountID.generate()
+        let cash = LedgerAccountID.customer(account, .usdPlus), stock = LedgerAccountID.customer(account, .stock("AAPL"))
+        try await contract.fund(cash, 5_000_000, store)
+        let ledger = contract.ledger, reference = contract.reference
+        let seen = try await store.transaction { tx in
+            try await tx.prefetchLedgerBalances([cash, .customer(.generate(), .usdPlus)])
+            let sentBefore = BlindWritesContractTests.statementsSent(tx) ?? 0
+            try await tx.prefetchLedgerBalances([cash, stock, cash])
+            let read = (try await tx.ledgerBalance(cash)?.balanceUnits, try await tx.ledgerBalance(stock)?.balanceUnits)
+            let sent = BlindWritesContractTests.statementsSent(tx).map { $0 - sentBefore }
+            try await ledger.transfer(1_000_000, from: cash, to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference, in: tx)
+            return (read, sent, try await tx.ledgerBalance(cash)?.balanceUnits)
+        }
+        #expect(seen.0.0 == 5_000_000)
+        #expect(seen.0.1 == nil)
+        #expect(seen.2 == 4_000_000)
+        #expect(try await store.read { tx in try await tx.ledgerBalance(cash)?.balanceUnits } == 4_000_000)
+        if kind == .postgres { #expect(seen.1 == 1, "one statement for both rows, none for the reads") }
+    }
+
     /// Past the cache's bound (`TransactionCache.entriesMax`) rows are read from the store, and
     /// an update of a row kept and of a row not kept both read back as written.
     @Test(arguments: StoreKind.allCases)

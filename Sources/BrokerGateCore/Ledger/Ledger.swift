@@ -118,6 +118,15 @@ public struct Ledger: Sendable {
         return transfer
     }
 
+    /// Reads what posting `holdID` and moving the same customer's `assets` will read, before
+    /// they do: the hold, then the customer's rows of its asset and of `assets` in one go
+    /// (`prefetchLedgerBalances`), in the order every writer of them locks them (the hold,
+    /// then the account's turn). A hint: the moves that follow find them in the transaction.
+    public func prefetch(hold holdID: LedgerHoldID, alongWith assets: [LedgerAsset], in tx: any LedgerRepository) async throws {
+        guard let hold = try await tx.ledgerHold(holdID), case .customer(let account) = hold.account.owner else { return }
+        try await tx.prefetchLedgerBalances([hold.account] + assets.map { .customer(account, $0) })
+    }
+
     /// Releases what is left of a pending hold. Voiding a finished hold changes nothing.
     public nonisolated(nonsending) func void(_ holdID: LedgerHoldID, in tx: any LedgerRepository) async throws {
         guard var hold = try await tx.ledgerHold(holdID), hold.status == .pending else { return }

@@ -43,4 +43,13 @@ public protocol LedgerRepository: Sendable {
     /// nil). Jobs that visit every holder walk these pages (`LedgerBalancePages`) so memory
     /// stays bounded however many customers there are.
     func ledgerBalances(asset: LedgerAsset, after account: LedgerAccountID?, limit: Int) async throws -> [LedgerBalance]
+    /// Reads, for update, the balance rows `ids` of one customer account together, ahead of
+    /// the `ledgerBalance` calls of this transaction that want them, which then cost nothing
+    /// more: on PostgreSQL one statement (a round trip) for all. A hint with no answer of
+    /// its own; a store with nothing to gain does nothing.
+    func prefetchLedgerBalances(_ ids: [LedgerAccountID]) async throws
+}
+
+extension LedgerRepository {
+    public func prefetchLedgerBalances(_ ids: [LedgerAccountID]) async throws {}
 }

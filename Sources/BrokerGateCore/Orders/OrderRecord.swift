@@ -139,4 +139,6 @@ public struct FulfillmentRecord: StoredDocument, Equatable {
     public var lookupKey: String? { accountID.rawValue }
     /// Indexed so `GET /api/v2/orders/?order_fulfillment_transaction_hash=` is one lookup.
     public var uniqueKey: String? { transactionHash }
+    /// A mint's or burn's hash, never a caller's choice.
+    public static var uniqueKeyIsSystemMade: Bool { true }
 }

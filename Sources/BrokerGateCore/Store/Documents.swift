@@ -19,6 +19,12 @@ public protocol StoredDocument: Codable, Sendable {
     var lookupKey: String? { get }
     /// Unique per (kind, organization) when set (e.g. `entity:client_order_id`).
     var uniqueKey: String? { get }
+    /// Whether a taken `uniqueKey` can only be a bug: the system made the key (a fill's
+    /// transaction hash), no caller chose it (a `client_order_id`). A store may then insert
+    /// the document as one without a unique key, with the writes it holds (PostgreSQL: no
+    /// round trip of its own), and a collision fails the transaction instead of answering
+    /// `duplicate_key`.
+    static var uniqueKeyIsSystemMade: Bool { get }
     /// A status for queue queries (e.g. KYC checks waiting for review).
     var statusKey: String? { get }
     var createdAt: Date { get }
@@ -28,6 +34,7 @@ extension StoredDocument {
     public var parentID: String? { nil }
     public var lookupKey: String? { nil }
     public var uniqueKey: String? { nil }
+    public static var uniqueKeyIsSystemMade: Bool { false }
     public var statusKey: String? { nil }
 }
 

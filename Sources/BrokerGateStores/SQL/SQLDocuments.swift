@@ -8,15 +8,17 @@ import Foundation
 extension SQLTransaction {
     /// A document without a unique key can only collide on its id, which is a bug whenever it
     /// surfaces, so where the executor holds blind writes it is held with them (one round trip
-    /// for the order, its hold, events and audit record). One with a unique key is inserted at
-    /// once, so a duplicate is told to the caller as `DocumentCodec.duplicate`.
+    /// for the order, its hold, events and audit record); so is one whose unique key the
+    /// system made (`uniqueKeyIsSystemMade`: a fill's transaction hash). One with a caller's
+    /// unique key is inserted at once, so a duplicate is told to the caller as
+    /// `DocumentCodec.duplicate`.
     func insertDocument<D: StoredDocument>(_ document: D) async throws {
         let body = try DocumentCodec.encode(document)
         let write = BlindWrite(
             head: Self.insertHead, row: "(?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder))",
             binds: [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body),
             key: Self.rowKey(D.self, id: document.documentID))
-        if document.uniqueKey == nil, db.holdsBlindWrites {
+        if document.uniqueKey == nil || D.uniqueKeyIsSystemMade, db.holdsBlindWrites {
             try await db.write(write)
         } else if try await db.query(
             write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds, seeing: .prefixed(table: "documents", keyPrefix: D.kind + "/")

@@ -20,6 +20,28 @@ extension SQLTransaction {
         return balance
     }
 
+    /// The rows `ids` of one customer account this transaction does not know yet, read for
+    /// update in one statement (taking the account's turn, as `ledgerBalance` does) into its
+    /// cache, each as its row or as none. Only where a statement is a round trip; rows of
+    /// house accounts or of several customers are left to `ledgerBalance`.
+    func prefetchLedgerBalances(_ ids: [LedgerAccountID]) async throws {
+        guard db.statementIsRoundTrip, case .customer(let account)? = ids.first?.owner,
+            ids.allSatisfy({ $0.owner == .customer(account) })
+        else { return }
+        var wanted: [LedgerAccountID] = []
+        for id in ids where !wanted.contains(id) && cache.withLock({ $0.balance(id) == nil }) { wanted.append(id) }
+        guard wanted.count > 1 else { return }
+        let turn = db.turn(forRow: Self.rowQueueKey(account))
+        let marks = Array(repeating: "?", count: wanted.count).joined(separator: ", ")
+        let rows = try await db.query(
+            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account IN (\(marks))\(turn.sql)" + db.lockForUpdateSuffix,
+            wanted.map { .text($0.rawValue) } + turn.binds, seeing: .rows(table: "ledger_balances", keys: wanted.map(\.rawValue)))
+        let found = Dictionary(try rows.map(Self.balance).map { ($0.id, $0) }) { first, _ in first }
+        cache.withLock { cache in
+            for id in wanted { cache.read(found[id], of: id) }
+        }
+    }
+
     /// The key a customer account's writers queue on (`PostgresRowQueues`).
     static func rowQueueKey(_ account: AccountID) -> String { "customer/\(account.rawValue)" }
 
