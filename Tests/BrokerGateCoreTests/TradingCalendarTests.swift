@@ -393,4 +393,27 @@ func test_nationalDayOfMourning_closed(_ mourning: String) throws {
 @Test func test_calendarDateOfInstant_usesNewYorkWallClock() {
     #expect(nyse.calendarDate(of: utc("2026-11-28T04:59:59Z")) == date("2026-11-27"))
     #expect(nyse.calendarDate(of: utc("2026-11-28T05:00:00Z")) == date("2026-11-28"))
+    // Summer time: midnight is 04:00Z; a fraction of a second before it is still the day before.
+    #expect(nyse.calendarDate(of: utc("2026-07-04T04:00:00Z").addingTimeInterval(-0.25)) == date("2026-07-03"))
+    #expect(nyse.calendarDate(of: utc("2026-07-04T04:00:00Z")) == date("2026-07-04"))
+    // Past the session table's years the answer comes from Foundation's calendar.
+    #expect(nyse.calendarDate(of: utc("2045-06-01T03:59:59Z")) == date("2045-05-31"))
+}
+
+/// The session table's offsets give the same date as Foundation's calendar every 7½ minutes
+/// across both DST changes of a year, at the table's first instants and at its last.
+@Test func test_calendarDateOfInstant_agreesWithFoundation_acrossDSTChanges() {
+    var gregorian = Calendar(identifier: .gregorian)
+    gregorian.timeZone = nyse.timeZone
+    func foundation(_ instant: Date) -> CalendarDate {
+        let parts = gregorian.dateComponents([.year, .month, .day], from: instant)
+        return date(String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!))
+    }
+    let starts = ["2026-03-07T00:00:00Z", "2026-10-31T00:00:00Z", "2000-01-01T00:00:00Z", "2041-12-29T00:00:00Z"]
+    for start in starts.map(utc) {
+        for step in 0..<(4 * 24 * 8) {
+            let instant = start.addingTimeInterval(Double(step) * 450)
+            #expect(nyse.calendarDate(of: instant) == foundation(instant), "at \(instant)")
+        }
+    }
 }

@@ -197,9 +197,22 @@ public struct TradingCalendar: Sendable {
         return table.state(at: instant)
     }
 
-    /// The New York civil date of `instant` (e.g. "today" for the business clock). Not on
-    /// the hot path, so it simply asks Foundation's calendar.
+    /// The New York civil date of `instant` (e.g. "today" for the business clock, and the
+    /// day every price is split-adjusted for): from the session table's UTC offsets within
+    /// its years, from Foundation's calendar outside them. Debug builds compare the two.
     public func calendarDate(of instant: Date) -> CalendarDate {
+        if let date = table.calendarDate(of: instant) {
+            assert(date == foundationCalendarDate(of: instant), "the offset table disagrees with Foundation at \(instant)")
+            return date
+        }
+        return foundationCalendarDate(of: instant)
+    }
+
+    /// `calendarDate(of:)` by Foundation's calendar and the tz database (ICU): a microsecond
+    /// or two each, where the session table's offsets take tens of nanoseconds (it ran for
+    /// every price a portfolio read valued). Outside the table's years, and the check in
+    /// debug builds.
+    private func foundationCalendarDate(of instant: Date) -> CalendarDate {
         var gregorian = Calendar(identifier: .gregorian)
         gregorian.timeZone = timeZone
         let parts = gregorian.dateComponents([.year, .month, .day], from: instant)
@@ -239,6 +252,8 @@ private struct SessionTable: Sendable {
     /// or after it (`Int32` halves the table; there are < 2^31 trading days).
     let firstDayIndexByEpochDay: [Int32]
     let firstEpochDay: Int
+    /// The zone's UTC offsets over the covered years, for `calendarDate(of:)`.
+    private let offsets: LocalTimeConverter
     /// 00:00 ET on `firstDate`: the first instant `state(at:)` accepts.
     let firstInstant: Date
     /// 00:00 ET on the day after `lastDate`: the first instant `state(at:)` rejects.
@@ -279,6 +294,16 @@ private struct SessionTable: Sendable {
         self.firstEpochDay = first.daysSinceEpoch
         self.firstInstant = converter.instant(firstDate, minuteOfDay: 0)
         self.endInstant = converter.instant(lastDate.adding(days: 1), minuteOfDay: 0)
+        self.offsets = converter
+    }
+
+    /// The local date of `instant` from the offset in force then; nil outside the years the
+    /// offsets cover.
+    func calendarDate(of instant: Date) -> CalendarDate? {
+        let seconds = instant.timeIntervalSince1970.rounded(.down)
+        guard let utcSeconds = Int(exactly: seconds), let offset = offsets.offsetSecondsIfCovered(atUTC: utcSeconds) else { return nil }
+        let local = utcSeconds + offset
+        return CalendarDate(daysSinceEpoch: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
     }
 
     /// Index in `days` of the first trading day on or after `date` (which must be covered).
@@ -329,6 +354,8 @@ private struct LocalTimeConverter {
     let timeZone: TimeZone
     /// UTC seconds from which an offset applies, and that offset; ascending.
     private let changes: [(utcSeconds: Int, offsetSeconds: Int)]
+    /// Where the list stops answering: no change after it is in the list.
+    private let endSeconds: Int
 
     init(timeZone: TimeZone, from first: CalendarDate, through last: CalendarDate) {
         self.timeZone = timeZone
@@ -345,6 +372,7 @@ private struct LocalTimeConverter {
             cursor = next
         }
         self.changes = changes
+        self.endSeconds = endSeconds
     }
 
     /// The five session boundaries of trading day `date`.
@@ -379,6 +407,12 @@ private struct LocalTimeConverter {
                 == timeZone.secondsFromGMT(for: Self.date(utcSeconds)),
             "transition list disagrees with the tz database at \(date) minute \(minuteOfDay)")
         return Self.date(utcSeconds)
+    }
+
+    /// The offset in force at `seconds` (UTC), or nil outside the converter's years.
+    func offsetSecondsIfCovered(atUTC seconds: Int) -> Int? {
+        guard seconds >= changes[0].utcSeconds, seconds < endSeconds else { return nil }
+        return offsetSeconds(atUTC: seconds)
     }
 
     /// The offset in force at `seconds` (UTC): the last change at or before it.
