@@ -61,11 +61,11 @@ struct BlindWritesContractTests {
         let seen = try await store.transaction { tx in
             try await core.transfer(1_000_000, from: alice, to: fees, reason: .orderFee, reference: reference, in: tx)
             try await tx.insertDocument(order)
-            let sentBefore = Self.statementsSent(tx)
+            let sentBefore = store.counters.statements
             let bobs = try await tx.ledgerBalance(bob)?.balanceUnits
             try await tx.insertDocument(claimed)
             try await tx.insertDocument(fill)
-            let unsent = Self.statementsSent(tx).map { $0 - (sentBefore ?? 0) }
+            let unsent = store.counters.statements - sentBefore
             // The held order is the same row: its insert must be sent first, so this one
             // finds its id taken, as it would with nothing held.
             await #expect(throws: StoreError.self) { try await tx.insertDocument(twin) }
@@ -117,11 +117,6 @@ struct BlindWritesContractTests {
         }
         #expect(kept.0 == nil && kept.1 == nil)
         #expect(kept.2 != nil)
-    }
-
-    /// Round trips a PostgreSQL transaction has sent so far; nil on other stores.
-    static func statementsSent(_ tx: any StoreTransaction) -> Int? {
-        ((tx as? SQLTransaction)?.db as? PostgresExecutor)?.statementsSent
     }
 
     /// PostgreSQL answers COMMIT in a transaction one of whose statements failed with a

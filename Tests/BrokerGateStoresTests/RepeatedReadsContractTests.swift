@@ -60,13 +60,13 @@ struct RepeatedReadsContractTests {
         ]
         let seen = try await store.transaction { tx in
             try await tx.insertDocument(fresh)
-            let sentBefore = BlindWritesContractTests.statementsSent(tx) ?? 0
+            let sentBefore = store.counters.statements
             try await tx.prefetchDocuments(keys)
             let read = (
                 try await tx.document(Widget.self, id: kept.id), try await tx.document(Widget.self, id: "w-missing"),
                 try await tx.document(Widget.self, id: fresh.id), try await tx.document(Gizmo.self, id: kept.id)
             )
-            let sent = BlindWritesContractTests.statementsSent(tx).map { $0 - sentBefore }
+            let sent = store.counters.statements - sentBefore
             var changed = kept
             changed.note = "changed"
             try await tx.updateDocument(changed)
@@ -98,10 +98,10 @@ struct RepeatedReadsContractTests {
         let ledger = contract.ledger, reference = contract.reference
         let seen = try await store.transaction { tx in
             try await tx.prefetchLedgerBalances([cash, .customer(.generate(), .usdPlus)])
-            let sentBefore = BlindWritesContractTests.statementsSent(tx) ?? 0
+            let sentBefore = store.counters.statements
             try await tx.prefetchLedgerBalances([cash, stock, cash])
             let read = (try await tx.ledgerBalance(cash)?.balanceUnits, try await tx.ledgerBalance(stock)?.balanceUnits)
-            let sent = BlindWritesContractTests.statementsSent(tx).map { $0 - sentBefore }
+            let sent = store.counters.statements - sentBefore
             try await ledger.transfer(1_000_000, from: cash, to: .house(.fees, .usdPlus), reason: .orderFee, reference: reference, in: tx)
             return (read, sent, try await tx.ledgerBalance(cash)?.balanceUnits)
         }

@@ -76,3 +76,11 @@ public enum WalletChains {
         return chainID
     }
 }
+
+extension [DocumentKey] {
+    /// An account's document and its wallet's, filed under the account's id: what acting on
+    /// an account's holdings reads by id first, for one prefetch (`prefetchDocuments`).
+    static func accountAndWallet(_ id: AccountID) -> [DocumentKey] {
+        [DocumentKey(Account.self, id: id.rawValue), DocumentKey(WalletRecord.self, id: id.rawValue)]
+    }
+}

@@ -302,8 +302,8 @@ private struct SessionTable: Sendable {
     func calendarDate(of instant: Date) -> CalendarDate? {
         let seconds = instant.timeIntervalSince1970.rounded(.down)
         guard let utcSeconds = Int(exactly: seconds), let offset = offsets.offsetSecondsIfCovered(atUTC: utcSeconds) else { return nil }
-        let local = utcSeconds + offset
-        return CalendarDate(daysSinceEpoch: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+        // The offsets start in December 1999: local seconds are positive, so `/` floors.
+        return CalendarDate(daysSinceEpoch: (utcSeconds + offset) / 86_400)
     }
 
     /// Index in `days` of the first trading day on or after `date` (which must be covered).

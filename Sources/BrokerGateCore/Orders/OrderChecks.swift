@@ -2,17 +2,11 @@ import Foundation
 
 /// The checks an order request must pass, each with its own error code.
 enum OrderChecks {
-    /// The documents `tradableAccount` reads by id before the entity: the account and its
-    /// wallet (filed under the account's id), for one prefetch (`prefetchDocuments`).
-    static func documentsRead(trading id: AccountID) -> [DocumentKey] {
-        [DocumentKey(Account.self, id: id.rawValue), DocumentKey(WalletRecord.self, id: id.rawValue)]
-    }
-
     /// Owned, active, KYC passed, with a wallet to mint into.
     static func tradableAccount(
         _ id: AccountID, for principal: Principal, clock: any BusinessClock, in tx: any StoreTransaction
     ) async throws -> Account {
-        try await tx.prefetchDocuments(documentsRead(trading: id))
+        try await tx.prefetchDocuments(.accountAndWallet(id))
         let account = try await tx.account(id, for: principal)
         guard account.isActive else {
             throw DomainError(

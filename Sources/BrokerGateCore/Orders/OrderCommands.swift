@@ -59,7 +59,7 @@ public struct OrderCommands: Sendable {
         // What the checks and the split rule read by id, in one statement; an unknown stock
         // is `check`'s to report.
         if let stock = try? OrderChecks.stock(input.stockID, market: market) {
-            try await tx.prefetchDocuments(OrderChecks.documentsRead(trading: accountID) + corporateActions.documentsRead(placing: stock))
+            try await tx.prefetchDocuments(.accountAndWallet(accountID) + corporateActions.documentsRead(placing: stock))
         }
         let checked = try await check(input, accountID: accountID, for: principal, session: true, in: tx)
         return try await insert(

@@ -36,9 +36,7 @@ public struct PortfolioService: Sendable {
         accountID: AccountID, page: Int, pageSize: Int, for principal: Principal, store: any Store
     ) async throws -> [PortfolioPosition] {
         let (positions, wallet) = try await store.read { tx in
-            try await tx.prefetchDocuments([
-                DocumentKey(Account.self, id: accountID.rawValue), DocumentKey(WalletRecord.self, id: accountID.rawValue),
-            ])
+            try await tx.prefetchDocuments(.accountAndWallet(accountID))
             let account = try await tx.account(accountID, for: principal)
             let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue)
             return (try await self.positions(of: account, wallet: wallet, page: page, pageSize: pageSize, in: tx), wallet)

@@ -142,13 +142,8 @@ final class PostgresExecutor: SQLExecutor {
         _ = try await send(statement.sql, statement.binds)
     }
 
-    /// Statements sent on this transaction's behalf, BEGIN and COMMIT included: its round trips.
-    var statementsSent: Int { sent.load(ordering: .relaxed) }
-    private let sent = Atomic(0)
-
     /// Sends one statement; a failure is also kept for `inTransaction`'s check.
     private func send(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        sent.add(1, ordering: .relaxed)
         counters?.countStatement()
         do {
             return try await sendStatement(sql, binds)

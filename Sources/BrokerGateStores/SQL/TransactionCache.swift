@@ -39,7 +39,7 @@ struct TransactionCache {
     // MARK: Documents
 
     func document<D: StoredDocument>(_ type: D.Type, id: String) -> Document? {
-        documents[DocumentKey(kind: D.kind, id: id)]
+        document(DocumentKey(type, id: id))
     }
 
     /// Whether this transaction read the document, or wrote it, and found it there.
