@@ -53,7 +53,8 @@ struct BrokerGateCommand: AsyncParsableCommand {
 
     static func fail(_ message: String, code: Int32 = 2) -> Never {
         let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? message
-        FileHandle.standardError.write(Data("brokergate: \(line)\n".utf8))
+        // After the log lines still queued, so stderr reads in the order things happened.
+        LogOutput.standardError.writeNow(Array("brokergate: \(line)\n".utf8))
         Foundation.exit(code)
     }
 }

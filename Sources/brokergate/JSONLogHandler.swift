@@ -10,11 +10,16 @@ struct JSONLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     var metadataProvider: Logger.MetadataProvider?
+    /// Batches `info` and `debug` lines; writes a warning or worse before `log` returns.
+    let output: LogOutput
 
-    init(label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil) {
+    init(
+        label: String, level: Logger.Level, metadataProvider: Logger.MetadataProvider? = nil, output: LogOutput = .standardError
+    ) {
         self.label = label
         self.logLevel = level
         self.metadataProvider = metadataProvider
+        self.output = output
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -24,7 +29,11 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let line = line(for: event)
-        Self.output.withLock { _ in Self.writeAll(line) }
+        if event.level >= .warning {
+            output.writeNow(line)
+        } else {
+            output.append(line)
+        }
     }
 
     /// The event's line, newline included.
@@ -51,27 +60,6 @@ struct JSONLogHandler: LogHandler {
         line.append(0x0a)
         return line
     }
-
-    /// One write(2) per line on stderr, no Data or FileHandle in between (the /health
-    /// profile showed both); retried on a partial write or EINTR so a line is never cut.
-    private static func writeAll(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(2, raw.baseAddress! + offset, raw.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
-    }
-
-    /// Serializes writes so concurrent lines never interleave.
-    private static let output = Mutex(())
 }
 
 /// The `ts` field: UTC to the second, as `Date().formatted(.iso8601)` writes it
