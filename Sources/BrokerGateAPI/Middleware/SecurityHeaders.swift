@@ -18,9 +18,16 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
+    /// One pass over the response's fields to see which headers it set already, then the
+    /// missing ones appended as made once: a lookup and a set per header scanned the
+    /// fields ten times per response (2.3 % of a `/health` at 64 connections, stop 40).
     static func apply(to fields: inout HTTPFields) {
-        for (name, value) in SecurityHeaders.all where fields[name] == nil {
-            fields[name] = value
+        var setMask: UInt8 = 0  // bit i: `SecurityHeaders.all[i]` is set already
+        for field in fields {
+            if let index = SecurityHeaders.all.firstIndex(where: { $0.name == field.name }) { setMask |= 1 << index }
+        }
+        for (index, field) in SecurityHeaders.all.enumerated() where setMask & (1 << index) == 0 {
+            fields.append(field)
         }
     }
 }
@@ -36,15 +43,16 @@ enum SecurityHeaders {
             "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'",
         ].joined(separator: "; ")
 
-    static let all: [(HTTPField.Name, String)] = [
-        (.contentSecurityPolicy, contentSecurityPolicy),
+    /// At most 8 (`SecurityHeadersMiddleware.apply` keeps a bit per header).
+    static let all: [HTTPField] = [
+        HTTPField(name: .contentSecurityPolicy, value: contentSecurityPolicy),
         // Never let a browser guess that an uploaded PNG or a JSON error is HTML.
-        (.xContentTypeOptions, "nosniff"),
+        HTTPField(name: .xContentTypeOptions, value: "nosniff"),
         // API paths carry ids; pages opened from the app must not leak them to others.
-        (.referrerPolicy, "no-referrer"),
+        HTTPField(name: .referrerPolicy, value: "no-referrer"),
         // For browsers that predate frame-ancestors: no clickjacking of the console.
-        (.xFrameOptions, "DENY"),
-        (.crossOriginOpenerPolicy, "same-origin"),
+        HTTPField(name: .xFrameOptions, value: "DENY"),
+        HTTPField(name: .crossOriginOpenerPolicy, value: "same-origin"),
     ]
 }
 
