@@ -58,6 +58,25 @@ private func price(_ text: String, _ stock: Stock = aapl) throws -> Amount {
     }
 }
 
+@Test func test_price_fromTheKeptDayTotals_isTheDaysWalk_evenAsDaysAlternate() throws {
+    // A fresh model keeps one day's running totals per symbol; asking two days in turn
+    // replaces them every time. Each answer must be the walk's own pass over its draws.
+    let fresh = PriceModel(universe: .standard)
+    let days = ["2026-11-30T01:00:00Z", "2013-06-14T08:00:00Z", "2026-11-27T01:00:00Z"]
+    for stock in universe.stocks.prefix(6) {
+        for minute in stride(from: 0, to: 1_260, by: 37) {
+            for day in days {
+                let instant = utc(day).addingTimeInterval(Double(minute * 60))
+                let moment = try fresh.moment(of: stock, at: instant)
+                let walk = try #require(moment.walk)
+                let walked = PricePoint(price: .cents(walk.cents(atMinute: moment.minute)), asOf: moment.asOf)
+                let expected = walked.splitAdjusted(fresh.splitFactor(stock, at: instant))
+                #expect(try fresh.price(of: stock, at: instant) == expected, "\(stock.symbol) \(instant)")
+            }
+        }
+    }
+}
+
 @Test func test_price_isConstantWithinAMinute_andStampedAtItsStart() throws {
     let early = try model.price(of: aapl, at: utc("2026-11-30T15:31:00Z"))
     let late = try model.price(of: aapl, at: utc("2026-11-30T15:31:59Z"))

@@ -155,12 +155,25 @@ struct DayWalk {
         return cents(minute: minute, walkAtMinute: walkAtMinute, walkTotal: walkTotal)
     }
 
+    /// The walk's running totals in basis points: `totals[m]` sums the steps before minute
+    /// `m`, `totals[minutes]` is the whole day's. One pass over the day's draws.
+    func runningTotals() -> [Int64] {
+        var totals = [Int64](repeating: 0, count: minutes + 1)
+        for step in 0..<minutes { totals[step + 1] = totals[step] + stepBps(minute: step) }
+        return totals
+    }
+
+    /// The price at point `minute` from this day's `runningTotals()`: no pass over the draws.
+    func cents(atMinute minute: Int, totals: [Int64]) -> Int64 {
+        precondition((0...minutes).contains(minute) && totals.count == minutes + 1)
+        if minute == minutes { return endCents }
+        return cents(minute: minute, walkAtMinute: totals[minute], walkTotal: totals[minutes])
+    }
+
     /// Every point of the day, `minutes + 1` prices in cents: what bars are built from.
     func allCents() -> [Int64] {
-        var walk = [Int64](repeating: 0, count: minutes + 1)
-        for step in 0..<minutes { walk[step + 1] = walk[step] + stepBps(minute: step) }
-        let total = walk[minutes]
-        return (0...minutes).map { cents(minute: $0, walkAtMinute: walk[$0], walkTotal: total) }
+        let totals = runningTotals()
+        return (0...minutes).map { cents(minute: $0, walkAtMinute: totals[$0], walkTotal: totals[minutes]) }
     }
 
     /// The bridge formula, in integers: |start · W · L| stays below 2^50 for any price under
