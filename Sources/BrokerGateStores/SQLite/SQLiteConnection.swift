@@ -39,8 +39,13 @@ final class SQLiteConnection {
                 ])
     }
 
+    /// Process-wide settings, made once before the first connection opens (SQLite takes
+    /// them only before it initializes): memory statistics off (`CSQLite/shim.h` says why).
+    static let processSettings: Int32 = brokergate_sqlite3_disable_memory_statistics()
+
     /// Opens with exactly these open flags and pragmas (the store tools' connections).
     init(path: String, flags: Int32, pragmas: [String]) throws {
+        _ = Self.processSettings
         let rc = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
