@@ -50,6 +50,40 @@ struct DocumentContractTests {
         #expect(try await store.transaction { tx in try await tx.document(Widget.self, owner: .generate(), uniqueKey: "u") } == nil)
     }
 
+    /// The SQL stores set only the index columns that changed when the transaction read the
+    /// document first: every column must still answer as if all were set.
+    @Test(arguments: StoreKind.allCases)
+    func test_updateAfterARead_keepsEveryIndexColumnRight_changedOrNot(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        let original = widget(owner, second: 1, parent: "p", reference: "r", unique: "u", status: "s")
+        try await store.transaction { tx in try await tx.insertDocument(original) }
+        func ids(_ query: DocumentQuery) async throws -> [String] {
+            try await store.transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
+        }
+        for step in 0..<3 {
+            let next = try await store.transaction { tx -> Widget in
+                var widget = try #require(try await tx.document(Widget.self, id: original.id))
+                widget.note = "step \(step)"
+                if step == 1 { (widget.status, widget.reference) = ("t", nil) }
+                if step == 2 { (widget.parent, widget.unique, widget.reference) = ("q", "v", "r2") }
+                try await tx.updateDocument(widget)
+                return widget
+            }
+            #expect(try await store.read { tx in try await tx.document(Widget.self, id: original.id) } == next)
+            #expect(try await ids(.init(owner: owner, parentID: next.parent)) == [original.id], "step \(step)")
+            #expect(try await ids(.init(owner: nil, statusKey: next.status)) == [original.id], "step \(step)")
+            let unique = try #require(next.unique)
+            #expect(try await store.read { tx in try await tx.document(Widget.self, owner: owner, uniqueKey: unique) } == next)
+            if let reference = next.reference { #expect(try await ids(.init(owner: owner, lookupKey: reference)) == [original.id]) }
+        }
+        // What the last two steps replaced finds nothing any more.
+        #expect(try await ids(.init(owner: nil, statusKey: "s")) == [])
+        #expect(try await ids(.init(owner: owner, lookupKey: "r")) == [])
+        #expect(try await ids(.init(owner: owner, parentID: "p")) == [])
+        #expect(try await store.read { tx in try await tx.document(Widget.self, owner: owner, uniqueKey: "u") } == nil)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_uniqueKey_isUniquePerOwner_andRefusedWithDuplicateKey(kind: StoreKind) async throws {
         let store = try await kind.make()

@@ -63,13 +63,25 @@ extension SQLTransaction {
     /// A document this transaction read or wrote is known to exist; where the executor holds
     /// blind writes its update is held with them (`BlindWrite.update`). Otherwise one
     /// `UPDATE` that must find it.
+    ///
+    /// Only the index columns that changed are set when the transaction holds the previous
+    /// version decoded (read it before changing it, as every state change does): SQLite
+    /// rewrites the entries of every index on a column an `UPDATE` sets, changed or not, and
+    /// an order's fill set all six, so it cost as much as an insert (12.5 µs; 5.5 µs setting
+    /// the status and body, stop 40).
     func updateDocument<D: StoredDocument>(_ document: D) async throws {
         let body = try DocumentCodec.encode(document)
-        let sql = """
-            UPDATE documents SET organization_id = ?, parent_id = ?, lookup_key = ?, unique_key = ?, status_key = ?, created_at = ?,
-            body = \(db.jsonPlaceholder) WHERE kind = ? AND id = ?
-            """
-        let binds = Self.indexColumns(document, body: body) + [.text(D.kind), .text(document.documentID)]
+        let previous = cache.withLock { cache -> D? in
+            guard case .decoded(let known as D) = cache.document(D.self, id: document.documentID) else { return nil }
+            return known
+        }
+        let columns = Self.indexColumns(document, body: body)
+        let before = previous.map { Self.indexColumns($0, body: []) }
+        let changed = Self.indexColumnNames.indices.filter { before?[$0] != columns[$0] }
+        let sql =
+            "UPDATE documents SET " + changed.map { Self.indexColumnNames[$0] + " = ?, " }.joined()
+            + "body = \(db.jsonPlaceholder) WHERE kind = ? AND id = ?"
+        let binds = changed.map { columns[$0] } + [columns[Self.indexColumnNames.count], .text(D.kind), .text(document.documentID)]
         if db.holdsBlindWrites, cache.withLock({ $0.knowsPresent(D.self, id: document.documentID) }) {
             try await db.write(.update(sql, table: "documents", binds: binds, key: Self.rowKey(D.self, id: document.documentID)))
         } else {
@@ -182,6 +194,9 @@ extension SQLTransaction {
         }
         return (sql, binds)
     }
+
+    /// The names of `indexColumns`' values but the last (the body), in their order.
+    private static let indexColumnNames = ["organization_id", "parent_id", "lookup_key", "unique_key", "status_key", "created_at"]
 
     private static func indexColumns<D: StoredDocument>(_ document: D, body: [UInt8]) -> [SQLValue] {
         [
