@@ -10,14 +10,14 @@ import Synchronization
 /// `gatherInterval` while lines arrive and writes all of them with one call, and sleeps
 /// (no timer) while none do.
 ///
-/// What that costs, on purpose and no more: an `info` or `debug` line may reach the
-/// descriptor up to `gatherInterval` (2 ms) after it was logged, and a process killed with
-/// SIGKILL loses at most that much of them. A `warning` or worse is written before `log`
-/// returns, after every line logged before it (`writeNow`), so what explains a crash is
-/// never left in memory; a normal exit (`exit`, the end of `main`, SIGTERM's graceful
-/// shutdown) writes everything (`atexit`). Memory is bounded: past `pendingBytesMax` a
-/// line is written at once like a warning, so a stalled reader of stderr slows the
-/// gateway down as it did before, instead of growing it.
+/// What that costs, on purpose and no more: an `info` or `debug` line reaches the descriptor
+/// about `gatherInterval` (2 ms) after it was logged (later when the descriptor blocks, as a
+/// full pipe does), and a process killed with SIGKILL loses the lines still waiting. A
+/// `warning` or worse is written before `log` returns, after every line logged before it
+/// (`writeNow`), so what explains a crash is never left in memory; a normal exit (`exit`,
+/// the end of `main`, SIGTERM's graceful shutdown) writes everything (`atexit`). Memory is
+/// bounded: past `pendingBytesMax` a line is written at once like a warning, so a stalled
+/// reader of stderr slows the gateway down as it did before, instead of growing it.
 final class LogOutput: Sendable {
     private struct Pending {
         var bytes: [UInt8] = []
