@@ -32,13 +32,26 @@ func widget(
         note: "note \(second) — ✓", createdAt: contractInstant.addingTimeInterval(TimeInterval(second)))
 }
 
+extension Store {
+    /// The ids of the widgets on the page `query` asks for.
+    func widgetIDs(_ query: DocumentQuery) async throws -> [String] {
+        try await transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
+    }
+}
+
+/// A store holding one widget with every index column set.
+private func storedWidget(_ kind: StoreKind) async throws -> (store: any Store, owner: OrganizationID, widget: Widget) {
+    let store = try await kind.make()
+    let owner = EntityID.generate()
+    let original = widget(owner, second: 1, parent: "p", reference: "r", unique: "u", status: "s")
+    try await store.transaction { tx in try await tx.insertDocument(original) }
+    return (store, owner, original)
+}
+
 struct DocumentContractTests {
     @Test(arguments: StoreKind.allCases)
     func test_document_roundTrips_andUpdates(kind: StoreKind) async throws {
-        let store = try await kind.make()
-        let owner = EntityID.generate()
-        let original = widget(owner, second: 1, parent: "p", reference: "r", unique: "u", status: "s")
-        try await store.transaction { tx in try await tx.insertDocument(original) }
+        let (store, owner, original) = try await storedWidget(kind)
         #expect(try await store.transaction { tx in try await tx.document(Widget.self, id: original.id) } == original)
         var changed = original
         changed.note = "changed"
@@ -54,13 +67,7 @@ struct DocumentContractTests {
     /// document first: every column must still answer as if all were set.
     @Test(arguments: StoreKind.allCases)
     func test_updateAfterARead_keepsEveryIndexColumnRight_changedOrNot(kind: StoreKind) async throws {
-        let store = try await kind.make()
-        let owner = EntityID.generate()
-        let original = widget(owner, second: 1, parent: "p", reference: "r", unique: "u", status: "s")
-        try await store.transaction { tx in try await tx.insertDocument(original) }
-        func ids(_ query: DocumentQuery) async throws -> [String] {
-            try await store.transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
-        }
+        let (store, owner, original) = try await storedWidget(kind)
         for step in 0..<3 {
             let next = try await store.transaction { tx -> Widget in
                 var widget = try #require(try await tx.document(Widget.self, id: original.id))
@@ -71,16 +78,18 @@ struct DocumentContractTests {
                 return widget
             }
             #expect(try await store.read { tx in try await tx.document(Widget.self, id: original.id) } == next)
-            #expect(try await ids(.init(owner: owner, parentID: next.parent)) == [original.id], "step \(step)")
-            #expect(try await ids(.init(owner: nil, statusKey: next.status)) == [original.id], "step \(step)")
+            #expect(try await store.widgetIDs(.init(owner: owner, parentID: next.parent)) == [original.id], "step \(step)")
+            #expect(try await store.widgetIDs(.init(owner: nil, statusKey: next.status)) == [original.id], "step \(step)")
             let unique = try #require(next.unique)
             #expect(try await store.read { tx in try await tx.document(Widget.self, owner: owner, uniqueKey: unique) } == next)
-            if let reference = next.reference { #expect(try await ids(.init(owner: owner, lookupKey: reference)) == [original.id]) }
+            if let reference = next.reference {
+                #expect(try await store.widgetIDs(.init(owner: owner, lookupKey: reference)) == [original.id])
+            }
         }
         // What the last two steps replaced finds nothing any more.
-        #expect(try await ids(.init(owner: nil, statusKey: "s")) == [])
-        #expect(try await ids(.init(owner: owner, lookupKey: "r")) == [])
-        #expect(try await ids(.init(owner: owner, parentID: "p")) == [])
+        #expect(try await store.widgetIDs(.init(owner: nil, statusKey: "s")) == [])
+        #expect(try await store.widgetIDs(.init(owner: owner, lookupKey: "r")) == [])
+        #expect(try await store.widgetIDs(.init(owner: owner, parentID: "p")) == [])
         #expect(try await store.read { tx in try await tx.document(Widget.self, owner: owner, uniqueKey: "u") } == nil)
     }
 
@@ -145,13 +154,10 @@ struct DocumentContractTests {
             try await tx.insertDocument(widget(a, second: 2, parent: "e2", reference: "ref"))
             try await tx.insertDocument(widget(b, second: 3, parent: "e1", status: "REVIEW"))
         }
-        func ids(_ query: DocumentQuery) async throws -> [String] {
-            try await store.transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
-        }
-        #expect(try await ids(.init(owner: a, parentID: "e1")) == ["w-0001"])
-        #expect(try await ids(.init(owner: a, lookupKey: "ref")) == ["w-0001", "w-0002"])
-        #expect(try await ids(.init(owner: b, lookupKey: "ref")) == [])
-        #expect(try await ids(.init(owner: nil, statusKey: "REVIEW")) == ["w-0001", "w-0003"])
+        #expect(try await store.widgetIDs(.init(owner: a, parentID: "e1")) == ["w-0001"])
+        #expect(try await store.widgetIDs(.init(owner: a, lookupKey: "ref")) == ["w-0001", "w-0002"])
+        #expect(try await store.widgetIDs(.init(owner: b, lookupKey: "ref")) == [])
+        #expect(try await store.widgetIDs(.init(owner: nil, statusKey: "REVIEW")) == ["w-0001", "w-0003"])
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -165,15 +171,12 @@ struct DocumentContractTests {
             try await tx.insertDocument(widget(a, second: 4, parent: "p1", reference: "other", status: "C"))
             try await tx.insertDocument(widget(b, second: 5, parent: "p1", status: "A"))
         }
-        func ids(_ query: DocumentQuery) async throws -> [String] {
-            try await store.transaction { tx in try await tx.page(Widget.self, query: query) }.items.map(\.id)
-        }
-        #expect(try await ids(.init(owner: a, parentIDs: ["p1", "p3"])) == ["w-0001", "w-0003", "w-0004"])
-        #expect(try await ids(.init(owner: a, parentIDs: ["p1", "p3"], lookupKey: "acct")) == ["w-0001", "w-0003"])
-        #expect(try await ids(.init(owner: nil, statusKeys: ["A", "C"])) == ["w-0001", "w-0003", "w-0004", "w-0005"])
-        #expect(try await ids(.init(owner: nil, parentIDs: ["p1"], statusKeys: ["A"])) == ["w-0001", "w-0005"])
-        #expect(try await ids(.init(owner: a, parentIDs: [])) == [], "an empty list matches nothing")
-        #expect(try await ids(.init(owner: nil, statusKeys: [])) == [])
+        #expect(try await store.widgetIDs(.init(owner: a, parentIDs: ["p1", "p3"])) == ["w-0001", "w-0003", "w-0004"])
+        #expect(try await store.widgetIDs(.init(owner: a, parentIDs: ["p1", "p3"], lookupKey: "acct")) == ["w-0001", "w-0003"])
+        #expect(try await store.widgetIDs(.init(owner: nil, statusKeys: ["A", "C"])) == ["w-0001", "w-0003", "w-0004", "w-0005"])
+        #expect(try await store.widgetIDs(.init(owner: nil, parentIDs: ["p1"], statusKeys: ["A"])) == ["w-0001", "w-0005"])
+        #expect(try await store.widgetIDs(.init(owner: a, parentIDs: [])) == [], "an empty list matches nothing")
+        #expect(try await store.widgetIDs(.init(owner: nil, statusKeys: [])) == [])
         let count = try await store.transaction { tx in
             try await tx.countDocuments(Widget.self, query: .init(owner: nil, statusKeys: ["B", "C"]))
         }
