@@ -266,9 +266,6 @@ public final class PriceModel: Sendable {
         }
     }
 
-    /// The anchors of `stock` (index `i`: the price at the start of trading day `i`; one more
-    /// than there are days). Computed outside the lock: two first callers may both compute
-    /// it, which is harmless (same result) and never blocks other stocks.
     /// The running totals of `walk`'s day (`DayWalk.runningTotals`), kept for the last day
     /// priced per symbol: every price asked within a trading day then costs a lookup instead
     /// of a pass over the day's ≤ 1,440 draws (3 % of a portfolio read's CPU, stop 40).
@@ -280,6 +277,9 @@ public final class PriceModel: Sendable {
         return totals
     }
 
+    /// The anchors of `stock` (index `i`: the price at the start of trading day `i`; one more
+    /// than there are days). Computed outside the lock: two first callers may both compute
+    /// it, which is harmless (same result) and never blocks other stocks.
     func anchorTable(for stock: Stock) -> [Int64] {
         if let table = anchorTables.withLock({ $0[stock.symbol] }) { return table }
         let table = Self.anchors(of: stock, dayCount: index.days.count)
