@@ -16,7 +16,7 @@ extension SQLTransaction {
         let body = try DocumentCodec.encode(document)
         let write = BlindWrite(
             head: Self.insertHead, row: "(?, ?, ?, ?, ?, ?, ?, ?, \(db.jsonPlaceholder))",
-            binds: [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document, body: body),
+            binds: [.text(D.kind), .text(document.documentID)] + Self.indexColumns(document) + [Self.bodyValue(body)],
             key: Self.rowKey(D.self, id: document.documentID))
         if document.uniqueKey == nil || D.uniqueKeyIsSystemMade, db.holdsBlindWrites {
             try await db.write(write)
@@ -75,13 +75,13 @@ extension SQLTransaction {
             guard case .decoded(let known as D) = cache.document(D.self, id: document.documentID) else { return nil }
             return known
         }
-        let columns = Self.indexColumns(document, body: body)
-        let before = previous.map { Self.indexColumns($0, body: []) }
+        let columns = Self.indexColumns(document)
+        let before = previous.map(Self.indexColumns)
         let changed = Self.indexColumnNames.indices.filter { before?[$0] != columns[$0] }
         let sql =
             "UPDATE documents SET " + changed.map { Self.indexColumnNames[$0] + " = ?, " }.joined()
             + "body = \(db.jsonPlaceholder) WHERE kind = ? AND id = ?"
-        let binds = changed.map { columns[$0] } + [columns[Self.indexColumnNames.count], .text(D.kind), .text(document.documentID)]
+        let binds = changed.map { columns[$0] } + [Self.bodyValue(body), .text(D.kind), .text(document.documentID)]
         if db.holdsBlindWrites, cache.withLock({ $0.knowsPresent(D.self, id: document.documentID) }) {
             try await db.write(.update(sql, table: "documents", binds: binds, key: Self.rowKey(D.self, id: document.documentID)))
         } else {
@@ -195,14 +195,19 @@ extension SQLTransaction {
         return (sql, binds)
     }
 
-    /// The names of `indexColumns`' values but the last (the body), in their order.
+    /// The names of `indexColumns`' values, in their order.
     private static let indexColumnNames = ["organization_id", "parent_id", "lookup_key", "unique_key", "status_key", "created_at"]
 
-    private static func indexColumns<D: StoredDocument>(_ document: D, body: [UInt8]) -> [SQLValue] {
+    /// What the index columns hold for `document`: derived from it alone, at every write.
+    private static func indexColumns<D: StoredDocument>(_ document: D) -> [SQLValue] {
         [
             .text(document.ownerOrganizationID.rawValue), .optionalText(document.parentID), .optionalText(document.lookupKey),
             .optionalText(document.uniqueKey), .optionalText(document.statusKey), .integer(PageCursor.micros(document.createdAt)),
-            .text(String(decoding: body, as: UTF8.self)),
         ]
+    }
+
+    /// The `body` column's value: the encoded document as JSON text.
+    private static func bodyValue(_ body: [UInt8]) -> SQLValue {
+        .text(String(decoding: body, as: UTF8.self))
     }
 }
