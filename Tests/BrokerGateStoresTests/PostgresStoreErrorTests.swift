@@ -19,6 +19,20 @@ struct PostgresStoreErrorTests {
         )
         #expect(String(reflecting: error) == error.description)
         #expect(error.isRetryable)
+        #expect(error.isDependencyConflict)
+    }
+
+    /// A row written since the snapshot, or a deadlock, is a row conflict: the retry waits
+    /// its turn on the rows (`PostgresStore.rawTransaction`); a dependency "pivot" is not.
+    @Test func test_aConcurrentUpdateOrADeadlock_isNotADependencyConflict() {
+        let update = PostgresStoreError(code: "server", sqlState: "40001", message: "could not serialize access due to concurrent update")
+        let deadlock = PostgresStoreError(code: "server", sqlState: "40P01", message: "deadlock detected", detail: "Process 1 waits for …")
+        let translated = PostgresStoreError(
+            code: "server", sqlState: "40001", message: "konnte Zugriff nicht serialisieren",
+            detail: "Reason code: Canceled on conflict out to pivot 1234, during read.")
+        #expect(update.isRetryable && !update.isDependencyConflict)
+        #expect(deadlock.isRetryable && !deadlock.isDependencyConflict)
+        #expect(translated.isDependencyConflict, "the reason code is never translated")
     }
 
     @Test func test_rowValuesTheServerQuotes_areWithheld() {

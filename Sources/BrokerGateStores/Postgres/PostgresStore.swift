@@ -33,6 +33,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     private let retries = Mutex<[String: Int]>([:])
     /// Customer rows whose writers failed each other lately (`ContendedRows`).
     let contendedRows = ContendedRows()
+    /// This replica's own writers of one account, in turn (`LocalRowTurns`).
+    let localTurns = LocalRowTurns()
     /// When a wait for a connection last ran out, until a connection arrives again.
     private let unreachableSince = Mutex<ContinuousClock.Instant?>(nil)
     /// When a pooled connection was last handed out or given back: the database answers.
@@ -132,13 +134,17 @@ public final class PostgresStore: Store, StoreRetryCounting {
         try await transaction(queuingFor: [], body)
     }
 
-    /// A named account that was contended lately has its turn taken before `BEGIN`
-    /// (`ContendedRows`); the others queue inside the transaction as always.
+    /// Writers of a named account take turns in this replica (`LocalRowTurns`), without a
+    /// statement. One that was contended lately, by another replica, has its turn taken in
+    /// PostgreSQL before `BEGIN` (`ContendedRows`); the others queue inside the transaction
+    /// as always.
     public func transaction<T: Sendable>(
         queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> T {
-        let turnsFirst = contendedRows.contended(among: accounts.map(SQLTransaction.rowQueueKey))
-        let result = try await rawTransaction(turnsFirst: turnsFirst) { db in try await body(SQLTransaction(db)) }
+        let keys = accounts.map(SQLTransaction.rowQueueKey)
+        let result = try await rawTransaction(localTurns: keys, turnsFirst: contendedRows.contended(among: keys)) { db in
+            try await body(SQLTransaction(db))
+        }
         counters.countWrite()
         counters.countCommit()
         return result
@@ -165,14 +171,15 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// BEGIN SERIALIZABLE … COMMIT on one pooled connection, run again after a jittered
     /// backoff when PostgreSQL reports a serialization failure or deadlock (the body is
     /// re-run from the start on a fresh snapshot, which is why bodies touch nothing but the
-    /// store). No lock of ours around it, only an admission limit: up to
-    /// `writeConcurrency` attempts run at once (`writers`), and PostgreSQL alone decides who
-    /// waits among them. A retry first waits its turn on the hot rows the failed attempt
-    /// touched (`PostgresRowQueues`), and so does a first attempt on `turnsFirst`
-    /// (`ContendedRows`). Past the retry budget the caller gets a `PostgresStoreError` that
+    /// store). No global lock of ours around it, only an admission limit: up to
+    /// `writeConcurrency` attempts run at once (`writers`); among them, this replica's
+    /// writers of one named account take turns (`localTurns`), and PostgreSQL decides who
+    /// waits otherwise. A retry after a row conflict first waits its turn on the hot rows
+    /// the failed attempt touched (`PostgresRowQueues`), and so does a first attempt on
+    /// `turnsFirst` (`ContendedRows`). Past the retry budget the caller gets a `PostgresStoreError` that
     /// the API answers 503 with Retry-After.
     private func rawTransaction<T: Sendable>(
-        turnsFirst: Set<String> = [], _ body: @Sendable (PostgresExecutor) async throws -> T
+        localTurns keys: [String] = [], turnsFirst: Set<String> = [], _ body: @Sendable (PostgresExecutor) async throws -> T
     ) async throws -> T {
         var attempts = 0
         var turns = turnsFirst
@@ -181,7 +188,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
             attempts += 1
             let queues = PostgresRowQueues(held: turns)
             do {
-                return try await writers.withPermit { try await attempt(body, queues: queues) }
+                return try await writers.withPermit { try await localTurns.holding(keys) { try await attempt(body, queues: queues) } }
             } catch let error as PostgresStoreError where error.isRetryable {
                 let state = error.sqlState ?? "?"
                 retries.withLock { $0[state, default: 0] += 1 }
@@ -192,8 +199,16 @@ public final class PostgresStore: Store, StoreRetryCounting {
                         metadata: ["attempts": "\(attempts)", "sqlstate": "\(state)", "error": "\(error)"])
                     throw error
                 }
-                turns = queues.keys
-                contendedRows.note(turns)
+                // Only a row conflict makes the rows contended: a dependency conflict
+                // among transactions of different accounts (this replica's writers of one
+                // account already take turns in memory) is not cured by a turn, which would
+                // cost this account's next writers two round trips each.
+                if error.isDependencyConflict {
+                    turns = queues.held
+                } else {
+                    turns = queues.keys
+                    contendedRows.note(turns)
+                }
                 logger.debug(
                     "store transaction retried",
                     metadata: ["attempt": "\(attempts)", "sqlstate": "\(state)", "rows_queued": "\(turns.count)", "error": "\(error)"])

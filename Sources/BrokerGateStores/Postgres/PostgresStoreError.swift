@@ -63,6 +63,13 @@ public struct PostgresStoreError: Error, Sendable, CustomStringConvertible, Cust
     /// Serialization failure or deadlock: the whole transaction may simply run again.
     public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
 
+    /// A serialization failure that SERIALIZABLE's dependency tracking raised (a "pivot"
+    /// among overlapping transactions), not a row another transaction wrote after this
+    /// one's snapshot was taken: waiting for a row's turn would not have avoided it. The
+    /// server marks these with a detail it never translates ("Reason code: …"), so the test
+    /// holds whatever `lc_messages` says.
+    var isDependencyConflict: Bool { sqlState == "40001" && detail?.hasPrefix("Reason code:") == true }
+
     /// SQLSTATE classes that say the server, not the statement, failed: connection (08),
     /// transaction rollback (40: retries exhausted), insufficient resources (53), operator
     /// intervention (57: shutdown, cancel), system error (58).
