@@ -60,9 +60,10 @@ final class PostgresRowQueues: Sendable {
 }
 
 /// Row keys whose writers recently failed each other: an attempt that queued for them was
-/// retried after a row conflict. For `memory` after that, a transaction that names such a row's account up front
-/// (`Store.transaction(queuingFor:_:)`) takes its turn before `BEGIN`, as a retry does, so it
-/// does not first fail once with a snapshot older than the writer it waited for. A quiet
+/// retried after a row conflict. For `memory` after that, a transaction that names such a
+/// row's account up front (`Store.transaction(queuingFor:_:)`) takes its turn before
+/// `BEGIN`, as a retry does, so it does not first fail once with a snapshot older than the
+/// writer it waited for. A quiet
 /// account is not in here and costs nothing extra: its one turn is still taken inside the
 /// transaction, one statement, where a turn before `BEGIN` costs two (take, give back).
 final class ContendedRows: Sendable {
