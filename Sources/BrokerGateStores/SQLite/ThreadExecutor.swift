@@ -46,6 +46,13 @@ final class ThreadExecutor: TaskExecutor {
     }
 
     private func runLoop() {
+        #if os(Linux)
+            // Foundation keeps `Thread.name` to itself on Linux: the kernel's name (what `top -H`,
+            // `perf` and /proc show) was the spawning thread's, a cooperative pool thread's.
+            // The kernel keeps at most 15 bytes; longer names are cut.
+            try? String(decoding: name.utf8.prefix(15), as: UTF8.self).write(
+                toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
+        #endif
         while true {
             wakeups.wait()
             let next: UnownedJob?? = state.withLock { state in
