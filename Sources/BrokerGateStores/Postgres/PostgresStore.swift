@@ -72,7 +72,9 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// parallelism they buy. With 24 writers at once a market buy at 64 clients was retried
     /// 7 to 11 times (about 2 with 4 writers, which placed 1.5-1.8x the orders); see
     /// BENCHMARKS.md ("PostgreSQL: writers admitted") for the measured curve that chose
-    /// this value. A waiting writer
+    /// this value. Measured again after row turns moved into memory (stop 41): 8 writers
+    /// placed ~5 % more market buys in `scripts/bench`'s cell, within the noise, but retried
+    /// twice as many transactions, and p99 rose by a third; 4 stays. A waiting writer
     /// holds no connection, no snapshot and no lock: it waits here, in arrival order, before
     /// its attempt leases a connection, and a retry gives its permit back while it backs off.
     public static let writeConcurrencyDefault = 4
