@@ -66,7 +66,7 @@ struct LedgerHouseSlotsContractTests {
                 try await ledger.transfer(2_000_000, from: Self.issuance, to: customer, reason: .faucet, reference: reference, in: tx)
             }
         }
-        let retriesBefore = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
+        let retriesBefore = Self.retries(of: [store])
         let succeeded = await Self.succeeding(customers.count, in: [store]) { index, tx in
             try await ledger.transfer(250_000, from: customers[index], to: Self.fees, reason: .orderFee, reference: reference, in: tx)
         }
@@ -78,7 +78,7 @@ struct LedgerHouseSlotsContractTests {
         // do not collide on it: with one shared row, every commit failed the others running
         // with it (at least one retry per transfer). What is left is SSI's page-granular
         // false positives, a handful at most.
-        let retriesAfter = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
+        let retriesAfter = Self.retries(of: [store])
         #expect(retriesAfter - retriesBefore < customers.count / 2)
     }
 
@@ -94,14 +94,14 @@ struct LedgerHouseSlotsContractTests {
         _ = try await store.transaction { tx in
             try await ledger.transfer(100_000_000, from: Self.issuance, to: payer, reason: .faucet, reference: reference, in: tx)
         }
-        let retriesBefore = (store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0
+        let retriesBefore = Self.retries(of: [store])
         let succeeded = await Self.succeeding(payments, in: [store]) { _, tx in
             try await ledger.transfer(1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
         }
         #expect(succeeded == payments)
         let balance = try await store.read { tx in try await tx.ledgerBalance(payer) }
         #expect(balance?.balanceUnits == 100_000_000 - 1_000_000 * Int64(payments))
-        let retries = ((store as? StoreRetryCounting)?.transactionRetries.values.reduce(0, +) ?? 0) - retriesBefore
+        let retries = Self.retries(of: [store]) - retriesBefore
         #expect(retries <= payments + payments / 2, "\(retries) retries for \(payments) payments from one account")
         if let postgres = store as? PostgresStore {
             #expect(try await postgres.rowTurnsHeld() == 0, "a turn outlived its transaction")
@@ -213,7 +213,8 @@ struct LedgerHouseSlotsContractTests {
     /// A 1 USD+ fee paid by `payer`.
     func paying(from payer: LedgerAccountID) -> @Sendable (Int, any StoreTransaction) async throws -> Void {
         let ledger = ledger, reference = reference
-        return { _, tx in try await ledger.transfer(1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
+        return { _, tx in
+            try await ledger.transfer(1_000_000, from: payer, to: Self.fees, reason: .orderFee, reference: reference, in: tx)
         }
     }
 }
