@@ -13,14 +13,14 @@ import Synchronization
 /// How: before a customer balance is read for update, the transaction takes a
 /// transaction-level advisory lock on the row's key (`turn(forRow:)`), and remembers the
 /// key. When the attempt fails on a row (not on SERIALIZABLE's dependency tracking,
-/// `PostgresStoreError.isDependencyConflict`) and is retried, the retry takes session-level
-/// advisory locks on every key the failed attempt queued for, in sorted order, *before* `BEGIN`;
-/// its snapshot is therefore taken after every earlier writer of those rows committed, and
-/// later writers queue behind it. A contended row costs a transaction one retry, not an
-/// unbounded number; an uncontended transaction pays a condition in its first read of the
-/// row, no statement of its own. One replica's own writers of an account named up front
-/// take turns in memory first (`LocalRowTurns`), so these locks order writers of different
-/// replicas.
+/// `PostgresStoreError.isDependencyConflict`) and is retried, the retry takes
+/// session-level advisory locks on every key the failed attempt queued for, in sorted
+/// order, *before* `BEGIN`; its snapshot is therefore taken after every earlier writer of
+/// those rows committed, and later writers queue behind it. A contended row costs a
+/// transaction one retry, not an unbounded number; an uncontended transaction pays a
+/// condition in its first read of the row, no statement of its own. One replica's own
+/// writers of an account named up front take turns in memory first (`LocalRowTurns`), so
+/// these locks order writers of different replicas.
 /// The locks share PostgreSQL's (int, int) advisory key space with `PostgresSlotClaims`,
 /// under a class id of their own; keys are `hashtext` of the row key, so two rows whose
 /// hashes collide just share a queue.
@@ -63,9 +63,9 @@ final class PostgresRowQueues: Sendable {
 /// retried after a row conflict. For `memory` after that, a transaction that names such a
 /// row's account up front (`Store.transaction(queuingFor:_:)`) takes its turn before
 /// `BEGIN`, as a retry does, so it does not first fail once with a snapshot older than the
-/// writer it waited for. A quiet
-/// account is not in here and costs nothing extra: its one turn is still taken inside the
-/// transaction, one statement, where a turn before `BEGIN` costs two (take, give back).
+/// writer it waited for. A quiet account is not in here and costs nothing extra: its one
+/// turn is still taken inside the transaction, one statement, where a turn before `BEGIN`
+/// costs two (take, give back).
 final class ContendedRows: Sendable {
     static let memory = Duration.seconds(2)
     /// Bounds what a burst over many accounts can leave behind.
@@ -141,13 +141,11 @@ final class LocalRowTurns: Sendable {
     /// Hands the turn straight to the next waiter, or frees the key.
     private func release(_ key: String) {
         let next = queues.withLock { queues -> CheckedContinuation<Void, Never>? in
-            guard var waiters = queues[key], !waiters.isEmpty else {
+            guard queues[key]?.isEmpty == false else {
                 queues[key] = nil
                 return nil
             }
-            let first = waiters.removeFirst()
-            queues[key] = waiters
-            return first
+            return queues[key]!.removeFirst()
         }
         next?.resume()
     }

@@ -178,8 +178,8 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// writers of one named account take turns (`localTurns`), and PostgreSQL decides who
     /// waits otherwise. A retry after a row conflict first waits its turn on the hot rows
     /// the failed attempt touched (`PostgresRowQueues`), and so does a first attempt on
-    /// `turnsFirst` (`ContendedRows`). Past the retry budget the caller gets a `PostgresStoreError` that
-    /// the API answers 503 with Retry-After.
+    /// `turnsFirst` (`ContendedRows`). Past the retry budget the caller gets a
+    /// `PostgresStoreError` that the API answers 503 with Retry-After.
     private func rawTransaction<T: Sendable>(
         localTurns keys: [String] = [], turnsFirst: Set<String> = [], _ body: @Sendable (PostgresExecutor) async throws -> T
     ) async throws -> T {
