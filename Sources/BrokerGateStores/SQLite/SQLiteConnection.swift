@@ -8,6 +8,8 @@ import Foundation
 final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// Kept alive as long as the handle that reports to it.
+    private var walWatcher: WALCheckpointer?
 
     /// Opens (creating if needed) the database at `path` and applies our pragmas
     /// explicitly rather than trusting build defaults (STYLE.md).
@@ -56,6 +58,27 @@ final class SQLiteConnection {
         for pragma in pragmas {
             _ = try query(pragma, [])
         }
+    }
+
+    /// After each commit, SQLite hands `checkpointer` the WAL's size in pages, on this
+    /// connection's thread. This hook replaces SQLite's automatic checkpoint (the two share
+    /// one slot per connection), so the connection no longer checkpoints by itself.
+    func reportWALSize(to checkpointer: WALCheckpointer) {
+        walWatcher = checkpointer
+        let context = Unmanaged.passUnretained(checkpointer).toOpaque()
+        sqlite3_wal_hook(
+            handle,
+            { context, database, _, frames in
+                guard let context else { return SQLITE_OK }
+                Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue().walHolds(pages: Int(frames), writer: database)
+                return SQLITE_OK
+            }, context)
+    }
+
+    /// Copies what it can of the WAL into the database file without waiting for any lock.
+    func checkpointPassive() throws {
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, "wal_checkpoint(PASSIVE)") }
     }
 
     /// True between BEGIN and COMMIT/ROLLBACK. SQLite itself rolls a whole transaction back

@@ -14,6 +14,8 @@ import Synchronization
 ///   second process (a backup) waits (busy_timeout) rather than deadlocking.
 /// - Reads: a pool of read-only connections, each on its own thread, reading WAL
 ///   snapshots of what has committed without waiting for the writer.
+/// - Checkpoints: a thread and connection of their own copy the WAL into the database file
+///   (`WALCheckpointer`), so the writer's commits never do.
 /// - Bounds: at most `queueMax` transactions wait for the writer (and as many for a
 ///   reader); past that, callers get 503 `store_busy`. A batch holds at most `batchMax`.
 public final class SQLiteStore: Store {
@@ -22,12 +24,16 @@ public final class SQLiteStore: Store {
     private let group: GroupCommit
     private let readers: [(database: SQLiteDatabase, thread: ThreadExecutor)]
     private let readerSlots: SlotQueue
+    private let checkpointer: WALCheckpointer?
     public let counters = StoreCounters()
     public let path: String
 
-    /// Opens the file (creating its folder) and applies pending migrations.
+    /// Opens the file (creating its folder) and applies pending migrations. The WAL is
+    /// checkpointed in the background past `checkpointPages` pages, and by the writer
+    /// itself past `writerCheckpointPages` (`WALCheckpointer`).
     public init(
         path: String, readers readerCount: Int = 2, queueMax: Int = 1024, batchMax: Int = 256,
+        checkpointPages: Int = 1000, writerCheckpointPages: Int = 8000,
         logger: Logger = Logger(label: "brokergate.sqlite")
     ) async throws {
         self.path = path
@@ -49,12 +55,17 @@ public final class SQLiteStore: Store {
             (SQLiteDatabase(connection: try SQLiteConnection(path: path, readOnly: true)), ThreadExecutor(name: "sqlite-reader-\(index)"))
         }
         readerSlots = SlotQueue(slots: max(readers.count, 1), queueMax: queueMax)
+        // A database in memory has no WAL to copy.
+        let pages = (background: checkpointPages, writer: writerCheckpointPages)
+        checkpointer = try isFile ? WALCheckpointer(path: path, pages: pages.background, writerPages: pages.writer, logger: logger) : nil
+        if let checkpointer { try writer.withConnection { $0.reportWALSize(to: checkpointer) } }
         try await MigrationRunner(dialect: .sqlite, logger: logger).apply { body in
             try await self.transaction { _ in try await body(self.writer) }
         }
     }
 
     deinit {
+        checkpointer?.stop()
         writerThread.shutdown()
         for reader in readers { reader.thread.shutdown() }
     }
@@ -63,6 +74,11 @@ public final class SQLiteStore: Store {
 
     /// Transactions waiting for the writer's turn now (tests use it to line up a batch).
     var writersWaiting: Int { group.turns.waitingCount }
+
+    /// WAL checkpoints run so far in the background and by the writer itself.
+    var walCheckpoints: (background: Int, byWriter: Int) {
+        (checkpointer?.checkpointsInBackground ?? 0, checkpointer?.checkpointsByWriter ?? 0)
+    }
 
     /// The whole turn runs on the writer's thread: a waiter that is handed the turn resumes
     /// there, right after the holder's job, with no wake-up of another thread on the path
