@@ -77,6 +77,8 @@ public struct OrderRecord: StoredDocument, Equatable {
     /// `client_order_id` is unique per entity.
     public var uniqueKey: String? { clientOrderID.map { "\(entityID.rawValue):\($0)" } }
     public var statusKey: String? { status.rawValue }
+    /// An open order is read again by its settlement or the engine's next pass.
+    public var isReadBackSoon: Bool { !status.isTerminal }
 
     /// Asks for the order to end (PENDING_CANCEL): the engine cancels it at the broker and
     /// closes it with the broker's answer, so fills the broker made first are settled, not

@@ -28,6 +28,11 @@ public protocol StoredDocument: Codable, Sendable {
     /// A status for queue queries (e.g. KYC checks waiting for review).
     var statusKey: String? { get }
     var createdAt: Date { get }
+    /// Whether a transaction soon after the one writing this version reads it again (an
+    /// open order: its settlement, or the engine's next pass). A store that keeps a memo of
+    /// decoded documents may then decode what it wrote ahead of that read, away from its
+    /// write path (`SQLiteStore`). A hint: answering wrong costs time, never correctness.
+    var isReadBackSoon: Bool { get }
 }
 
 extension StoredDocument {
@@ -36,6 +41,7 @@ extension StoredDocument {
     public var uniqueKey: String? { nil }
     public static var uniqueKeyIsSystemMade: Bool { false }
     public var statusKey: String? { nil }
+    public var isReadBackSoon: Bool { false }
 }
 
 /// Which documents to list. Owner is optional only for operator views across

@@ -31,7 +31,7 @@ extension SQLTransaction {
             }
             throw StoreError("duplicate \(D.kind) id \(document.documentID)")
         }
-        cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
+        wrote(document, body: body)
     }
 
     private static let insertHead =
@@ -88,7 +88,7 @@ extension SQLTransaction {
             let updated = try await db.query(sql + " RETURNING id", binds)
             guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
         }
-        cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
+        wrote(document, body: body)
     }
 
     /// By id, from this transaction's cache when it read or wrote the document already.

@@ -10,9 +10,33 @@ final class SQLTransaction: StoreTransaction {
     /// class must be Sendable; a transaction's statements run one at a time, so it is never
     /// contended.
     let cache = Mutex(TransactionCache())
+    /// Whether written documents that are read back soon are decoded once this transaction
+    /// is over (`decodeWrittenAhead`): only where a read returns the very bytes written (SQLite
+    /// keeps the text; PostgreSQL's JSONB gives back its own spelling, which the memo would
+    /// never match).
+    private let decodesAhead: Bool
+    private let toDecode = Mutex<[DocumentKey: @Sendable () -> Void]>([:])
 
-    init(_ db: any SQLExecutor) {
+    init(_ db: any SQLExecutor, decodesAhead: Bool = false) {
         self.db = db
+        self.decodesAhead = decodesAhead
+    }
+
+    /// After an insert or update of `document` as `body`.
+    func wrote<D: StoredDocument>(_ document: D, body: [UInt8]) {
+        cache.withLock { $0.wrote(D.self, id: document.documentID, body: body) }
+        guard decodesAhead, document.isReadBackSoon else { return }
+        toDecode.withLock { $0[DocumentKey(D.self, id: document.documentID)] = { _ = try? DocumentCodec.decode(D.self, body) } }
+    }
+
+    /// Decodes the last version this transaction wrote of each document read back soon
+    /// (`StoredDocument.isReadBackSoon`) into `DocumentCodec`'s memo, so the transaction that
+    /// reads it next finds it decoded. For a store whose writes take turns on one thread
+    /// (SQLite): called once the transaction committed, off that thread, it takes the decode
+    /// off the path every write waits for. The memo is keyed by the exact bytes, so what it
+    /// answers is what decoding the row would.
+    func decodeWrittenAhead() {
+        for decode in toDecode.withLock({ $0.values }) { decode() }
     }
 
     func one<T>(_ sql: String, _ binds: [SQLValue], _ map: (SQLRow) throws -> T) async throws -> T? {

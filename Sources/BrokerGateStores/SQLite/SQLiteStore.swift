@@ -83,11 +83,15 @@ public final class SQLiteStore: Store {
     /// The whole turn runs on the writer's thread: a waiter that is handed the turn resumes
     /// there, right after the holder's job, with no wake-up of another thread on the path
     /// from one transaction to the next.
+    ///
+    /// Once committed, back on the caller's executor, the transaction decodes what it wrote
+    /// that is read back soon (`SQLTransaction.decodeWrittenAhead`), off the writer's thread.
     public func transaction<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
-        try await withTaskExecutorPreference(writerThread) {
+        let tx = SQLTransaction(writer, decodesAhead: true)
+        let value = try await withTaskExecutorPreference(writerThread) {
             _ = try await group.turns.acquire()
             counters.countWrite()
-            let outcome = await runMember(body)
+            let outcome = await runMember(tx, body)
             let ticket: CommitTicket? = if case .success = outcome { group.join() } else { nil }
             // Transactions that arrived meanwhile are jobs queued on this thread, not yet
             // waiting for the turn: let them queue up first, so they join this batch.
@@ -97,10 +101,14 @@ public final class SQLiteStore: Store {
             try await ticket?.wait()
             return try outcome.get()
         }
+        tx.decodeWrittenAhead()
+        return value
     }
 
     /// Runs one member of the open batch (opening it if needed) inside its own SAVEPOINT.
-    private func runMember<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async -> Result<T, any Error> {
+    private func runMember<T: Sendable>(
+        _ tx: SQLTransaction, _ body: @Sendable (any StoreTransaction) async throws -> T
+    ) async -> Result<T, any Error> {
         do {
             if !writer.isInTransaction { try writer.run("BEGIN IMMEDIATE") }
             try writer.run("SAVEPOINT member")
@@ -109,7 +117,7 @@ public final class SQLiteStore: Store {
             return .failure(error)
         }
         do {
-            let value = try await body(SQLTransaction(writer))
+            let value = try await body(tx)
             try writer.run("RELEASE member")
             return .success(value)
         } catch {
