@@ -65,7 +65,7 @@ final class WALCheckpointer: Sendable {
         thread.start()
     }
 
-    /// Checkpoints this thread has run, and the writer has run itself (tests, metrics).
+    /// Checkpoints this thread has run, and the writer has run itself (tests).
     var checkpointsInBackground: Int { background.load(ordering: .relaxed) }
     var checkpointsByWriter: Int { byWriter.load(ordering: .relaxed) }
 
@@ -99,7 +99,8 @@ final class WALCheckpointer: Sendable {
         wakeups.signal()
     }
 
-    static let threadName = "sqlite-checkpoint"
+    /// Within the kernel's 15 bytes, so `top -H` and `perf` show it whole.
+    static let threadName = "sqlite-wal-ckpt"
 
     private func runLoop() {
         ThreadExecutor.nameKernelThread(Self.threadName)
