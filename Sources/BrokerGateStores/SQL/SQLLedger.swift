@@ -15,7 +15,8 @@ extension SQLTransaction {
         let turn = db.turn(forRow: Self.rowQueueKey(account))
         let balance = try await one(
             "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account = ?\(turn.sql)" + db.lockForUpdateSuffix,
-            [.text(id.rawValue)] + turn.binds, row: id.rawValue, of: "ledger_balances", Self.balance)
+            [.text(id.rawValue)] + turn.binds, row: id.rawValue, of: "ledger_balances"
+        ) { row in try Self.balance(row, of: [id]) }
         cache.withLock { $0.read(balance, of: id) }
         return balance
     }
@@ -36,7 +37,7 @@ extension SQLTransaction {
         let rows = try await db.query(
             "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account IN (\(marks))\(turn.sql)" + db.lockForUpdateSuffix,
             wanted.map { .text($0.rawValue) } + turn.binds, seeing: .rows(table: "ledger_balances", keys: wanted.map(\.rawValue)))
-        let found = Dictionary(try rows.map(Self.balance).map { ($0.id, $0) }) { first, _ in first }
+        let found = Dictionary(try rows.map { try Self.balance($0, of: wanted) }.map { ($0.id, $0) }) { first, _ in first }
         cache.withLock { cache in
             for id in wanted { cache.read(found[id], of: id) }
         }
@@ -222,7 +223,16 @@ extension SQLTransaction {
     static let transferColumns = "id, asset, debit, credit, amount_units, reason, reference_kind, reference_id, hold_id, created_at"
 
     static func balance(_ row: SQLRow) throws -> LedgerBalance {
-        guard let id = LedgerAccountID(rawValue: try row.text("account")) else { throw StoreError("unreadable ledger account") }
+        try balance(row, of: [])
+    }
+
+    /// A row of one of the accounts `asked` for is that account: its id is not parsed again
+    /// from the text (parsing was 1.7 % of the SQLite writer's time under market buys).
+    static func balance(_ row: SQLRow, of asked: [LedgerAccountID]) throws -> LedgerBalance {
+        let text = try row.text("account")
+        guard let id = asked.first(where: { $0.rawValue == text }) ?? LedgerAccountID(rawValue: text) else {
+            throw StoreError("unreadable ledger account")
+        }
         return LedgerBalance(
             id: id, balanceUnits: try row.integer("balance_units"), heldUnits: try row.integer("held_units"),
             organizationID: try row.optionalText("organization_id").map(EntityID.init(trusted:)))
