@@ -6,7 +6,8 @@ import Tracing
 ///
 /// Installed by the composition root when traces are exported (`tracingTransactions(of:)`);
 /// Core and the stores know nothing of it. Generic over the store it wraps so the optional
-/// capabilities found by casting (`SharedRateBuckets`, `StoreRetryCounting`) stay visible.
+/// capabilities found by casting (`SharedRateBuckets`, `StoreRetryCounting`,
+/// `StoreCheckpointCounting`) stay visible.
 struct TracedStore<Base: Store>: Store {
     let base: Base
 
@@ -54,6 +55,10 @@ extension TracedStore: SharedRateBuckets where Base: SharedRateBuckets {
 
 extension TracedStore: StoreRetryCounting where Base: StoreRetryCounting {
     var transactionRetries: [String: Int] { base.transactionRetries }
+}
+
+extension TracedStore: StoreCheckpointCounting where Base: StoreCheckpointCounting {
+    var walCheckpoints: (background: Int, byWriter: Int) { base.walCheckpoints }
 }
 
 /// `store` with a span around every transaction and read (`TracedStore`).

@@ -1,4 +1,6 @@
 import BrokerGateCore
+import BrokerGateStores
+import BrokerGateTesting
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -167,6 +169,32 @@ struct FoundationAPITests {
                 #expect(metrics.contains("# TYPE \(name) gauge"), "\(name) missing")
             }
             #expect(metrics.contains("brokergate_store_statements 0"))
+            #expect(!metrics.contains("brokergate_store_wal_checkpoints"), "the memory store has no WAL")
+        }
+    }
+
+    /// The SQLite store's checkpoints, by who ran them: the writer running them would mean the
+    /// checkpoint thread falls behind.
+    @Test func test_metrics_countTheSQLiteWALsCheckpoints_byWhoRanThem() async throws {
+        let path = TemporaryFolder.make().appendingPathComponent("metrics.sqlite").path
+        let store = try await SQLiteStore(path: path, checkpointPages: 8, writerCheckpointPages: 1_000_000)
+        try await TestGateway(store: store).test { client in
+            // A few writes of a few pages each pass 8 pages more than once.
+            for index in 0..<20 {
+                try await client.call(.post, "/api/v2/entities", key: .partner, json: #"{"name": "Metrics \#(index)"}"#)
+            }
+            var background = 0
+            for _ in 0..<200 {
+                background = store.walCheckpoints.background
+                if background > 0 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(background > 0)
+            let metrics = try await client.call(.get, "/metrics", key: .none).text
+            let reported = metrics.split(separator: "\n").first { $0.hasPrefix(#"brokergate_store_wal_checkpoints{by="background"}"#) }
+            // Gauges are written as decimals ("19.0").
+            #expect(reported.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= Double(background) } == true, "\(metrics)")
+            #expect(metrics.contains(#"brokergate_store_wal_checkpoints{by="writer"} 0.0"#))
         }
     }
 

@@ -117,6 +117,16 @@ struct OpsController {
                 "brokergate_store_statements", help: "Statements sent to the database server since start, each a round trip (0 on SQLite)")
         )
         .set(Int64(counters.statements))
+        if let checkpoints = (store as? StoreCheckpointCounting)?.walCheckpoints {
+            for (by, count) in [("background", checkpoints.background), ("writer", checkpoints.byWriter)] {
+                metrics.makeGauge(
+                    descriptor: .init(
+                        "brokergate_store_wal_checkpoints",
+                        help: "SQLite WAL checkpoints since start: on their own thread, or by the writer once the WAL outgrew its bound"),
+                    labels: [("by", by)]
+                ).set(Int64(count))
+            }
+        }
         if let counting = store as? StoreRetryCounting {
             for (sqlState, count) in counting.transactionRetries {
                 metrics.makeGauge(

@@ -18,7 +18,7 @@ import Synchronization
 ///   (`WALCheckpointer`), so the writer's commits never do.
 /// - Bounds: at most `queueMax` transactions wait for the writer (and as many for a
 ///   reader); past that, callers get 503 `store_busy`. A batch holds at most `batchMax`.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: Store, StoreCheckpointCounting {
     private let writer: SQLiteDatabase
     private let writerThread: ThreadExecutor
     private let group: GroupCommit
@@ -76,7 +76,7 @@ public final class SQLiteStore: Store {
     var writersWaiting: Int { group.turns.waitingCount }
 
     /// WAL checkpoints run so far in the background and by the writer itself.
-    var walCheckpoints: (background: Int, byWriter: Int) {
+    public var walCheckpoints: (background: Int, byWriter: Int) {
         (checkpointer?.checkpointsInBackground ?? 0, checkpointer?.checkpointsByWriter ?? 0)
     }
 
