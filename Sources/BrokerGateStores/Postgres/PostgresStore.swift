@@ -144,7 +144,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
         queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> T {
         let keys = accounts.map(SQLTransaction.rowQueueKey)
-        let result = try await rawTransaction(localTurns: keys, turnsFirst: contendedRows.contended(among: keys)) { db in
+        let result = try await rawTransaction(localTurns: keys) { db in
             try await body(SQLTransaction(db))
         }
         counters.countWrite()
@@ -177,20 +177,41 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// `writeConcurrency` attempts run at once (`writers`); among them, this replica's
     /// writers of one named account take turns (`localTurns`), and PostgreSQL decides who
     /// waits otherwise. A retry after a row conflict first waits its turn on the hot rows
-    /// the failed attempt touched (`PostgresRowQueues`), and so does a first attempt on
-    /// `turnsFirst` (`ContendedRows`). Past the retry budget the caller gets a
+    /// the failed attempt touched (`PostgresRowQueues`), and so does a first attempt on those
+    /// of `keys` that are contended (`ContendedRows`). Past the retry budget the caller gets a
     /// `PostgresStoreError` that the API answers 503 with Retry-After.
     private func rawTransaction<T: Sendable>(
-        localTurns keys: [String] = [], turnsFirst: Set<String> = [], _ body: @Sendable (PostgresExecutor) async throws -> T
+        localTurns keys: [String] = [], _ body: @Sendable (PostgresExecutor) async throws -> T
     ) async throws -> T {
         var attempts = 0
-        var turns = turnsFirst
+        var turns: Set<String>? = nil
         let started = ContinuousClock.now
         while true {
             attempts += 1
-            let queues = PostgresRowQueues(held: turns)
+            var queues = PostgresRowQueues(held: turns ?? [])
             do {
-                return try await writers.withPermit { try await localTurns.holding(keys) { try await attempt(body, queues: queues) } }
+                return try await writers.withPermit {
+                    try await localTurns.holding(keys) {
+                        // A first attempt asks which of its rows are contended once it holds
+                        // their local turns, not when it was called: this replica's writer that
+                        // went before it may just have learned it. A burst asked on arrival, so
+                        // the whole burst on one replica, queued behind its first failure, took
+                        // no turns and failed once each (CI: 16 of 32).
+                        if turns == nil { queues = PostgresRowQueues(held: contendedRows.contended(among: keys)) }
+                        do {
+                            return try await attempt(body, queues: queues)
+                        } catch let error as PostgresStoreError where error.isRetryable && !error.isDependencyConflict {
+                            // Only a row conflict makes the rows contended: a dependency conflict
+                            // among transactions of different accounts (this replica's writers of
+                            // one account already take turns in memory) is not cured by a turn,
+                            // which would cost this account's next writers two round trips each.
+                            // Noted while this attempt still holds the local turns, so the writer
+                            // that takes them next already knows.
+                            contendedRows.note(queues.keys)
+                            throw error
+                        }
+                    }
+                }
             } catch let error as PostgresStoreError where error.isRetryable {
                 let state = error.sqlState ?? "?"
                 retries.withLock { $0[state, default: 0] += 1 }
@@ -201,19 +222,13 @@ public final class PostgresStore: Store, StoreRetryCounting {
                         metadata: ["attempts": "\(attempts)", "sqlstate": "\(state)", "error": "\(error)"])
                     throw error
                 }
-                // Only a row conflict makes the rows contended: a dependency conflict
-                // among transactions of different accounts (this replica's writers of one
-                // account already take turns in memory) is not cured by a turn, which would
-                // cost this account's next writers two round trips each.
-                if error.isDependencyConflict {
-                    turns = queues.held
-                } else {
-                    turns = queues.keys
-                    contendedRows.note(turns)
-                }
+                // The retry takes its turns before BEGIN: after a row conflict on every row the
+                // failed attempt queued for, after a dependency conflict on those it held.
+                let retryTurns = error.isDependencyConflict ? queues.held : queues.keys
+                turns = retryTurns
                 logger.debug(
                     "store transaction retried",
-                    metadata: ["attempt": "\(attempts)", "sqlstate": "\(state)", "rows_queued": "\(turns.count)", "error": "\(error)"])
+                    metadata: ["attempt": "\(attempts)", "sqlstate": "\(state)", "rows_queued": "\(retryTurns.count)", "error": "\(error)"])
                 try await Task.sleep(for: .microseconds(Self.backoffMicros(attempt: attempts)))
             }
         }
