@@ -84,23 +84,14 @@ struct OpsController {
         if let counts = try? await OrderDesk.counts(store: store) {
             metrics.makeGauge(descriptor: .init("brokergate_outbox_depth", help: "Open orders the engine still delivers or follows")).set(
                 Int64(counts.open))
-            for (status, count) in counts.ended {
-                metrics.makeGauge(
-                    descriptor: .init("brokergate_orders_ended", help: "Ended orders by status"), labels: [("status", status.rawValue)]
-                )
-                .set(Int64(count))
-            }
+            setGauges("brokergate_orders_ended", help: "Ended orders by status", label: "status", counts.ended.map { ($0.rawValue, $1) })
             metrics.makeGauge(descriptor: .init("brokergate_ledger_sequence", help: "Ledger journal entries (transfers) so far")).set(
                 counts.ledgerSequence)
         }
         if chainOn, let counts = try? await store.read({ tx in try await ChainOutboxStatus.counts(in: tx) }) {
-            for (status, count) in counts {
-                metrics.makeGauge(
-                    descriptor: .init(
-                        "brokergate_chain_intents", help: "Chain outbox entries (mints, burns, transfers, allowlist changes) by status"),
-                    labels: [("status", status.rawValue)]
-                ).set(Int64(count))
-            }
+            setGauges(
+                "brokergate_chain_intents", help: "Chain outbox entries (mints, burns, transfers, allowlist changes) by status",
+                label: "status", counts.map { ($0.rawValue, $1) })
         }
         let counters = store.counters
         metrics.makeGauge(descriptor: .init("brokergate_store_write_transactions", help: "Write transactions run since start"))
@@ -118,26 +109,25 @@ struct OpsController {
         )
         .set(Int64(counters.statements))
         if let checkpoints = (store as? StoreCheckpointCounting)?.walCheckpoints {
-            for (by, count) in [("background", checkpoints.background), ("writer", checkpoints.byWriter)] {
-                metrics.makeGauge(
-                    descriptor: .init(
-                        "brokergate_store_wal_checkpoints",
-                        help: "SQLite WAL checkpoints since start: on their own thread, or by the writer once the WAL outgrew its bound"),
-                    labels: [("by", by)]
-                ).set(Int64(count))
-            }
+            setGauges(
+                "brokergate_store_wal_checkpoints",
+                help: "SQLite WAL checkpoints since start: on their own thread, or by the writer once the WAL outgrew its bound",
+                label: "by", [("background", checkpoints.background), ("writer", checkpoints.byWriter)])
         }
         if let counting = store as? StoreRetryCounting {
-            for (sqlState, count) in counting.transactionRetries {
-                metrics.makeGauge(
-                    descriptor: .init(
-                        "brokergate_store_transaction_retries",
-                        help: "Store transactions run again after a serialization failure or deadlock, since start"),
-                    labels: [("sqlstate", sqlState)]
-                ).set(Int64(count))
-            }
+            setGauges(
+                "brokergate_store_transaction_retries",
+                help: "Store transactions run again after a serialization failure or deadlock, since start", label: "sqlstate",
+                counting.transactionRetries.map { ($0.key, $0.value) })
         }
         return Reply.bytes(metrics.emitToBuffer(), status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
+
+    /// One gauge series per value of `label`.
+    private func setGauges(_ name: String, help: String, label: String, _ counts: [(String, Int)]) {
+        for (value, count) in counts {
+            metrics.makeGauge(descriptor: .init(name, help: help), labels: [(label, value)]).set(Int64(count))
+        }
     }
 
     @Sendable func openAPI(_ request: Request, context: AppRequestContext) async throws -> Response {
