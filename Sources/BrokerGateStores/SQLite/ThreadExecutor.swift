@@ -45,19 +45,14 @@ final class ThreadExecutor: TaskExecutor {
         wakeups.signal()
     }
 
-    /// Gives the calling thread `name` in the kernel too. Foundation keeps `Thread.name` to
-    /// itself on Linux: the kernel's name (what `top -H`, `perf` and /proc show) was the
-    /// spawning thread's, a cooperative pool thread's. The kernel keeps at most 15 bytes;
-    /// longer names are cut.
-    static func nameKernelThread(_ name: String) {
+    private func runLoop() {
         #if os(Linux)
+            // Foundation keeps `Thread.name` to itself on Linux: the kernel's name (what `top -H`,
+            // `perf` and /proc show) was the spawning thread's, a cooperative pool thread's.
+            // The kernel keeps at most 15 bytes; longer names are cut.
             try? String(decoding: name.utf8.prefix(15), as: UTF8.self).write(
                 toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
         #endif
-    }
-
-    private func runLoop() {
-        Self.nameKernelThread(name)
         while true {
             wakeups.wait()
             let next: UnownedJob?? = state.withLock { state in

@@ -1,6 +1,5 @@
 import BrokerGateCore
 import CSQLite
-import Dispatch
 import Foundation
 import Logging
 import Synchronization
@@ -35,7 +34,8 @@ final class WALCheckpointer: Sendable {
     let writerPages: Int
     private let connection: Mutex<SQLiteConnection>
     private let state = Mutex(State())
-    private let wakeups = DispatchSemaphore(value: 0)
+    /// Within the kernel's 15 bytes, so `top -H` and `perf` show its name whole.
+    private let thread = ThreadExecutor(name: "sqlite-wal-ckpt")
     private let logger: Logger
     private let background = Atomic<Int>(0)
     private let byWriter = Atomic<Int>(0)
@@ -59,10 +59,6 @@ final class WALCheckpointer: Sendable {
         connection = Mutex(
             try SQLiteConnection(
                 path: path, flags: SQLITE_OPEN_READWRITE, pragmas: ["PRAGMA busy_timeout = 5000", "PRAGMA schema_version"]))
-        let thread = Thread { [self] in self.runLoop() }
-        thread.name = Self.threadName
-        thread.stackSize = 1 << 18
-        thread.start()
     }
 
     /// Checkpoints this thread has run, and the writer has run itself (tests).
@@ -90,37 +86,31 @@ final class WALCheckpointer: Sendable {
             defer { state.isRequested = true }
             return !state.isRequested && !state.isStopped
         }
-        if isNew { wakeups.signal() }
+        if isNew { Task(executorPreference: thread) { self.checkpoint() } }
     }
 
-    /// Stops the thread once a checkpoint under way has finished; it closes its connection.
+    /// Stops the thread once a checkpoint under way has finished.
     func stop() {
         state.withLock { $0.isStopped = true }
-        wakeups.signal()
+        thread.shutdown()
     }
 
-    /// Within the kernel's 15 bytes, so `top -H` and `perf` show it whole.
-    static let threadName = "sqlite-wal-ckpt"
-
-    private func runLoop() {
-        ThreadExecutor.nameKernelThread(Self.threadName)
-        while true {
-            wakeups.wait()
-            let isStopped = state.withLock { state in
-                state.isRequested = false
-                return state.isStopped
-            }
-            if isStopped { return }
-            do {
-                try connection.withLock { try $0.checkpointPassive() }
-                background.add(1, ordering: .relaxed)
-            } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
-                // Another checkpoint is running (the writer's, a backup's): it does the work.
-            } catch {
-                // The WAL keeps the pages and the writer's bound still holds; an operator
-                // should see a database file that cannot be written.
-                logger.warning("background WAL checkpoint failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
+    /// On the checkpoint thread: one PASSIVE checkpoint for every request made before it starts.
+    private func checkpoint() {
+        let isStopped = state.withLock { state in
+            state.isRequested = false
+            return state.isStopped
+        }
+        if isStopped { return }
+        do {
+            try connection.withLock { try $0.checkpointPassive() }
+            background.add(1, ordering: .relaxed)
+        } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
+            // Another checkpoint is running (the writer's, a backup's): it does the work.
+        } catch {
+            // The WAL keeps the pages and the writer's bound still holds; an operator
+            // should see a database file that cannot be written.
+            logger.warning("background WAL checkpoint failed", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 }
