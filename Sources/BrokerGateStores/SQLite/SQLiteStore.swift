@@ -55,10 +55,13 @@ public final class SQLiteStore: Store, StoreCheckpointCounting {
             (SQLiteDatabase(connection: try SQLiteConnection(path: path, readOnly: true)), ThreadExecutor(name: "sqlite-reader-\(index)"))
         }
         readerSlots = SlotQueue(slots: max(readers.count, 1), queueMax: queueMax)
-        // A database in memory has no WAL to copy.
-        let pages = (background: checkpointPages, writer: writerCheckpointPages)
-        checkpointer = try isFile ? WALCheckpointer(path: path, pages: pages.background, writerPages: pages.writer, logger: logger) : nil
-        if let checkpointer { try writer.withConnection { $0.reportWALSize(to: checkpointer) } }
+        if isFile {
+            let checkpointer = try WALCheckpointer(path: path, pages: checkpointPages, writerPages: writerCheckpointPages, logger: logger)
+            try writer.withConnection { $0.reportWALSize(to: checkpointer) }
+            self.checkpointer = checkpointer
+        } else {
+            checkpointer = nil  // a database in memory has no WAL to copy
+        }
         try await MigrationRunner(dialect: .sqlite, logger: logger).apply { body in
             try await self.transaction { _ in try await body(self.writer) }
         }
