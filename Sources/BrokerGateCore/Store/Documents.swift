@@ -192,10 +192,17 @@ public protocol DocumentRepository: Sendable {
     /// returns how many. For the retention purge of kinds that expire (`RetentionPolicy`),
     /// never for business records.
     func deleteDocuments<D: StoredDocument>(_ type: D.Type, createdBefore cutoff: Date, limit: Int) async throws -> Int
+    /// The stored JSON of the version of `key` this transaction wrote last (inserted or
+    /// updated), nil when it wrote none or no longer keeps it. An event about a document this
+    /// transaction just wrote embeds these bytes instead of encoding the document a second
+    /// time (`EventCodec.encode(_:written:)`). A hint: nil costs that second encoding only.
+    func writtenBody(of key: DocumentKey) -> [UInt8]?
 }
 
 extension DocumentRepository {
     public func prefetchDocuments(_ keys: [DocumentKey]) async throws {}
+
+    public func writtenBody(of key: DocumentKey) -> [UInt8]? { nil }
 
     /// Inserts `document`, or replaces the stored one with its id: for singletons (a job's
     /// cursor) and documents stored only once something changes them.

@@ -91,13 +91,17 @@ extension SQLTransaction {
         wrote(document, body: body)
     }
 
+    func writtenBody(of key: DocumentKey) -> [UInt8]? {
+        cache.withLock { $0.writtenBody(of: key) }
+    }
+
     /// By id, from this transaction's cache when it read or wrote the document already.
     func document<D: StoredDocument>(_ type: D.Type, id: String) async throws -> D? {
         let document: D?
         switch cache.withLock({ $0.document(type, id: id) }) {
         case .absent: return nil
         case .decoded(let known as D): return known
-        case .stored(let body): document = try DocumentCodec.decode(type, body)
+        case .stored(let body), .written(let body): document = try DocumentCodec.decode(type, body)
         case .decoded, nil:
             document = try await one(
                 "SELECT \(Self.bodyColumn) FROM documents WHERE kind = ? AND id = ?", [.text(D.kind), .text(id)],

@@ -22,6 +22,11 @@ struct TransactionCache {
         case absent
         case decoded(any Sendable)
         case stored([UInt8])
+        /// Stored by this transaction's last insert or update: read as `.stored` is, and the
+        /// bytes an event about the document embeds (`writtenBody(of:)`). Kept apart from
+        /// `.stored` because prefetched bytes are the database's spelling (PostgreSQL's JSONB),
+        /// not necessarily the encoder's.
+        case written([UInt8])
     }
 
     /// At most this many documents, and as many balances, are kept: a job that walks thousands
@@ -45,7 +50,7 @@ struct TransactionCache {
     /// Whether this transaction read the document, or wrote it, and found it there.
     func knowsPresent<D: StoredDocument>(_ type: D.Type, id: String) -> Bool {
         switch documents[DocumentKey(kind: D.kind, id: id)] {
-        case .decoded, .stored: true
+        case .decoded, .stored, .written: true
         case .absent, nil: false
         }
     }
@@ -56,7 +61,13 @@ struct TransactionCache {
 
     /// After an insert or update: a kept entry must change, or it would answer the old body.
     mutating func wrote<D: StoredDocument>(_ type: D.Type, id: String, body: [UInt8]) {
-        keep(.stored(body), at: DocumentKey(kind: D.kind, id: id))
+        keep(.written(body), at: DocumentKey(kind: D.kind, id: id))
+    }
+
+    /// The bytes of `key`'s last write in this transaction, while it is not read since.
+    func writtenBody(of key: DocumentKey) -> [UInt8]? {
+        guard case .written(let body) = documents[key] else { return nil }
+        return body
     }
 
     func document(_ key: DocumentKey) -> Document? {
