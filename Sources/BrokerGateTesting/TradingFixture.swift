@@ -60,4 +60,23 @@ public struct TradingFixture: Sendable {
         let sums = try await store.transaction { tx in try await tx.ledgerSums() }
         return (-issued, custody, sums.values.allSatisfy { $0 == 0 })
     }
+
+    /// A $1,000 market buy of AAPL on `account`, placed through `OrderPlacement` (without an
+    /// idempotency key) against a broker that fills it at once at $100: the order as placed.
+    public func filledMarketBuy(on account: AccountID) async throws -> OrderRecord {
+        let market = MarketDataService(clock: clock)
+        let placement = OrderPlacement(
+            store: store, runner: CommandRunner(store: store, clock: clock),
+            orders: OrderCommands(clock: clock, market: market), issuance: IssuanceService(clock: clock, market: market),
+            engine: OrderEngine(clock: clock, broker: try FixedPriceBroker(price: Amount(units: 100, scale: 0))))
+        let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
+        let outcome = try await placement.place(
+            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 1_000_00, scale: 2)),
+            accountID: account, for: principal,
+            command: CommandEnvelope(
+                idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
+                audit: nil))
+        guard case .placed(let order, _) = outcome else { throw StoreError("expected a placement, got \(outcome)") }
+        return order
+    }
 }

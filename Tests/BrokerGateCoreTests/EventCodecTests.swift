@@ -13,20 +13,7 @@ struct EventCodecTests {
     /// A filled market buy's order and fill, and the account it was placed on.
     func documents() async throws -> (Account, OrderRecord, FulfillmentRecord) {
         let accountID = try await fixture.customer()
-        let clock = fixture.clock
-        let market = MarketDataService(clock: clock)
-        let placement = OrderPlacement(
-            store: fixture.store, runner: CommandRunner(store: fixture.store, clock: clock),
-            orders: OrderCommands(clock: clock, market: market), issuance: IssuanceService(clock: clock, market: market),
-            engine: OrderEngine(clock: clock, broker: try FixedPriceBroker(price: Amount(units: 100, scale: 0))))
-        let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
-        let outcome = try await placement.place(
-            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 1_000_00, scale: 2)),
-            accountID: accountID, for: fixture.principal,
-            command: CommandEnvelope(
-                idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
-                audit: nil))
-        guard case .placed(let order, _) = outcome else { throw StoreError("expected a placement, got \(outcome)") }
+        let order = try await fixture.filledMarketBuy(on: accountID)
         let owner = fixture.principal.organizationID
         return try await fixture.store.read { tx in
             let fills = try await tx.allDocuments(FulfillmentRecord.self, query: DocumentQuery(owner: owner, parentID: order.id.rawValue))

@@ -54,21 +54,7 @@ struct WrittenBodyContractTests {
     @Test(arguments: StoreKind.allCases)
     func test_aMarketBuysEvents_carryTheOrderAndFillAsStored(kind: StoreKind) async throws {
         let fixture = TradingFixture(store: try await kind.make())
-        let account = try await fixture.customer()
-        let clock = fixture.clock
-        let market = MarketDataService(clock: clock)
-        let placement = OrderPlacement(
-            store: fixture.store, runner: CommandRunner(store: fixture.store, clock: clock),
-            orders: OrderCommands(clock: clock, market: market), issuance: IssuanceService(clock: clock, market: market),
-            engine: OrderEngine(clock: clock, broker: try FixedPriceBroker(price: Amount(units: 100, scale: 0))))
-        let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
-        let outcome = try await placement.place(
-            OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 1_000_00, scale: 2)),
-            accountID: account, for: fixture.principal,
-            command: CommandEnvelope(
-                idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
-                audit: nil))
-        guard case .placed(let placed, _) = outcome else { Issue.record("expected a placement, got \(outcome)"); return }
+        let placed = try await fixture.filledMarketBuy(on: try await fixture.customer())
         let owner = fixture.principal.organizationID
         let (order, fills, stored) = try await fixture.store.transaction { tx in
             _ = try await tx.sequenceEvents(limit: 100)
