@@ -61,21 +61,34 @@ public struct TradingFixture: Sendable {
         return (-issued, custody, sums.values.allSatisfy { $0 == 0 })
     }
 
-    /// A $1,000 market buy of AAPL on `account`, placed through `OrderPlacement` (without an
-    /// idempotency key) against a broker that fills it at once at $100: the order as placed.
-    public func filledMarketBuy(on account: AccountID) async throws -> OrderRecord {
+    /// `OrderPlacement` over this fixture's store and clock, advancing orders with `engine`.
+    public func placement(engine: OrderEngine) -> OrderPlacement {
         let market = MarketDataService(clock: clock)
-        let placement = OrderPlacement(
-            store: store, runner: CommandRunner(store: store, clock: clock),
-            orders: OrderCommands(clock: clock, market: market), issuance: IssuanceService(clock: clock, market: market),
-            engine: OrderEngine(clock: clock, broker: try FixedPriceBroker(price: Amount(units: 100, scale: 0))))
+        return OrderPlacement(
+            store: store, runner: CommandRunner(store: store, clock: clock), orders: OrderCommands(clock: clock, market: market),
+            issuance: IssuanceService(clock: clock, market: market), engine: engine)
+    }
+
+    /// `placement(engine:)` with an engine over `broker`.
+    public func placement(broker: any BrokerAdapter) -> OrderPlacement {
+        placement(engine: OrderEngine(clock: clock, broker: broker))
+    }
+
+    /// A placement's command as the order routes make it, answering 201 with the order's id as
+    /// its body, without an audit record; idempotent when `idempotency` is given.
+    public static func orderCommand(idempotency: IdempotencyRequest? = nil) -> CommandEnvelope<OrderRecord> {
+        CommandEnvelope(
+            idempotency: idempotency, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
+            audit: nil)
+    }
+
+    /// A $1,000 market buy of AAPL on `account`, placed (without an idempotency key) against a
+    /// broker that fills it at once at $100: the order as placed.
+    public func filledMarketBuy(on account: AccountID) async throws -> OrderRecord {
         let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
-        let outcome = try await placement.place(
+        let outcome = try await placement(broker: try FixedPriceBroker(price: Amount(units: 100, scale: 0))).place(
             OrderRequestInput(side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: 1_000_00, scale: 2)),
-            accountID: account, for: principal,
-            command: CommandEnvelope(
-                idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
-                audit: nil))
+            accountID: account, for: principal, command: Self.orderCommand())
         guard case .placed(let order, _) = outcome else { throw StoreError("expected a placement, got \(outcome)") }
         return order
     }

@@ -12,21 +12,14 @@ struct OrderPlacementTests {
     let aapl = StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }!
 
     func placement(_ broker: any BrokerAdapter) -> OrderPlacement {
-        let clock = fixture.clock
-        let market = MarketDataService(clock: clock)
-        return OrderPlacement(
-            store: fixture.store, runner: CommandRunner(store: fixture.store, clock: clock),
-            orders: OrderCommands(clock: clock, market: market), issuance: IssuanceService(clock: clock, market: market),
-            engine: OrderEngine(clock: clock, broker: broker))
+        fixture.placement(broker: broker)
     }
 
     func command(key: String? = nil) -> CommandEnvelope<OrderRecord> {
-        let idempotency = key.map {
-            IdempotencyRequest(organizationID: fixture.principal.organizationID, key: $0, requestHashHex: "request-\($0)")
-        }
-        return CommandEnvelope(
-            idempotency: idempotency, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) },
-            audit: nil)
+        TradingFixture.orderCommand(
+            idempotency: key.map {
+                IdempotencyRequest(organizationID: fixture.principal.organizationID, key: $0, requestHashHex: "request-\($0)")
+            })
     }
 
     var buyTenShares: OrderRequestInput {

@@ -189,14 +189,8 @@ extension SplitApplierTests {
     func at(_ instant: String) { fixture.clock.set(KYCFixtures.instant(instant)) }
 
     func place(_ account: AccountID, _ input: OrderRequestInput) async throws -> OrderRecord {
-        let clock = fixture.clock, market = MarketDataService(clock: clock)
-        let placement = OrderPlacement(
-            store: fixture.store, runner: CommandRunner(store: fixture.store, clock: clock),
-            orders: OrderCommands(clock: clock, market: market),
-            issuance: IssuanceService(clock: clock, market: market), engine: OrderEngine(clock: clock, broker: broker))
-        let command = CommandEnvelope<OrderRecord>(
-            idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) }, audit: nil
-        )
+        let placement = fixture.placement(broker: broker)
+        let command = TradingFixture.orderCommand()
         guard case .placed(let order, _) = try await placement.place(input, accountID: account, for: fixture.principal, command: command)
         else { throw DomainError.notFound("order") }
         return order

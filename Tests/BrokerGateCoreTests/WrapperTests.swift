@@ -117,14 +117,8 @@ extension WrapperTests {
 
     /// A market buy for `dollars`, filled at the broker's $100.
     func buy(_ account: AccountID, dollars: Int64) async throws {
-        let clock = fixture.clock, market = MarketDataService(clock: clock)
-        let placement = OrderPlacement(
-            store: fixture.store, runner: CommandRunner(store: fixture.store, clock: clock),
-            orders: OrderCommands(clock: clock, market: market),
-            issuance: IssuanceService(clock: clock, market: market), engine: engine)
-        let command = CommandEnvelope<OrderRecord>(
-            idempotency: nil, status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) }, audit: nil
-        )
+        let placement = fixture.placement(engine: engine)
+        let command = TradingFixture.orderCommand()
         let input = OrderRequestInput(
             side: .buy, type: .market, stockID: aapl.id.rawValue, paymentAmount: Amount(units: Int128(dollars), scale: 0))
         guard case .placed(let order, _) = try await placement.place(input, accountID: account, for: fixture.principal, command: command)

@@ -23,20 +23,14 @@ struct PostgresOrderPathTests {
     @Test func test_aMarketBuyThatFillsAtOnce_costsItsBudgetOfRoundTrips() async throws {
         let store = try await StoreKind.postgres.make()
         let fixture = TradingFixture(store: store)
-        let clock = fixture.clock
-        let market = MarketDataService(clock: clock)
-        let placement = OrderPlacement(
-            store: store, runner: CommandRunner(store: store, clock: clock), orders: OrderCommands(clock: clock, market: market),
-            issuance: IssuanceService(clock: clock, market: market),
-            engine: OrderEngine(clock: clock, broker: SimulatedBroker(store: store, clock: clock)))
+        let placement = fixture.placement(broker: SimulatedBroker(store: store, clock: fixture.clock))
         try await store.transaction { tx in try await tx.insertOrganization(fixture.principal.organization) }
         let account = try await fixture.customer(dollars: 1_000)
         let aapl = try #require(StockUniverse.standard.stocks.first { $0.symbol == "AAPL" }).id.rawValue
         let input = OrderRequestInput(side: .buy, type: .market, stockID: aapl, paymentAmount: Amount(units: 1_000, scale: 2))
         let command = { (key: String) in
-            CommandEnvelope<OrderRecord>(
-                idempotency: IdempotencyRequest(organizationID: fixture.principal.organizationID, key: key, requestHashHex: key),
-                status: 201, render: { RenderedBody(bytes: Array($0.id.rawValue.utf8), objectID: $0.id.rawValue) }, audit: nil)
+            TradingFixture.orderCommand(
+                idempotency: IdempotencyRequest(organizationID: fixture.principal.organizationID, key: key, requestHashHex: key))
         }
         // The first buy creates what every later one finds: the stock balance row, the
         // broker's position slot.
