@@ -23,9 +23,13 @@ public struct AppRequestContext: RequestContext {
     public let audit = AuditNotes()
     /// How long a handler waits for the whole request body (set by the route wrapper).
     public var bodyReadTimeout: Duration = .seconds(ConnectionLimits.default.bodyReadTimeoutSeconds)
+    /// The request's connection: a body read past its deadline is ended through it
+    /// (`BodyReadDeadlines`).
+    let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         peerAddress = source.channel.remoteAddress?.ipAddress ?? "unknown"
         remoteAddress = peerAddress
     }

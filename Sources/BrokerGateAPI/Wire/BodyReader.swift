@@ -4,23 +4,19 @@ import NIOCore
 
 /// Reads a whole request body under two bounds: at most `bytesMax` bytes (413 past it, before
 /// reading when Content-Length already says so) and at most the context's body-read time
-/// (408 past it), so a client trickling bytes below the idle timeout cannot hold a handler.
+/// (408 past it, `BodyReadDeadlines`), so a client trickling bytes below the idle timeout
+/// cannot hold a handler.
 enum BodyReader {
     static func read(_ request: Request, context: AppRequestContext, bytesMax: Int, tooLarge: DomainError) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > bytesMax { throw tooLarge }
         let timeout = context.bodyReadTimeout
+        let deadline = BodyReadDeadlines.shared.register(context.channel, deadline: .now + timeout)
+        defer { BodyReadDeadlines.shared.finish(deadline) }
         do {
-            var buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await request.body.collect(upTo: bytesMax) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let buffer = first else { throw timedOut(timeout) }
-                return buffer
-            }
+            var buffer = try await request.body.collect(upTo: bytesMax)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch is BodyReadTimedOut {
+            throw timedOut(timeout)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw tooLarge
         } catch is NIOTooManyBytesError {
