@@ -24,7 +24,7 @@ public struct AppRequestContext: RequestContext {
     /// How long a handler waits for the whole request body (set by the route wrapper).
     public var bodyReadTimeout: Duration = .seconds(ConnectionLimits.default.bodyReadTimeoutSeconds)
     /// The request's connection: a body read past its deadline is ended through it
-    /// (`BodyReadDeadlines`).
+    /// (`BodyReader`).
     let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {

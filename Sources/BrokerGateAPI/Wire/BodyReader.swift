@@ -4,14 +4,17 @@ import NIOCore
 
 /// Reads a whole request body under two bounds: at most `bytesMax` bytes (413 past it, before
 /// reading when Content-Length already says so) and at most the context's body-read time
-/// (408 past it, `BodyReadDeadlines`), so a client trickling bytes below the idle timeout
-/// cannot hold a handler.
+/// (408 past it), so a client trickling bytes below the idle timeout cannot hold a handler.
 enum BodyReader {
     static func read(_ request: Request, context: AppRequestContext, bytesMax: Int, tooLarge: DomainError) async throws -> [UInt8] {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > bytesMax { throw tooLarge }
         let timeout = context.bodyReadTimeout
-        let deadline = BodyReadDeadlines.shared.register(context.channel, deadline: .now + timeout)
-        defer { BodyReadDeadlines.shared.finish(deadline) }
+        // Past the deadline the body's stream is ended with `BodyReadTimedOut`: the channel's
+        // inbound stream hands out what it already holds, then throws it. One watcher thread for
+        // every read, not a timer each (`DeadlineWatcher` says why).
+        let channel = context.channel
+        let deadline = DeadlineWatcher.shared.register(.now + timeout) { channel.pipeline.fireErrorCaught(BodyReadTimedOut()) }
+        defer { DeadlineWatcher.shared.finish(deadline) }
         do {
             var buffer = try await request.body.collect(upTo: bytesMax)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
@@ -31,3 +34,6 @@ enum BodyReader {
             message: "the request body did not arrive within \(timeout.components.seconds) s; send it at once, not in a trickle")
     }
 }
+
+/// What a body's stream throws once its read is past the deadline (`BodyReader`).
+struct BodyReadTimedOut: Error {}

@@ -277,8 +277,11 @@ public final class PostgresStore: Store, StoreRetryCounting {
                         return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) { try await body(connection) }
                     }
                 }
+                // The give-up waits are the process's deadline watcher's, not a Dispatch timer
+                // each: arming one per transaction made Dispatch's timer thread 5 % of the
+                // gateway's CPU under market buys (`DeadlineWatcher`).
                 group.addTask {
-                    try? await Task.sleep(for: Self.leaseWaitMax)
+                    await DeadlineWatcher.shared.sleep(until: .now + Self.leaseWaitMax)
                     return nil
                 }
                 while let next = try await group.next() {
@@ -289,7 +292,7 @@ public final class PostgresStore: Store, StoreRetryCounting {
                     let idle = ContinuousClock.now - lastPoolActivity.withLock { $0 }
                     if idle < Self.leaseWaitMax {
                         group.addTask {
-                            try? await Task.sleep(for: Self.leaseWaitMax - idle)
+                            await DeadlineWatcher.shared.sleep(until: .now + Self.leaseWaitMax - idle)
                             return nil
                         }
                         continue
