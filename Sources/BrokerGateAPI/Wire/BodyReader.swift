@@ -11,7 +11,9 @@ enum BodyReader {
         let timeout = context.bodyReadTimeout
         // Past the deadline the body's stream is ended with `BodyReadTimedOut`: the channel's
         // inbound stream hands out what it already holds, then throws it. One watcher thread for
-        // every read, not a timer each (`DeadlineWatcher` says why).
+        // every read, not a timer each (`DeadlineWatcher` says why). A body that arrives whole
+        // just as its deadline fires is read and answered; its connection then closes, as
+        // after any 408, instead of serving the next request.
         let channel = context.channel
         let deadline = DeadlineWatcher.shared.register(.now + timeout) { channel.pipeline.fireErrorCaught(BodyReadTimedOut()) }
         defer { DeadlineWatcher.shared.finish(deadline) }
