@@ -1,5 +1,6 @@
 import BrokerGateTesting
 import Foundation
+import Synchronization
 import Testing
 
 @testable import BrokerGateCore
@@ -249,5 +250,49 @@ extension SplitApplierTests {
         let backing = try await fixture.backing("AAPL")
         #expect(backing.custody == custody && backing.issued == custody && backing.balanced, sourceLocation: sourceLocation)
         try await SplitInvariants.requireSound(fixture.store, symbols: ["AAPL"])
+    }
+}
+
+extension SplitApplierTests {
+    /// A fixed-price broker that notes the model's AAPL price when a split reaches its book.
+    final class PriceAtBrokerSplit: BrokerAdapter {
+        let base: FixedPriceBroker
+        let model: PriceModel
+        let clock: any BusinessClock
+        let aapl: Stock
+        let seen = Mutex<[Amount]>([])
+
+        init(base: FixedPriceBroker, model: PriceModel, clock: any BusinessClock, aapl: Stock) {
+            (self.base, self.model, self.clock, self.aapl) = (base, model, clock, aapl)
+        }
+
+        func submit(_ instruction: BrokerInstruction) async throws -> BrokerOrderState { try await base.submit(instruction) }
+        func query(_ brokerOrderID: String) async throws -> BrokerOrderState? { try await base.query(brokerOrderID) }
+        func cancel(_ brokerOrderID: String) async throws -> BrokerOrderState { try await base.cancel(brokerOrderID) }
+        func book() async throws -> BrokerBook { try await base.book() }
+
+        func applySplit(symbol: String, ratio: SplitRatio, splitID: String) async throws {
+            let price = try model.price(of: aapl, at: clock.now()).price
+            seen.withLock { $0.append(price) }
+            try await base.applySplit(symbol: symbol, ratio: ratio, splitID: splitID)
+        }
+    }
+
+    /// Prices follow the holdings at once: by the time the split reaches the broker's book (a
+    /// call out, which may take long), quotes are split-adjusted already, so no holder sees the
+    /// split tokens at the unsplit price.
+    @Test func test_pricesAreSplitAdjustedBeforeTheBrokerIsAsked() async throws {
+        let ada = try await fixture.customer()
+        try await buy(ada, dollars: 1_000)
+        _ = try await split(from: 1, to: 4, effective: "2026-12-07")
+        at("2026-12-07T05:30:00Z")
+        let watching = PriceAtBrokerSplit(base: broker, model: model, clock: fixture.clock, aapl: aapl)
+        let applier = SplitApplier(calendar: calendar, engine: OrderEngine(clock: fixture.clock, broker: watching), model: model)
+        #expect(try await applier.pass(fixture.store).applied == 1)
+
+        let now = fixture.clock.now()
+        let adjusted = try model.price(of: aapl, at: now).price
+        #expect(adjusted != (try PriceModel(universe: .standard).price(of: aapl, at: now).price), "the model adjusted its prices")
+        #expect(watching.seen.withLock { $0 } == [adjusted])
     }
 }

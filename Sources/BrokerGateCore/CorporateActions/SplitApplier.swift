@@ -103,7 +103,14 @@ public struct SplitApplier: Sendable {
         let due = try await cursor.due(calendar, today: today, store: store)
         for action in due where action.split != nil {
             report.cancelledOrders += try await cancelOpenOrders(of: action, store: store)
-            if try await applyToLedger(action, store: store) != nil { report.applied += 1 } else { report.waiting += 1 }
+            guard let record = try await applyToLedger(action, store: store) else {
+                report.waiting += 1
+                continue
+            }
+            report.applied += 1
+            // Prices follow the holdings at once, not after the broker's book (a call out):
+            // in between, holders had their split tokens at the unsplit price.
+            registerPrice(record)
         }
         report.brokerApplied += try await applyAtBroker(store)
         try await registerPrices(store)
@@ -199,9 +206,13 @@ public struct SplitApplier: Sendable {
     /// out: the model prices them as traded already.
     public func registerPrices(_ store: any Store) async throws {
         let applied = try await store.read { tx in try await tx.allDocuments(SplitRecord.self, query: DocumentQuery(owner: .house)) }
-        for record in applied where !calendar.isHistorical(record.actionID) {
-            model.registerSplit(symbol: record.symbol, effectiveDate: record.effectiveDate, ratio: record.ratio)
-        }
+        for record in applied { registerPrice(record) }
+    }
+
+    /// Registers one applied split on the price model, unless it is historical.
+    private func registerPrice(_ record: SplitRecord) {
+        guard !calendar.isHistorical(record.actionID) else { return }
+        model.registerSplit(symbol: record.symbol, effectiveDate: record.effectiveDate, ratio: record.ratio)
     }
 
     /// Carries every split the ledger has applied and the broker has not into its book.
