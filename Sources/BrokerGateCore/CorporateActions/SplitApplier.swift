@@ -113,7 +113,6 @@ public struct SplitApplier: Sendable {
             registerPrice(record)
         }
         report.brokerApplied += try await applyAtBroker(store)
-        try await registerPrices(store)
         // Only a pass that applied everything due moves on; otherwise the same days come again.
         // A clock moved back meanwhile keeps its rewind (`clockMoved`): never past its today.
         guard report.waiting == 0 else { return report }
