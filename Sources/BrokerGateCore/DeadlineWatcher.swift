@@ -81,7 +81,7 @@ public final class DeadlineWatcher: Sendable {
     }
 
     /// How many deadlines are registered (tests).
-    public var registered: Int { state.withLock { $0.watched.count } }
+    var registered: Int { state.withLock { $0.watched.count } }
 
     private func watch() {
         while true {
