@@ -206,6 +206,28 @@ struct DocumentContractTests {
         #expect(try await store.transaction { tx in try await tx.blob(id: "b1") } == bytes)
     }
 
+    /// The writes that must find or create exactly one row say so when they change none (on
+    /// SQLite they count changed rows instead of reading a RETURNING clause): a second
+    /// insert of an id, an update of a document or hold that was never stored. Each fails
+    /// its transaction and leaves what is stored as it was.
+    @Test(arguments: StoreKind.allCases)
+    func test_writesThatChangeNoRow_fail_andChangeNothing(kind: StoreKind) async throws {
+        let (store, owner, original) = try await storedWidget(kind)
+        let duplicate = Widget(
+            id: original.id, owner: owner, parent: nil, reference: nil, unique: nil, status: nil, note: "again",
+            createdAt: contractInstant.addingTimeInterval(2))
+        await #expect(throws: (any Error).self) { try await store.transaction { tx in try await tx.insertDocument(duplicate) } }
+        let missing = widget(owner, second: 3)
+        await #expect(throws: (any Error).self) { try await store.transaction { tx in try await tx.updateDocument(missing) } }
+        let hold = LedgerHold(
+            id: .generate(), account: .customer(.generate(), .usdPlus), amountUnits: 500, postedUnits: 0, status: .pending,
+            referenceKind: "order", referenceID: "o-1", createdAt: contractInstant, updatedAt: contractInstant)
+        await #expect(throws: (any Error).self) { try await store.transaction { tx in try await tx.updateLedgerHold(hold) } }
+        #expect(try await store.read { tx in try await tx.document(Widget.self, id: original.id) } == original)
+        #expect(try await store.read { tx in try await tx.document(Widget.self, id: missing.id) } == nil)
+        #expect(try await store.read { tx in try await tx.ledgerHold(hold.id) } == nil)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_failedTransaction_leavesNoDocument(kind: StoreKind) async throws {
         struct Boom: Error {}

@@ -20,9 +20,10 @@ extension SQLTransaction {
             key: Self.rowKey(D.self, id: document.documentID))
         if document.uniqueKey == nil || D.uniqueKeyIsSystemMade, db.holdsBlindWrites {
             try await db.write(write)
-        } else if try await db.query(
-            write.sql + " ON CONFLICT DO NOTHING RETURNING id", write.binds, seeing: .prefixed(table: "documents", keyPrefix: D.kind + "/")
-        ).isEmpty {
+        } else if try await db.changedRowCount(
+            write.sql + " ON CONFLICT DO NOTHING", returning: "id", write.binds,
+            seeing: .prefixed(table: "documents", keyPrefix: D.kind + "/")
+        ) == 0 {
             // Nothing inserted: tell a duplicate unique key (the caller's rule) from a duplicate id (a bug).
             if let unique = document.uniqueKey,
                 try await self.document(D.self, owner: document.ownerOrganizationID, uniqueKey: unique) != nil
@@ -85,8 +86,8 @@ extension SQLTransaction {
         if db.holdsBlindWrites, cache.withLock({ $0.knowsPresent(D.self, id: document.documentID) }) {
             try await db.write(.update(sql, table: "documents", binds: binds, key: Self.rowKey(D.self, id: document.documentID)))
         } else {
-            let updated = try await db.query(sql + " RETURNING id", binds)
-            guard !updated.isEmpty else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
+            let updated = try await db.changedRowCount(sql, returning: "id", binds, seeing: nil)
+            guard updated > 0 else { throw StoreError("update of missing \(D.kind) \(document.documentID)") }
         }
         wrote(document, body: body)
     }

@@ -137,10 +137,10 @@ extension SQLTransaction {
         if db.holdsBlindWrites, cache.withLock({ $0.hold(hold.id) }) != nil {
             try await db.write(Self.holdRow(hold, tail: "ON CONFLICT (id) DO UPDATE SET \(Self.holdUpdates)", isWholeRow: true))
         } else {
-            let updated = try await db.query(
-                "UPDATE ledger_holds SET posted_units = ?, status = ?, updated_at = ? WHERE id = ? RETURNING id",
-                [.integer(hold.postedUnits), .text(hold.status.rawValue), .date(hold.updatedAt), .text(hold.id.rawValue)])
-            guard !updated.isEmpty else { throw StoreError("update of missing hold \(hold.id)") }
+            let updated = try await db.changedRowCount(
+                "UPDATE ledger_holds SET posted_units = ?, status = ?, updated_at = ? WHERE id = ?", returning: "id",
+                [.integer(hold.postedUnits), .text(hold.status.rawValue), .date(hold.updatedAt), .text(hold.id.rawValue)], seeing: nil)
+            guard updated > 0 else { throw StoreError("update of missing hold \(hold.id)") }
         }
         cache.withLock { $0.keep(hold) }
     }

@@ -80,6 +80,12 @@ public protocol SQLExecutor: Sendable {
     /// (`write(_:)`) than `scope`: where none of them is in it, they stay held. Otherwise as
     /// `query`, which sends them all first.
     func query(_ sql: String, _ binds: [SQLValue], seeing scope: HeldWriteScope) async throws -> [SQLRow]
+    /// How many rows `sql`, an INSERT, UPDATE or DELETE, changed; it sees the held writes in
+    /// `scope` as `query(_:_:seeing:)` does, or all of them when nil. PostgreSQL answers with the rows of `sql` plus
+    /// ` RETURNING <returning>`; SQLite runs `sql` as it is and asks `sqlite3_changes`, since
+    /// its RETURNING gathers the rows in a temporary B-tree first (opened and closed per
+    /// statement: 2.5 % of the writer's CPU in a market buy, which had seven such statements).
+    func changedRowCount(_ sql: String, returning: String, _ binds: [SQLValue], seeing scope: HeldWriteScope?) async throws -> Int
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
     var lockForUpdateSuffix: String { get }
@@ -124,6 +130,14 @@ extension SQLExecutor {
 
     public func query(_ sql: String, _ binds: [SQLValue], seeing scope: HeldWriteScope) async throws -> [SQLRow] {
         try await query(sql, binds)
+    }
+
+    public func changedRowCount(
+        _ sql: String, returning: String, _ binds: [SQLValue], seeing scope: HeldWriteScope?
+    ) async throws -> Int {
+        let returning = sql + " RETURNING " + returning
+        guard let scope else { return try await query(returning, binds).count }
+        return try await query(returning, binds, seeing: scope).count
     }
 }
 

@@ -107,6 +107,22 @@ final class SQLiteConnection {
         }
     }
 
+    /// Runs one INSERT, UPDATE or DELETE with binds; returns how many rows it changed
+    /// (`sqlite3_changes`: that statement's own rows, none a trigger changed).
+    func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int {
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
+        try bind(binds, to: statement)
+        while true {
+            let rc = sqlite3_step(statement)
+            if rc == SQLITE_DONE { return Int(sqlite3_changes64(handle)) }
+            guard rc == SQLITE_ROW else { throw error(rc, sql) }
+        }
+    }
+
     private func prepared(_ sql: String) throws -> OpaquePointer {
         if let cached = statements[sql] { return cached }
         var statement: OpaquePointer?

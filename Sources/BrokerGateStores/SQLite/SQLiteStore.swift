@@ -233,4 +233,9 @@ final class SQLiteDatabase: SQLExecutor {
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         try connection.withLock { try $0.query(sql, binds) }
     }
+
+    /// Without RETURNING: SQLite would gather the rows in a temporary B-tree first.
+    func changedRowCount(_ sql: String, returning: String, _ binds: [SQLValue], seeing scope: HeldWriteScope?) async throws -> Int {
+        try connection.withLock { try $0.execute(sql, binds) }
+    }
 }
