@@ -38,8 +38,8 @@ struct TracedStore<Base: Store>: Store {
 }
 
 extension TracedStore: SharedRateBuckets where Base: SharedRateBuckets {
-    func takeRateToken(_ key: String, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateDecision {
-        try await base.takeRateToken(key, refill: refill, burst: burst, nowMicros: nowMicros)
+    func takeRateTokens(_ key: String, upTo wanted: Int, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateGrant {
+        try await base.takeRateTokens(key, upTo: wanted, refill: refill, burst: burst, nowMicros: nowMicros)
     }
 
     func drainedRateBuckets(prefix: String, refill: RateRefill, nowMicros: Int64, limit: Int) async throws -> [DrainedBucket] {

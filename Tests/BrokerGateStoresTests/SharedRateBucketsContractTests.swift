@@ -42,6 +42,26 @@ struct SharedRateBucketsContractTests {
         #expect(granted == 10)
     }
 
+    /// A lease takes the whole tokens asked for when the bucket holds them, what it holds
+    /// when fewer, and none below one token, with the wait until one; a fraction stays.
+    @Test(arguments: StoreKind.allCases.filter { $0 == .postgres })
+    func test_aTakeOfSeveral_getsWhatTheBucketHolds_atMostWhatItAsked(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let buckets = try #require(store.sharedRateBuckets)
+        let start: Int64 = 1_800_000_000_000_000, rate = RateRefill(tokens: 2)
+        func take(_ wanted: Int, at micros: Int64) async throws -> RateGrant {
+            try await buckets.takeRateTokens("lease", upTo: wanted, refill: rate, burst: 10, nowMicros: micros)
+        }
+        #expect(try await take(4, at: start) == RateGrant(granted: 4, retryAfterMicros: 0), "a new bucket starts full")
+        #expect(try await take(4, at: start) == RateGrant(granted: 4, retryAfterMicros: 0))
+        #expect(try await take(4, at: start) == RateGrant(granted: 2, retryAfterMicros: 0), "the last two")
+        #expect(try await take(4, at: start) == RateGrant(granted: 0, retryAfterMicros: 500_000))
+        // 1.25 s refill 2.5 tokens: 2 are taken, the half stays for the next take.
+        #expect(try await take(4, at: start + 1_250_000) == RateGrant(granted: 2, retryAfterMicros: 0))
+        #expect(try await take(1, at: start + 1_250_000) == RateGrant(granted: 0, retryAfterMicros: 250_000))
+        #expect(try await buckets.takeRateToken("lease", refill: rate, burst: 10, nowMicros: start + 1_500_000).allowed)
+    }
+
     /// A slow bucket (20 a minute) drains, is listed as drained with the exact wait, refills,
     /// and a touched bucket tells when; other prefixes are not listed.
     @Test(arguments: StoreKind.allCases.filter { $0 == .postgres })

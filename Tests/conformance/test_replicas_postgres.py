@@ -142,6 +142,32 @@ def test_perKeyRateLimit_holdsForTheCluster_notPerReplica() -> None:
             replica.kill9()
 
 
+def test_perKeyRateLimit_withLeasedTokens_stillHoldsForTheCluster() -> None:
+    """At 100/s with a burst of 50, each replica leases 5 tokens per statement
+    (`ClusterRateLimiter`): together they still grant the burst plus what refilled while
+    the requests ran, and at most one lease each beyond it; then 429 across the cluster."""
+    store = fresh_postgres_store("ratelease")
+    partner = random_key("partner")
+    env = isolated_env(partner, random_key("operator"), BROKERGATE_RATE_LIMIT_RPS="100", BROKERGATE_RATE_LIMIT_BURST="50")
+    replicas = [Replica(store, env), Replica(store, env)]
+    try:
+        headers = {"X-API-Key-Id": partner[0], "X-API-Secret-Key": partner[1]}
+        with httpx.Client(timeout=10) as client:
+            started = time.monotonic()
+            answers = [client.get(f"{replicas[i % 2].base}/api/v2/entities/me", headers=headers) for i in range(200)]
+            elapsed = time.monotonic() - started
+        granted = sum(1 for a in answers if a.status_code == 200)
+        refilled = 100 * elapsed
+        assert 50 <= granted <= 50 + refilled + 2 * 5 + 1, (granted, round(elapsed, 3))
+        limited = [a for a in answers if a.status_code == 429]
+        # Each replica's own bucket (its half of the requests) would have granted 50 and more.
+        assert any("across the cluster" in a.json()["error"]["message"] for a in limited)
+        print(f"replicas: per-key limit 100/s burst 50 over 2 replicas leasing 5 tokens: {granted} of 200 granted in {elapsed:.2f} s")
+    finally:
+        for replica in replicas:
+            replica.kill9()
+
+
 def test_failedAuthThrottle_andPerAddressLimit_holdForTheCluster() -> None:
     """Guesses spread over two replicas are counted together. Behind a trusted proxy (so
     each caller has its own address): an outsider at 10.0.0.66 sends 6 wrong secrets for the

@@ -12,14 +12,26 @@ public struct RateDecision: Sendable, Equatable {
     }
 }
 
+/// What a take of several tokens got: `granted` of those asked for (0 when the bucket held
+/// less than one), and when it got none, how long until the bucket holds one.
+public struct RateGrant: Sendable, Equatable {
+    public let granted: Int
+    public let retryAfterMicros: Int64
+
+    public init(granted: Int, retryAfterMicros: Int64) {
+        self.granted = granted
+        self.retryAfterMicros = retryAfterMicros
+    }
+}
+
 /// Token buckets kept in a store that several replicas share, so a rate limit holds for
 /// the cluster and not per process. Each take is one atomic statement (refill by elapsed
-/// time, take one token if there is one), outside any business transaction. Token counts
-/// are integers in millionths of a request, so no floating point is involved.
+/// time, take the whole tokens asked for that are there), outside any business transaction.
+/// Token counts are integers in millionths of a request, so no floating point is involved.
 public protocol SharedRateBuckets: Sendable {
     /// Refills `key`'s bucket (capacity `burst`, `refill.tokens` every `refill.seconds`) up to
-    /// `nowMicros` and takes one token when one is there.
-    func takeRateToken(_ key: String, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateDecision
+    /// `nowMicros` and takes as many whole tokens as it holds, at most `wanted` (≥ 1).
+    func takeRateTokens(_ key: String, upTo wanted: Int, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateGrant
     /// The buckets whose key starts with `prefix` that hold less than one token at
     /// `nowMicros` (under `refill`, capped at `burst`), with how long until they hold one; at
     /// most `limit`, the emptiest first. How a replica learns what others throttled.
@@ -63,6 +75,12 @@ public struct DrainedBucket: Sendable, Equatable {
 }
 
 extension SharedRateBuckets {
+    /// Takes one token when one is there.
+    public func takeRateToken(_ key: String, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateDecision {
+        let grant = try await takeRateTokens(key, upTo: 1, refill: refill, burst: burst, nowMicros: nowMicros)
+        return RateDecision(allowed: grant.granted > 0, retryAfterMicros: grant.retryAfterMicros)
+    }
+
     /// A bucket refilling `ratePerSecond` tokens a second.
     public func takeRateToken(_ key: String, ratePerSecond: Int, burst: Int, nowMicros: Int64) async throws -> RateDecision {
         try await takeRateToken(key, refill: RateRefill(tokens: ratePerSecond), burst: burst, nowMicros: nowMicros)

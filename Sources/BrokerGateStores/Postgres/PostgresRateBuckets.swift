@@ -1,8 +1,9 @@
 import BrokerGateCore
 import PostgresNIO
 
-/// Cluster-wide token buckets in the shared database: one upsert per take, atomic under
-/// the row lock `ON CONFLICT DO UPDATE` holds, so replicas never both spend the last token.
+/// Cluster-wide token buckets in the shared database: one upsert per take (of one token, or
+/// of a replica's lease of several: `ClusterRateLimiter`), atomic under the row lock
+/// `ON CONFLICT DO UPDATE` holds, so replicas never both spend the last token.
 ///
 /// The take commits with `synchronous_commit = off`: every request of one API key updates
 /// that key's row, and a row lock is held until commit, so with a durable commit each take
@@ -20,28 +21,33 @@ extension PostgresStore: SharedRateBuckets {
     /// also keeps `elapsed × rate` far from overflow.
     static let refillSpanMaxMicros: Int64 = 3_600_000_000
 
-    public func takeRateToken(_ key: String, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateDecision {
+    public func takeRateTokens(_ key: String, upTo wanted: Int, refill: RateRefill, burst: Int, nowMicros: Int64) async throws -> RateGrant
+    {
+        precondition(wanted >= 1, "a take asks for a token at least")
         let capacity = Int64(burst) * Self.tokenMicro
         // refilled = min(capacity, tokens + min(span, max(0, now − updated)) × tokens ÷ seconds);
-        // a token (1,000,000) is taken only when refilled holds one. $1 key, $2 capacity,
-        // $3 now, $4 refill tokens, $5 span cap, $6 refill seconds.
+        // taken = min(wanted, whole tokens in refilled), never negative. The `allowed` column
+        // keeps the count the last take got. $1 key, $2 capacity, $3 now, $4 refill tokens,
+        // $5 span cap, $6 refill seconds, $7 wanted.
         let refilled = "LEAST($2, rate_buckets.tokens_micro + LEAST($5, GREATEST(0, $3 - rate_buckets.updated_us)) * $4 / $6)"
+        let taken = "LEAST($7, \(refilled) / 1000000)"
         let sql = """
             INSERT INTO rate_buckets (key, tokens_micro, updated_us, allowed)
-            SELECT $1, $2 - 1000000, $3, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush
+            SELECT $1, $2 - LEAST($7, $2 / 1000000) * 1000000, $3, LEAST($7, $2 / 1000000)
+            FROM (SELECT set_config('synchronous_commit', 'off', true)) AS commit_without_flush
             ON CONFLICT (key) DO UPDATE SET
-                tokens_micro = CASE WHEN \(refilled) >= 1000000 THEN \(refilled) - 1000000 ELSE \(refilled) END,
-                allowed = CASE WHEN \(refilled) >= 1000000 THEN 1 ELSE 0 END,
+                tokens_micro = \(refilled) - \(taken) * 1000000,
+                allowed = \(taken),
                 updated_us = GREATEST(rate_buckets.updated_us, $3)
             RETURNING tokens_micro, allowed
             """
         let binds: [SQLValue] = [
             .text(key), .integer(capacity), .integer(nowMicros), .integer(Int64(refill.tokens)), .integer(Self.refillSpanMaxMicros),
-            .integer(Int64(refill.seconds)),
+            .integer(Int64(refill.seconds)), .integer(Int64(wanted)),
         ]
         guard let row = try await queryLeased(sql, binds).first else { throw StoreError("rate bucket upsert returned no row") }
-        let (tokens, allowed) = (try row.integer("tokens_micro"), try row.integer("allowed"))
-        return RateDecision(allowed: allowed == 1, retryAfterMicros: allowed == 1 ? 0 : refill.microsUntilOneToken(from: tokens))
+        let (tokens, granted) = (try row.integer("tokens_micro"), Int(try row.integer("allowed")))
+        return RateGrant(granted: granted, retryAfterMicros: granted > 0 ? 0 : refill.microsUntilOneToken(from: tokens))
     }
 
     public func drainedRateBuckets(prefix: String, refill: RateRefill, nowMicros: Int64, limit: Int) async throws -> [DrainedBucket] {
