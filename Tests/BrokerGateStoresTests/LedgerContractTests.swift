@@ -61,6 +61,24 @@ struct LedgerContractTests {
         let rows = try await store.transaction { tx in try await tx.ledgerBalances(customer: mine) }
         #expect(rows.map(\.id) == [.customer(mine, .stock("AAPL")), .customer(mine, .usdPlus)].sorted())
         #expect(rows.map(\.balanceUnits).sorted() == [7, 3_000_000])
+        // The portfolio's one query: the same rows, and the documents asked for, found or not.
+        let stored = widget(.generate(), second: 1)
+        try await store.transaction { tx in try await tx.insertDocument(stored) }
+        let keys = [DocumentKey(Widget.self, id: stored.id), DocumentKey(Widget.self, id: "w-absent")]
+        for read in [true, false] {
+            let sentBefore = store.counters.statements
+            let together = try await store.run(read: read) { tx in
+                let balances = try await tx.prefetchDocuments(keys, andBalancesOf: mine)
+                return (balances, try await tx.document(Widget.self, id: stored.id), try await tx.document(Widget.self, id: "w-absent"))
+            }
+            #expect(together.0 == rows)
+            #expect(together.1 == stored && together.2 == nil)
+            if kind == .postgres {  // the one store whose statements are counted: round trips
+                #expect(store.counters.statements - sentBefore == 3, "BEGIN, the one query, COMMIT")
+            }
+        }
+        let nobody = try await store.read { tx in try await tx.prefetchDocuments(keys, andBalancesOf: .generate()) }
+        #expect(nobody.isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -248,5 +266,12 @@ extension LedgerRepository {
         var rows: [LedgerBalance] = []
         try await LedgerBalancePages.forEach(asset, in: self, pageSize: 3) { rows += $0 }
         return rows
+    }
+}
+
+extension Store {
+    /// `read` or `transaction`: for contract cases that must hold in both.
+    fileprivate func run<T: Sendable>(read: Bool, _ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        read ? try await self.read(body) : try await transaction(body)
     }
 }

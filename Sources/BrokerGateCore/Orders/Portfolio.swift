@@ -36,10 +36,10 @@ public struct PortfolioService: Sendable {
         accountID: AccountID, page: Int, pageSize: Int, for principal: Principal, store: any Store
     ) async throws -> [PortfolioPosition] {
         let (positions, wallet) = try await store.read { tx in
-            try await tx.prefetchDocuments(.accountAndWallet(accountID))
+            let balances = try await tx.prefetchDocuments(.accountAndWallet(accountID), andBalancesOf: accountID)
             let account = try await tx.account(accountID, for: principal)
             let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue)
-            return (try await self.positions(of: account, wallet: wallet, page: page, pageSize: pageSize, in: tx), wallet)
+            return (try self.positions(of: account, wallet: wallet, balances: balances, page: page, pageSize: pageSize), wallet)
         }
         guard let chain, let wallet, ChainHoldings.readsChain(wallet) else { return positions }
         var onChain: [PortfolioPosition] = []
@@ -54,10 +54,11 @@ public struct PortfolioService: Sendable {
         return onChain
     }
 
-    /// Page `page` (from 1) of the account's non-zero positions in symbol order.
+    /// Page `page` (from 1) of the account's non-zero positions in symbol order, from its
+    /// balance rows.
     func positions(
-        of account: Account, wallet: WalletRecord?, page: Int, pageSize: Int, in tx: any StoreTransaction
-    ) async throws -> [PortfolioPosition] {
+        of account: Account, wallet: WalletRecord?, balances: [LedgerBalance], page: Int, pageSize: Int
+    ) throws -> [PortfolioPosition] {
         let chain = OrderOnChain.chain(of: wallet)
         let now = market.clock.now()
         var positions: [PortfolioPosition] = []
@@ -67,7 +68,7 @@ public struct PortfolioService: Sendable {
         // per listing built a `STOCK:` key string each, on every portfolio read. Listing
         // order, as before.
         var held: [(index: Int, units: Int64)] = []
-        for row in try await tx.ledgerBalances(customer: account.id) where row.balanceUnits > 0 {
+        for row in balances where row.balanceUnits > 0 {
             guard let symbol = row.id.asset.stockSymbol, let index = market.universe.index(ofSymbol: symbol) else { continue }
             held.append((index, row.balanceUnits))
         }

@@ -74,7 +74,18 @@ public final class StoreCounters: Sendable {
 
 /// Everything a transaction can read and write, one protocol per aggregate so each
 /// concept's persistence reads in one place.
-public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository, DocumentRepository, LedgerRepository, EventRepository {}
+public protocol StoreTransaction: OrganizationRepository, IdempotencyRepository, DocumentRepository, LedgerRepository, EventRepository {
+    /// `prefetchDocuments(keys)`, then `ledgerBalances(customer: account)`, in one statement
+    /// on the SQL stores: what an account's portfolio reads, in one query.
+    func prefetchDocuments(_ keys: [DocumentKey], andBalancesOf account: AccountID) async throws -> [LedgerBalance]
+}
+
+extension StoreTransaction {
+    public func prefetchDocuments(_ keys: [DocumentKey], andBalancesOf account: AccountID) async throws -> [LedgerBalance] {
+        try await prefetchDocuments(keys)
+        return try await ledgerBalances(customer: account)
+    }
+}
 
 /// Organizations and their API keys.
 public protocol OrganizationRepository: Sendable {

@@ -61,6 +61,36 @@ extension SQLTransaction {
         }
     }
 
+    /// The documents at `keys` this transaction does not know yet and the customer's balance
+    /// rows (`ledgerBalances(customer:)`, the same range on the balances' key), in one
+    /// statement: on PostgreSQL one round trip instead of two, on SQLite one statement instead
+    /// of one per document and one for the balances.
+    func prefetchDocuments(_ keys: [DocumentKey], andBalancesOf account: AccountID) async throws -> [LedgerBalance] {
+        var wanted: [DocumentKey] = []
+        for key in keys where !wanted.contains(key) && cache.withLock({ $0.document(key) == nil }) { wanted.append(key) }
+        guard !wanted.isEmpty else { return try await ledgerBalances(customer: account) }
+        let (from, to) = SQLTransaction.customerBalanceRange(account)
+        let rows = try await db.query(
+            "SELECT kind, id, \(Self.bodyColumn), NULL AS account, NULL AS organization_id, NULL AS balance_units, NULL AS held_units "
+                + "FROM documents WHERE " + Array(repeating: "(kind = ? AND id = ?)", count: wanted.count).joined(separator: " OR ")
+                + " UNION ALL SELECT NULL, NULL, NULL, account, organization_id, balance_units, held_units "
+                + "FROM ledger_balances WHERE account >= ? AND account < ?",
+            wanted.flatMap { [SQLValue.text($0.kind), .text($0.id)] } + [.text(from), .text(to)])
+        var found: [DocumentKey: [UInt8]] = [:]
+        var balances: [LedgerBalance] = []
+        for row in rows {
+            if let kind = try row.optionalText("kind") {
+                found[DocumentKey(kind: kind, id: try row.text("id"))] = try row.blob("body")
+            } else {
+                balances.append(try SQLTransaction.balance(row))
+            }
+        }
+        cache.withLock { cache in
+            for key in wanted { cache.fetched(found[key], at: key) }
+        }
+        return balances.sorted { $0.id.rawValue < $1.id.rawValue }
+    }
+
     /// A document this transaction read or wrote is known to exist; where the executor holds
     /// blind writes its update is held with them (`BlindWrite.update`). Otherwise one
     /// `UPDATE` that must find it.

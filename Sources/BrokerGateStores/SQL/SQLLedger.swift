@@ -194,12 +194,17 @@ extension SQLTransaction {
         return try rows.reduce(into: [:]) { sums, row in sums[LedgerAsset(rawValue: try row.text("asset"))] = try row.integer("total") }
     }
 
-    /// A range on the primary key: "customer/<id>/" up to "customer/<id>0" ('0' follows '/').
     func ledgerBalances(customer account: AccountID) async throws -> [LedgerBalance] {
-        let prefix = "customer/\(account.rawValue)/"
+        let (from, to) = Self.customerBalanceRange(account)
         return try await all(
             "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account >= ? AND account < ? ORDER BY account",
-            [.text(prefix), .text("customer/\(account.rawValue)0")], Self.balance)
+            [.text(from), .text(to)], Self.balance)
+    }
+
+    /// A customer's balance rows as a range on the primary key: "customer/<id>/" up to
+    /// "customer/<id>0" ('0' follows '/').
+    static func customerBalanceRange(_ account: AccountID) -> (from: String, to: String) {
+        ("customer/\(account.rawValue)/", "customer/\(account.rawValue)0")
     }
 
     /// A keyset page over the (asset, account) indexes: customer rows as they are, house
