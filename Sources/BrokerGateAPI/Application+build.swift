@@ -108,7 +108,7 @@ func buildRouter(_ services: GatewayServices) -> Router<AppRequestContext> {
     router.add(
         middleware: RequestMiddleware(
             routes: table, metrics: RequestMetrics(registry: environment.metrics), audit: services.auditTrail,
-            trustedProxies: environment.trustedProxies))
+            trustedProxies: environment.trustedProxies, accessLog: environment.accessLog))
     router.add(
         middleware: FileMiddleware(
             environment.webRoot.appendingPathComponent("Public").path, searchForIndexHtml: true, logger: environment.logger))

@@ -1,3 +1,4 @@
+import BrokerGateAPI
 import Foundation
 import Logging
 import Synchronization
@@ -172,5 +173,37 @@ extension Logger.MetadataValue {
         case .stringConvertible(let value): value.description
         default: "\(self)"
         }
+    }
+}
+
+/// The access log's line, written straight from the entry: the same bytes `JSONLogHandler`
+/// writes for `logger.info("request", metadata: …)` on the request's logger (its request id
+/// and client address, then the entry's fields; a test compares the two), without the
+/// metadata dictionaries, the boxed numbers and the sort of the fields per request.
+///
+/// Only for a request logger whose metadata is the request id and client address alone and
+/// with no metadata provider (no tracing): `Serve` sets it up only without a tracer, and
+/// `RequestMiddleware` sets just those two fields.
+struct JSONAccessLog: AccessLogWriter {
+    let output: LogOutput
+
+    func write(_ entry: AccessLogEntry, logger: Logger) {
+        guard logger.logLevel <= .info else { return }
+        var line: [UInt8] = [UInt8(ascii: "{")]
+        line.reserveCapacity(320)
+        // Keys in code-point order, as `JSONLogLine.render` writes them.
+        let fields: [(key: String, value: String)] = [
+            ("client_address", entry.clientAddress), ("duration_us", String(entry.durationMicros)), ("level", "info"),
+            ("logger", logger.label), ("method", entry.method), ("msg", "request"), ("request_id", entry.requestID),
+            ("route", entry.route), ("status", String(entry.status)), ("ts", LogTimestamp.now()),
+        ]
+        for (index, field) in fields.enumerated() {
+            if index > 0 { line.append(UInt8(ascii: ",")) }
+            JSONLogLine.appendString(field.key, to: &line)
+            line.append(UInt8(ascii: ":"))
+            JSONLogLine.appendString(field.value, to: &line)
+        }
+        line.append(contentsOf: [UInt8(ascii: "}"), 0x0a])
+        output.append(line)
     }
 }
