@@ -65,14 +65,31 @@ final class CountingBuckets: SharedRateBuckets {
     func pruneRateBuckets(idleBeforeMicros: Int64) async throws -> Int { 0 }
 }
 
+/// A monotonic clock a test moves (`RateLimitConfiguration.now`).
+final class HeldMonotonicClock: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+
+    func now() -> ContinuousClock.Instant { instant.withLock { $0 } }
+    func advance(by duration: Duration) { instant.withLock { $0 += duration } }
+}
+
 struct ClusterRateLimiterTests {
+    /// The wall clock the shared buckets refill by, and the monotonic one of the replica's
+    /// own spans (lease lifetime, local refusals): both held still, moved together.
     let clock = FixedClock(Date(timeIntervalSince1970: 1_800_000_000))
+    let monotonic = HeldMonotonicClock()
     let buckets = CountingBuckets()
 
     func limiter(rate: Int, burst: Int) -> ClusterRateLimiter {
-        ClusterRateLimiter(
-            buckets: buckets, configuration: RateLimitConfiguration(requestsPerSecond: rate, burst: burst), wallClock: clock,
-            logger: Logger(label: "test"))
+        let monotonic = monotonic
+        return ClusterRateLimiter(
+            buckets: buckets, configuration: RateLimitConfiguration(requestsPerSecond: rate, burst: burst, now: { monotonic.now() }),
+            wallClock: clock, logger: Logger(label: "test"))
+    }
+
+    func advance(by seconds: Double) {
+        clock.advance(by: seconds)
+        monotonic.advance(by: .milliseconds(Int64(seconds * 1_000)))
     }
 
     /// Grants until the first refusal; the count granted.
@@ -104,7 +121,7 @@ struct ClusterRateLimiterTests {
             #expect(error.message.contains("across the cluster"))
         }
         #expect(buckets.takes == 41, "refused without asking the store: the bucket cannot hold a token before 5 ms")
-        clock.advance(by: 0.05)  // 10 tokens refilled
+        advance(by: 0.05)  // 10 tokens refilled
         #expect(await grantedInARow(limiter) == 10)
         #expect(buckets.takes == 43)
     }
@@ -127,7 +144,7 @@ struct ClusterRateLimiterTests {
         let limiter = limiter(rate: 200, burst: 400)
         try await limiter.take("k1")
         #expect(buckets.takes == 1)
-        clock.advance(by: Double(ClusterRateLimiter.leaseLifetimeMicros) / 1_000_000)
+        advance(by: 1)  // `ClusterRateLimiter.leaseLifetime`
         try await limiter.take("k1")
         #expect(buckets.takes == 2, "the 9 tokens left of the first lease expired with it")
     }
@@ -149,15 +166,34 @@ struct ClusterRateLimiterTests {
         #expect(buckets.takes == 1)
     }
 
-    /// A store that cannot answer lets requests through on the replica's own limit.
-    @Test func test_aStoreThatFails_letsTheRequestThrough() async throws {
+    /// A store that cannot answer lets requests through on the replica's own limit, without
+    /// asking it again for a second; then the bucket is asked again.
+    @Test func test_aStoreThatFails_letsTheRequestsThrough_andIsAskedAgainASecondLater() async throws {
         let limiter = limiter(rate: 200, burst: 400)
         buckets.failing(true)
-        try await limiter.take("k1")
-        try await limiter.take("k1")
-        #expect(buckets.takes == 2, "nothing leased, so each request asks again")
+        for _ in 0..<3 { try await limiter.take("k1") }
+        #expect(buckets.takes == 1)
         buckets.failing(false)
+        advance(by: 1)  // `ClusterRateLimiter.unavailableRetry`
         #expect(await grantedInARow(limiter) == 400)
+    }
+
+    /// Requests that waited for a take the store failed are let through with it, not queued
+    /// for a take each (which, against a database that is down, would wait its timeout once
+    /// per request in turn).
+    @Test func test_requestsWaitingOnAFailedTake_areLetThroughWithIt() async throws {
+        let limiter = limiter(rate: 200, burst: 400)
+        buckets.failing(true)
+        buckets.hold()
+        let passed = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<8 { group.addTask { (try? await limiter.take("k1")) != nil } }
+            while buckets.heldTakes == 0 { await Task.yield() }
+            try? await Task.sleep(for: .milliseconds(50))
+            buckets.release()
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(passed == 8)
+        #expect(buckets.takes == 1)
     }
 
     /// Below 40/s a lease is one token: each request asks the store, as before leases.
