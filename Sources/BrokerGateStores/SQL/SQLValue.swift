@@ -81,10 +81,11 @@ public protocol SQLExecutor: Sendable {
     /// `query`, which sends them all first.
     func query(_ sql: String, _ binds: [SQLValue], seeing scope: HeldWriteScope) async throws -> [SQLRow]
     /// How many rows `sql`, an INSERT, UPDATE or DELETE, changed; it sees the held writes in
-    /// `scope` as `query(_:_:seeing:)` does, or all of them when nil. PostgreSQL answers with the rows of `sql` plus
-    /// ` RETURNING <returning>`; SQLite runs `sql` as it is and asks `sqlite3_changes`, since
-    /// its RETURNING gathers the rows in a temporary B-tree first (opened and closed per
-    /// statement: 2.5 % of the writer's CPU in a market buy, which had seven such statements).
+    /// `scope` as `query(_:_:seeing:)` does, or all of them when nil. PostgreSQL counts the
+    /// rows of `sql` plus ` RETURNING <returning>`; SQLite runs `sql` as it is and asks
+    /// `sqlite3_changes`, since its RETURNING gathers the rows in a temporary B-tree first
+    /// (opened and closed per statement: 2.5 % of the writer's CPU in a market buy, which had
+    /// seven such statements).
     func changedRowCount(_ sql: String, returning: String, _ binds: [SQLValue], seeing scope: HeldWriteScope?) async throws -> Int
     /// Appended to row reads that precede a write of the same row: " FOR UPDATE" on
     /// PostgreSQL; empty on SQLite, whose single writer already serializes transactions.
@@ -135,9 +136,9 @@ extension SQLExecutor {
     public func changedRowCount(
         _ sql: String, returning: String, _ binds: [SQLValue], seeing scope: HeldWriteScope?
     ) async throws -> Int {
-        let returning = sql + " RETURNING " + returning
-        guard let scope else { return try await query(returning, binds).count }
-        return try await query(returning, binds, seeing: scope).count
+        let returningSQL = sql + " RETURNING " + returning
+        guard let scope else { return try await query(returningSQL, binds).count }
+        return try await query(returningSQL, binds, seeing: scope).count
     }
 }
 
