@@ -92,24 +92,20 @@ final class SQLiteConnection {
 
     /// Runs one statement with binds; returns its rows (empty for DDL/DML without RETURNING).
     func query(_ sql: String, _ binds: [SQLValue]) throws -> [SQLRow] {
-        let statement = try prepared(sql)
-        defer {
-            sqlite3_reset(statement)
-            sqlite3_clear_bindings(statement)
-        }
-        try bind(binds, to: statement)
         var rows: [SQLRow] = []
-        while true {
-            let rc = sqlite3_step(statement)
-            if rc == SQLITE_DONE { return rows }
-            guard rc == SQLITE_ROW else { throw error(rc, sql) }
-            rows.append(row(statement))
-        }
+        try step(sql, binds) { rows.append(row($0)) }
+        return rows
     }
 
     /// Runs one INSERT, UPDATE or DELETE with binds; returns how many rows it changed
     /// (`sqlite3_changes`: that statement's own rows, none a trigger changed).
     func execute(_ sql: String, _ binds: [SQLValue]) throws -> Int {
+        try step(sql, binds) { _ in }
+        return Int(sqlite3_changes64(handle))
+    }
+
+    /// Prepares (once) and runs `sql` to its end, handing each row to `eachRow`.
+    private func step(_ sql: String, _ binds: [SQLValue], eachRow: (OpaquePointer) -> Void) throws {
         let statement = try prepared(sql)
         defer {
             sqlite3_reset(statement)
@@ -118,8 +114,9 @@ final class SQLiteConnection {
         try bind(binds, to: statement)
         while true {
             let rc = sqlite3_step(statement)
-            if rc == SQLITE_DONE { return Int(sqlite3_changes64(handle)) }
+            if rc == SQLITE_DONE { return }
             guard rc == SQLITE_ROW else { throw error(rc, sql) }
+            eachRow(statement)
         }
     }
 
