@@ -31,6 +31,11 @@ struct TracedStore<Base: Store>: Store {
         return try await withSpan("store.read", ofKind: .client) { _ in try await base.read(body) }
     }
 
+    func readInOneStatement<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        guard ServiceContext.current != nil else { return try await base.readInOneStatement(body) }
+        return try await withSpan("store.read", ofKind: .client) { _ in try await base.readInOneStatement(body) }
+    }
+
     var counters: StoreCounters { base.counters }
     func checkReady() async throws { try await base.checkReady() }
     func close() async throws { try await base.close() }

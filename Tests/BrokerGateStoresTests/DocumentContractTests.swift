@@ -228,6 +228,38 @@ struct DocumentContractTests {
         #expect(try await store.read { tx in try await tx.ledgerHold(hold.id) } == nil)
     }
 
+    /// A read of one statement answers as `read` does. On PostgreSQL it is that one round trip;
+    /// a body that needs a second statement runs again as `read` (the first try's statement
+    /// wasted), and a write inside it fails as inside any read.
+    @Test(arguments: StoreKind.allCases)
+    func test_aReadInOneStatement_answersAsARead_inOneRoundTripOnPostgreSQL(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = EntityID.generate()
+        let (first, second, third) = (widget(owner, second: 1), widget(owner, second: 2), widget(owner, second: 3))
+        try await store.transaction { tx in
+            try await tx.insertDocument(first)
+            try await tx.insertDocument(second)
+        }
+        let keys = [DocumentKey(Widget.self, id: first.id), DocumentKey(Widget.self, id: second.id)]
+        var sent = store.counters.statements
+        let prefetched = try await store.readInOneStatement { tx in
+            _ = try await tx.prefetchDocuments(keys, andBalancesOf: .generate())
+            return [try await tx.document(Widget.self, id: first.id), try await tx.document(Widget.self, id: second.id)]
+        }
+        #expect(prefetched == [first, second])
+        if kind == .postgres { #expect(store.counters.statements - sent == 1) }
+        sent = store.counters.statements
+        let readOneByOne = try await store.readInOneStatement { tx in
+            [try await tx.document(Widget.self, id: first.id), try await tx.document(Widget.self, id: second.id)]
+        }
+        #expect(readOneByOne == [first, second])
+        if kind == .postgres { #expect(store.counters.statements - sent == 5, "the try's first read, then BEGIN, two reads, COMMIT") }
+        await #expect(throws: (any Error).self) {
+            try await store.readInOneStatement { tx in try await tx.insertDocument(third) }
+        }
+        #expect(try await store.read { tx in try await tx.document(Widget.self, id: third.id) } == nil)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_failedTransaction_leavesNoDocument(kind: StoreKind) async throws {
         struct Boom: Error {}

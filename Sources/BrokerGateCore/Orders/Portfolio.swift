@@ -35,7 +35,7 @@ public struct PortfolioService: Sendable {
     public func positions(
         accountID: AccountID, page: Int, pageSize: Int, for principal: Principal, store: any Store
     ) async throws -> [PortfolioPosition] {
-        let (positions, wallet) = try await store.read { tx in
+        let (positions, wallet) = try await store.readInOneStatement { tx in
             let balances = try await tx.prefetchDocuments(.accountAndWallet(accountID), andBalancesOf: accountID)
             let account = try await tx.account(accountID, for: principal)
             let wallet = try await tx.document(WalletRecord.self, id: account.id.rawValue)

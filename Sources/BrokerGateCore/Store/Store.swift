@@ -26,6 +26,14 @@ public protocol Store: Sendable {
     /// For queries: a write inside it fails.
     func read<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
 
+    /// `read`, for a body that sends at most one statement (one
+    /// `prefetchDocuments(_:andBalancesOf:)`, then what it put in the transaction's cache):
+    /// where a statement is a round trip and a snapshot of its own (PostgreSQL), it runs
+    /// without BEGIN and COMMIT, one round trip instead of three. A body that sends a second
+    /// statement is run again as `read` does, so what it returns never depends on the count;
+    /// only what it costs does.
+    func readInOneStatement<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T
+
     /// Counts of transactions and durable commits, for `/metrics` and the tests that pin
     /// how many each request costs.
     var counters: StoreCounters { get }
@@ -42,6 +50,10 @@ public protocol Store: Sendable {
 }
 
 extension Store {
+    public func readInOneStatement<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        try await read(body)
+    }
+
     public func transaction<T: Sendable>(
         queuingFor accounts: [AccountID], _ body: @Sendable (any StoreTransaction) async throws -> T
     ) async throws -> T {

@@ -159,6 +159,25 @@ public final class PostgresStore: Store, StoreRetryCounting {
         return try await snapshot { db in try await body(SQLTransaction(db)) }
     }
 
+    /// The body's one statement on a pooled connection, outside any transaction: a statement
+    /// sees one snapshot of what has committed. A second statement, or a write, ends the try
+    /// (`OneStatement.needsSnapshot`), and the body runs again in `read`'s snapshot.
+    public func readInOneStatement<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
+        do {
+            let result = try await PostgresStoreError.converting {
+                try await withLeasedConnection { connection in
+                    let db = OneStatement(
+                        PostgresExecutor(connection: connection, logger: logger, isReadOnly: true, prepared: prepared, counters: counters))
+                    return try await body(SQLTransaction(db))
+                }
+            }
+            counters.countRead()
+            return result
+        } catch OneStatement.Refusal.needsSnapshot {
+            return try await read(body)
+        }
+    }
+
     /// The snapshot `read` runs in, on any pooled connection: not admitted by `writers`.
     private func snapshot<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         try await PostgresStoreError.converting {
