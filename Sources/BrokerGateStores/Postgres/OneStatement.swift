@@ -13,6 +13,11 @@ final class OneStatement: SQLExecutor {
 
     private let base: PostgresExecutor
     private let hasSent = Mutex(false)
+    private let didRefuse = Mutex(false)
+
+    /// Whether it refused a statement: the body may have caught the refusal (`try?`) and
+    /// returned something without what it asked for, so its answer must not be used.
+    var refusedAny: Bool { didRefuse.withLock { $0 } }
 
     init(_ base: PostgresExecutor) {
         self.base = base
@@ -23,7 +28,7 @@ final class OneStatement: SQLExecutor {
             defer { hasSent = true }
             return !hasSent
         }
-        guard first else { throw Refusal.needsSnapshot }
+        guard first else { throw refusal() }
         return try await base.query(sql, binds)
     }
 
@@ -31,15 +36,20 @@ final class OneStatement: SQLExecutor {
         try await query(sql, binds)
     }
 
-    func execute(_ sql: String, _ binds: [SQLValue]) async throws { throw Refusal.needsSnapshot }
+    func execute(_ sql: String, _ binds: [SQLValue]) async throws { throw refusal() }
 
     func changedRowCount(_ sql: String, returning: String, _ binds: [SQLValue], seeing scope: HeldWriteScope?) async throws -> Int {
-        throw Refusal.needsSnapshot
+        throw refusal()
     }
 
-    func write(_ write: BlindWrite) async throws { throw Refusal.needsSnapshot }
+    func write(_ write: BlindWrite) async throws { throw refusal() }
 
-    func readingWholeTables<T: Sendable>(_ read: () async throws -> T) async throws -> T { throw Refusal.needsSnapshot }
+    func readingWholeTables<T: Sendable>(_ read: () async throws -> T) async throws -> T { throw refusal() }
+
+    private func refusal() -> Refusal {
+        didRefuse.withLock { $0 = true }
+        return .needsSnapshot
+    }
 
     var holdsBlindWrites: Bool { false }
     var statementIsRoundTrip: Bool { true }

@@ -161,14 +161,17 @@ public final class PostgresStore: Store, StoreRetryCounting {
 
     /// The body's one statement on a pooled connection, outside any transaction: a statement
     /// sees one snapshot of what has committed. A second statement, or a write, ends the try
-    /// (`OneStatement.needsSnapshot`), and the body runs again in `read`'s snapshot.
+    /// (`OneStatement.Refusal`), and the body runs again in `read`'s snapshot; so does a body
+    /// that caught the refusal and returned anyway.
     public func readInOneStatement<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         do {
             let result = try await PostgresStoreError.converting {
                 try await withLeasedConnection { connection in
                     let db = OneStatement(
                         PostgresExecutor(connection: connection, logger: logger, isReadOnly: true, prepared: prepared, counters: counters))
-                    return try await body(SQLTransaction(db))
+                    let result = try await body(SQLTransaction(db))
+                    if db.refusedAny { throw OneStatement.Refusal.needsSnapshot }
+                    return result
                 }
             }
             counters.countRead()
