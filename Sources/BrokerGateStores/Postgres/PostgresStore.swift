@@ -165,14 +165,11 @@ public final class PostgresStore: Store, StoreRetryCounting {
     /// that caught the refusal and returned anyway.
     public func readInOneStatement<T: Sendable>(_ body: @Sendable (any StoreTransaction) async throws -> T) async throws -> T {
         do {
-            let result = try await PostgresStoreError.converting {
-                try await withLeasedConnection { connection in
-                    let db = OneStatement(
-                        PostgresExecutor(connection: connection, logger: logger, isReadOnly: true, prepared: prepared, counters: counters))
-                    let result = try await body(SQLTransaction(db))
-                    if db.refusedAny { throw OneStatement.Refusal.needsSnapshot }
-                    return result
-                }
+            let result = try await onReadOnlyConnection { executor in
+                let db = OneStatement(executor)
+                let result = try await body(SQLTransaction(db))
+                if db.refusedAny { throw OneStatement.Refusal.needsSnapshot }
+                return result
             }
             counters.countRead()
             return result
@@ -183,11 +180,18 @@ public final class PostgresStore: Store, StoreRetryCounting {
 
     /// The snapshot `read` runs in, on any pooled connection: not admitted by `writers`.
     private func snapshot<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
+        try await onReadOnlyConnection { db in
+            try await db.inTransaction(isolation: "REPEATABLE READ READ ONLY") { try await body(db) }
+        }
+    }
+
+    /// `body` on a pooled connection as a read-only executor (nothing locked for update),
+    /// the driver's errors converted: what `snapshot` and `readInOneStatement` share.
+    private func onReadOnlyConnection<T: Sendable>(_ body: @Sendable (PostgresExecutor) async throws -> T) async throws -> T {
         try await PostgresStoreError.converting {
             try await withLeasedConnection { connection in
-                let db = PostgresExecutor(
-                    connection: connection, logger: logger, isReadOnly: true, prepared: prepared, counters: counters)
-                return try await db.inTransaction(isolation: "REPEATABLE READ READ ONLY") { try await body(db) }
+                try await body(
+                    PostgresExecutor(connection: connection, logger: logger, isReadOnly: true, prepared: prepared, counters: counters))
             }
         }
     }

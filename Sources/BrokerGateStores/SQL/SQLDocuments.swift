@@ -47,18 +47,37 @@ extension SQLTransaction {
     /// which reads it as cheaply, and so is every one where a statement is no round trip.
     func prefetchDocuments(_ keys: [DocumentKey]) async throws {
         guard db.statementIsRoundTrip else { return }
-        var wanted: [DocumentKey] = []
-        for key in keys where !wanted.contains(key) && cache.withLock({ $0.document(key) == nil }) { wanted.append(key) }
+        let wanted = unknownDocuments(keys)
         guard wanted.count > 1 else { return }
         let rows = try await db.query(
-            "SELECT kind, id, \(Self.bodyColumn) FROM documents WHERE "
-                + Array(repeating: "(kind = ? AND id = ?)", count: wanted.count).joined(separator: " OR "),
-            wanted.flatMap { [SQLValue.text($0.kind), .text($0.id)] }, seeing: .rows(table: "documents", keys: wanted.map(Self.rowKey)))
+            "SELECT kind, id, \(Self.bodyColumn) FROM documents WHERE " + Self.anyOfKeys(wanted), Self.keyBinds(wanted),
+            seeing: .rows(table: "documents", keys: wanted.map(Self.rowKey)))
         var found: [DocumentKey: [UInt8]] = [:]
         for row in rows { found[DocumentKey(kind: try row.text("kind"), id: try row.text("id"))] = try row.blob("body") }
+        keepPrefetched(found, of: wanted)
+    }
+
+    /// Of `keys`, each once, those this transaction does not know yet.
+    private func unknownDocuments(_ keys: [DocumentKey]) -> [DocumentKey] {
+        var wanted: [DocumentKey] = []
+        for key in keys where !wanted.contains(key) && cache.withLock({ $0.document(key) == nil }) { wanted.append(key) }
+        return wanted
+    }
+
+    /// What a prefetch of `wanted` read, into the cache: each body found, the others as absent.
+    private func keepPrefetched(_ found: [DocumentKey: [UInt8]], of wanted: [DocumentKey]) {
         cache.withLock { cache in
             for key in wanted { cache.fetched(found[key], at: key) }
         }
+    }
+
+    /// "(kind = ? AND id = ?) OR …", one per key, and its binds (`keyBinds`).
+    private static func anyOfKeys(_ keys: [DocumentKey]) -> String {
+        Array(repeating: "(kind = ? AND id = ?)", count: keys.count).joined(separator: " OR ")
+    }
+
+    private static func keyBinds(_ keys: [DocumentKey]) -> [SQLValue] {
+        keys.flatMap { [SQLValue.text($0.kind), .text($0.id)] }
     }
 
     /// The documents at `keys` this transaction does not know yet and the customer's balance
@@ -66,16 +85,15 @@ extension SQLTransaction {
     /// statement: on PostgreSQL one round trip instead of two, on SQLite one statement instead
     /// of one per document and one for the balances.
     func prefetchDocuments(_ keys: [DocumentKey], andBalancesOf account: AccountID) async throws -> [LedgerBalance] {
-        var wanted: [DocumentKey] = []
-        for key in keys where !wanted.contains(key) && cache.withLock({ $0.document(key) == nil }) { wanted.append(key) }
+        let wanted = unknownDocuments(keys)
         guard !wanted.isEmpty else { return try await ledgerBalances(customer: account) }
         let (from, to) = SQLTransaction.customerBalanceRange(account)
         let rows = try await db.query(
             "SELECT kind, id, \(Self.bodyColumn), NULL AS account, NULL AS organization_id, NULL AS balance_units, NULL AS held_units "
-                + "FROM documents WHERE " + Array(repeating: "(kind = ? AND id = ?)", count: wanted.count).joined(separator: " OR ")
+                + "FROM documents WHERE " + Self.anyOfKeys(wanted)
                 + " UNION ALL SELECT NULL, NULL, NULL, account, organization_id, balance_units, held_units "
                 + "FROM ledger_balances WHERE account >= ? AND account < ?",
-            wanted.flatMap { [SQLValue.text($0.kind), .text($0.id)] } + [.text(from), .text(to)])
+            Self.keyBinds(wanted) + [.text(from), .text(to)])
         var found: [DocumentKey: [UInt8]] = [:]
         var balances: [LedgerBalance] = []
         for row in rows {
@@ -85,9 +103,7 @@ extension SQLTransaction {
                 balances.append(try SQLTransaction.balance(row))
             }
         }
-        cache.withLock { cache in
-            for key in wanted { cache.fetched(found[key], at: key) }
-        }
+        keepPrefetched(found, of: wanted)
         return balances.sorted { $0.id.rawValue < $1.id.rawValue }
     }
 
