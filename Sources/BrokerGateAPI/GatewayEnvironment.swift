@@ -32,8 +32,8 @@ public struct GatewayEnvironment: Sendable {
     /// Seals managed wallets' private keys (`BROKERGATE_WALLET_KEY`); nil refuses managed wallets.
     public let walletKey: SymmetricKey?
     public let logger: Logger
-    /// Writes the access log's lines itself (`RequestMiddleware`); nil: through `logger`.
-    public let accessLog: (any AccessLogWriter)?
+    /// Writes the access log's lines (`RequestMiddleware`).
+    public let accessLog: any AccessLogWriter
     /// USD+ interest: the nominal annual rate in basis points, accrued as rate/365 per
     /// calendar day (`BROKERGATE_USD_PLUS_APY_BPS`, 0...10,000; 0 pays none).
     public let usdPlusAnnualRateBps: Int
@@ -89,7 +89,7 @@ public struct GatewayEnvironment: Sendable {
         webhookResolver: any WebhookResolver = SystemWebhookResolver(), webhookRetry: WebhookRetryPolicy? = nil,
         brokerUnreachableLimit: TimeInterval = 300, brokerAttemptsMax: Int = 8, chain: ChainEnvironment? = nil,
         alloys: AlloyCatalog = .builtIn, trustedProxies: TrustedProxies = .none, retention: RetentionPolicy = .standard,
-        accessLog: (any AccessLogWriter)? = nil
+        accessLog: any AccessLogWriter = LoggerAccessLog()
     ) {
         self.accessLog = accessLog
         self.trustedProxies = trustedProxies

@@ -116,15 +116,21 @@ enum JSONLogLine {
     /// Keys in code-point order, each once (its highest-ranked value).
     static func render(_ fields: [Field]) -> [UInt8] {
         let sorted = fields.sorted { $0.key != $1.key ? $0.key < $1.key : $0.rank < $1.rank }
+        let kept = sorted.indices.lazy.filter { $0 + 1 == sorted.count || sorted[$0 + 1].key != sorted[$0].key }
+        return render(sortedUnique: kept.map { (sorted[$0].key, sorted[$0].value) })
+    }
+
+    /// The object of `pairs` as given: the caller has them in key order, each key once.
+    static func render<Pairs: Sequence<(key: String, value: String)>>(sortedUnique pairs: Pairs) -> [UInt8] {
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(256)
         var isFirst = true
-        for (index, field) in sorted.enumerated() where index + 1 == sorted.count || sorted[index + 1].key != field.key {
+        for (key, value) in pairs {
             if !isFirst { out.append(UInt8(ascii: ",")) }
             isFirst = false
-            appendString(field.key, to: &out)
+            appendString(key, to: &out)
             out.append(UInt8(ascii: ":"))
-            appendString(field.value, to: &out)
+            appendString(value, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return out
@@ -177,9 +183,9 @@ extension Logger.MetadataValue {
 }
 
 /// The access log's line, written straight from the entry: the same bytes `JSONLogHandler`
-/// writes for `logger.info("request", metadata: …)` on the request's logger (its request id
-/// and client address, then the entry's fields; a test compares the two), without the
-/// metadata dictionaries, the boxed numbers and the sort of the fields per request.
+/// writes when `LoggerAccessLog` logs it on the request's logger (its request id and client
+/// address, then the entry's fields; a test compares the two), without the metadata
+/// dictionaries, the boxed numbers and the sort of the fields per request.
 ///
 /// Only for a request logger whose metadata is the request id and client address alone and
 /// with no metadata provider (no tracing): `Serve` sets it up only without a tracer, and
@@ -189,21 +195,13 @@ struct JSONAccessLog: AccessLogWriter {
 
     func write(_ entry: AccessLogEntry, logger: Logger) {
         guard logger.logLevel <= .info else { return }
-        var line: [UInt8] = [UInt8(ascii: "{")]
-        line.reserveCapacity(320)
-        // Keys in code-point order, as `JSONLogLine.render` writes them.
-        let fields: [(key: String, value: String)] = [
+        // Keys in code-point order, as `JSONLogLine.render` sorts them.
+        var line = JSONLogLine.render(sortedUnique: [
             ("client_address", entry.clientAddress), ("duration_us", String(entry.durationMicros)), ("level", "info"),
             ("logger", logger.label), ("method", entry.method), ("msg", "request"), ("request_id", entry.requestID),
             ("route", entry.route), ("status", String(entry.status)), ("ts", LogTimestamp.now()),
-        ]
-        for (index, field) in fields.enumerated() {
-            if index > 0 { line.append(UInt8(ascii: ",")) }
-            JSONLogLine.appendString(field.key, to: &line)
-            line.append(UInt8(ascii: ":"))
-            JSONLogLine.appendString(field.value, to: &line)
-        }
-        line.append(contentsOf: [UInt8(ascii: "}"), 0x0a])
+        ])
+        line.append(0x0a)
         output.append(line)
     }
 }

@@ -177,7 +177,7 @@ struct Serve: AsyncParsableCommand {
             brokerUnreachableLimit: settings.brokerUnreachableLimit, brokerAttemptsMax: settings.brokerAttemptsMax,
             chain: chain, alloys: settings.alloys, trustedProxies: settings.trustedProxies, retention: settings.retention,
             // With a tracer, lines carry the trace's ids from the metadata provider: through the logger.
-            accessLog: settings.traces.loggingMetadataProvider == nil ? JSONAccessLog(output: .standardError) : nil)
+            accessLog: settings.traces.loggingMetadataProvider == nil ? JSONAccessLog(output: .standardError) : LoggerAccessLog())
         do {
             // Opens (or creates) the reserves signing key now: a key that no longer opens the
             // stored one is a configuration error, not a stream of 503s later.

@@ -6,7 +6,8 @@ import Testing
 @testable import brokergate
 
 /// The access log's direct writer (`JSONAccessLog`) writes the bytes the JSON log handler
-/// writes for the same line through swift-log, escapes included, and nothing below info.
+/// writes for the same line through swift-log (`LoggerAccessLog`), escapes included, and
+/// nothing below info.
 struct JSONAccessLogTests {
     /// The request's logger as `RequestMiddleware` leaves it: its id and client address.
     private func requestLogger(_ output: LogOutput, level: Logger.Level, entry: AccessLogEntry) -> Logger {
@@ -33,12 +34,7 @@ struct JSONAccessLogTests {
     func test_theDirectLine_isTheLoggersLine(entry: AccessLogEntry) throws {
         let (viaLogger, direct) = (LogOutputTests.LogFile(), LogOutputTests.LogFile())
         let (loggerOutput, directOutput) = (LogOutput(descriptor: viaLogger.descriptor), LogOutput(descriptor: direct.descriptor))
-        requestLogger(loggerOutput, level: .info, entry: entry).info(
-            "request",
-            metadata: [
-                "method": .string(entry.method), "route": .string(entry.route), "status": .stringConvertible(entry.status),
-                "duration_us": .stringConvertible(entry.durationMicros),
-            ])
+        LoggerAccessLog().write(entry, logger: requestLogger(loggerOutput, level: .info, entry: entry))
         JSONAccessLog(output: directOutput).write(entry, logger: requestLogger(directOutput, level: .info, entry: entry))
         loggerOutput.close()
         directOutput.close()

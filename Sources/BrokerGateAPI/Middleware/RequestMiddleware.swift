@@ -14,8 +14,8 @@ struct RequestMiddleware: RouterMiddleware {
     var audit: AuditTrailWriter? = nil
     /// Peers whose forwarding headers name the client (`--trusted-proxies`).
     var trustedProxies: TrustedProxies = .none
-    /// Renders the access-log line itself; nil: through `context.logger`.
-    var accessLog: (any AccessLogWriter)? = nil
+    /// Writes the access-log line of each request.
+    var accessLog: any AccessLogWriter = LoggerAccessLog()
 
     func handle(
         _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
@@ -132,21 +132,10 @@ struct RequestMiddleware: RouterMiddleware {
     }
 
     private func log(_ request: Request, _ response: Response, context: AppRequestContext, elapsed: Duration) {
-        let micros = elapsed.nanoseconds / 1_000
-        if let accessLog {
-            let entry = AccessLogEntry(
-                requestID: context.requestID, clientAddress: context.remoteAddress, method: request.method.rawValue,
-                route: context.endpointPath ?? "unmatched", status: Int(response.status.code), durationMicros: micros)
-            return accessLog.write(entry, logger: context.logger)
-        }
-        context.logger.info(
-            "request",
-            metadata: [
-                "method": .string(request.method.rawValue),
-                "route": .string(context.endpointPath ?? "unmatched"),
-                "status": .stringConvertible(response.status.code),
-                "duration_us": .stringConvertible(micros),
-            ])
+        let entry = AccessLogEntry(
+            requestID: context.requestID, clientAddress: context.remoteAddress, method: request.method.rawValue,
+            route: context.endpointPath ?? "unmatched", status: Int(response.status.code), durationMicros: elapsed.nanoseconds / 1_000)
+        accessLog.write(entry, logger: context.logger)
     }
 }
 
@@ -170,13 +159,30 @@ public struct AccessLogEntry: Sendable, Equatable {
     }
 }
 
-/// Writes the access-log line without going through swift-log, for a log format that can
-/// render it straight from the entry (the gateway's JSON lines: `JSONAccessLog`). Through
-/// `Logger.info`, each request built a metadata dictionary, boxed two numbers, and the
-/// handler merged and sorted the fields again: ~1.7 µs of a `GET /health`'s 10 µs on the
-/// cooperative pool (BENCHMARKS.md, stop 45).
+/// Writes the access-log line. `LoggerAccessLog` logs it through swift-log; a log format
+/// that can render it straight from the entry does without (the gateway's JSON lines:
+/// `JSONAccessLog`): through `Logger.info`, each request built a metadata dictionary, boxed
+/// two numbers, and the handler merged and sorted the fields again, ~1.7 µs of a
+/// `GET /health`'s 10 µs on the cooperative pool (BENCHMARKS.md, stop 45).
 public protocol AccessLogWriter: Sendable {
-    /// Writes `entry` as `logger` would log it at info ("request", its fields as metadata,
-    /// beside the request's own metadata), or nothing when `logger` logs nothing at info.
+    /// Writes `entry` as `LoggerAccessLog` does (`logger` at info), or nothing when `logger`
+    /// logs nothing at info.
     func write(_ entry: AccessLogEntry, logger: Logger)
+}
+
+/// The access-log line through `logger`: "request" at info, the entry's fields as metadata
+/// beside the request's own (its id and client address, and a tracer's ids when there is one).
+public struct LoggerAccessLog: AccessLogWriter {
+    public init() {}
+
+    public func write(_ entry: AccessLogEntry, logger: Logger) {
+        logger.info(
+            "request",
+            metadata: [
+                "method": .string(entry.method),
+                "route": .string(entry.route),
+                "status": .stringConvertible(entry.status),
+                "duration_us": .stringConvertible(entry.durationMicros),
+            ])
+    }
 }
