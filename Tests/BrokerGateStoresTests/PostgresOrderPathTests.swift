@@ -12,13 +12,13 @@ import Testing
 /// pins the order path's budget (issue 16): a new one is a decision, not an accident.
 @Suite(.enabled(if: PostgresSequentialScanTests.hasServer, "needs PostgreSQL"))
 struct PostgresOrderPathTests {
-    /// Placement: BEGIN, the idempotency lookup, the account with its wallet and the split
-    /// job's cursor, the entity, the stock's scheduled corporate actions, the cash balance
-    /// (taking its turn), the held writes, COMMIT (8). The broker's book: BEGIN, its order
+    /// Placement: BEGIN, the idempotency lookup, the account with its wallet, the split job's
+    /// cursor and the account's entity, the stock's scheduled corporate actions, the cash
+    /// balance (taking its turn), the held writes, COMMIT (7). The broker's book: BEGIN, its order
     /// with its position slot, the held writes, COMMIT (4). Settlement: BEGIN, the order
     /// with the wallet, the hold, the cash and stock balances together, the held writes (the
     /// fill's among them), COMMIT (6).
-    static let roundTripsPerMarketBuy = 18
+    static let roundTripsPerMarketBuy = 17
 
     @Test func test_aMarketBuyThatFillsAtOnce_costsItsBudgetOfRoundTrips() async throws {
         let store = try await StoreKind.postgres.make()

@@ -84,6 +84,54 @@ struct RepeatedReadsContractTests {
         if kind == .postgres { #expect(seen.1 == 1, "one statement for every key") }
     }
 
+    /// Parents prefetched through their children (`prefetchDocuments(_:parents:)`) read as
+    /// stored: found, and absent for a child that is missing, has no parent or names a missing
+    /// one. On PostgreSQL the keys and the parents are one round trip, the parent found costs
+    /// no read after it, a second prefetch of the same costs none, and a child the transaction
+    /// wrote (held) is seen by the subquery.
+    @Test(arguments: StoreKind.allCases)
+    func test_prefetchedParents_readAsStored_inOneStatement(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let owner = OrganizationID.generate()
+        let parent = Gizmo(id: "g-1", owner: owner, createdAt: Self.fineInstant)
+        let laterParent = Gizmo(id: "g-2", owner: owner, createdAt: contractInstant)
+        let child = widget(owner, second: 1, parent: parent.id), orphan = widget(owner, second: 2, parent: "g-missing")
+        let unparented = widget(owner, second: 3)
+        try await store.transaction { tx in
+            for document in [child, orphan, unparented] { try await tx.insertDocument(document) }
+            try await tx.insertDocument(parent)
+            try await tx.insertDocument(laterParent)
+        }
+        let parents = [child, orphan, unparented, widget(owner, second: 4)].map {
+            ParentKey(Gizmo.self, of: DocumentKey(Widget.self, id: $0.id))
+        }
+        let seen = try await store.read { tx in
+            let sentBefore = store.counters.statements
+            try await tx.prefetchDocuments([DocumentKey(Widget.self, id: child.id)], parents: parents + parents)
+            let prefetched = store.counters.statements - sentBefore
+            let found = try await tx.document(Gizmo.self, id: parent.id)
+            let afterRead = store.counters.statements - sentBefore
+            try await tx.prefetchDocuments([DocumentKey(Widget.self, id: child.id)], parents: parents)
+            let again = store.counters.statements - sentBefore
+            return (found, try await tx.document(Gizmo.self, id: "g-missing"), [prefetched, afterRead, again])
+        }
+        #expect(seen.0?.createdAt == (try await store.read { tx in try await tx.document(Gizmo.self, id: parent.id) })?.createdAt)
+        #expect(seen.0?.createdAt != Self.fineInstant, "a prefetch answered the caller's value, not the stored one")
+        #expect(seen.1 == nil)
+        if kind == .postgres { #expect(seen.2 == [1, 1, 1], "one statement for the keys and the parents, none after it") }
+        let written = widget(owner, second: 5, parent: laterParent.id)
+        let (readBack, sent) = try await store.transaction { tx in
+            try await tx.insertDocument(written)
+            try await tx.prefetchDocuments(
+                [DocumentKey(Widget.self, id: unparented.id)],
+                parents: [ParentKey(Gizmo.self, of: DocumentKey(Widget.self, id: written.id))])
+            let sentBefore = store.counters.statements
+            return (try await tx.document(Gizmo.self, id: laterParent.id), store.counters.statements - sentBefore)
+        }
+        #expect(readBack == laterParent)
+        if kind == .postgres { #expect(sent == 0, "the subquery saw the child written before it") }
+    }
+
     /// Prefetched balance rows (`prefetchLedgerBalances`) read as stored, the missing one as
     /// none, and a move after the prefetch reads and commits as moved. On PostgreSQL the
     /// prefetch of a customer's rows is one round trip and the reads after it none; a list

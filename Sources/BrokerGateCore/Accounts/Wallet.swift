@@ -84,3 +84,10 @@ extension [DocumentKey] {
         [DocumentKey(Account.self, id: id.rawValue), DocumentKey(WalletRecord.self, id: id.rawValue)]
     }
 }
+
+extension [ParentKey] {
+    /// The entity an account belongs to (`Account.parentID`), whose KYC trading checks.
+    static func accountEntity(_ id: AccountID) -> [ParentKey] {
+        [ParentKey(CustomerEntity.self, of: DocumentKey(Account.self, id: id.rawValue))]
+    }
+}

@@ -6,7 +6,7 @@ enum OrderChecks {
     static func tradableAccount(
         _ id: AccountID, for principal: Principal, clock: any BusinessClock, in tx: any StoreTransaction
     ) async throws -> Account {
-        try await tx.prefetchDocuments(.accountAndWallet(id))
+        try await tx.prefetchDocuments(.accountAndWallet(id), parents: .accountEntity(id))
         let account = try await tx.account(id, for: principal)
         guard account.isActive else {
             throw DomainError(

@@ -56,10 +56,11 @@ public struct OrderCommands: Sendable {
         _ input: OrderRequestInput, accountID: AccountID, for principal: Principal, requestID: OrderRequestID? = nil,
         in tx: any StoreTransaction
     ) async throws -> OrderRecord {
-        // What the checks and the split rule read by id, in one statement; an unknown stock
-        // is `check`'s to report.
+        // What the checks and the split rule read by id, and the account's entity, in one
+        // statement; an unknown stock is `check`'s to report.
         if let stock = try? OrderChecks.stock(input.stockID, market: market) {
-            try await tx.prefetchDocuments(.accountAndWallet(accountID) + corporateActions.documentsRead(placing: stock))
+            try await tx.prefetchDocuments(
+                .accountAndWallet(accountID) + corporateActions.documentsRead(placing: stock), parents: .accountEntity(accountID))
         }
         let checked = try await check(input, accountID: accountID, for: principal, session: true, in: tx)
         return try await insert(

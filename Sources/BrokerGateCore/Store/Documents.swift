@@ -165,6 +165,21 @@ public struct DocumentKey: Hashable, Sendable {
     }
 }
 
+/// The document another one names as its parent (`StoredDocument.parentID`), found through
+/// that other's key: an account's entity, read in the same prefetch as the account before
+/// its id is known.
+public struct ParentKey: Hashable, Sendable {
+    /// The parent's kind.
+    public let kind: String
+    /// The document whose parent it is.
+    public let child: DocumentKey
+
+    public init<Parent: StoredDocument>(_ type: Parent.Type, of child: DocumentKey) {
+        self.kind = Parent.kind
+        self.child = child
+    }
+}
+
 /// Generic document persistence. `fetchDocuments` returns up to `limit + 1` rows in the
 /// requested walking direction so `DocumentPaging` can tell whether another page exists.
 public protocol DocumentRepository: Sendable {
@@ -179,6 +194,10 @@ public protocol DocumentRepository: Sendable {
     /// statement for all, where each read by id is one (a round trip on PostgreSQL). A hint
     /// with no answer of its own; a store with nothing to gain does nothing.
     func prefetchDocuments(_ keys: [DocumentKey]) async throws
+    /// `prefetchDocuments(keys)`, and the parents of `parents`' children with them: on the SQL
+    /// stores in the same statement, where reading a parent after its child is a statement
+    /// (a round trip on PostgreSQL) of its own. A hint as well.
+    func prefetchDocuments(_ keys: [DocumentKey], parents: [ParentKey]) async throws
     /// Raw rows for a page walk: filtered, ordered by (created_at, id) ascending when
     /// `ascending`, strictly beyond `cursor` when given, at most `limit` rows.
     func fetchDocuments<D: StoredDocument>(
@@ -201,6 +220,10 @@ public protocol DocumentRepository: Sendable {
 
 extension DocumentRepository {
     public func prefetchDocuments(_ keys: [DocumentKey]) async throws {}
+
+    public func prefetchDocuments(_ keys: [DocumentKey], parents: [ParentKey]) async throws {
+        try await prefetchDocuments(keys)
+    }
 
     public func writtenBody(of key: DocumentKey) -> [UInt8]? { nil }
 

@@ -46,15 +46,37 @@ extension SQLTransaction {
     /// cache: each as its stored bytes, or absent. A single one is left to `document(_:id:)`,
     /// which reads it as cheaply, and so is every one where a statement is no round trip.
     func prefetchDocuments(_ keys: [DocumentKey]) async throws {
+        try await prefetchDocuments(keys, parents: [])
+    }
+
+    /// As `prefetchDocuments(_:)`, with each parent of `parents` this transaction has not asked
+    /// for yet found through its child by a subquery in the same statement. A parent found is
+    /// kept like any document read; one not found is not kept (its id is not known here), so
+    /// a read of it asks the store as before.
+    func prefetchDocuments(_ keys: [DocumentKey], parents: [ParentKey]) async throws {
         guard db.statementIsRoundTrip else { return }
         let wanted = unknownDocuments(keys)
-        guard wanted.count > 1 else { return }
+        var wantedParents: [ParentKey] = []
+        for parent in parents where !wantedParents.contains(parent) && !cache.withLock({ $0.asked(parent) }) {
+            wantedParents.append(parent)
+        }
+        guard wanted.count + wantedParents.count > 1 else { return }
+        let parentTerms = Array(
+            repeating: "(kind = ? AND id = (SELECT parent_id FROM documents WHERE kind = ? AND id = ?))", count: wantedParents.count)
         let rows = try await db.query(
-            "SELECT kind, id, \(Self.bodyColumn) FROM documents WHERE " + Self.anyOfKeys(wanted), Self.keyBinds(wanted),
-            seeing: .rows(table: "documents", keys: wanted.map(Self.rowKey)))
+            "SELECT kind, id, \(Self.bodyColumn) FROM documents WHERE "
+                + ((wanted.isEmpty ? [] : [Self.anyOfKeys(wanted)]) + parentTerms).joined(separator: " OR "),
+            Self.keyBinds(wanted) + wantedParents.flatMap { [SQLValue.text($0.kind), .text($0.child.kind), .text($0.child.id)] },
+            // A parent's id is not known before the statement: it sees every held document.
+            seeing: wantedParents.isEmpty
+                ? .rows(table: "documents", keys: wanted.map(Self.rowKey)) : .prefixed(table: "documents", keyPrefix: ""))
         var found: [DocumentKey: [UInt8]] = [:]
         for row in rows { found[DocumentKey(kind: try row.text("kind"), id: try row.text("id"))] = try row.blob("body") }
         keepPrefetched(found, of: wanted)
+        cache.withLock { cache in
+            for (key, body) in found where !wanted.contains(key) { cache.fetched(body, at: key) }
+            for parent in wantedParents { cache.ask(parent) }
+        }
     }
 
     /// Of `keys`, each once, those this transaction does not know yet.

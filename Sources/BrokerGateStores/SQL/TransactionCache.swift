@@ -40,6 +40,9 @@ struct TransactionCache {
     private var balances: [LedgerAccountID: LedgerBalance?] = [:]
     /// Ledger holds this transaction inserted or read (for update, in a write transaction).
     private var holds: [LedgerHoldID: LedgerHold] = [:]
+    /// Parents a prefetch asked for (`prefetchDocuments(_:parents:)`), found or not: one
+    /// found is kept among the documents, so asking again would read it twice.
+    private var parentsAsked: Set<ParentKey> = []
 
     // MARK: Documents
 
@@ -72,6 +75,14 @@ struct TransactionCache {
 
     func document(_ key: DocumentKey) -> Document? {
         documents[key]
+    }
+
+    func asked(_ parent: ParentKey) -> Bool {
+        parentsAsked.contains(parent)
+    }
+
+    mutating func ask(_ parent: ParentKey) {
+        parentsAsked.insert(parent)
     }
 
     /// After a prefetch (`prefetchDocuments`): the body read, or absent when nil.
