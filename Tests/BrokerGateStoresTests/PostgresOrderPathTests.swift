@@ -16,9 +16,9 @@ struct PostgresOrderPathTests {
     /// cursor and the account's entity, the stock's scheduled corporate actions, the cash
     /// balance (taking its turn), the held writes, COMMIT (7). The broker's book: BEGIN, its order
     /// with its position slot, the held writes, COMMIT (4). Settlement: BEGIN, the order
-    /// with the wallet, the hold, the cash and stock balances together, the held writes (the
-    /// fill's among them), COMMIT (6).
-    static let roundTripsPerMarketBuy = 17
+    /// with the wallet, the hold with the cash and stock balances, the held writes (the fill's
+    /// among them), COMMIT (5).
+    static let roundTripsPerMarketBuy = 16
 
     @Test func test_aMarketBuyThatFillsAtOnce_costsItsBudgetOfRoundTrips() async throws {
         let store = try await StoreKind.postgres.make()

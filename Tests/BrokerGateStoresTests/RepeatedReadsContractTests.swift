@@ -160,6 +160,41 @@ struct RepeatedReadsContractTests {
         if kind == .postgres { #expect(seen.1 == 1, "one statement for both rows, none for the reads") }
     }
 
+    /// A hold prefetched with its account's balance rows (`prefetchLedgerHold(_:andBalances:)`)
+    /// reads as stored: the hold, a row found, a row missing, and a row this transaction saved
+    /// before the prefetch without reading it (held on PostgreSQL, and seen by the prefetch).
+    /// On PostgreSQL all of it is one round trip and the reads after it none.
+    @Test(arguments: StoreKind.allCases)
+    func test_aHoldPrefetchedWithBalances_readsAsStored_inOneStatement(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let contract = LedgerContractTests()
+        let account = AccountID.generate()
+        let cash = LedgerAccountID.customer(account, .usdPlus), stock = LedgerAccountID.customer(account, .stock("AAPL"))
+        let bond = LedgerAccountID.customer(account, .stock("BND"))
+        try await contract.fund(cash, 5_000_000, store)
+        let hold = LedgerHold(
+            id: .generate(), account: cash, amountUnits: 500, postedUnits: 0, status: .pending,
+            referenceKind: "order", referenceID: "o-1", createdAt: Self.fineInstant, updatedAt: Self.fineInstant)
+        try await store.transaction { tx in try await tx.insertLedgerHold(hold) }
+        let seen = try await store.transaction { tx in
+            try await tx.saveLedgerBalance(LedgerBalance(id: bond, balanceUnits: 7, organizationID: nil))
+            let sentBefore = store.counters.statements
+            try await tx.prefetchLedgerHold(hold.id, andBalances: [cash, stock, bond, cash])
+            let read = (
+                try await tx.ledgerHold(hold.id), try await tx.ledgerBalance(cash)?.balanceUnits,
+                try await tx.ledgerBalance(stock)?.balanceUnits, try await tx.ledgerBalance(bond)?.balanceUnits
+            )
+            return (read, store.counters.statements - sentBefore)
+        }
+        #expect(seen.0.0 == (try await store.read { tx in try await tx.ledgerHold(hold.id) }))
+        if kind != .memory { #expect(seen.0.0?.createdAt != Self.fineInstant, "the prefetch answered the caller's hold") }
+        #expect(seen.0.1 == 5_000_000)
+        #expect(seen.0.2 == nil)
+        #expect(seen.0.3 == 7)
+        // The held save and the prefetch.
+        if kind == .postgres { #expect(seen.1 == 2, "one statement for the hold and the rows, none for the reads") }
+    }
+
     /// Past the cache's bound (`TransactionCache.entriesMax`) rows are read from the store, and
     /// an update of a row kept and of a row not kept both read back as written.
     @Test(arguments: StoreKind.allCases)

@@ -118,13 +118,15 @@ public struct Ledger: Sendable {
         return transfer
     }
 
-    /// Reads what posting `holdID` and moving the same customer's `assets` will read, before
-    /// they do: the hold, then the customer's rows of its asset and of `assets` in one go
-    /// (`prefetchLedgerBalances`), in the order every writer of them locks them (the hold,
-    /// then the account's turn). A hint: the moves that follow find them in the transaction.
-    public func prefetch(hold holdID: LedgerHoldID, alongWith assets: [LedgerAsset], in tx: any LedgerRepository) async throws {
-        guard let hold = try await tx.ledgerHold(holdID), case .customer(let account) = hold.account.owner else { return }
-        try await tx.prefetchLedgerBalances([hold.account] + assets.map { .customer(account, $0) })
+    /// Reads what posting `holdID`, a hold on one of `account`'s `assets`, and moving its other
+    /// assets will read, before they do: the hold, then the account's rows of `assets`
+    /// (`prefetchLedgerHold(_:andBalances:)`), in the order every writer of them locks them
+    /// (the hold, then the account's turn). A hint: the moves that follow find them in the
+    /// transaction.
+    public func prefetch(
+        hold holdID: LedgerHoldID, andBalancesOf account: AccountID, _ assets: [LedgerAsset], in tx: any LedgerRepository
+    ) async throws {
+        try await tx.prefetchLedgerHold(holdID, andBalances: assets.map { .customer(account, $0) })
     }
 
     /// Releases what is left of a pending hold. Voiding a finished hold changes nothing.

@@ -29,7 +29,7 @@ enum OrderSettlement {
         _ order: OrderRecord, _ moves: Moves, ledger: Ledger, shownOn: (kind: String, id: String), in tx: any StoreTransaction
     ) async throws {
         let stock = LedgerAsset.stock(order.symbol)
-        try await ledger.prefetch(hold: order.holdID, alongWith: [stock], in: tx)
+        try await ledger.prefetch(hold: order.holdID, andBalancesOf: order.accountID, [.usdPlus, stock], in: tx)
         try await ledger.post(moves.paymentUnits, of: order.holdID, to: .house(.brokerCash, .usdPlus), reason: .orderPayment, in: tx)
         if moves.feeUnits > 0 {
             try await ledger.post(moves.feeUnits, of: order.holdID, to: .house(.fees, .usdPlus), reason: .orderFee, in: tx)
@@ -48,7 +48,7 @@ enum OrderSettlement {
     ) async throws {
         let stock = LedgerAsset.stock(order.symbol)
         let reference = (kind: "order", id: order.id.rawValue)
-        try await ledger.prefetch(hold: order.holdID, alongWith: [.usdPlus], in: tx)
+        try await ledger.prefetch(hold: order.holdID, andBalancesOf: order.accountID, [stock, .usdPlus], in: tx)
         try await ledger.post(
             moves.quantityUnits, of: order.holdID, to: .house(.tokenIssuance, stock), reason: .tokenBurn,
             shownOn: shownOn, in: tx)

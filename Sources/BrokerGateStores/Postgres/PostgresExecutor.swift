@@ -277,6 +277,7 @@ struct HeldWrites {
         case .rows(let table, let keys): keys.contains { places[Self.heldKey(table: table, key: $0)] != nil }
         case .prefixed(let table, let keyPrefix):
             places.keys.contains { $0.hasPrefix(Self.heldKey(table: table, key: keyPrefix)) }
+        case .either(let one, let other): holds(one) || holds(other)
         }
     }
 

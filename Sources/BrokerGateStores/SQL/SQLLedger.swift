@@ -26,22 +26,69 @@ extension SQLTransaction {
     /// cache, each as its row or as none. Only where a statement is a round trip; rows of
     /// house accounts or of several customers are left to `ledgerBalance`.
     func prefetchLedgerBalances(_ ids: [LedgerAccountID]) async throws {
-        guard db.statementIsRoundTrip, case .customer(let account)? = ids.first?.owner,
-            ids.allSatisfy({ $0.owner == .customer(account) })
-        else { return }
+        guard db.statementIsRoundTrip, let (account, wanted) = unknownBalances(ids), wanted.count > 1 else { return }
+        let turn = db.turn(forRow: Self.rowQueueKey(account))
+        let rows = try await db.query(
+            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account IN (\(Self.marks(wanted.count)))\(turn.sql)"
+                + db.lockForUpdateSuffix,
+            wanted.map { .text($0.rawValue) } + turn.binds, seeing: .rows(table: "ledger_balances", keys: wanted.map(\.rawValue)))
+        try keepBalances(rows, of: wanted)
+    }
+
+    /// The hold, then the account's turn and rows, as `ledgerHold` and `prefetchLedgerBalances`
+    /// read and lock them one after the other, in one statement: each read in a CTE of its own
+    /// (PostgreSQL allows no `FOR UPDATE` beside a `UNION`), the hold's first. Where it would
+    /// save nothing (no round trips, or the transaction knows the hold or every row), those two.
+    func prefetchLedgerHold(_ id: LedgerHoldID, andBalances ids: [LedgerAccountID]) async throws {
+        guard db.statementIsRoundTrip, cache.withLock({ $0.hold(id) }) == nil, let (account, wanted) = unknownBalances(ids),
+            !wanted.isEmpty
+        else {
+            _ = try await ledgerHold(id)
+            return try await prefetchLedgerBalances(ids)
+        }
+        let turn = db.turn(forRow: Self.rowQueueKey(account))
+        let lock = db.lockForUpdateSuffix
+        let rows = try await db.query(
+            """
+            WITH hold AS (SELECT id, \(Self.holdColumns) FROM ledger_holds WHERE id = ?\(lock)),
+            balances AS (SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account IN (\(Self.marks(wanted.count)))\(turn.sql)\(lock))
+            SELECT id AS hold_id, \(Self.holdColumns), NULL AS organization_id, NULL AS balance_units, NULL AS held_units FROM hold
+            UNION ALL
+            SELECT NULL, account, NULL, NULL, NULL, NULL, NULL, NULL, NULL, organization_id, balance_units, held_units FROM balances
+            """,
+            [.text(id.rawValue)] + wanted.map { .text($0.rawValue) } + turn.binds,
+            seeing: .either(
+                .rows(table: "ledger_holds", keys: [id.rawValue]), .rows(table: "ledger_balances", keys: wanted.map(\.rawValue))))
+        var balanceRows: [SQLRow] = []
+        for row in rows {
+            guard try row.optionalText("hold_id") != nil else {
+                balanceRows.append(row)
+                continue
+            }
+            let hold = try Self.hold(row, id: id)
+            cache.withLock { $0.keep(hold) }
+        }
+        try keepBalances(balanceRows, of: wanted)
+    }
+
+    /// Of `ids`, all rows of one customer account, each once, those this transaction does not
+    /// know yet, with that account; nil when `ids` name no customer account or several.
+    private func unknownBalances(_ ids: [LedgerAccountID]) -> (AccountID, [LedgerAccountID])? {
+        guard case .customer(let account)? = ids.first?.owner, ids.allSatisfy({ $0.owner == .customer(account) }) else { return nil }
         var wanted: [LedgerAccountID] = []
         for id in ids where !wanted.contains(id) && cache.withLock({ $0.balance(id) == nil }) { wanted.append(id) }
-        guard wanted.count > 1 else { return }
-        let turn = db.turn(forRow: Self.rowQueueKey(account))
-        let marks = Array(repeating: "?", count: wanted.count).joined(separator: ", ")
-        let rows = try await db.query(
-            "SELECT \(Self.balanceColumns) FROM ledger_balances WHERE account IN (\(marks))\(turn.sql)" + db.lockForUpdateSuffix,
-            wanted.map { .text($0.rawValue) } + turn.binds, seeing: .rows(table: "ledger_balances", keys: wanted.map(\.rawValue)))
+        return (account, wanted)
+    }
+
+    /// The balance rows a prefetch of `wanted` read, into the cache: each found, the others as none.
+    private func keepBalances(_ rows: [SQLRow], of wanted: [LedgerAccountID]) throws {
         let found = Dictionary(try rows.map { try Self.balance($0, of: wanted) }.map { ($0.id, $0) }) { first, _ in first }
         cache.withLock { cache in
             for id in wanted { cache.read(found[id], of: id) }
         }
     }
+
+    private static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
     /// The key a customer account's writers queue on (`PostgresRowQueues`).
     static func rowQueueKey(_ account: AccountID) -> String { "customer/\(account.rawValue)" }
@@ -167,17 +214,19 @@ extension SQLTransaction {
         let hold = try await one(
             "SELECT \(Self.holdColumns) FROM ledger_holds WHERE id = ?" + db.lockForUpdateSuffix, [.text(id.rawValue)],
             row: id.rawValue, of: "ledger_holds"
-        ) { row in
-            guard let account = LedgerAccountID(rawValue: try row.text("account")),
-                let status = LedgerHold.Status(rawValue: try row.text("status"))
-            else { throw StoreError("unreadable ledger hold \(id)") }
-            return LedgerHold(
-                id: id, account: account, amountUnits: try row.integer("amount_units"), postedUnits: try row.integer("posted_units"),
-                status: status, referenceKind: try row.text("reference_kind"), referenceID: try row.text("reference_id"),
-                createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
-        }
+        ) { row in try Self.hold(row, id: id) }
         if let hold { cache.withLock { $0.keep(hold) } }
         return hold
+    }
+
+    private static func hold(_ row: SQLRow, id: LedgerHoldID) throws -> LedgerHold {
+        guard let account = LedgerAccountID(rawValue: try row.text("account")),
+            let status = LedgerHold.Status(rawValue: try row.text("status"))
+        else { throw StoreError("unreadable ledger hold \(id)") }
+        return LedgerHold(
+            id: id, account: account, amountUnits: try row.integer("amount_units"), postedUnits: try row.integer("posted_units"),
+            status: status, referenceKind: try row.text("reference_kind"), referenceID: try row.text("reference_id"),
+            createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
     }
 
     func ledgerSums() async throws -> [LedgerAsset: Int64] {

@@ -155,6 +155,8 @@ public enum HeldWriteScope: Sendable {
     /// which only a held document of that kind could collide with (`documents` is unique
     /// on (kind, id) and on (kind, organization_id, unique_key)).
     case prefixed(table: String, keyPrefix: String)
+    /// What either scope covers: a statement reading rows of two tables.
+    indirect case either(HeldWriteScope, HeldWriteScope)
 }
 
 /// A write whose result the transaction never reads: one row of an `INSERT` (a journal
