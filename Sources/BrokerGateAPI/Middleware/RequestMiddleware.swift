@@ -17,8 +17,8 @@ struct RequestMiddleware: RouterMiddleware {
     /// Writes the access-log line of each request.
     var accessLog: any AccessLogWriter = LoggerAccessLog()
 
-    func handle(
-        _ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response
+    @concurrent func handle(
+        _ request: Request, context: AppRequestContext, next: @concurrent (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
         context.requestID = Self.requestID(from: request)

@@ -12,7 +12,9 @@ import Hummingbird
 /// A handler that set a stricter value keeps it (the KYC document download sends
 /// `default-src 'none'; sandbox`), so this middleware only fills in what is missing.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var response = try await next(request, context)
         Self.apply(to: &response.headers)
         return response

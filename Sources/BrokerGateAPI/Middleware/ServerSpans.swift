@@ -11,7 +11,9 @@ import Tracing
 /// the raw path or query; records method, route and status only: no header (API keys), no
 /// body. With no tracer bootstrapped the span is a no-op.
 struct ServerSpanMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    @concurrent func handle(
+        _ request: Request, context: Context, next: @concurrent (Request, Context) async throws -> Response
+    ) async throws -> Response {
         var parent = ServiceContext.current ?? .topLevel
         InstrumentationSystem.instrument.extract(TraceHeaders(request.headers), into: &parent, using: TraceHeadersExtractor())
         let method = request.method.rawValue
