@@ -3,8 +3,7 @@ import Foundation
 /// The double-entry ledger's rules (DESIGN.md rule 2), over any `LedgerRepository`:
 /// every change is a transfer of one asset between two accounts; customer balances never
 /// go below zero nor below what holds reserve; holds are two-phase. Invariants are
-/// asserted before each write and re-checked on the rows after it. Its calls run on their
-/// caller's executor (`nonisolated(nonsending)`, as `LedgerRepository`'s hot calls do).
+/// asserted before each write and re-checked on the rows after it.
 public struct Ledger: Sendable {
     public let clock: any BusinessClock
     /// Mirrors moves of on-chain assets into the chain outbox (`.off`: the ledger-only chain).
@@ -20,7 +19,7 @@ public struct Ledger: Sendable {
     /// so their side is a blind increment of one slot (`HouseSlots`): no read, no lock, and
     /// concurrent orders crediting the same house account never wait for each other.
     @discardableResult
-    public nonisolated(nonsending) func transfer(
+    public func transfer(
         _ amountUnits: Int64, from debit: LedgerAccountID, to credit: LedgerAccountID, reason: TransferReason,
         reference: (kind: String, id: String), holdID: LedgerHoldID? = nil, shownOn record: (kind: String, id: String)? = nil,
         in tx: any LedgerRepository
@@ -58,7 +57,7 @@ public struct Ledger: Sendable {
     /// The customer rows of a transfer's two sides (nil for a house side), read (and on
     /// PostgreSQL locked) in one global order, so two transfers between the same customers
     /// in opposite directions can never deadlock.
-    private nonisolated(nonsending) func customerRows(
+    private func customerRows(
         _ debit: LedgerAccountID, _ credit: LedgerAccountID, in tx: any LedgerRepository
     ) async throws -> (debit: LedgerBalance?, credit: LedgerBalance?) {
         let debitFirst = debit < credit
@@ -70,7 +69,7 @@ public struct Ledger: Sendable {
     }
 
     /// Reserves `amountUnits` of a customer balance for a pending operation.
-    public nonisolated(nonsending) func hold(
+    public func hold(
         _ amountUnits: Int64, on account: LedgerAccountID, reference: (kind: String, id: String), in tx: any LedgerRepository
     ) async throws -> LedgerHold {
         precondition(account.isCustomer, "holds reserve customer balances only")
@@ -93,7 +92,7 @@ public struct Ledger: Sendable {
     /// Posts part (or all) of a pending hold as a transfer to `credit`. The hold stays
     /// pending until fully posted or voided.
     @discardableResult
-    public nonisolated(nonsending) func post(
+    public func post(
         _ amountUnits: Int64, of holdID: LedgerHoldID, to credit: LedgerAccountID, reason: TransferReason,
         shownOn record: (kind: String, id: String)? = nil, in tx: any LedgerRepository
     ) async throws -> LedgerTransfer {
@@ -130,7 +129,7 @@ public struct Ledger: Sendable {
     }
 
     /// Releases what is left of a pending hold. Voiding a finished hold changes nothing.
-    public nonisolated(nonsending) func void(_ holdID: LedgerHoldID, in tx: any LedgerRepository) async throws {
+    public func void(_ holdID: LedgerHoldID, in tx: any LedgerRepository) async throws {
         guard var hold = try await tx.ledgerHold(holdID), hold.status == .pending else { return }
         var row = try await balance(hold.account, in: tx)
         row.heldUnits -= hold.remainingUnits
@@ -143,7 +142,7 @@ public struct Ledger: Sendable {
     }
 
     /// The balance row, or an empty one (accounts come into being on first use).
-    public nonisolated(nonsending) func balance(
+    public func balance(
         _ id: LedgerAccountID, organizationID: OrganizationID? = nil, in tx: any LedgerRepository
     ) async throws -> LedgerBalance {
         try await tx.ledgerBalance(id) ?? LedgerBalance(id: id, organizationID: organizationID)
@@ -159,7 +158,7 @@ public struct Ledger: Sendable {
 
     /// Re-reads a customer row after a write: balance ≥ 0 and 0 ≤ held ≤ balance. House
     /// rows may go negative (issuance is a liability), so a house id checks nothing.
-    nonisolated(nonsending) static func assertCustomerRowSound(_ id: LedgerAccountID, in tx: any LedgerRepository) async throws {
+    static func assertCustomerRowSound(_ id: LedgerAccountID, in tx: any LedgerRepository) async throws {
         guard id.isCustomer, let row = try await tx.ledgerBalance(id) else { return }
         guard row.balanceUnits >= 0, row.heldUnits >= 0, row.heldUnits <= row.balanceUnits else {
             throw DomainError(.internal, code: "ledger_invariant", message: "ledger invariant broken on \(id); the change was rolled back")

@@ -3,27 +3,25 @@ import Foundation
 /// Ledger persistence: balance rows, the append-only transfer journal and holds. Lives in
 /// the same transaction as the business object that moves money (DESIGN.md rule 5).
 ///
-/// The four calls every `Ledger.transfer` makes are `nonisolated(nonsending)`: they run on
-/// their caller's executor (a transaction body, itself nonisolated) instead of hopping to the
-/// generic executor and back on each call, which cost 10 % of a memory-store transfer. Where
-/// the work runs does not change: a transaction body's executor is the generic one (on
-/// PostgreSQL with its connection's event loop preferred), as before.
+/// Its calls, like every nonisolated async function of ours, run on their caller's executor
+/// (`NonisolatedNonsendingByDefault`, Package.swift) instead of hopping to the generic
+/// executor and back on each call, which cost 10 % of a memory-store transfer.
 public protocol LedgerRepository: Sendable {
     /// A customer's balance row, read for update: on PostgreSQL the row is locked until
     /// commit, so concurrent withdrawals from one account serialize. For a house account,
     /// the sum of its slots (`HouseSlots`), locking nothing; nil when it has none.
-    nonisolated(nonsending) func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance?
+    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance?
     /// Inserts or replaces a customer's balance row. House balances change only through
     /// `addToHouseBalance`; a house id here is refused.
-    nonisolated(nonsending) func saveLedgerBalance(_ balance: LedgerBalance) async throws
+    func saveLedgerBalance(_ balance: LedgerBalance) async throws
     /// Adds `deltaUnits` (either sign) to slot `slot` of house account `id` without reading
     /// the account, creating the slot row on first use.
-    nonisolated(nonsending) func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws
+    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws
     /// The house slot this transaction writes: one no other transaction running at the same
     /// time writes (see `HouseSlots`).
     var houseSlot: Int { get }
     /// Appends a transfer; the journal's order is its sequence.
-    nonisolated(nonsending) func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws
+    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws
     /// Transfers touching `account`, newest last, at most `limit`, after `afterSequence`.
     func ledgerTransfers(
         touching account: LedgerAccountID, afterSequence: Int64, limit: Int

@@ -17,16 +17,16 @@ struct MemoryLedgerTables: Sendable {
 }
 
 extension MemoryTransaction {
-    nonisolated(nonsending) func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         read { id.isCustomer ? $0.ledger.balances[id] : $0.ledger.houseBalance(id) }
     }
 
-    nonisolated(nonsending) func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+    func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         try write { $0.ledger.balances[balance.id] = balance.stored(over: $0.ledger.balances[balance.id]) }
     }
 
-    nonisolated(nonsending) func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
+    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
         precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
         try write { tables in
@@ -39,7 +39,7 @@ extension MemoryTransaction {
     /// One writer at a time: any slot will do; 0, as the SQL single-writer store.
     var houseSlot: Int { 0 }
 
-    nonisolated(nonsending) func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
+    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try write { $0.ledger.journal.append(transfer) }
     }
 

@@ -6,7 +6,7 @@ import Foundation
 /// House accounts are rows per slot (`HouseSlots`) in `ledger_house_slots`, written by
 /// blind increments and summed on read.
 extension SQLTransaction {
-    nonisolated(nonsending) func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
+    func ledgerBalance(_ id: LedgerAccountID) async throws -> LedgerBalance? {
         guard case .customer(let account) = id.owner else { return try await houseBalance(id) }
         // Read (and locked) once per transaction: its turn and row lock were taken then.
         if case .some(let known) = cache.withLock({ $0.balance(id) }) { return known }
@@ -109,7 +109,7 @@ extension SQLTransaction {
     /// A row this transaction knows (`TransactionCache`) is written as it will be stored (the
     /// upsert keeps an existing row's organization), so a second save of it while the first is
     /// still held may take the first one's place (`BlindWrite.isWholeRow`).
-    nonisolated(nonsending) func saveLedgerBalance(_ balance: LedgerBalance) async throws {
+    func saveLedgerBalance(_ balance: LedgerBalance) async throws {
         guard balance.id.isCustomer else { throw StoreError("house balance \(balance.id) is changed by slot increments only") }
         let known = cache.withLock { $0.balance(balance.id) }
         let row = known.map { balance.stored(over: $0) } ?? balance
@@ -130,7 +130,7 @@ extension SQLTransaction {
     /// overflow fails the statement (PostgreSQL: bigint out of range, held with the other
     /// blind writes until the next statement; SQLite turns the sum into a REAL, refused
     /// here), and the transaction with it.
-    nonisolated(nonsending) func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
+    func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
         precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
         let increment = BlindWrite(
@@ -147,7 +147,7 @@ extension SQLTransaction {
 
     var houseSlot: Int { db.houseSlot }
 
-    nonisolated(nonsending) func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
+    func appendLedgerTransfer(_ transfer: LedgerTransfer) async throws {
         try await db.write(
             BlindWrite(
                 head: "INSERT INTO ledger_transfers (\(Self.transferColumns))", row: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
