@@ -138,11 +138,7 @@ struct RepeatedReadsContractTests {
     /// naming another account is left to the reads.
     @Test(arguments: StoreKind.allCases)
     func test_prefetchedBalances_readAsStored_inOneStatement(kind: StoreKind) async throws {
-        let store = try await kind.make()
-        let contract = LedgerContractTests()
-        let account = AccountID.generate()
-        let cash = LedgerAccountID.customer(account, .usdPlus), stock = LedgerAccountID.customer(account, .stock("AAPL"))
-        try await contract.fund(cash, 5_000_000, store)
+        let (store, contract, cash, stock) = try await Self.fundedAccount(kind)
         let ledger = contract.ledger, reference = contract.reference
         let seen = try await store.transaction { tx in
             try await tx.prefetchLedgerBalances([cash, .customer(.generate(), .usdPlus)])
@@ -166,12 +162,12 @@ struct RepeatedReadsContractTests {
     /// On PostgreSQL all of it is one round trip and the reads after it none.
     @Test(arguments: StoreKind.allCases)
     func test_aHoldPrefetchedWithBalances_readsAsStored_inOneStatement(kind: StoreKind) async throws {
-        let store = try await kind.make()
-        let contract = LedgerContractTests()
-        let account = AccountID.generate()
-        let cash = LedgerAccountID.customer(account, .usdPlus), stock = LedgerAccountID.customer(account, .stock("AAPL"))
+        let (store, _, cash, stock) = try await Self.fundedAccount(kind)
+        guard case .customer(let account) = cash.owner else {
+            Issue.record("\(cash) is no customer's")
+            return
+        }
         let bond = LedgerAccountID.customer(account, .stock("BND"))
-        try await contract.fund(cash, 5_000_000, store)
         let hold = LedgerHold(
             id: .generate(), account: cash, amountUnits: 500, postedUnits: 0, status: .pending,
             referenceKind: "order", referenceID: "o-1", createdAt: Self.fineInstant, updatedAt: Self.fineInstant)
@@ -193,6 +189,19 @@ struct RepeatedReadsContractTests {
         #expect(seen.0.3 == 7)
         // The held save and the prefetch.
         if kind == .postgres { #expect(seen.1 == 2, "one statement for the hold and the rows, none for the reads") }
+    }
+
+    /// A store of `kind` and a customer account funded with 5,000,000 cash units: its cash and
+    /// AAPL rows (the second not yet written).
+    private static func fundedAccount(
+        _ kind: StoreKind
+    ) async throws -> (store: any Store, contract: LedgerContractTests, cash: LedgerAccountID, stock: LedgerAccountID) {
+        let store = try await kind.make()
+        let contract = LedgerContractTests()
+        let account = AccountID.generate()
+        let cash = LedgerAccountID.customer(account, .usdPlus)
+        try await contract.fund(cash, 5_000_000, store)
+        return (store, contract, cash, .customer(account, .stock("AAPL")))
     }
 
     /// Past the cache's bound (`TransactionCache.entriesMax`) rows are read from the store, and
