@@ -51,8 +51,8 @@ extension SQLTransaction {
 
     /// As `prefetchDocuments(_:)`, with each parent of `parents` this transaction has not asked
     /// for yet found through its child by a subquery in the same statement. A parent found is
-    /// kept like any document read; one not found is not kept (its id is not known here), so
-    /// a read of it asks the store as before.
+    /// kept like any document read, unless the transaction knows it already; one not found is
+    /// not kept (its id is not known here), so a read of it asks the store as before.
     func prefetchDocuments(_ keys: [DocumentKey], parents: [ParentKey]) async throws {
         guard db.statementIsRoundTrip else { return }
         let wanted = unknownDocuments(keys)
@@ -74,7 +74,8 @@ extension SQLTransaction {
         for row in rows { found[DocumentKey(kind: try row.text("kind"), id: try row.text("id"))] = try row.blob("body") }
         keepPrefetched(found, of: wanted)
         cache.withLock { cache in
-            for (key, body) in found where !wanted.contains(key) { cache.fetched(body, at: key) }
+            // A parent this transaction knows already keeps what it knows (what it wrote last).
+            for (key, body) in found where !wanted.contains(key) && cache.document(key) == nil { cache.fetched(body, at: key) }
             for parent in wantedParents { cache.ask(parent) }
         }
     }
