@@ -284,9 +284,18 @@ public enum AlpacaWire {
         return notionalUnits.map { min($0, cash) } ?? cash
     }
 
-    /// Instants as Alpaca writes them: RFC 3339, UTC, microseconds.
+    /// Instants as Alpaca writes them: RFC 3339, UTC, microseconds ("2026-12-01T15:00:00.123999Z").
+    /// Rounded to the nearest microsecond, as every store keeps instants (`PageCursor.micros`),
+    /// so an order the simulator answers from memory and the same order read back from its store
+    /// carry the same text. (Foundation's fractional style truncates to milliseconds: an instant
+    /// at .1239996 s read ".123" in memory and ".124" once stored.)
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let micros = PageCursor.micros(date)
+        let (seconds, fraction) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        let (wholeSeconds, microsIntoSecond) = fraction < 0 ? (seconds - 1, fraction + 1_000_000) : (seconds, fraction)
+        let whole = Date(timeIntervalSince1970: TimeInterval(wholeSeconds)).formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+        let digits = String(microsIntoSecond)
+        return whole.dropLast() + "." + String(repeating: "0", count: 6 - digits.count) + digits + "Z"
     }
 
     /// Alpaca's name of our time in force / order type / side.

@@ -210,6 +210,23 @@ struct AlpacaBrokerTests {
         #expect(fine.status == .working && fine.totals?.quantityUnits == 123_456 && fine.totals?.cashUnits == 24_691_200)
     }
 
+    /// The simulator answers a new order from memory and a repeated one from its store, which
+    /// keeps instants to the microsecond: both must read the same (a fill at .1239996 s once read
+    /// ".123" from memory and ".124" from the store, and a repeated submission looked different).
+    @Test func test_instants_areWrittenToTheMicrosecond_asStored() throws {
+        let stored = { (date: Date) in Date(timeIntervalSince1970: TimeInterval(PageCursor.micros(date)) / 1_000_000) }
+        let inMemory = Date(timeIntervalSince1970: 1_796_137_200.1239996)
+        #expect(AlpacaWire.timestamp(inMemory) == "2026-12-01T15:00:00.124000Z")
+        #expect(AlpacaWire.timestamp(stored(inMemory)) == AlpacaWire.timestamp(inMemory))
+        #expect(AlpacaWire.timestamp(Date(timeIntervalSince1970: 1_796_137_200)) == "2026-12-01T15:00:00.000000Z")
+        #expect(AlpacaWire.timestamp(Date(timeIntervalSince1970: 1_796_137_200.999_999_7)) == "2026-12-01T15:00:01.000000Z")
+        #expect(AlpacaWire.timestamp(Date(timeIntervalSince1970: -0.25)) == "1969-12-31T23:59:59.750000Z")
+        for offset in stride(from: 0.0, to: 0.01, by: 0.000_123_4) {
+            let date = Date(timeIntervalSince1970: 1_796_137_200.123 + offset)
+            #expect(ISO8601Instant.parse(AlpacaWire.timestamp(date)).map(PageCursor.micros) == PageCursor.micros(date))
+        }
+    }
+
     @Test func test_theOrderRequest_carriesOurIdAndAlpacasNames() throws {
         let limit = BrokerInstruction(
             brokerOrderID: "ours", symbol: "MSFT", side: .sell, type: .limit, tif: .day, notionalUnits: nil, quantityUnits: 1_500_000,
