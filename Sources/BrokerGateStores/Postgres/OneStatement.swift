@@ -11,24 +11,29 @@ final class OneStatement: SQLExecutor {
         case needsSnapshot
     }
 
+    private struct Sent {
+        var statement = false
+        var refusal = false
+    }
+
     private let base: PostgresExecutor
-    private let hasSent = Mutex(false)
-    private let didRefuse = Mutex(false)
+    private let sent = Mutex(Sent())
 
     /// Whether it refused a statement: the body may have caught the refusal (`try?`) and
     /// returned something without what it asked for, so its answer must not be used.
-    var refusedAny: Bool { didRefuse.withLock { $0 } }
+    var refusedAny: Bool { sent.withLock { $0.refusal } }
 
     init(_ base: PostgresExecutor) {
         self.base = base
     }
 
     func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let first = hasSent.withLock { hasSent in
-            defer { hasSent = true }
-            return !hasSent
+        let first = sent.withLock { sent in
+            defer { sent.statement = true }
+            if sent.statement { sent.refusal = true }
+            return !sent.statement
         }
-        guard first else { throw refusal() }
+        guard first else { throw Refusal.needsSnapshot }
         return try await base.query(sql, binds)
     }
 
@@ -47,7 +52,7 @@ final class OneStatement: SQLExecutor {
     func readingWholeTables<T: Sendable>(_ read: () async throws -> T) async throws -> T { throw refusal() }
 
     private func refusal() -> Refusal {
-        didRefuse.withLock { $0 = true }
+        sent.withLock { $0.refusal = true }
         return .needsSnapshot
     }
 
