@@ -56,10 +56,7 @@ extension SQLTransaction {
     func prefetchDocuments(_ keys: [DocumentKey], parents: [ParentKey]) async throws {
         guard db.statementIsRoundTrip else { return }
         let wanted = unknownDocuments(keys)
-        var wantedParents: [ParentKey] = []
-        for parent in parents where !wantedParents.contains(parent) && !cache.withLock({ $0.asked(parent) }) {
-            wantedParents.append(parent)
-        }
+        let wantedParents = Self.eachOnce(parents) { parent in !cache.withLock { $0.asked(parent) } }
         guard wanted.count + wantedParents.count > 1 else { return }
         let parentTerms = Array(
             repeating: "(kind = ? AND id = (SELECT parent_id FROM documents WHERE kind = ? AND id = ?))", count: wantedParents.count)
@@ -82,8 +79,13 @@ extension SQLTransaction {
 
     /// Of `keys`, each once, those this transaction does not know yet.
     private func unknownDocuments(_ keys: [DocumentKey]) -> [DocumentKey] {
-        var wanted: [DocumentKey] = []
-        for key in keys where !wanted.contains(key) && cache.withLock({ $0.document(key) == nil }) { wanted.append(key) }
+        Self.eachOnce(keys) { key in cache.withLock { $0.document(key) == nil } }
+    }
+
+    /// Of `keys`, in order, each once, those `isWanted` accepts.
+    private static func eachOnce<Key: Equatable>(_ keys: [Key], where isWanted: (Key) -> Bool) -> [Key] {
+        var wanted: [Key] = []
+        for key in keys where !wanted.contains(key) && isWanted(key) { wanted.append(key) }
         return wanted
     }
 
