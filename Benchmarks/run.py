@@ -552,9 +552,14 @@ def seeded_store(settings: Settings, level: int, keys: dict) -> tuple[Path, floa
         check=True, capture_output=True, text=True).stdout
     seed = json.loads(next(line for line in output.splitlines() if line.startswith("BENCH_SEED ")).removeprefix("BENCH_SEED "))
     elapsed = time.monotonic() - started
+    wal = work.with_name(work.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        # The file alone would miss those commits: copied without its WAL it read as
+        # "database disk image is malformed" (SQLiteStore.close() before stop 47).
+        raise SystemExit(f"scripts/bench: the seeder left {wal.stat().st_size} bytes in {wal}; its store's close() must empty the WAL")
     work.rename(target)
     for leftover in SEED_CACHE.glob(f"seeding-{key}-{level}.sqlite-*"):
-        leftover.unlink()  # the seeder checkpointed and truncated its WAL on close
+        leftover.unlink()  # the empty WAL and the shared-memory index
     print(f"  seeded {level} customers (+{seed['accounts']} in {elapsed:.0f} s, {seed['accounts_per_second']:.0f}/s)", flush=True)
     return target, round(elapsed, 1)
 

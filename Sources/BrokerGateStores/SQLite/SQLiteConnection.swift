@@ -81,6 +81,14 @@ final class SQLiteConnection {
         guard rc == SQLITE_OK else { throw error(rc, "wal_checkpoint(PASSIVE)") }
     }
 
+    /// Copies every WAL frame into the database file and empties the WAL, waiting for open
+    /// reads (busy_timeout). Throws when it could not: `PRAGMA wal_checkpoint(TRUNCATE)`
+    /// would answer a row saying "busy" instead, which is easy to miss.
+    func checkpointTruncate() throws {
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, "wal_checkpoint(TRUNCATE)") }
+    }
+
     /// True between BEGIN and COMMIT/ROLLBACK. SQLite itself rolls a whole transaction back
     /// on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM…); this tells the store so.
     var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }

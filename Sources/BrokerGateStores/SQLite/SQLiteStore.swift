@@ -193,11 +193,19 @@ public final class SQLiteStore: Store, StoreCheckpointCounting {
         try Migrations.requireCurrent(version, engine: "SQLite")
     }
 
+    /// Commits the open batch, then copies the whole WAL into the database file and empties
+    /// it, so the file alone holds every commit (a copy of it made after shutdown is whole).
+    /// Throws when the WAL could not be emptied (a read still open after busy_timeout): nothing
+    /// is lost then, the WAL beside the file still holds what the file lacks.
     public func close() async throws {
         let slot = try await group.turns.acquire()
         defer { group.turns.release(slot) }
         try await withTaskExecutorPreference(writerThread) {
-            _ = try writer.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            // The holder before us handed the turn on without committing, since we waited:
+            // its batch is still open, and its members wait for the commit.
+            commitBatch()
+            checkpointer?.stopAndWait()
+            try writer.withConnection { try $0.checkpointTruncate() }
         }
     }
 }

@@ -95,16 +95,25 @@ final class WALCheckpointer: Sendable {
         thread.shutdown()
     }
 
+    /// Stops, and returns once no checkpoint of this thread runs or will: the store's closing
+    /// checkpoint needs the WAL's checkpoint lock, which one under way would hold.
+    func stopAndWait() {
+        stop()
+        connection.withLock { _ in }
+    }
+
     /// On the checkpoint thread: one PASSIVE checkpoint for every request made before it starts.
     private func checkpoint() {
-        let isStopped = state.withLock { state in
-            state.isRequested = false
-            return state.isStopped
-        }
-        if isStopped { return }
+        state.withLock { $0.isRequested = false }
         do {
-            try connection.withLock { try $0.checkpointPassive() }
-            background.add(1, ordering: .relaxed)
+            // Asked under the connection's lock, so that `stopAndWait` holding it once after
+            // stopping is enough: nothing starts after.
+            let ran = try connection.withLock { connection in
+                guard !state.withLock({ $0.isStopped }) else { return false }
+                try connection.checkpointPassive()
+                return true
+            }
+            if ran { background.add(1, ordering: .relaxed) }
         } catch let error as SQLiteError where error.primaryCode == SQLITE_BUSY {
             // Another checkpoint is running (the writer's, a backup's): it does the work.
         } catch {
