@@ -65,7 +65,8 @@ struct SQLiteCloseTests {
         let reading = try SQLiteConnection(path: path, readOnly: true)
         _ = try reading.query("BEGIN", [])
         _ = try reading.query("SELECT count(*) AS n FROM organizations", [])
-        await #expect(throws: SQLiteError.self) { try await store.close() }
+        let refusal = await #expect(throws: StoreError.self) { try await store.close() }
+        #expect(refusal?.message.contains("read-open.sqlite-wal") == true)
         _ = try reading.query("COMMIT", [])
         let reopened = try await SQLiteStore(path: path)
         #expect(try await reopened.read { tx in try await tx.organization(organization.id) } == organization)

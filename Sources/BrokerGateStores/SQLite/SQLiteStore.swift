@@ -205,7 +205,13 @@ public final class SQLiteStore: Store, StoreCheckpointCounting {
             // its batch is still open, and its members wait for the commit.
             commitBatch()
             checkpointer?.stopAndWait()
-            try writer.withConnection { try $0.checkpointTruncate() }
+            do {
+                try writer.withConnection { try $0.checkpointTruncate() }
+            } catch {
+                throw StoreError(
+                    "the WAL of \(path) could not be copied into it at close (\(error)); "
+                        + "nothing is lost, but keep \(path)-wal beside the file: it holds what the file lacks")
+            }
         }
     }
 }
