@@ -44,6 +44,30 @@ struct LedgerHouseSlotsContractTests {
         #expect(try await store.transaction { tx in try await tx.ledgerBalance(.house(.brokerCash, .usdPlus)) } == nil)
     }
 
+    /// A slot's sum past Int64 fails the transaction and changes nothing (SQLite would make
+    /// the sum a REAL; PostgreSQL's bigint refuses it); the memory and SQLite stores say
+    /// `amount_overflow`.
+    @Test(arguments: StoreKind.allCases)
+    func test_aSlotIncrementPastInt64_failsTheTransaction_andChangesNothing(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        try await store.transaction { tx in try await tx.addToHouseBalance(Self.fees, deltaUnits: 1, slot: 3) }
+        // Up past Int64.max at once; down past Int64.min in two steps.
+        for deltas in [[Int64.max], [Int64.min, -2]] {
+            let failure = await #expect(throws: (any Error).self) {
+                try await store.transaction { tx in
+                    for delta in deltas { try await tx.addToHouseBalance(Self.fees, deltaUnits: delta, slot: 3) }
+                    try await tx.addToHouseBalance(Self.issuance, deltaUnits: 5, slot: 0)
+                }
+            }
+            if kind != .postgres { #expect((failure as? DomainError)?.code == "amount_overflow", "\(String(describing: failure))") }
+        }
+        let (fees, issuance) = try await store.transaction { tx in
+            (try await tx.ledgerBalance(Self.fees), try await tx.ledgerBalance(Self.issuance))
+        }
+        #expect(fees?.balanceUnits == 1)
+        #expect(issuance == nil)
+    }
+
     @Test(arguments: StoreKind.allCases)
     func test_houseBalance_isNeverSavedWhole(kind: StoreKind) async throws {
         let store = try await kind.make()
