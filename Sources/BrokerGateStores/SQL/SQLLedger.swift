@@ -127,23 +127,40 @@ extension SQLTransaction {
 
     /// One upsert, no read: on PostgreSQL the row is this transaction's slot, which no
     /// concurrent transaction writes, so it neither waits nor fails to serialize. An
-    /// overflow fails the statement (PostgreSQL: bigint out of range, held with the other
-    /// blind writes until the next statement; SQLite turns the sum into a REAL, refused
-    /// here), and the transaction with it.
+    /// overflow fails the statement, and the transaction with it: PostgreSQL's bigint is
+    /// out of range (held with the other blind writes until the next statement); SQLite
+    /// would turn the sum into a REAL, so its statement makes such a sum NULL, which the
+    /// NOT NULL column refuses (`sqliteSlotIncrement`).
     func addToHouseBalance(_ id: LedgerAccountID, deltaUnits: Int64, slot: Int) async throws {
         precondition(!id.isCustomer, "customer balances are read and checked, never blindly incremented: \(id)")
         precondition(HouseSlots.isValid(slot), "house slot \(slot) out of range")
-        let increment = BlindWrite(
-            head: "INSERT INTO ledger_house_slots (account, slot, asset, balance_units)", row: "(?, ?, ?, ?)",
-            tail: "ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_house_slots.balance_units + excluded.balance_units",
-            binds: [.text(id.rawValue), .integer(Int64(slot)), .text(id.asset.rawValue), .integer(deltaUnits)],
-            key: "\(id.rawValue)/\(slot)")
-        if db.holdsBlindWrites { return try await db.write(increment) }
-        let rows = try await db.query(increment.sql + " RETURNING balance_units", increment.binds)
-        guard let row = rows.first, (try? row.integer("balance_units")) != nil else {
+        let binds: [SQLValue] = [.text(id.rawValue), .integer(Int64(slot)), .text(id.asset.rawValue), .integer(deltaUnits)]
+        if db.holdsBlindWrites {
+            return try await db.write(
+                BlindWrite(
+                    head: Self.slotIncrementHead, row: "(?, ?, ?, ?)", tail: Self.slotIncrementTail, binds: binds,
+                    key: "\(id.rawValue)/\(slot)"))
+        }
+        do {
+            try await db.execute(Self.sqliteSlotIncrement, binds)
+        } catch let error as SQLiteError where error.isNotNullViolation {
             throw DomainError(.ruleViolation, code: "amount_overflow", message: "the balance would overflow")
         }
     }
+
+    private static let slotIncrementHead = "INSERT INTO ledger_house_slots (account, slot, asset, balance_units)"
+    private static let slotIncrementTail =
+        "ON CONFLICT (account, slot) DO UPDATE SET balance_units = ledger_house_slots.balance_units + excluded.balance_units"
+
+    /// SQLite's increment, checked without `RETURNING` (which gathers the rows in a temporary
+    /// B-tree first; four increments per market buy): a sum past Int64 is a REAL there, made
+    /// NULL here, and the column refuses NULL.
+    private static let sqliteSlotIncrement = """
+        INSERT INTO ledger_house_slots (account, slot, asset, balance_units) VALUES (?, ?, ?, ?) \
+        ON CONFLICT (account, slot) DO UPDATE SET balance_units = CASE \
+        WHEN typeof(ledger_house_slots.balance_units + excluded.balance_units) = 'integer' \
+        THEN ledger_house_slots.balance_units + excluded.balance_units END
+        """
 
     var houseSlot: Int { db.houseSlot }
 

@@ -188,6 +188,9 @@ struct SQLiteError: Error, CustomStringConvertible, StoreFailure {
     var primaryCode: Int32 { code & 0xff }
     var description: String { "SQLite error \(code): \(message)" }
 
+    /// A NOT NULL column was given NULL (SQLITE_CONSTRAINT_NOTNULL, a macro Swift does not import).
+    var isNotNullViolation: Bool { code == SQLITE_CONSTRAINT | (5 << 8) }
+
     /// Busy or locked (another process holds the file), out of memory, read-only or I/O
     /// failures, a full disk, a file that cannot be opened: the database, not the request.
     var isUnavailability: Bool {
