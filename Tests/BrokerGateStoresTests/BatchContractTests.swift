@@ -104,15 +104,7 @@ struct SQLiteGroupCommitTests {
         let store = try await SQLiteStore(path: path)
         let first = makeOrganization(name: "first"), second = makeOrganization(name: "second")
         // The holder keeps the turn until both others wait for it, so all three share a batch.
-        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
-        let holder = Task {
-            try await store.transaction { tx in
-                try await tx.insertOrganization(first)
-                enteredSignal.yield()
-                try await Self.waitUntil { store.writersWaiting == 2 }
-            }
-        }
-        for await _ in entered { break }
+        let holder = await Self.holdingTheTurn(store, inserting: first, untilWaiting: 2)
         let joiner = Task { try await store.transaction { tx in try await tx.insertOrganization(second) } }
         let poison = Task {
             try await store.transaction { tx in
@@ -159,6 +151,23 @@ struct SQLiteGroupCommitTests {
         releaseSignal.yield()
         try await holder.value
         for task in queued { try await task.value }
+    }
+
+    /// A transaction that inserts `organization`, then keeps the writer's turn until `count`
+    /// others wait for it. Returns once it holds the turn.
+    static func holdingTheTurn(
+        _ store: SQLiteStore, inserting organization: Organization, untilWaiting count: Int
+    ) async -> Task<Void, any Error> {
+        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task {
+            try await store.transaction { tx in
+                try await tx.insertOrganization(organization)
+                enteredSignal.yield()
+                try await waitUntil { store.writersWaiting == count }
+            }
+        }
+        for await _ in entered { break }
+        return holder
     }
 
     /// Polls `condition` every few milliseconds, for at most 10 s (a loaded test machine).

@@ -39,15 +39,7 @@ struct SQLiteCloseTests {
         let path = TemporaryFolder.make().appendingPathComponent("handed-on.sqlite").path
         let store = try await SQLiteStore(path: path)
         let organization = makeOrganization(name: "last before close")
-        let (entered, enteredSignal) = AsyncStream.makeStream(of: Void.self)
-        let last = Task {
-            try await store.transaction { tx in
-                try await tx.insertOrganization(organization)
-                enteredSignal.yield()
-                try await SQLiteGroupCommitTests.waitUntil { store.writersWaiting == 1 }
-            }
-        }
-        for await _ in entered { break }
+        let last = await SQLiteGroupCommitTests.holdingTheTurn(store, inserting: organization, untilWaiting: 1)
         try await store.close()
         let outcome = try await Self.within(.seconds(10)) { try await last.value }
         #expect(outcome != nil, "the transaction before close was never told its batch committed")
