@@ -82,13 +82,6 @@ extension SQLTransaction {
         Self.eachOnce(keys) { key in cache.withLock { $0.document(key) == nil } }
     }
 
-    /// Of `keys`, in order, each once, those `isWanted` accepts.
-    private static func eachOnce<Key: Equatable>(_ keys: [Key], where isWanted: (Key) -> Bool) -> [Key] {
-        var wanted: [Key] = []
-        for key in keys where !wanted.contains(key) && isWanted(key) { wanted.append(key) }
-        return wanted
-    }
-
     /// What a prefetch of `wanted` read, into the cache: each body found, the others as absent.
     private func keepPrefetched(_ found: [DocumentKey: [UInt8]], of wanted: [DocumentKey]) {
         cache.withLock { cache in
@@ -264,7 +257,7 @@ extension SQLTransaction {
             } else if values.count == 1 {
                 sql += " AND \(column) = ?"
             } else {
-                sql += " AND \(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ", ") + ")"
+                sql += " AND \(column) IN (\(Self.marks(values.count)))"
             }
             binds += values.map(SQLValue.text)
         }

@@ -31,9 +31,8 @@ extension SQLTransaction {
             let ids = waiting[start..<min(start + Self.numberedPerStatementMax, waiting.count)]
             let numbers = ids.indices.map { SQLValue.integer(last + Int64($0) + 1) }
             let cases = Array(repeating: "WHEN ? THEN ?", count: ids.count).joined(separator: " ")
-            let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
             try await db.execute(
-                "UPDATE events SET position = CASE id \(cases) END WHERE id IN (\(list))",
+                "UPDATE events SET position = CASE id \(cases) END WHERE id IN (\(Self.marks(ids.count)))",
                 zip(ids, numbers).flatMap { [SQLValue.text($0), $1] } + ids.map(SQLValue.text))
         }
         return waiting.count
@@ -55,7 +54,7 @@ extension SQLTransaction {
         }
         if let types {
             guard !types.isEmpty else { return [] }
-            sql += " AND type IN (" + Array(repeating: "?", count: types.count).joined(separator: ", ") + ")"
+            sql += " AND type IN (\(Self.marks(types.count)))"
             binds += types.map(SQLValue.text)
         }
         sql += " ORDER BY position LIMIT ?"

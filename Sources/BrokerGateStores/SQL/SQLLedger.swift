@@ -75,9 +75,7 @@ extension SQLTransaction {
     /// know yet, with that account; nil when `ids` name no customer account or several.
     private func unknownBalances(_ ids: [LedgerAccountID]) -> (AccountID, [LedgerAccountID])? {
         guard case .customer(let account)? = ids.first?.owner, ids.allSatisfy({ $0.owner == .customer(account) }) else { return nil }
-        var wanted: [LedgerAccountID] = []
-        for id in ids where !wanted.contains(id) && cache.withLock({ $0.balance(id) == nil }) { wanted.append(id) }
-        return (account, wanted)
+        return (account, Self.eachOnce(ids) { id in cache.withLock { $0.balance(id) == nil } })
     }
 
     /// The balance rows a prefetch of `wanted` read, into the cache: each found, the others as none.
@@ -87,8 +85,6 @@ extension SQLTransaction {
             for id in wanted { cache.read(found[id], of: id) }
         }
     }
-
-    private static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
 
     /// The key a customer account's writers queue on (`PostgresRowQueues`).
     static func rowQueueKey(_ account: AccountID) -> String { "customer/\(account.rawValue)" }
@@ -155,12 +151,10 @@ extension SQLTransaction {
     /// SQLite's increment, checked without `RETURNING` (which gathers the rows in a temporary
     /// B-tree first; four increments per market buy): a sum past Int64 is a REAL there, made
     /// NULL here, and the column refuses NULL.
-    private static let sqliteSlotIncrement = """
-        INSERT INTO ledger_house_slots (account, slot, asset, balance_units) VALUES (?, ?, ?, ?) \
-        ON CONFLICT (account, slot) DO UPDATE SET balance_units = CASE \
-        WHEN typeof(ledger_house_slots.balance_units + excluded.balance_units) = 'integer' \
-        THEN ledger_house_slots.balance_units + excluded.balance_units END
-        """
+    private static let sqliteSlotIncrement =
+        slotIncrementHead + " VALUES (?, ?, ?, ?) ON CONFLICT (account, slot) DO UPDATE SET balance_units = CASE "
+        + "WHEN typeof(ledger_house_slots.balance_units + excluded.balance_units) = 'integer' "
+        + "THEN ledger_house_slots.balance_units + excluded.balance_units END"
 
     var houseSlot: Int { db.houseSlot }
 

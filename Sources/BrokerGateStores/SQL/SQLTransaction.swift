@@ -55,6 +55,20 @@ final class SQLTransaction: StoreTransaction {
     }
 }
 
+/// Small pieces of SQL text and bookkeeping the repositories below share.
+extension SQLTransaction {
+    /// "?, ?, ?": `count` placeholders for an `IN (…)` list.
+    static func marks(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+
+    /// Of `keys`, in order, each once, those `isWanted` accepts (the prefetches: those the
+    /// transaction does not know yet).
+    static func eachOnce<Key: Equatable>(_ keys: [Key], where isWanted: (Key) -> Bool) -> [Key] {
+        var wanted: [Key] = []
+        for key in keys where !wanted.contains(key) && isWanted(key) { wanted.append(key) }
+        return wanted
+    }
+}
+
 extension SQLTransaction {
     func insertOrganization(_ organization: Organization) async throws {
         try await db.execute(
